@@ -1,0 +1,1 @@
+//! Decide which reader a file needs, by content (not by name).

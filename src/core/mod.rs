@@ -1,0 +1,4 @@
+//! The domain. Pure: no terminal, no async runtime.
+
+pub mod ingest;
+pub mod model;

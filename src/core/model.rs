@@ -1,0 +1,178 @@
+//! The domain: a Run of Batches of Jobs, their results and findings.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// One phase as loaded from logs or a manifest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub id: String,
+    pub title: String,
+    /// Absolute (or as given) root of the project the jobs wrote into.
+    pub project_root: PathBuf,
+    /// Ordered by `number`.
+    pub batches: Vec<Batch>,
+    /// Every input file that contributed facts, relative to the loaded path where possible.
+    pub sources: Vec<String>,
+    /// Optional planning / validation cost figures from the manifest.
+    pub costs: Costs,
+    /// Things that were unmatched, ambiguous or malformed; shown to the user.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Costs {
+    /// Tokens spent generating the prompts of one batch (a full restart pays this again).
+    pub restart_tokens_per_batch: Option<u64>,
+    /// Tokens one validation of one job costs.
+    pub validate_tokens_per_job: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    /// 1-based order in the phase.
+    pub number: u32,
+    pub name: String,
+    /// `None` = not declared (inferred later); `Some(vec![])` = declared independent.
+    pub depends_on: Option<Vec<u32>>,
+    pub jobs: Vec<Job>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    /// Stable and unique in the run.
+    pub id: String,
+    pub batch: u32,
+    /// Paths relative to `project_root`.
+    pub outputs: Vec<String>,
+    pub prompt: Option<Prompt>,
+    /// The generator invocation (argv).
+    pub command: Vec<String>,
+    /// Validation commands (argv each).
+    pub validate: Vec<Vec<String>>,
+    pub result: JobResult,
+    /// How each input was matched to this job ("joblog row 3 redirect names logs/b1-3.jsonl").
+    pub matched_by: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Prompt {
+    pub text: String,
+    /// Where the text came from: `file:line` of a script, a prompt file, a session file.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    Failed,
+    #[default]
+    NotRun,
+    Running,
+    Unknown,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::Failed => "failed",
+            Status::NotRun => "not_run",
+            Status::Running => "running",
+            Status::Unknown => "unknown",
+        }
+    }
+
+    /// The job produced a result (it is not `not_run`).
+    pub fn ran(self) -> bool {
+        !matches!(self, Status::NotRun)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobResult {
+    pub status: Status,
+    pub exit_code: Option<i32>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub duration_s: Option<f64>,
+    pub tokens: TokenUsage,
+    pub findings: Vec<Finding>,
+    /// Log files of this job (stdout stream, stderr, ...).
+    pub logs: Vec<String>,
+    /// Agent-level failure text (turn.failed, no final event, is_error result ...).
+    pub agent_error: Option<String>,
+    /// Earlier attempts of the same job seen in the logs (joblog rows with the same Seq).
+    pub earlier_attempts: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenUsage {
+    pub input: u64,
+    pub cached_input: u64,
+    pub output: u64,
+}
+
+impl TokenUsage {
+    /// The cost measure used everywhere: input + output.
+    pub fn total(&self) -> u64 {
+        self.input.saturating_add(self.output)
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.input == 0 && self.output == 0 && self.cached_input == 0
+    }
+}
+
+/// One thing that is wrong, from a validation report, a tool's output or an agent log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Path relative to project_root when known (as written in the report before matching).
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    /// `SyntaxError`, `ModuleNotFoundError`, `E0432`, `TS2307`, `turn.failed` ...
+    pub error_type: String,
+    pub message: String,
+    /// `path:line` of the log line that said it.
+    pub source: String,
+    /// Failure class name (see classify); filled in after ingest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+}
+
+impl Run {
+    pub fn job(&self, id: &str) -> Option<&Job> {
+        self.jobs().find(|j| j.id == id)
+    }
+
+    pub fn jobs(&self) -> impl Iterator<Item = &Job> {
+        self.batches.iter().flat_map(|b| b.jobs.iter())
+    }
+
+    pub fn batch(&self, number: u32) -> Option<&Batch> {
+        self.batches.iter().find(|b| b.number == number)
+    }
+}
+
+impl Batch {
+    /// Aggregate status: failed if any job failed, passed if all passed, not_run if none ran.
+    pub fn status(&self) -> Status {
+        if self.jobs.iter().any(|j| j.result.status == Status::Failed) {
+            Status::Failed
+        } else if self.jobs.is_empty() || self.jobs.iter().all(|j| !j.result.status.ran()) {
+            Status::NotRun
+        } else if self.jobs.iter().all(|j| j.result.status == Status::Passed) {
+            Status::Passed
+        } else if self.jobs.iter().any(|j| j.result.status == Status::Running) {
+            Status::Running
+        } else {
+            Status::Unknown
+        }
+    }
+
+    pub fn ran(&self) -> bool {
+        self.jobs.iter().any(|j| j.result.status.ran())
+    }
+}
