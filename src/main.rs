@@ -1,1 +1,13 @@
-fn main() {}
+use clap::Parser;
+use recover_tui::cli::{self, Cli};
+
+fn main() {
+    let args = Cli::parse();
+    match cli::run(args) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("recover-tui: {}", recover_tui::core::sanitize::clean_line(&e.message));
+            std::process::exit(e.code);
+        }
+    }
+}

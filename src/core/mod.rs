@@ -1,4 +1,12 @@
 //! The domain. Pure: no terminal, no async runtime.
 
+pub mod classify;
+pub mod cost;
+pub mod decide;
+pub mod deps;
+pub mod failure;
 pub mod ingest;
+pub mod manifest;
 pub mod model;
+pub mod sanitize;
+pub mod store;

@@ -100,6 +100,9 @@ pub struct JobResult {
     pub duration_s: Option<f64>,
     pub tokens: TokenUsage,
     pub findings: Vec<Finding>,
+    /// Worth showing, but not a failure on its own: commands the agent ran that failed,
+    /// retry notices, tool errors it recovered from.
+    pub evidence: Vec<Finding>,
     /// Log files of this job (stdout stream, stderr, ...).
     pub logs: Vec<String>,
     /// Agent-level failure text (turn.failed, no final event, is_error result ...).

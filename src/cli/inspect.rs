@@ -1,0 +1,94 @@
+//! `recover-tui inspect` and `recover-tui import`.
+
+use super::{load, Cli, CliError};
+use crate::core::manifest;
+use crate::core::model::Run;
+use crate::core::sanitize::clean_line;
+use serde_json::{json, Value};
+use std::path::Path;
+
+pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliError> {
+    let loaded = load(cli, path)?;
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&inspect_json(&loaded.run)).unwrap_or_default());
+    } else {
+        print!("{}", inspect_text(&loaded.run));
+    }
+    Ok(0)
+}
+
+pub fn import(cli: &Cli, path: Option<&Path>, output: &Path) -> Result<i32, CliError> {
+    let loaded = load(cli, path)?;
+    let dir = output.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
+    let dir = std::fs::canonicalize(&dir).map_err(|e| CliError::from(format!("{}: {e}", dir.display())))?;
+    let text = manifest::to_json(&loaded.run, &dir);
+    crate::core::store::atomic::write(output, text.as_bytes()).map_err(|e| CliError::from(format!("cannot write {}: {e}", output.display())))?;
+    println!("wrote {} ({} batches, {} jobs)", output.display(), loaded.run.batches.len(), loaded.run.jobs().count());
+    Ok(0)
+}
+
+/// The `recover-tui/inspect@1` document.
+pub fn inspect_json(run: &Run) -> Value {
+    json!({
+        "schema": "recover-tui/inspect@1",
+        "project_root": run.project_root.display().to_string(),
+        "title": run.title,
+        "batches": run.batches.iter().map(|b| json!({
+            "number": b.number,
+            "name": b.name,
+            "depends_on": b.depends_on,
+            "status": b.status().as_str(),
+            "jobs": b.jobs.iter().map(|j| json!({
+                "id": j.id,
+                "outputs": j.outputs,
+                "status": j.result.status.as_str(),
+                "exit_code": j.result.exit_code,
+                "tokens": j.result.tokens,
+                "duration_s": j.result.duration_s,
+                "prompt_source": j.prompt.as_ref().map(|p| p.source.clone()),
+                "logs": j.result.logs,
+                "matched_by": j.matched_by,
+                "findings": j.result.findings,
+                "evidence": j.result.evidence,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "warnings": run.warnings,
+    })
+}
+
+pub fn inspect_text(run: &Run) -> String {
+    let mut s = String::new();
+    s += &format!("{} — {}\n", clean_line(&run.title), run.project_root.display());
+    for b in &run.batches {
+        s += &format!("\nBatch {} — {} [{}]\n", b.number, clean_line(&b.name), b.status().as_str());
+        for j in &b.jobs {
+            let mark = match j.result.status {
+                crate::core::model::Status::Passed => "✓",
+                crate::core::model::Status::Failed => "✗",
+                _ => "·",
+            };
+            s += &format!("  {mark} {:<24} {:<8} {}\n", clean_line(&j.id), j.result.status.as_str(), clean_line(&j.outputs.join(", ")));
+            for f in &j.result.findings {
+                let place = match (&f.file, f.line) {
+                    (Some(p), Some(l)) => format!("{p}:{l}: "),
+                    (Some(p), None) => format!("{p}: "),
+                    _ => String::new(),
+                };
+                s += &format!(
+                    "      {}{}: {} [{}]\n",
+                    clean_line(&place),
+                    clean_line(&f.error_type),
+                    clean_line(&f.message),
+                    f.class.as_deref().unwrap_or("?")
+                );
+            }
+        }
+    }
+    if !run.warnings.is_empty() {
+        s += "\nWarnings:\n";
+        for w in &run.warnings {
+            s += &format!("  - {}\n", clean_line(w));
+        }
+    }
+    s
+}

@@ -1,0 +1,269 @@
+//! TOML configuration (DESIGN.md §16): user config dir, then `.recover/config.toml`, then env.
+//! Unknown keys are an error naming the key.
+
+use crate::core::decide::Thresholds;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub commands: Commands,
+    pub decision: DecisionSection,
+    /// Extra failure-class rules: class name -> list of regexes.
+    pub classify: BTreeMap<String, Vec<String>>,
+    pub prices: Prices,
+    /// Key remapping for the TUI: action name -> key list.
+    pub keys: BTreeMap<String, Vec<String>>,
+    pub theme: BTreeMap<String, String>,
+    pub state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Commands {
+    pub generator: Vec<String>,
+    pub reviser: Option<Vec<String>>,
+    /// File extension (without dot) -> validation argv.
+    pub validate: BTreeMap<String, Vec<String>>,
+    pub concurrency: usize,
+    pub timeout_s: u64,
+}
+
+impl Default for Commands {
+    fn default() -> Self {
+        let argv = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let mut validate = BTreeMap::new();
+        validate.insert("py".into(), argv(&["python3", "-m", "py_compile", "{output}"]));
+        validate.insert("rs".into(), argv(&["cargo", "check", "--quiet"]));
+        validate.insert("ts".into(), argv(&["npx", "tsc", "--noEmit"]));
+        validate.insert("go".into(), argv(&["go", "build", "./..."]));
+        Commands {
+            generator: argv(&["codex", "exec", "--full-auto", "--json", "-C", "{project_root}", "-"]),
+            reviser: None,
+            validate,
+            concurrency: 4,
+            timeout_s: 15 * 60,
+        }
+    }
+}
+
+impl Commands {
+    /// Program names that count as generators when reading batch scripts, besides codex/claude.
+    pub fn generator_names(&self) -> Vec<String> {
+        self.generator
+            .first()
+            .map(|p| Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+            .filter(|n| !n.is_empty() && n != "codex" && n != "claude")
+            .into_iter()
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DecisionSection {
+    pub max_failed_recoveries: u32,
+    pub min_preserved_fraction: f64,
+    pub max_recovery_cost_fraction: f64,
+}
+
+impl Default for DecisionSection {
+    fn default() -> Self {
+        let t = Thresholds::default();
+        DecisionSection {
+            max_failed_recoveries: t.max_failed_recoveries,
+            min_preserved_fraction: t.min_preserved_fraction,
+            max_recovery_cost_fraction: t.max_recovery_cost_fraction,
+        }
+    }
+}
+
+impl DecisionSection {
+    pub fn thresholds(&self) -> Thresholds {
+        Thresholds {
+            max_failed_recoveries: self.max_failed_recoveries,
+            min_preserved_fraction: self.min_preserved_fraction,
+            max_recovery_cost_fraction: self.max_recovery_cost_fraction,
+        }
+    }
+}
+
+/// USD per million tokens.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Prices {
+    pub input_per_mtok: Option<f64>,
+    pub output_per_mtok: Option<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: String, message: String },
+}
+
+impl Config {
+    /// The user-level config file (`<config_dir>/recover-tui/config.toml`).
+    pub fn user_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "recover-tui").map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// Load: explicit file if given, else the user file; then `<state_dir>/config.toml`; then env.
+    pub fn load(explicit: Option<&Path>, project_state_dir: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut layers: Vec<PathBuf> = Vec::new();
+        match explicit {
+            Some(p) => layers.push(p.to_path_buf()),
+            None => layers.extend(Self::user_path().filter(|p| p.is_file())),
+        }
+        if let Some(dir) = project_state_dir {
+            let p = dir.join("config.toml");
+            if p.is_file() {
+                layers.push(p);
+            }
+        }
+        let mut merged = toml::Table::new();
+        for path in &layers {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            let table: toml::Table = text
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::Parse { path: path.clone(), message: one_line(&e.to_string()) })?;
+            merge(&mut merged, table);
+        }
+        apply_env(&mut merged)?;
+        let source = layers.last().cloned().unwrap_or_else(|| PathBuf::from("<defaults>"));
+        merged
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse { path: source, message: one_line(&e.to_string()) })
+    }
+
+    /// Parse one TOML text (used by tests and `config --init` checks).
+    pub fn from_toml(text: &str, name: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse { path: name.to_path_buf(), message: one_line(&e.to_string()) })
+    }
+
+    /// The extra classify rules as (class, regex) pairs.
+    pub fn classify_rules(&self) -> Vec<(String, String)> {
+        self.classify.iter().flat_map(|(class, res)| res.iter().map(move |r| (class.clone(), r.clone()))).collect()
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn merge(into: &mut toml::Table, from: toml::Table) {
+    for (k, v) in from {
+        match (into.get_mut(&k), v) {
+            (Some(toml::Value::Table(a)), toml::Value::Table(b)) => merge(a, b),
+            (_, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+/// `RECOVER_TUI_STATE_DIR`, `RECOVER_TUI_DECISION_MAX_FAILED_RECOVERIES`, ... (section_key).
+fn apply_env(table: &mut toml::Table) -> Result<(), ConfigError> {
+    for (name, value) in std::env::vars() {
+        let Some(rest) = name.strip_prefix("RECOVER_TUI_") else { continue };
+        let key = rest.to_ascii_lowercase();
+        if key == "state_dir" {
+            table.insert(key, toml::Value::String(value));
+            continue;
+        }
+        let Some((section, field)) = ["decision", "commands", "prices"]
+            .iter()
+            .find_map(|s| key.strip_prefix(&format!("{s}_")).map(|f| (*s, f.to_string())))
+        else {
+            continue;
+        };
+        let parsed: toml::Value = format!("v = {value}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or(toml::Value::String(value.clone()));
+        let entry = table.entry(section.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        match entry {
+            toml::Value::Table(t) => {
+                t.insert(field, parsed);
+            }
+            _ => return Err(ConfigError::Env { name, message: format!("[{section}] is not a table") }),
+        }
+    }
+    Ok(())
+}
+
+/// The commented default written by `recover-tui config --init`.
+pub const DEFAULT_TOML: &str = r#"# recover-tui configuration. Every key is optional; unknown keys are an error.
+
+# state_dir = ".recover"
+
+[commands]
+# The generator that re-runs a job. Placeholders: {project_root} {job} {output} {prompt_file}.
+# The prompt is on stdin and in {prompt_file}.
+generator = ["codex", "exec", "--full-auto", "--json", "-C", "{project_root}", "-"]
+# An optional reviser that turns the recovery prompt into a revised generation prompt.
+# reviser = ["claude", "-p", "--output-format", "json"]
+concurrency = 4
+timeout_s = 900
+
+[commands.validate]
+# Per-extension validation when a job has none of its own.
+py = ["python3", "-m", "py_compile", "{output}"]
+rs = ["cargo", "check", "--quiet"]
+ts = ["npx", "tsc", "--noEmit"]
+go = ["go", "build", "./..."]
+
+[decision]
+max_failed_recoveries = 2
+min_preserved_fraction = 0.25
+max_recovery_cost_fraction = 0.8
+
+[classify]
+# Extra rules, tried before the built-in ones: class = [regex, ...]
+# architectural = ["contract v2 mismatch"]
+
+[prices]
+# USD per million tokens.
+# input_per_mtok = 1.25
+# output_per_mtok = 10.0
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_toml_parses_to_defaults() {
+        let c = Config::from_toml(DEFAULT_TOML, Path::new("default.toml")).unwrap();
+        assert_eq!(c.commands, Commands::default());
+        assert_eq!(c.decision, DecisionSection::default());
+        assert_eq!(c.decision.max_failed_recoveries, 2);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::from_toml("[decision]\nmax_failed_recoverys = 3\n", Path::new("c.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("c.toml"), "{msg}");
+        assert!(msg.contains("max_failed_recoverys"), "{msg}");
+    }
+
+    #[test]
+    fn classify_rules_flatten() {
+        let c = Config::from_toml("[classify]\narchitectural = [\"contract v2\", \"schema drift\"]\n", Path::new("c")).unwrap();
+        assert_eq!(
+            c.classify_rules(),
+            vec![
+                ("architectural".to_string(), "contract v2".to_string()),
+                ("architectural".to_string(), "schema drift".to_string())
+            ]
+        );
+    }
+}

@@ -1,0 +1,283 @@
+//! Dependencies between jobs of different batches (DESIGN.md §5): declared at batch level,
+//! inferred at job level from prompts and validation commands that name an earlier job's
+//! outputs (as paths or module paths). Each inferred edge carries its evidence.
+
+use super::ingest::paths::module_forms;
+use super::model::Run;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// `reader` (a job of a later batch) depends on `writer` (a job of an earlier batch).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Edge {
+    pub reader: String,
+    pub writer: String,
+    /// The writer's output that is read.
+    pub output: String,
+    /// "prompt of b4-e2e line 12 names sparkq/tests/conftest.py"
+    pub evidence: String,
+}
+
+/// What the user said about an inferred edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeVerdict {
+    Confirmed,
+    Rejected,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Graph {
+    /// Inferred job-level edges (after user rejections are removed).
+    pub edges: Vec<Edge>,
+    /// Edges the user rejected (kept to show them).
+    pub rejected: Vec<Edge>,
+    /// Batch number -> batches it depends on: declared when the batch declares, else inferred.
+    pub batch_deps: BTreeMap<u32, BTreeSet<u32>>,
+    /// Batches whose `depends_on` was declared.
+    pub declared: BTreeSet<u32>,
+}
+
+/// Key identifying an edge for confirm/reject overrides: `reader->writer`.
+pub fn edge_key(reader: &str, writer: &str) -> String {
+    format!("{reader}->{writer}")
+}
+
+/// Infer the graph. `verdicts` maps `edge_key` to the user's confirm/reject.
+pub fn infer(run: &Run, verdicts: &BTreeMap<String, EdgeVerdict>) -> Graph {
+    // Index every output path, module form and ancestor directory -> (job, batch, output).
+    let mut by_path: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    let mut by_module: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    let mut by_dir: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    let jobs: Vec<&super::model::Job> = run.jobs().collect();
+    for (ji, j) in jobs.iter().enumerate() {
+        for (oi, o) in j.outputs.iter().enumerate() {
+            by_path.entry(o.as_str()).or_default().push((ji, oi));
+            for m in module_forms(o) {
+                by_module.entry(m).or_default().push((ji, oi));
+            }
+            let mut dir = o.as_str();
+            while let Some((parent, _)) = dir.rsplit_once('/') {
+                by_dir.entry(parent.to_string()).or_default().push((ji, oi));
+                dir = parent;
+            }
+        }
+    }
+    let mut found: BTreeMap<(String, String), Edge> = BTreeMap::new();
+    for (ri, r) in jobs.iter().enumerate() {
+        let mut add = |wi: usize, oi: usize, evidence: String| {
+            let w = jobs[wi];
+            if w.batch >= r.batch || wi == ri {
+                return;
+            }
+            let key = (r.id.clone(), w.id.clone());
+            found.entry(key).or_insert_with(|| Edge { reader: r.id.clone(), writer: w.id.clone(), output: w.outputs[oi].clone(), evidence });
+        };
+        if let Some(p) = &r.prompt {
+            for (ln, line) in p.text.lines().enumerate() {
+                for tok in tokens(line) {
+                    let t = tok.trim_start_matches("./");
+                    if let Some(hits) = by_path.get(t) {
+                        for &(wi, oi) in hits {
+                            add(wi, oi, format!("prompt of {} line {} names {}", r.id, ln + 1, t));
+                        }
+                        continue;
+                    }
+                    // Module forms: the token or any dotted/`::` prefix of it.
+                    for m in prefixes(t) {
+                        if let Some(hits) = by_module.get(m) {
+                            for &(wi, oi) in hits {
+                                let out = &jobs[wi].outputs[oi];
+                                add(wi, oi, format!("prompt of {} line {} names {} ({})", r.id, ln + 1, m, out));
+                            }
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        for argv in &r.validate {
+            for arg in argv {
+                let a = arg.trim_start_matches("./").trim_end_matches('/');
+                let a = a.split("::").next().unwrap_or(a);
+                let hits = by_path.get(a).cloned().or_else(|| by_dir.get(a).cloned()).unwrap_or_default();
+                for (wi, oi) in hits {
+                    let out = jobs[wi].outputs[oi].clone();
+                    add(wi, oi, format!("validation of {} (`{}`) touches {}", r.id, argv.join(" "), out));
+                }
+            }
+        }
+    }
+    let mut g = Graph::default();
+    for (_, e) in found {
+        match verdicts.get(&edge_key(&e.reader, &e.writer)) {
+            Some(EdgeVerdict::Rejected) => g.rejected.push(e),
+            _ => g.edges.push(e),
+        }
+    }
+    let batch_of: HashMap<&str, u32> = jobs.iter().map(|j| (j.id.as_str(), j.batch)).collect();
+    for b in &run.batches {
+        let deps = g.batch_deps.entry(b.number).or_default();
+        if let Some(declared) = &b.depends_on {
+            g.declared.insert(b.number);
+            deps.extend(declared.iter().copied());
+        }
+    }
+    for e in &g.edges {
+        if let (Some(&rb), Some(&wb)) = (batch_of.get(e.reader.as_str()), batch_of.get(e.writer.as_str())) {
+            if !g.declared.contains(&rb) {
+                g.batch_deps.entry(rb).or_default().insert(wb);
+            }
+        }
+    }
+    g
+}
+
+/// Path-like or dotted tokens of a line: runs of `[A-Za-z0-9_./:-]`, trimmed of punctuation.
+fn tokens(line: &str) -> impl Iterator<Item = &str> {
+    line.split(|c: char| !(c.is_alphanumeric() || "_./:-".contains(c)))
+        .map(|t| t.trim_matches(|c: char| c == '.' || c == ':' || c == '-'))
+        .filter(|t| t.len() > 2 && (t.contains('.') || t.contains('/') || t.contains("::")))
+}
+
+/// `sparkq.src.api.handle_enqueue` -> `sparkq.src.api.handle_enqueue`, `sparkq.src.api`, `sparkq.src`;
+/// `crate::lexer::Token` -> `crate::lexer::Token`, `crate::lexer`. Longest first.
+fn prefixes(tok: &str) -> Vec<&str> {
+    let mut out = vec![tok];
+    let mut cur = tok;
+    loop {
+        let cut = match (cur.rfind("::"), cur.rfind('.')) {
+            (Some(a), Some(b)) => a.max(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => break,
+        };
+        cur = &cur[..cut];
+        if cur.is_empty() {
+            break;
+        }
+        out.push(cur);
+    }
+    out
+}
+
+impl Graph {
+    /// Jobs (ids) that read an output of any job in `writers`, directly or through other readers,
+    /// restricted to batches after `after`. Declared batch-level dependencies on a batch that
+    /// holds a writer count as reading every output of it.
+    pub fn readers_of(&self, run: &Run, writers: &BTreeSet<String>, after: u32) -> BTreeMap<String, Vec<String>> {
+        let mut stale: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut frontier: Vec<String> = writers.iter().cloned().collect();
+        let mut known: BTreeSet<String> = writers.clone();
+        let batch_of: HashMap<&str, u32> = run.jobs().map(|j| (j.id.as_str(), j.batch)).collect();
+        while let Some(w) = frontier.pop() {
+            let wb = batch_of.get(w.as_str()).copied().unwrap_or(0);
+            for e in self.edges.iter().filter(|e| e.writer == w) {
+                if batch_of.get(e.reader.as_str()).copied().unwrap_or(0) <= after {
+                    continue;
+                }
+                stale.entry(e.reader.clone()).or_default().push(e.evidence.clone());
+                if known.insert(e.reader.clone()) {
+                    frontier.push(e.reader.clone());
+                }
+            }
+            for b in run.batches.iter().filter(|b| b.number > after && self.declared.contains(&b.number)) {
+                if b.depends_on.as_ref().is_some_and(|d| d.contains(&wb)) {
+                    for j in &b.jobs {
+                        stale.entry(j.id.clone()).or_default().push(format!("batch {} declares depends_on [{}]", b.number, wb));
+                        if known.insert(j.id.clone()) {
+                            frontier.push(j.id.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for v in stale.values_mut() {
+            v.sort();
+            v.dedup();
+        }
+        stale
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::{Batch, Job, Prompt};
+
+    fn job(id: &str, batch: u32, out: &str, prompt: &str) -> Job {
+        Job {
+            id: id.into(),
+            batch,
+            outputs: vec![out.into()],
+            prompt: Some(Prompt { text: prompt.into(), source: "t".into() }),
+            ..Job::default()
+        }
+    }
+
+    fn run(jobs: Vec<Job>) -> Run {
+        let mut batches: BTreeMap<u32, Batch> = BTreeMap::new();
+        for j in jobs {
+            batches.entry(j.batch).or_insert_with(|| Batch { number: j.batch, ..Batch::default() }).jobs.push(j);
+        }
+        Run { batches: batches.into_values().collect(), ..Run::default() }
+    }
+
+    #[test]
+    fn path_and_module_mentions_make_edges_with_evidence() {
+        let r = run(vec![
+            job("b1-storage", 1, "sparkq/src/storage.py", "File to create: sparkq/src/storage.py"),
+            job("b2-api", 2, "sparkq/src/api.py", "File to create: sparkq/src/api.py\n- Use TaskRepository from sparkq.src.storage"),
+            job("b3-tests", 3, "sparkq/tests/test_api.py", "Requirements:\n- read sparkq/src/api.py first"),
+        ]);
+        let g = infer(&r, &BTreeMap::new());
+        assert_eq!(g.edges.len(), 2);
+        assert_eq!(g.edges[0].reader, "b2-api");
+        assert_eq!(g.edges[0].writer, "b1-storage");
+        assert_eq!(g.edges[0].evidence, "prompt of b2-api line 2 names sparkq.src.storage (sparkq/src/storage.py)");
+        assert_eq!(g.edges[1].evidence, "prompt of b3-tests line 2 names sparkq/src/api.py");
+        assert_eq!(g.batch_deps[&3], BTreeSet::from([2]));
+    }
+
+    #[test]
+    fn validation_directory_touches_outputs_and_rejections_drop_edges() {
+        let mut r = run(vec![
+            job("b1-a", 1, "pkg/tests/test_a.py", "File to create: pkg/tests/test_a.py"),
+            job("b2-b", 2, "docs/b.md", "Write docs"),
+        ]);
+        r.batches[1].jobs[0].validate = vec![vec!["pytest".into(), "pkg/tests".into()]];
+        let g = infer(&r, &BTreeMap::new());
+        assert_eq!(g.edges.len(), 1);
+        assert_eq!(g.edges[0].evidence, "validation of b2-b (`pytest pkg/tests`) touches pkg/tests/test_a.py");
+        let mut v = BTreeMap::new();
+        v.insert(edge_key("b2-b", "b1-a"), EdgeVerdict::Rejected);
+        let g = infer(&r, &v);
+        assert!(g.edges.is_empty());
+        assert_eq!(g.rejected.len(), 1);
+    }
+
+    #[test]
+    fn same_batch_and_later_writers_are_not_edges() {
+        let r = run(vec![
+            job("b1-a", 1, "a.py", "uses b.py"),
+            job("b1-b", 1, "b.py", "uses a.py"),
+            job("b2-c", 2, "c.py", "nothing"),
+        ]);
+        assert!(infer(&r, &BTreeMap::new()).edges.is_empty());
+    }
+
+    #[test]
+    fn readers_are_transitive_and_declared_batches_count() {
+        let mut r = run(vec![
+            job("b1-a", 1, "a.py", ""),
+            job("b2-b", 2, "b.py", "import a.py"),
+            job("b3-c", 3, "c.py", "import b.py"),
+            job("b4-d", 4, "d.py", "independent"),
+        ]);
+        r.batches[3].depends_on = Some(vec![1]);
+        let g = infer(&r, &BTreeMap::new());
+        let stale = g.readers_of(&r, &BTreeSet::from(["b1-a".to_string()]), 1);
+        assert_eq!(stale.keys().cloned().collect::<Vec<_>>(), vec!["b2-b", "b3-c", "b4-d"]);
+        assert_eq!(stale["b4-d"], vec!["batch 4 declares depends_on [1]"]);
+    }
+}

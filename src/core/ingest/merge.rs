@@ -1,0 +1,676 @@
+//! Merge everything discovery read into one Run: jobs from batch scripts, command lists and
+//! joblogs; logs matched to jobs (redirect, thread id, output path, order); validation findings
+//! matched by output file; statuses decided. Every match says how it was made.
+
+use super::agent::AgentLog;
+use super::codex_session::Session;
+use super::discover::{Input, Parsed};
+use super::joblog::Joblog;
+use super::paths::Rebaser;
+use super::script::{self, GeneratorCall, PromptText, Script};
+use super::validation::ValidationReport;
+use super::{prompt_text, shell};
+use crate::core::model::{Batch, Finding, Job, JobResult, Prompt, Run, Status};
+use chrono::{DateTime, TimeZone, Utc};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+/// A job while it is being assembled.
+#[derive(Debug, Default)]
+struct Draft {
+    batch: u32,
+    id_hint: String,
+    /// Where the job was defined (`script:line`).
+    origin: String,
+    command: Vec<String>,
+    prompt: Option<Prompt>,
+    /// Prompt file (relative to root) when the prompt was read from one.
+    prompt_file: Option<String>,
+    outputs: Vec<String>,
+    validate: Vec<Vec<String>>,
+    stdout_log: Option<String>,
+    stderr_log: Option<String>,
+    other_logs: Vec<String>,
+    row: Option<RowInfo>,
+    agents: Vec<usize>,
+    matched_by: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct RowInfo {
+    exitval: i64,
+    signal: i64,
+    start: Option<f64>,
+    runtime_s: Option<f64>,
+    earlier_attempts: u32,
+    source: String,
+}
+
+#[derive(Default)]
+struct Inputs {
+    scripts: Vec<(String, Script)>,
+    joblogs: Vec<(String, Joblog)>,
+    agents: Vec<(String, AgentLog)>,
+    sessions: Vec<(String, Session)>,
+    reports: Vec<(String, ValidationReport)>,
+    /// Files of no known format (stderr captures, prompt files): rel -> first bytes.
+    others: HashMap<String, String>,
+}
+
+pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
+    let mut run = Run { project_root: root.to_path_buf(), ..Run::default() };
+    let mut inp = Inputs::default();
+    for i in inputs {
+        let rel = i.rel;
+        match i.parsed {
+            Parsed::Script(s) => {
+                run.warnings.extend(s.warnings.iter().map(|w| w.to_string()));
+                inp.scripts.push((rel.clone(), s));
+            }
+            Parsed::Joblog(j) => {
+                run.warnings.extend(j.warnings.iter().map(|w| w.to_string()));
+                inp.joblogs.push((rel.clone(), j));
+            }
+            Parsed::Agent(a) => {
+                run.warnings.extend(a.warnings.iter().map(|w| w.to_string()));
+                inp.agents.push((rel.clone(), a));
+            }
+            Parsed::Session(s) => {
+                run.warnings.extend(s.warnings.iter().map(|w| w.to_string()));
+                inp.sessions.push((rel.clone(), s));
+            }
+            Parsed::Validation(v) => {
+                run.warnings.extend(v.warnings.iter().map(|w| w.to_string()));
+                inp.reports.push((rel.clone(), v));
+            }
+            Parsed::Other { text_head } => {
+                inp.others.insert(rel.clone(), text_head);
+                continue;
+            }
+            Parsed::Skipped { reason } => {
+                run.warnings.push(format!("{rel}: {reason}"));
+                continue;
+            }
+        }
+        run.sources.push(rel);
+    }
+
+    let mut rb = Rebaser::new(root);
+    for (_, s) in &inp.scripts {
+        if let Some(cd) = &s.cd {
+            rb.add_foreign_root(cd);
+        }
+        for call in s.batches.iter().flat_map(|b| b.calls.iter()) {
+            if let Some(cd) = &call.cd {
+                rb.add_foreign_root(cd);
+            }
+        }
+    }
+    for (_, a) in &inp.agents {
+        if let Some(cwd) = &a.cwd {
+            rb.add_foreign_root(cwd);
+        }
+    }
+    for (_, s) in &inp.sessions {
+        if let Some(cwd) = &s.cwd {
+            rb.add_foreign_root(cwd);
+        }
+    }
+
+    let mut names: BTreeMap<u32, String> = BTreeMap::new();
+    let mut drafts = drafts_from_scripts(&inp.scripts, &rb, &mut names, &mut run.warnings);
+    attach_joblogs(&inp, &rb, generators, &mut drafts, &mut run.warnings);
+    read_prompt_files(root, &mut drafts, &mut run.warnings);
+    attach_agents(&inp, &rb, &mut drafts, &mut run.warnings);
+    attach_sessions(&inp, &mut drafts);
+    for d in &mut drafts {
+        if d.outputs.is_empty() {
+            d.outputs = d.agents.iter().flat_map(|&a| inp.agents[a].1.files_written.iter()).filter_map(|p| rb.rel(p)).collect();
+            d.outputs.dedup();
+        }
+        if d.validate.is_empty() {
+            if let Some(p) = &d.prompt {
+                d.validate = prompt_text::validation(&p.text);
+            }
+        }
+    }
+    let ids = assign_ids(&drafts);
+    let mut jobs: Vec<Job> = drafts.iter().zip(ids).map(|(d, id)| build_job(d, id, &inp)).collect();
+    apply_reports(&inp.reports, &rb, &mut jobs, &mut run.warnings);
+    decide_status(root, &drafts, &inp, &mut jobs, &mut run.warnings);
+
+    let mut batches: BTreeMap<u32, Batch> = BTreeMap::new();
+    for j in jobs {
+        let b = batches.entry(j.batch).or_insert_with(|| Batch {
+            number: j.batch,
+            name: names.get(&j.batch).cloned().unwrap_or_else(|| format!("Batch {}", j.batch)),
+            depends_on: None,
+            jobs: Vec::new(),
+        });
+        b.jobs.push(j);
+    }
+    run.batches = batches.into_values().collect();
+    run.id = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    run.title = phase_title(&names).unwrap_or_else(|| run.id.clone());
+    run
+}
+
+/// `SparkQ Phase 6 - Batch 3 (parallel)` -> `SparkQ Phase 6`.
+fn phase_title(names: &BTreeMap<u32, String>) -> Option<String> {
+    let n = names.values().next()?;
+    let lower = n.to_ascii_lowercase();
+    let cut = lower.find(" - batch").or_else(|| lower.find(" batch "))?;
+    let t = n[..cut].trim().trim_start_matches('#').trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+fn drafts_from_scripts(
+    scripts: &[(String, Script)],
+    rb: &Rebaser,
+    names: &mut BTreeMap<u32, String>,
+    warnings: &mut Vec<String>,
+) -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    let mut ordered: Vec<&(String, Script)> = scripts.iter().collect();
+    ordered.sort_by_key(|(rel, s)| (s.batches.iter().filter_map(|b| b.number).min().unwrap_or(u32::MAX), rel.clone()));
+    let mut seen_logs: HashMap<String, String> = HashMap::new();
+    for (rel, s) in ordered {
+        for b in &s.batches {
+            if b.calls.is_empty() {
+                continue;
+            }
+            let Some(number) = b.number else {
+                warnings.push(format!("{rel}: cannot tell which batch its {} generator call(s) belong to (no `# Batch N` marker, no number in the file name); they are not loaded", b.calls.len()));
+                continue;
+            };
+            if let Some(name) = &b.name {
+                names.entry(number).or_insert_with(|| name.clone());
+            }
+            for call in &b.calls {
+                let d = draft_from_call(call, number, rel, rb);
+                if let Some(log) = &d.stdout_log {
+                    if let Some(prev) = seen_logs.get(log) {
+                        warnings.push(format!("{}: writes {} like {prev}; the job is counted once", d.origin, log));
+                        continue;
+                    }
+                    seen_logs.insert(log.clone(), d.origin.clone());
+                }
+                drafts.push(d);
+            }
+        }
+    }
+    drafts
+}
+
+fn draft_from_call(call: &GeneratorCall, batch: u32, source: &str, rb: &Rebaser) -> Draft {
+    let inv = &call.invocation;
+    let origin = format!("{source}:{}", inv.line);
+    let mut d = Draft { batch, origin: origin.clone(), command: inv.argv.clone(), ..Draft::default() };
+    d.stdout_log = inv.stdout.as_deref().and_then(|p| rb.rel(p));
+    d.stderr_log = inv.stderr.as_deref().and_then(|p| rb.rel(p));
+    d.other_logs = [inv.tee.as_deref(), call.last_message_file.as_deref()].into_iter().flatten().filter_map(|p| rb.rel(p)).collect();
+    match &call.prompt {
+        PromptText::Inline(text) => {
+            d.prompt = Some(Prompt { text: text.trim_matches('\n').to_string(), source: origin.clone() });
+        }
+        PromptText::File(f) => d.prompt_file = Some(rb.rel_or_raw(f)),
+        PromptText::Missing => {}
+    }
+    d.id_hint = id_hint(&d);
+    d.matched_by.push(format!("defined by {origin}"));
+    d
+}
+
+/// `_build/logs/b3-conftest.jsonl` -> `b3-conftest`; numeric stems get the batch prefix.
+fn id_hint(d: &Draft) -> String {
+    let stem_of = |p: &str| -> String {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        name.split('.').next().unwrap_or(name).to_string()
+    };
+    let candidates = [d.stdout_log.as_deref(), d.prompt_file.as_deref(), d.stderr_log.as_deref()];
+    for c in candidates.into_iter().flatten() {
+        let stem = stem_of(c);
+        if stem.is_empty() {
+            continue;
+        }
+        if stem.chars().all(|c| c.is_ascii_digit()) {
+            return format!("b{}-{}", d.batch, stem);
+        }
+        return stem;
+    }
+    String::new()
+}
+
+fn attach_joblogs(inp: &Inputs, rb: &Rebaser, generators: &[String], drafts: &mut Vec<Draft>, warnings: &mut Vec<String>) {
+    // joblog rel -> (runner script rel, input list rel)
+    let mut links: HashMap<String, (String, Option<String>)> = HashMap::new();
+    for (rel, s) in &inp.scripts {
+        for p in &s.parallel {
+            if let Some(j) = p.joblog.as_deref().and_then(|j| rb.rel(j)) {
+                links.insert(j, (rel.clone(), p.input.as_deref().and_then(|i| rb.rel(i))));
+            }
+        }
+    }
+    let batch_of_script = |rel: &str| -> Option<u32> {
+        inp.scripts.iter().find(|(r, _)| r == rel).and_then(|(_, s)| s.batches.iter().find_map(|b| b.number))
+    };
+    let file_name = |rel: &str| rel.rsplit('/').next().unwrap_or(rel).to_string();
+    for (rel, jl) in &inp.joblogs {
+        let batch = match links.get(rel) {
+            Some((runner, input)) => input
+                .as_deref()
+                .and_then(batch_of_script)
+                .or_else(|| script::batch_number_from_name(&file_name(runner))),
+            None => None,
+        }
+        .or_else(|| script::batch_number_from_name(&file_name(rel)));
+        let Some(batch) = batch else {
+            warnings.push(format!("{rel}: cannot tell which batch this joblog belongs to (no runner script names it, no number in its name); it is not loaded"));
+            continue;
+        };
+        for jj in jl.jobs() {
+            let row = jj.last;
+            let info = RowInfo {
+                exitval: row.exitval,
+                signal: row.signal,
+                start: row.start,
+                runtime_s: row.runtime_s,
+                earlier_attempts: jj.earlier_attempts as u32,
+                source: format!("{rel}:{}", row.line),
+            };
+            let inv = shell::parse_command(&row.command, &HashMap::new());
+            let call = inv.as_ref().and_then(|i| script::generator_call(i, generators));
+            let stdout = inv.as_ref().and_then(|i| i.stdout.as_deref()).and_then(|p| rb.rel(p));
+            let stdin = inv.as_ref().and_then(|i| i.stdin_file.as_deref().or(i.piped_from.as_deref())).and_then(|p| rb.rel(p));
+            let argv = inv.as_ref().map(|i| i.argv.clone()).unwrap_or_default();
+            let found = drafts.iter().position(|d| d.batch == batch && d.row.is_none() && stdout.is_some() && d.stdout_log == stdout).map(|i| (i, "its redirect names the same log"))
+                .or_else(|| drafts.iter().position(|d| d.batch == batch && d.row.is_none() && stdin.is_some() && d.prompt_file == stdin).map(|i| (i, "it reads the same prompt file")))
+                .or_else(|| drafts.iter().position(|d| d.batch == batch && d.row.is_none() && !argv.is_empty() && d.command == argv).map(|i| (i, "same command")));
+            let idx = match found {
+                Some((i, how)) => {
+                    drafts[i].matched_by.push(format!("joblog row {} (Seq {}): {how}", info.source, jj.seq));
+                    i
+                }
+                None => {
+                    let mut d = match &call {
+                        Some(c) => draft_from_call(c, batch, rel, rb),
+                        None => Draft { batch, command: argv.clone(), ..Draft::default() },
+                    };
+                    d.origin = info.source.clone();
+                    d.matched_by = vec![format!("defined by joblog row {} (Seq {})", info.source, jj.seq)];
+                    if d.id_hint.is_empty() {
+                        d.id_hint = format!("b{batch}-{}", jj.seq);
+                    }
+                    drafts.push(d);
+                    drafts.len() - 1
+                }
+            };
+            drafts[idx].row = Some(info);
+        }
+    }
+}
+
+fn read_prompt_files(root: &Path, drafts: &mut [Draft], warnings: &mut Vec<String>) {
+    for d in drafts.iter_mut() {
+        let Some(pf) = d.prompt_file.clone() else { continue };
+        if d.prompt.is_some() {
+            continue;
+        }
+        let inside = !pf.starts_with('/') && !pf.split('/').any(|c| c == "..");
+        let text = if inside { std::fs::read(root.join(&pf)).ok() } else { None };
+        match text {
+            Some(bytes) => d.prompt = Some(Prompt { text: String::from_utf8_lossy(&bytes).into_owned(), source: pf }),
+            None => warnings.push(format!("{}: prompt file {pf} was not found under the project root", d.origin)),
+        }
+    }
+    for d in drafts.iter_mut() {
+        if let Some(p) = &d.prompt {
+            d.outputs = prompt_text::outputs(&p.text);
+        }
+    }
+}
+
+fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: &mut Vec<String>) {
+    let mut by_log: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, d) in drafts.iter().enumerate() {
+        for l in d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()) {
+            by_log.entry(l.clone()).or_default().push(i);
+        }
+    }
+    let mut by_output: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, d) in drafts.iter().enumerate() {
+        for o in &d.outputs {
+            by_output.entry(o.clone()).or_default().push(i);
+        }
+    }
+    let mut orphans = Vec::new();
+    for (ai, (rel, log)) in inp.agents.iter().enumerate() {
+        if let Some(ds) = by_log.get(rel.as_str()) {
+            if ds.len() > 1 {
+                warnings.push(format!("{rel}: named by the redirects of {} jobs; matched to the first ({})", ds.len(), drafts[ds[0]].origin));
+            }
+            let d = &mut drafts[ds[0]];
+            d.agents.push(ai);
+            d.matched_by.push(format!("log {rel}: named by the redirect at {}", d.origin));
+            continue;
+        }
+        let mut hits: Vec<usize> = log.files_written.iter().filter_map(|p| rb.rel(p)).filter_map(|p| by_output.get(&p)).flatten().copied().collect();
+        hits.sort_unstable();
+        hits.dedup();
+        match hits.as_slice() {
+            [one] => {
+                drafts[*one].agents.push(ai);
+                drafts[*one].matched_by.push(format!("log {rel}: wrote an output of the job"));
+            }
+            [] => orphans.push(ai),
+            many => warnings.push(format!(
+                "{rel}: wrote outputs of {} different jobs ({}); not matched",
+                many.len(),
+                many.iter().map(|&i| drafts[i].origin.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+    for ai in orphans {
+        let (rel, log) = &inp.agents[ai];
+        let Some(batch) = batch_from_path(rel) else {
+            warnings.push(format!("{rel}: agent log not matched to any job (no redirect names it, it wrote no known output, and its path names no batch)"));
+            continue;
+        };
+        let stem = rel.rsplit('/').next().unwrap_or(rel).split('.').next().unwrap_or("job").to_string();
+        let mut d = Draft { batch, origin: rel.clone(), stdout_log: Some(rel.clone()), ..Draft::default() };
+        d.id_hint = if stem.chars().all(|c| c.is_ascii_digit()) { format!("b{batch}-{stem}") } else { stem };
+        d.agents.push(ai);
+        d.outputs = log.files_written.iter().filter_map(|p| rb.rel(p)).collect();
+        d.matched_by.push(format!("defined by log {rel} (batch {batch} from its path)"));
+        if let Some(p) = &log.prompt {
+            d.prompt = Some(Prompt { text: p.clone(), source: rel.clone() });
+        }
+        drafts.push(d);
+    }
+    // Prompts carried by the logs themselves (oldest JSON generation, text logs).
+    for d in drafts.iter_mut() {
+        if d.prompt.is_none() {
+            if let Some((rel, p)) = d.agents.iter().find_map(|&a| inp.agents[a].1.prompt.as_ref().map(|p| (&inp.agents[a].0, p))) {
+                d.prompt = Some(Prompt { text: p.clone(), source: rel.clone() });
+                if d.outputs.is_empty() {
+                    d.outputs = prompt_text::outputs(p);
+                }
+            }
+        }
+    }
+}
+
+/// `logs/b1/3.jsonl` -> 1, `_build/logs/b2-api.jsonl` -> 2, `batch3/x.jsonl` -> 3.
+fn batch_from_path(rel: &str) -> Option<u32> {
+    for part in rel.rsplit('/') {
+        let lower = part.to_ascii_lowercase();
+        let rest = lower.strip_prefix("batch").map(|r| r.trim_start_matches(['-', '_'])).or_else(|| lower.strip_prefix('b'));
+        if let Some(rest) = rest {
+            let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+            let after = rest[digits.len()..].chars().next();
+            if !digits.is_empty() && matches!(after, None | Some('-') | Some('_') | Some('.')) {
+                return digits.parse().ok().filter(|n| *n > 0);
+            }
+        }
+    }
+    None
+}
+
+fn attach_sessions(inp: &Inputs, drafts: &mut [Draft]) {
+    if inp.sessions.is_empty() {
+        return;
+    }
+    let by_id: HashMap<&str, &(String, Session)> = inp.sessions.iter().filter_map(|s| s.1.id.as_deref().map(|id| (id, s))).collect();
+    for d in drafts.iter_mut() {
+        for &a in &d.agents {
+            let Some(tid) = inp.agents[a].1.thread_id.as_deref() else { continue };
+            let Some((rel, s)) = by_id.get(tid) else { continue };
+            d.matched_by.push(format!("session {rel}: same thread id {tid}"));
+            if d.prompt.is_none() {
+                if let Some(p) = &s.prompt {
+                    d.prompt = Some(Prompt { text: p.clone(), source: rel.clone() });
+                    if d.outputs.is_empty() {
+                        d.outputs = prompt_text::outputs(p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn assign_ids(drafts: &[Draft]) -> Vec<String> {
+    let mut used: HashSet<String> = HashSet::new();
+    let mut per_batch: HashMap<u32, usize> = HashMap::new();
+    drafts
+        .iter()
+        .map(|d| {
+            let k = per_batch.entry(d.batch).or_insert(0);
+            *k += 1;
+            let base = if d.id_hint.is_empty() { format!("b{}-{}", d.batch, k) } else { d.id_hint.clone() };
+            let mut id = base.clone();
+            let mut n = 2;
+            while !used.insert(id.clone()) {
+                id = format!("{base}-{n}");
+                n += 1;
+            }
+            id
+        })
+        .collect()
+}
+
+fn epoch(secs: f64) -> Option<DateTime<Utc>> {
+    if !secs.is_finite() || secs < 0.0 {
+        return None;
+    }
+    Utc.timestamp_millis_opt((secs * 1000.0).round() as i64).single()
+}
+
+fn build_job(d: &Draft, id: String, inp: &Inputs) -> Job {
+    let mut r = JobResult::default();
+    let mut logs: Vec<String> = d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()).cloned().collect();
+    for &a in &d.agents {
+        let (rel, log) = &inp.agents[a];
+        if !logs.contains(rel) {
+            logs.push(rel.clone());
+        }
+        if let Some(t) = log.tokens {
+            if t.total() >= r.tokens.total() {
+                r.tokens = t;
+            }
+        }
+        r.started_at = r.started_at.or(log.started_at);
+        r.ended_at = r.ended_at.or(log.ended_at);
+        r.duration_s = r.duration_s.or(log.duration_s);
+        r.evidence.extend(log.evidence.iter().cloned());
+        r.evidence.extend(log.notices.iter().map(|n| Finding {
+            error_type: "notice".into(),
+            message: n.clone(),
+            source: rel.clone(),
+            ..Finding::default()
+        }));
+    }
+    if let Some(row) = &d.row {
+        r.exit_code = Some(row.exitval as i32);
+        r.started_at = row.start.and_then(epoch).or(r.started_at);
+        r.duration_s = row.runtime_s.or(r.duration_s);
+        if let (Some(s), Some(rt)) = (row.start, row.runtime_s) {
+            r.ended_at = epoch(s + rt).or(r.ended_at);
+        }
+        r.earlier_attempts = row.earlier_attempts;
+    }
+    if r.duration_s.is_none() {
+        if let (Some(s), Some(e)) = (r.started_at, r.ended_at) {
+            r.duration_s = Some((e - s).num_milliseconds() as f64 / 1000.0);
+        }
+    }
+    r.logs = logs;
+    Job {
+        id,
+        batch: d.batch,
+        outputs: d.outputs.clone(),
+        prompt: d.prompt.clone(),
+        command: d.command.clone(),
+        validate: d.validate.clone(),
+        result: r,
+        matched_by: d.matched_by.clone(),
+    }
+}
+
+fn apply_reports(reports: &[(String, ValidationReport)], rb: &Rebaser, jobs: &mut [Job], warnings: &mut Vec<String>) {
+    let mut by_output: HashMap<String, usize> = HashMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        for o in &j.outputs {
+            if by_output.insert(o.clone(), i).is_some() {
+                warnings.push(format!("{o} is an output of more than one job; findings on it go to {}", j.id));
+            }
+        }
+    }
+    for (rel, rep) in reports {
+        for c in &rep.checked {
+            if let Some(&i) = rb.rel(c).and_then(|p| by_output.get(&p)) {
+                let tag = format!("validated by {rel}");
+                if !jobs[i].matched_by.contains(&tag) {
+                    jobs[i].matched_by.push(tag);
+                }
+            }
+        }
+        for f in &rep.findings {
+            let file = f.file.as_deref().and_then(|p| rb.rel(p));
+            let Some(&i) = file.as_ref().and_then(|p| by_output.get(p)) else {
+                warnings.push(format!(
+                    "{}: finding on {} matches no job's output: {}",
+                    f.source,
+                    f.file.as_deref().unwrap_or("(no file)"),
+                    f.message
+                ));
+                continue;
+            };
+            let mut f = f.clone();
+            f.file = file;
+            add_finding(&mut jobs[i].result.findings, f);
+        }
+    }
+}
+
+/// Add a finding unless the same error (file, type, message) is already there; keep the one with a line.
+fn add_finding(list: &mut Vec<Finding>, f: Finding) {
+    if let Some(existing) = list.iter_mut().find(|e| e.file == f.file && e.error_type == f.error_type && e.message == f.message) {
+        if existing.line.is_none() && f.line.is_some() {
+            existing.line = f.line;
+            existing.source = f.source;
+        }
+        return;
+    }
+    list.push(f);
+}
+
+fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], warnings: &mut Vec<String>) {
+    let any_output_on_disk = jobs.iter().flat_map(|j| j.outputs.iter()).any(|o| root.join(o).exists());
+    let mut missing_check_skipped = false;
+    for (d, j) in drafts.iter().zip(jobs.iter_mut()) {
+        let log_started = d.stdout_log.as_ref().map(|l| inp.others.contains_key(l) || inp.agents.iter().any(|(r, _)| r == l)).unwrap_or(false);
+        let validated = j.matched_by.iter().any(|m| m.starts_with("validated by "));
+        let ran = d.row.is_some() || !d.agents.is_empty() || log_started || validated || !j.result.findings.is_empty();
+        if !ran {
+            j.result.status = Status::NotRun;
+            continue;
+        }
+        let first_output = j.outputs.first().cloned();
+        // Agent-level failures.
+        for &a in &d.agents {
+            let (rel, log) = &inp.agents[a];
+            if let Some(msg) = &log.failure {
+                j.result.agent_error.get_or_insert_with(|| msg.clone());
+                add_finding(
+                    &mut j.result.findings,
+                    Finding { file: first_output.clone(), line: None, error_type: "agent_error".into(), message: msg.clone(), source: rel.clone(), class: None },
+                );
+            }
+        }
+        if d.agents.is_empty() {
+            if let Some(l) = &d.stdout_log {
+                if inp.others.get(l).is_some_and(|t| t.trim().is_empty()) && d.row.is_none() {
+                    let msg = "the job's log is empty: it started but wrote no event (killed before its first event, or still starting)".to_string();
+                    j.result.agent_error.get_or_insert_with(|| msg.clone());
+                    add_finding(&mut j.result.findings, Finding { file: first_output.clone(), error_type: "agent_error".into(), message: msg, source: l.clone(), ..Finding::default() });
+                }
+            }
+        }
+        // Exit status from the joblog.
+        if let Some(row) = &d.row {
+            let stderr_tail = d.stderr_log.as_ref().and_then(|l| inp.others.get(l)).and_then(|t| last_error_line(t));
+            let msg = match (row.exitval, row.signal) {
+                (0, 0) => None,
+                (-1, s) => Some(format!("killed (Exitval -1, signal {s}): timeout, interrupt or out of memory")),
+                (-2, _) => Some("skipped by GNU parallel (Exitval -2): never ran".to_string()),
+                (e, 0) => Some(format!("exited with status {e}{}", stderr_tail.map(|t| format!(": {t}")).unwrap_or_default())),
+                (e, s) => Some(format!("exited with status {e} after signal {s}")),
+            };
+            if let Some(msg) = msg {
+                if row.exitval == -2 {
+                    j.result.status = Status::NotRun;
+                    continue;
+                }
+                add_finding(
+                    &mut j.result.findings,
+                    Finding { file: first_output.clone(), error_type: "exit_status".into(), message: msg, source: row.source.clone(), ..Finding::default() },
+                );
+            }
+        }
+        // Expected outputs on disk.
+        if any_output_on_disk {
+            for o in &j.outputs {
+                if !root.join(o).exists() {
+                    add_finding(
+                        &mut j.result.findings,
+                        Finding {
+                            file: Some(o.clone()),
+                            error_type: "missing_output".into(),
+                            message: format!("expected output {o} does not exist after the job ran"),
+                            source: d.origin.clone(),
+                            ..Finding::default()
+                        },
+                    );
+                }
+            }
+        } else if !j.outputs.is_empty() {
+            missing_check_skipped = true;
+        }
+        j.result.status = if j.result.findings.is_empty() { Status::Passed } else { Status::Failed };
+    }
+    if missing_check_skipped {
+        warnings.push(format!("none of the jobs' outputs exist under {}; missing outputs were not checked (load the project directory to check them)", root.display()));
+    }
+}
+
+/// The last line of a stderr capture that reads like an error.
+fn last_error_line(text: &str) -> Option<String> {
+    let clean = crate::core::sanitize::strip_ansi(text);
+    clean
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && (l.to_ascii_lowercase().contains("error") || l.contains("Not inside")))
+        .or_else(|| clean.lines().rev().map(str::trim).find(|l| !l.is_empty()))
+        .map(|l| l.chars().take(300).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_numbers_from_log_paths() {
+        assert_eq!(batch_from_path("logs/b1/3.jsonl"), Some(1));
+        assert_eq!(batch_from_path("_build/logs/phase6/b2-api.jsonl"), Some(2));
+        assert_eq!(batch_from_path("runs/batch_3/x.jsonl"), Some(3));
+        assert_eq!(batch_from_path("logs/build.jsonl"), None);
+    }
+
+    #[test]
+    fn title_from_batch_marker() {
+        let mut names = BTreeMap::new();
+        names.insert(1, "SparkQ Phase 6 - Batch 1 (parallel)".to_string());
+        assert_eq!(phase_title(&names).as_deref(), Some("SparkQ Phase 6"));
+    }
+}

@@ -1,0 +1,152 @@
+//! Paths found in logs -> paths relative to the project root being loaded.
+//!
+//! Logs record absolute paths of the machine they ran on (`-C /home/luce/apps/sparkqueue`,
+//! `file_change` paths, pytest tracebacks). Those are re-based onto the project root: first
+//! under the root itself, then under every directory the generators ran in (`-C`, `--cd`, `cd`,
+//! session `cwd`), and last by the longest suffix that exists under the root.
+
+use std::path::{Component, Path, PathBuf};
+
+#[derive(Debug, Clone, Default)]
+pub struct Rebaser {
+    root: PathBuf,
+    /// Directories the generators ran in, longest first.
+    foreign: Vec<PathBuf>,
+}
+
+impl Rebaser {
+    pub fn new(root: &Path) -> Self {
+        Rebaser { root: super::super::manifest::normalize(root), foreign: Vec::new() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Record a directory a generator ran in (absolute; relative ones are the root already).
+    pub fn add_foreign_root(&mut self, dir: &str) {
+        let p = PathBuf::from(dir.trim_end_matches('/'));
+        if p.is_absolute() && p != self.root && !self.foreign.contains(&p) {
+            self.foreign.push(p);
+            self.foreign.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
+        }
+    }
+
+    /// The path relative to the root, with `/` separators; `None` when it lies outside the root
+    /// (`..` escaping it, an absolute path not under any known root and no suffix of it existing).
+    pub fn rel(&self, raw: &str) -> Option<String> {
+        let raw = raw.trim();
+        if raw.is_empty() || raw.contains('\0') {
+            return None;
+        }
+        let p = Path::new(raw);
+        if !p.is_absolute() {
+            return lexical_rel(p);
+        }
+        let p = super::super::manifest::normalize(p);
+        if let Ok(r) = p.strip_prefix(&self.root) {
+            return lexical_rel(r);
+        }
+        for f in &self.foreign {
+            if let Ok(r) = p.strip_prefix(f) {
+                return lexical_rel(r);
+            }
+        }
+        // Longest suffix that exists under the root.
+        let comps: Vec<&std::ffi::OsStr> = p
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        // A bare file name is too weak to trust: suffixes keep at least one directory.
+        for start in 0..comps.len().saturating_sub(1) {
+            let suffix: PathBuf = comps[start..].iter().collect();
+            if self.root.join(&suffix).exists() {
+                return lexical_rel(&suffix);
+            }
+        }
+        None
+    }
+
+    /// `rel`, falling back to the raw text (for display) when it cannot be re-based.
+    pub fn rel_or_raw(&self, raw: &str) -> String {
+        self.rel(raw).unwrap_or_else(|| raw.to_string())
+    }
+}
+
+/// A relative path, normalized; `None` if it climbs out with `..`.
+fn lexical_rel(p: &Path) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(parts.join("/"))
+}
+
+/// Python module form of a path (`sparkq/src/storage.py` -> `sparkq.src.storage`); Rust
+/// (`src/lexer.rs` -> `lexer`); `None` for package `__init__` files and other languages.
+pub fn module_forms(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(stem) = path.strip_suffix(".py") {
+        if !stem.ends_with("__init__") {
+            out.push(stem.replace('/', "."));
+        }
+    } else if let Some(stem) = path.strip_suffix(".rs") {
+        let name = stem.rsplit('/').next().unwrap_or(stem);
+        if !matches!(name, "mod" | "lib" | "main") {
+            out.push(format!("crate::{}", stem.trim_start_matches("src/").replace('/', "::")));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebases_generator_dir_and_keeps_relative() {
+        let mut r = Rebaser::new(Path::new("/tmp/x/sparkq-phase6"));
+        r.add_foreign_root("/home/luce/apps/sparkqueue");
+        assert_eq!(r.rel("/home/luce/apps/sparkqueue/sparkq/tests/test_api.py").as_deref(), Some("sparkq/tests/test_api.py"));
+        assert_eq!(r.rel("./sparkq/src/api.py").as_deref(), Some("sparkq/src/api.py"));
+        assert_eq!(r.rel("/tmp/x/sparkq-phase6/_build/logs/a.jsonl").as_deref(), Some("_build/logs/a.jsonl"));
+    }
+
+    #[test]
+    fn refuses_escapes() {
+        let r = Rebaser::new(Path::new("/tmp/x/p"));
+        assert_eq!(r.rel("../../.bashrc"), None);
+        assert_eq!(r.rel("a/../../b"), None);
+        assert_eq!(r.rel("/etc/passwd"), None);
+        assert_eq!(r.rel("a\0b"), None);
+    }
+
+    #[test]
+    fn suffix_under_root_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("pkg/tests")).unwrap();
+        std::fs::write(dir.path().join("pkg/tests/t.py"), "").unwrap();
+        let r = Rebaser::new(dir.path());
+        assert_eq!(r.rel("/somewhere/else/pkg/tests/t.py").as_deref(), Some("pkg/tests/t.py"));
+    }
+
+    #[test]
+    fn module_forms_of_python_and_rust() {
+        assert_eq!(module_forms("sparkq/src/storage.py"), vec!["sparkq.src.storage"]);
+        assert!(module_forms("sparkq/__init__.py").is_empty());
+        assert_eq!(module_forms("src/lexer.rs"), vec!["crate::lexer"]);
+    }
+}

@@ -1,0 +1,139 @@
+//! Untrusted text (logs, prompts, reports) -> text that is safe to put on a terminal or in Markdown.
+//!
+//! Escape sequences (CSI, OSC incl. OSC 52 / OSC 8, DCS, APC/PM/SOS, 8-bit C1) are removed whole;
+//! other control characters become visible (`\u{1b}` shown as `␛`, NUL as `␀`); bidi overrides
+//! and isolates are removed. Newlines and tabs are kept (`clean_line` turns them into spaces).
+
+/// Remove escape sequences and make other control characters visible. Keeps `\n` and `\t`.
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape(&mut chars),
+            // 8-bit C1 introducers: CSI, OSC, DCS, SOS, PM, APC.
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            '\n' | '\t' => out.push(c),
+            '\r' => {}
+            c if is_bidi_control(c) => {}
+            c if (c as u32) < 0x20 => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
+            '\u{7f}' => out.push('␡'),
+            c if ('\u{80}'..='\u{9f}').contains(&c) => out.push('�'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `clean`, then newlines and tabs become spaces: for one-line fields (table cells, titles).
+pub fn clean_line(text: &str) -> String {
+    clean(text).replace(['\n', '\t'], " ")
+}
+
+/// Only strip ANSI/terminal escape sequences (for parsers reading coloured logs).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape(&mut chars),
+            '\u{9b}' => skip_csi(&mut chars),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// After ESC: skip the whole sequence.
+fn skip_escape(chars: &mut Chars<'_>) {
+    match chars.peek().copied() {
+        Some('[') => {
+            chars.next();
+            skip_csi(chars);
+        }
+        Some(']') | Some('P') | Some('X') | Some('^') | Some('_') => {
+            chars.next();
+            skip_string(chars);
+        }
+        // Two-byte sequences (ESC c, ESC 7, ESC ( B ...).
+        Some('(') | Some(')') | Some('*') | Some('+') => {
+            chars.next();
+            chars.next();
+        }
+        Some(_) => {
+            chars.next();
+        }
+        None => {}
+    }
+}
+
+/// CSI parameters and intermediates until the final byte (0x40..=0x7e).
+fn skip_csi(chars: &mut Chars<'_>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) {
+            return;
+        }
+        if !('\u{20}'..='\u{3f}').contains(&c) {
+            // Malformed: stop at anything that cannot be part of a CSI.
+            return;
+        }
+    }
+}
+
+/// OSC / DCS / SOS / PM / APC payload until BEL, ST (ESC \) or 8-bit ST.
+fn skip_string(chars: &mut Chars<'_>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => return,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removes_csi_osc_dcs_and_c1() {
+        let s = "a\u{1b}[2Jb\u{1b}]0;pwned title\u{7}c\u{1b}]52;c;cHduZWQ=\u{1b}\\d\u{1b}Pq#0\u{1b}\\e\u{9b}31mf";
+        assert_eq!(clean(s), "abcdef");
+    }
+
+    #[test]
+    fn osc8_hyperlink_keeps_only_the_text() {
+        let s = "see \u{1b}]8;;http://evil.example\u{1b}\\docs\u{1b}]8;;\u{1b}\\ now";
+        assert_eq!(clean(s), "see docs now");
+    }
+
+    #[test]
+    fn bidi_removed_nul_visible_newlines_kept() {
+        assert_eq!(clean("abc\u{202e}fed\0x\ny\tz"), "abcfed␀x\ny\tz");
+        assert_eq!(clean_line("a\nb\tc"), "a b c");
+    }
+
+    #[test]
+    fn colour_codes_stripped_for_parsers() {
+        assert_eq!(strip_ansi("\u{1b}[1m\u{1b}[31mERROR:\u{1b}[0m boom"), "ERROR: boom");
+    }
+
+    #[test]
+    fn truncated_sequences_do_not_panic() {
+        assert_eq!(clean("x\u{1b}"), "x");
+        assert_eq!(clean("x\u{1b}[12"), "x");
+        assert_eq!(clean("x\u{1b}]0;title"), "x");
+    }
+}

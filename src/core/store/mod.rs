@@ -1,0 +1,3 @@
+//! The state directory (DESIGN.md §12).
+
+pub mod atomic;
