@@ -179,3 +179,62 @@ impl Batch {
         self.jobs.iter().any(|j| j.result.status.ran())
     }
 }
+
+/// How a recovery attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    Passed,
+    Failed,
+    Aborted,
+    TimedOut,
+    /// Started, not ended (the tool was killed while it ran).
+    Running,
+}
+
+/// One recovery try of one job (DESIGN.md §2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub job: String,
+    /// 1-based per job.
+    pub number: u32,
+    /// Snapshot taken before the attempt ran.
+    pub snapshot: Option<String>,
+    /// Files under the state dir holding the recovery prompt and the revised prompt.
+    pub recovery_prompt: Option<String>,
+    pub revised_prompt: Option<String>,
+    /// `targeted_recovery` or `retry_as_is`.
+    pub kind: String,
+    pub command: Vec<String>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub exit_code: Option<i32>,
+    pub findings: Vec<Finding>,
+    pub outcome: AttemptOutcome,
+    /// Short summary of what the attempt changed (diff stat), for the next attempt's prompt.
+    #[serde(default)]
+    pub changes: Option<String>,
+}
+
+/// Injected time, so that state and exports are deterministic in tests.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that always says the same time (tests).
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
