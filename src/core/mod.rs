@@ -1,6 +1,7 @@
 //! The domain. Pure: no terminal, no async runtime.
 
 pub mod classify;
+pub mod context;
 pub mod cost;
 pub mod decide;
 pub mod deps;
@@ -8,5 +9,6 @@ pub mod failure;
 pub mod ingest;
 pub mod manifest;
 pub mod model;
+pub mod prompt;
 pub mod sanitize;
 pub mod store;
