@@ -39,7 +39,14 @@ pub fn gather(root: &Path, job: &Job, finding: Option<&Finding>) -> Vec<Snippet>
             out.push(s);
         }
     }
-    // 2. Definitions of the symbols the error names (and that the failing file imports).
+    // 2. A missing module: the files that look like it.
+    if let Some(module) = missing_module(&text) {
+        let last = module.rsplit(['.', '/']).next().unwrap_or(&module).to_string();
+        for (path, m) in project_modules(root).into_iter().filter(|(p, _)| file_stem(p) == last).take(3) {
+            out.push(Snippet { title: format!("`{module}` does not exist; the project has {path} (module `{m}`)"), file: path, line: 1, code: String::new() });
+        }
+    }
+    // 3. Definitions of the symbols the error names (and that the failing file imports).
     let mut symbols = named_symbols(&text);
     if let Some(file) = &file {
         if let Some(module) = missing_module(&text) {
@@ -55,16 +62,6 @@ pub fn gather(root: &Path, job: &Job, finding: Option<&Finding>) -> Vec<Snippet>
                 break;
             }
             out.push(d);
-        }
-    }
-    // 3. A missing module: the files that look like it.
-    if let Some(module) = missing_module(&text) {
-        let last = module.rsplit(['.', '/']).next().unwrap_or(&module).to_string();
-        for (path, m) in project_modules(root).into_iter().filter(|(p, _)| file_stem(p) == last).take(3) {
-            if out.iter().any(|s| s.file == path) {
-                continue;
-            }
-            out.push(Snippet { title: format!("`{module}` does not exist; the project has {path} (module `{m}`)"), file: path, line: 1, code: String::new() });
         }
     }
     out.truncate(MAX_SNIPPETS);
