@@ -1,10 +1,12 @@
 //! The domain. Pure: no terminal, no async runtime.
 
+pub mod checklist;
 pub mod classify;
 pub mod context;
 pub mod cost;
 pub mod decide;
 pub mod deps;
+pub mod facts;
 pub mod failure;
 pub mod ingest;
 pub mod manifest;
