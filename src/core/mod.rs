@@ -6,6 +6,7 @@ pub mod context;
 pub mod cost;
 pub mod decide;
 pub mod deps;
+pub mod export;
 pub mod facts;
 pub mod failure;
 pub mod ingest;

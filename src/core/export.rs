@@ -1,0 +1,410 @@
+//! The rationale log (DESIGN.md §13): Markdown that reads like a phase execution note, and
+//! versioned JSON (`recover-tui/export@1`). All text is sanitized; JSON escapes controls.
+
+use super::checklist::ChecklistItem;
+use super::decide::{Decision, Verdict};
+use super::failure;
+use super::model::{Attempt, AttemptOutcome, Run, Status};
+use super::sanitize::clean_line;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// A snapshot as the export lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SnapshotInfo {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub reason: String,
+    pub files: usize,
+    pub job: Option<String>,
+}
+
+pub struct ExportInput<'a> {
+    pub run: &'a Run,
+    pub decision: &'a Decision,
+    pub checklist: &'a [ChecklistItem],
+    pub snapshots: &'a [SnapshotInfo],
+    /// Every recovery attempt, all jobs, oldest first.
+    pub attempts: &'a [Attempt],
+    pub generated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    Success,
+    EscalatedToFullRestart,
+    InProgress,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "SUCCESS",
+            Outcome::EscalatedToFullRestart => "ESCALATED_TO_FULL_RESTART",
+            Outcome::InProgress => "IN_PROGRESS",
+        }
+    }
+}
+
+/// SUCCESS when every job to repair has a passing latest attempt; escalated when the decision is.
+pub fn outcome(d: &Decision, attempts: &[Attempt]) -> Outcome {
+    if d.escalated {
+        return Outcome::EscalatedToFullRestart;
+    }
+    if d.verdict == Verdict::FullRestart || d.rerun_jobs.is_empty() {
+        return Outcome::InProgress;
+    }
+    let all_passed = d.rerun_jobs.iter().all(|r| {
+        attempts.iter().filter(|a| a.job == r.job).max_by_key(|a| a.number).is_some_and(|a| a.outcome == AttemptOutcome::Passed)
+    });
+    if all_passed {
+        Outcome::Success
+    } else {
+        Outcome::InProgress
+    }
+}
+
+/// Markdown table cell: one line, no pipes breaking the table.
+fn cell(s: &str) -> String {
+    clean_line(s).replace('|', "\\|")
+}
+
+fn t(s: &str) -> String {
+    clean_line(s).trim().to_string()
+}
+
+pub fn markdown(x: &ExportInput<'_>) -> String {
+    let (run, d) = (x.run, x.decision);
+    let mut s = String::new();
+    let out = outcome(d, x.attempts);
+    s += &format!("# Recovery note — {}\n\n", t(&run.title));
+    s += &format!(
+        "Written by recover-tui on {} from `{}`. Outcome: **{}**.\n\n",
+        x.generated_at.format("%Y-%m-%d %H:%M UTC"),
+        t(&run.project_root.display().to_string()),
+        out.as_str()
+    );
+
+    // What failed.
+    let failing = run.batch(d.failing_batch);
+    let failed: Vec<&super::model::Job> = failing.map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).collect()).unwrap_or_default();
+    s += "## What failed\n\n";
+    s += &format!(
+        "Batch {} of {} failed: {} of {} jobs.\n\n",
+        d.failing_batch,
+        run.batches.len(),
+        failed.len(),
+        failing.map(|b| b.jobs.len()).unwrap_or(0)
+    );
+    for j in &failed {
+        s += &format!("- **{}** (`{}`) — {}", t(&j.id), t(&j.outputs.join("`, `")), failure::job_class(j).as_str());
+        if let Some(f) = failure::primary_finding(j) {
+            let place = match (&f.file, f.line) {
+                (Some(p), Some(l)) => format!(" at {}:{l}", t(p)),
+                (Some(p), None) => format!(" in {}", t(p)),
+                _ => String::new(),
+            };
+            s += &format!(": {}: {}{place}", t(&f.error_type), t(&failure::one_line(&f.message, 300)));
+        }
+        s += "\n";
+    }
+
+    // Decision.
+    let verdict = match d.verdict {
+        Verdict::TargetedRecovery => "targeted recovery",
+        Verdict::RetryAsIs => "retry as is",
+        Verdict::FullRestart => "full restart",
+    };
+    s += &format!("\n## Decision: {verdict} ({})\n\n", d.scope.as_str());
+    if let Some(r) = d.rationale.iter().find(|r| r.fired == Some(true)) {
+        let question = r.question.split(':').next().unwrap_or(&r.question).trim_end_matches('.');
+        s += &format!("Decided by rule {} ({}): {}.\n\n", r.step, t(question), t(&r.answer));
+    }
+    if d.verdict != Verdict::FullRestart {
+        for j in &d.rerun_jobs {
+            s += &format!("- Re-run **{}** (batch {}): {}\n", t(&j.job), j.batch, t(&j.reason));
+        }
+        if !d.rerun_batches_after.is_empty() {
+            s += &format!("- Then re-run batch(es) {}: they read what the repair changes.\n", nums(&d.rerun_batches_after));
+        }
+        if let Some(c) = d.continue_from_batch {
+            s += &format!("- Then continue the phase from batch {c}.\n");
+        }
+        s += "\n";
+    } else {
+        s += "The whole phase is regenerated: find the root cause and fix the specification before it runs again.\n\n";
+    }
+    s += "### The questions\n\n";
+    for r in d.rationale.iter().filter(|r| r.step.starts_with('Q')) {
+        s += &format!("**{} — {}** {}\n", r.step, t(&r.question), t(&r.answer));
+        if let Some(o) = &r.overridden {
+            s += &format!("*Overridden by the user: {}*\n", t(o));
+        }
+        for e in &r.evidence {
+            s += &format!("- {}\n", t(e));
+        }
+        s += "\n";
+    }
+    s += "### The rules, in order\n\n| rule | question | fired | answer |\n|---|---|---|---|\n";
+    for r in d.rationale.iter().filter(|r| r.step.starts_with('R')) {
+        s += &format!("| {} | {} | {} | {} |\n", r.step, cell(&r.question), if r.fired == Some(true) { "yes" } else { "no" }, cell(&r.answer));
+    }
+
+    // Preserved.
+    s += "\n## What was preserved\n\n";
+    if d.preserved_batches.is_empty() {
+        s += "Nothing: every batch runs again.\n";
+    } else {
+        let jobs: usize = d.preserved_batches.iter().filter_map(|b| run.batch(*b)).map(|b| b.jobs.len()).sum();
+        let tokens: u64 = d.preserved_batches.iter().filter_map(|b| run.batch(*b)).flat_map(|b| b.jobs.iter()).map(|j| j.result.tokens.total()).sum();
+        s += &format!(
+            "Batches {} are kept as they are — {jobs} jobs, {tokens} tokens of generation — and are not validated again ({:.0}% of the phase's work).\n",
+            nums(&d.preserved_batches),
+            d.preserved_fraction * 100.0
+        );
+    }
+
+    // Checklist.
+    s += "\n## Pre-recovery checklist\n\n| # | item | state | by / when | reason |\n|---|---|---|---|---|\n";
+    for i in x.checklist {
+        let who = match (&i.by, i.at) {
+            (Some(b), Some(a)) => format!("{} {}", b, a.format("%Y-%m-%d %H:%M UTC")),
+            (Some(b), None) => b.clone(),
+            (None, Some(a)) => a.format("%Y-%m-%d %H:%M UTC").to_string(),
+            (None, None) => String::new(),
+        };
+        s += &format!("| {} | {} | {} | {} | {} |\n", i.number, cell(i.title), i.state.as_str(), cell(&who), cell(i.reason.as_deref().unwrap_or("")));
+    }
+
+    // Snapshots.
+    s += "\n## Snapshots\n\n";
+    if x.snapshots.is_empty() {
+        s += "None taken.\n";
+    }
+    for sn in x.snapshots {
+        s += &format!("- `{}` — {} ({} files, {})\n", t(&sn.id), t(&sn.reason), sn.files, sn.created_at.format("%Y-%m-%d %H:%M:%S UTC"));
+    }
+
+    // Attempts.
+    s += "\n## Attempts\n\n";
+    if x.attempts.is_empty() {
+        s += "No recovery attempt has run yet.\n";
+    }
+    for a in x.attempts {
+        let end = a.ended_at.map(|e| e.format("%H:%M:%S").to_string()).unwrap_or_else(|| "—".into());
+        s += &format!(
+            "### {} attempt {} — {}\n\n{} ({}), {} – {} UTC, snapshot `{}`.\n",
+            t(&a.job),
+            a.number,
+            outcome_word(a.outcome),
+            a.kind.replace('_', " "),
+            t(&a.command.join(" ")),
+            a.started_at.format("%Y-%m-%d %H:%M:%S"),
+            end,
+            t(a.snapshot.as_deref().unwrap_or("none"))
+        );
+        if let Some(c) = &a.changes {
+            s += &format!("Changed: {}\n", t(c));
+        }
+        for f in &a.findings {
+            s += &format!("- {}: {}{}\n", t(&f.error_type), t(&failure::one_line(&f.message, 300)), f.line.map(|l| format!(" (line {l})")).unwrap_or_default());
+        }
+        s += "\n";
+    }
+    if d.escalated {
+        s += "**Escalated to a full restart**: a job failed its recovery the maximum number of times; it will not be recovered again.\n";
+    }
+
+    // Cost.
+    let c = &d.cost;
+    s += "\n## Cost\n\n| | tokens | time | money |\n|---|---|---|---|\n";
+    let money = |u: Option<f64>| u.map(|v| format!("${v:.2}")).unwrap_or_else(|| "—".into());
+    s += &format!("| full restart | {} | {} | {} |\n", c.full_restart.tokens, hm(c.full_restart.seconds), money(c.full_restart.usd));
+    s += &format!("| this recovery | {} | {} | {} |\n", c.recovery.tokens, hm(c.recovery.seconds), money(c.recovery.usd));
+    s += &format!(
+        "| saved | {} ({:.1}%) | {} ({:.1}%) | {} |\n",
+        c.savings.tokens,
+        c.savings.tokens_pct,
+        hm(c.savings.seconds),
+        c.savings.seconds_pct,
+        money(c.savings.usd)
+    );
+    s += &format!("\n## Outcome: {}\n", out.as_str());
+    s
+}
+
+fn outcome_word(o: AttemptOutcome) -> &'static str {
+    match o {
+        AttemptOutcome::Passed => "passed",
+        AttemptOutcome::Failed => "failed",
+        AttemptOutcome::Aborted => "aborted",
+        AttemptOutcome::TimedOut => "timed out",
+        AttemptOutcome::Running => "did not finish",
+    }
+}
+
+fn hm(secs: f64) -> String {
+    let neg = secs < 0.0;
+    let m = (secs.abs() / 60.0).round() as u64;
+    format!("{}{}h {:02}m", if neg { "-" } else { "" }, m / 60, m % 60)
+}
+
+fn nums(v: &[u32]) -> String {
+    v.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+}
+
+pub fn json(x: &ExportInput<'_>, plan: Value) -> Value {
+    let (run, d) = (x.run, x.decision);
+    let failed: Vec<Value> = run
+        .batch(d.failing_batch)
+        .map(|b| {
+            b.jobs
+                .iter()
+                .filter(|j| j.result.status == Status::Failed)
+                .map(|j| {
+                    let f = failure::primary_finding(j);
+                    json!({
+                        "job": j.id, "outputs": j.outputs, "class": failure::job_class(j).as_str(),
+                        "error_type": f.map(|f| f.error_type.clone()), "message": f.map(|f| f.message.clone()),
+                        "file": f.and_then(|f| f.file.clone()), "line": f.and_then(|f| f.line),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "schema": "recover-tui/export@1",
+        "generated_at": x.generated_at,
+        "run": { "id": run.id, "title": run.title, "project_root": run.project_root.display().to_string(), "batches": run.batches.len() },
+        "failing_batch": d.failing_batch,
+        "failed_jobs": failed,
+        "decision": plan,
+        "checklist": x.checklist,
+        "snapshots": x.snapshots,
+        "attempts": x.attempts,
+        "escalated": d.escalated,
+        "cost": d.cost,
+        "outcome": outcome(d, x.attempts).as_str(),
+    })
+}
+
+/// Serialize JSON with every control, C1 and bidi character escaped as `\uXXXX`
+/// (serde_json leaves C1 and bidi characters raw).
+pub fn to_safe_json(v: &Value) -> String {
+    let raw = serde_json::to_string_pretty(v).unwrap_or_default();
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        let u = c as u32;
+        if (0x7f..=0x9f).contains(&u) || matches!(u, 0x200e | 0x200f | 0x061c | 0x202a..=0x202e | 0x2066..=0x2069) {
+            out += &format!("\\u{u:04x}");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::checklist::{evaluate, Facts};
+    use crate::core::cost::Prices;
+    use crate::core::decide::{decide, History, Input, Overrides, Thresholds};
+    use crate::core::model::{Batch, Finding, Job, JobResult, Prompt, TokenUsage};
+    use chrono::TimeZone;
+
+    fn run() -> Run {
+        let job = |id: &str, b: u32, st: Status| Job {
+            id: id.into(),
+            batch: b,
+            outputs: vec![format!("pkg/{id}.py")],
+            prompt: Some(Prompt { text: "Task".into(), source: "p.md".into() }),
+            result: JobResult { status: st, tokens: TokenUsage { input: 9000, cached_input: 0, output: 1000 }, duration_s: Some(120.0), ..JobResult::default() },
+            ..Job::default()
+        };
+        let mut bad = job("b2-render", 2, Status::Failed);
+        bad.result.findings.push(Finding {
+            file: Some("pkg/b2-render.py".into()),
+            line: Some(4),
+            error_type: "SyntaxError".into(),
+            message: "expected ':' \u{1b}]0;pwned\u{7}\u{202e}".into(),
+            source: "v.txt:3".into(),
+            class: Some("syntax".into()),
+        });
+        Run {
+            title: "notes Phase 2".into(),
+            batches: vec![
+                Batch { number: 1, jobs: vec![job("b1-model", 1, Status::Passed), job("b1-store", 1, Status::Passed)], ..Batch::default() },
+                Batch { number: 2, jobs: vec![bad, job("b2-export", 2, Status::Passed)], ..Batch::default() },
+            ],
+            ..Run::default()
+        }
+    }
+
+    fn attempt(n: u32, outcome: AttemptOutcome) -> Attempt {
+        Attempt {
+            job: "b2-render".into(),
+            number: n,
+            snapshot: Some("20261125T150000Z-0badc0de".into()),
+            recovery_prompt: None,
+            revised_prompt: None,
+            kind: "targeted_recovery".into(),
+            command: vec!["codex".into(), "exec".into(), "-".into()],
+            started_at: Utc.with_ymd_and_hms(2026, 11, 25, 15, 1, 0).unwrap(),
+            ended_at: Some(Utc.with_ymd_and_hms(2026, 11, 25, 15, 4, 30).unwrap()),
+            exit_code: Some(0),
+            findings: vec![],
+            outcome,
+            changes: Some("pkg/b2-render.py +2 -1".into()),
+        }
+    }
+
+    fn note(attempts: &[Attempt], history: &History) -> (String, Value) {
+        let r = run();
+        let d = decide(&Input { run: &r, history, thresholds: Thresholds::default(), overrides: &Overrides::default(), prices: Prices::default() }).unwrap();
+        let items = evaluate(&r, &d, &Facts::default(), &Default::default());
+        let x = ExportInput { run: &r, decision: &d, checklist: &items, snapshots: &[], attempts, generated_at: Utc.with_ymd_and_hms(2026, 11, 25, 15, 10, 0).unwrap() };
+        (markdown(&x), json(&x, json!({})))
+    }
+
+    #[test]
+    fn markdown_reads_like_a_phase_note_and_is_clean() {
+        let (md, _) = note(&[attempt(1, AttemptOutcome::Passed)], &History::default());
+        assert!(md.starts_with("# Recovery note — notes Phase 2\n"));
+        assert!(md.contains("Batch 2 of 2 failed: 1 of 2 jobs."));
+        assert!(md.contains("- **b2-render** (`pkg/b2-render.py`) — syntax: SyntaxError: expected ':' at pkg/b2-render.py:4"), "{md}");
+        assert!(md.contains("## Decision: targeted recovery (fix_batch_only)"));
+        assert!(md.contains("### b2-render attempt 1 — passed"));
+        assert!(md.contains("Changed: pkg/b2-render.py +2 -1"));
+        assert!(md.ends_with("## Outcome: SUCCESS\n"));
+        assert!(!md.chars().any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}' || ('\u{80}'..='\u{9f}').contains(&c)));
+    }
+
+    #[test]
+    fn escalation_is_the_outcome_after_two_failures() {
+        let mut h = History::default();
+        h.failed_recoveries.insert("b2-render".into(), 2);
+        let (md, js) = note(&[attempt(1, AttemptOutcome::Failed), attempt(2, AttemptOutcome::Failed)], &h);
+        assert!(md.contains("**Escalated to a full restart**"));
+        assert!(md.ends_with("## Outcome: ESCALATED_TO_FULL_RESTART\n"));
+        assert_eq!(js["outcome"], "ESCALATED_TO_FULL_RESTART");
+        assert_eq!(js["schema"], "recover-tui/export@1");
+    }
+
+    #[test]
+    fn a_failed_attempt_leaves_it_in_progress() {
+        let (_, js) = note(&[attempt(1, AttemptOutcome::Failed)], &History::default());
+        assert_eq!(js["outcome"], "IN_PROGRESS");
+        assert_eq!(js["failed_jobs"][0]["job"], "b2-render");
+    }
+
+    #[test]
+    fn safe_json_escapes_c1_and_bidi() {
+        let s = to_safe_json(&json!({"m": "a\u{9b}b\u{202e}c\u{1b}"}));
+        assert!(s.contains("a\\u009bb\\u202ec\\u001b"), "{s}");
+        let back: Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back["m"], "a\u{9b}b\u{202e}c\u{1b}");
+    }
+}
