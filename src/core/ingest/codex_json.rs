@@ -1,13 +1,37 @@
 //! `codex exec --json` event streams, all three generations (formats/README.md §1).
+//!
+//! The reader streams: lines come one at a time out of one reusable buffer, the event
+//! type is read from the first bytes of each line, and lines that only repeat what a
+//! later line says (`item.updated`, `*_delta`) are skipped without being parsed, however
+//! long they are. Other lines are parsed into small borrowed structs that skip the
+//! fields they do not need; a command's `aggregated_output` is only read (by a second
+//! parse of its line) when the command failed. Only the summary is kept in memory.
 
 use super::agent::{AgentLog, AgentLogKind};
-use std::io::Read;
+use super::ParseWarning;
+use crate::core::model::{Finding, TokenUsage};
+use chrono::{DateTime, Utc};
+use memchr::memmem;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, Read};
+
+/// The failure recorded when a stream ends without a final event.
+pub const NO_FINAL_EVENT: &str =
+    "no final event: the stream stopped before the turn ended (interrupted or killed)";
 
 /// Read a whole stream from any reader without keeping it in memory:
 /// lines are processed one at a time; `item.updated` payloads are skipped unparsed.
 pub fn read(reader: impl Read, source: &str) -> std::io::Result<AgentLog> {
-    let _ = (reader, source);
-    Ok(AgentLog::new(AgentLogKind::CodexJson))
+    let mut state = StreamState::new(source);
+    scan_lines(reader, |line| match line {
+        Line::Text(bytes) => state.on_line(bytes),
+        Line::Skipped { complete } => state.on_skipped(complete),
+    })?;
+    Ok(state.finish())
 }
 
 /// Parse a stream held in memory.
@@ -17,6 +41,1690 @@ pub fn parse(bytes: &[u8], source: &str) -> AgentLog {
 
 /// True when the first line(s) look like any generation of a codex exec JSON stream.
 pub fn looks_like(head: &[u8]) -> bool {
-    let _ = head;
-    false
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(trim_ascii)
+        .filter(|l| !l.is_empty());
+    let Some(first) = lines.next() else {
+        return false;
+    };
+    if first.first() != Some(&b'{') {
+        return false;
+    }
+    let second = lines.next();
+    match serde_json::from_slice::<serde_json::Value>(first) {
+        Ok(serde_json::Value::Object(obj)) => {
+            if let Some(t) = obj.get("type") {
+                return t.as_str().is_some_and(is_stream_type) && !obj.contains_key("payload");
+            }
+            if obj.contains_key("msg") && obj.contains_key("id") {
+                return true;
+            }
+            if obj.contains_key("prompt") && obj.len() == 1 {
+                return true;
+            }
+            let summary_keys = ["model", "provider", "approval", "sandbox", "workdir"]
+                .iter()
+                .filter(|k| obj.contains_key(**k))
+                .count();
+            summary_keys >= 2
+                && obj.values().all(|v| v.is_string())
+                && second.is_none_or(|l| l.starts_with(b"{\"prompt\""))
+        }
+        Ok(_) => false,
+        // The head may end inside a long first line: decide from its first bytes.
+        Err(_) => {
+            if let Some(t) = first_type_value(first) {
+                return std::str::from_utf8(t).is_ok_and(is_stream_type)
+                    && memmem::find(first, b"\"payload\"").is_none();
+            }
+            (first.starts_with(b"{\"id\":") && memmem::find(first, b"\"msg\":{").is_some())
+                || first.starts_with(b"{\"prompt\":")
+        }
+    }
+}
+
+fn is_stream_type(t: &str) -> bool {
+    matches!(t, "error" | "session.created")
+        || t.starts_with("thread.")
+        || t.starts_with("turn.")
+        || t.starts_with("item.")
+}
+
+// ---------------------------------------------------------------------------------------
+// Line scanning
+
+/// How many bytes at the start of a line are enough to read its event type.
+const HEAD: usize = 256;
+const CHUNK: usize = 256 * 1024;
+
+enum Line<'a> {
+    /// A line to parse (without its newline).
+    Text(&'a [u8]),
+    /// A line skipped unparsed; `complete` is false when it does not end like a JSON object.
+    Skipped { complete: bool },
+}
+
+/// Call `on_line` for every line of `reader`. Lines have no length limit; a line whose
+/// head names a skippable event is passed over without being copied.
+fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::Result<()> {
+    let finder = memmem::Finder::new(b"\"type\"");
+    let mut buf = vec![0u8; CHUNK];
+    let (mut start, mut end) = (0usize, 0usize);
+    // Bytes after `start` already searched for a newline.
+    let mut searched = 0usize;
+    // While skipping a long line: the last non-blank byte seen so far.
+    let mut skipping: Option<u8> = None;
+    let mut eof = false;
+    loop {
+        // Hand out every complete line in buf[start..end].
+        loop {
+            if let Some(last) = skipping.as_mut() {
+                let avail = &buf[start..end];
+                match memchr::memchr(b'\n', avail) {
+                    Some(i) => {
+                        *last = last_non_blank(&avail[..i]).unwrap_or(*last);
+                        on_line(Line::Skipped {
+                            complete: *last == b'}',
+                        });
+                        skipping = None;
+                        start += i + 1;
+                        searched = 0;
+                    }
+                    None => {
+                        *last = last_non_blank(avail).unwrap_or(*last);
+                        start = end;
+                        break;
+                    }
+                }
+            } else {
+                match memchr::memchr(b'\n', &buf[start + searched..end]) {
+                    Some(i) => {
+                        let line = &buf[start..start + searched + i];
+                        if is_skippable(&finder, line) {
+                            on_line(Line::Skipped {
+                                complete: last_non_blank(line) == Some(b'}'),
+                            });
+                        } else {
+                            on_line(Line::Text(line));
+                        }
+                        start += searched + i + 1;
+                        searched = 0;
+                    }
+                    None => {
+                        let partial = &buf[start..end];
+                        if partial.len() >= HEAD && is_skippable(&finder, partial) {
+                            skipping = Some(last_non_blank(partial).unwrap_or(b' '));
+                            start = end;
+                            searched = 0;
+                        } else {
+                            searched = end - start;
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        if eof {
+            if let Some(last) = skipping {
+                on_line(Line::Skipped {
+                    complete: last == b'}',
+                });
+            } else if start < end {
+                let line = &buf[start..end];
+                if is_skippable(&finder, line) {
+                    on_line(Line::Skipped {
+                        complete: last_non_blank(line) == Some(b'}'),
+                    });
+                } else {
+                    on_line(Line::Text(line));
+                }
+            }
+            return Ok(());
+        }
+        // Make room: move the partial line to the front, grow only when it fills the buffer.
+        if start == end {
+            start = 0;
+            end = 0;
+            if buf.len() > 4 * CHUNK {
+                buf.truncate(CHUNK);
+                buf.shrink_to_fit();
+            }
+        } else if start > 0 {
+            buf.copy_within(start..end, 0);
+            end -= start;
+            start = 0;
+        }
+        if end == buf.len() {
+            let grown = buf.len() * 2;
+            buf.resize(grown, 0);
+        }
+        let n = loop {
+            match reader.read(&mut buf[end..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        if n == 0 {
+            eof = true;
+        } else {
+            end += n;
+        }
+    }
+}
+
+/// `item.updated` and streaming deltas repeat what a later event says in full.
+fn is_skippable(finder: &memmem::Finder<'_>, line: &[u8]) -> bool {
+    let head = &line[..line.len().min(HEAD)];
+    match type_value_with(finder, head) {
+        Some(t) => t == b"item.updated" || t.ends_with(b"_delta") || t.ends_with(b".delta"),
+        None => false,
+    }
+}
+
+/// The value of the first `"type"` key in `bytes` (`{"type":"turn.started"}` -> `turn.started`).
+pub(super) fn first_type_value(bytes: &[u8]) -> Option<&[u8]> {
+    type_value_with(&memmem::Finder::new(b"\"type\""), bytes)
+}
+
+fn type_value_with<'b>(finder: &memmem::Finder<'_>, bytes: &'b [u8]) -> Option<&'b [u8]> {
+    let pos = finder.find(bytes)?;
+    let mut i = pos + 6;
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b':') {
+        return None;
+    }
+    i += 1;
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b'"') {
+        return None;
+    }
+    let rest = bytes.get(i + 1..)?;
+    let close = memchr::memchr(b'"', rest)?;
+    Some(&rest[..close])
+}
+
+fn last_non_blank(bytes: &[u8]) -> Option<u8> {
+    bytes
+        .iter()
+        .rev()
+        .find(|b| !b.is_ascii_whitespace())
+        .copied()
+}
+
+pub(super) fn trim_ascii(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |p| p + 1);
+    &bytes[start..end]
+}
+
+// ---------------------------------------------------------------------------------------
+// Minimal, borrowed event shapes. Fields not named here are skipped unread.
+
+/// A string borrowed from the line when it holds no escapes.
+#[derive(Deserialize)]
+pub(super) struct Str<'a>(#[serde(borrow)] pub(super) Cow<'a, str>);
+
+impl Str<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+pub(super) struct Usage {
+    input_tokens: Option<u64>,
+    cached_input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+}
+
+impl Usage {
+    pub(super) fn tokens(self) -> TokenUsage {
+        TokenUsage {
+            input: self.input_tokens.unwrap_or(0),
+            cached_input: self.cached_input_tokens.unwrap_or(0),
+            output: self.output_tokens.unwrap_or(0),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Event<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Option<Str<'a>>,
+    #[serde(borrow)]
+    thread_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    session_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    timestamp: Option<Str<'a>>,
+    usage: Option<Usage>,
+    error: Option<ErrText>,
+    message: Option<ErrText>,
+    #[serde(borrow)]
+    item: Option<Item<'a>>,
+    #[serde(borrow)]
+    msg: Option<Msg<'a>>,
+    prompt: Option<String>,
+    // Keys of the oldest generation's first line (the config summary).
+    #[serde(borrow)]
+    workdir: Option<Str<'a>>,
+    model: Option<IgnoredAny>,
+    provider: Option<IgnoredAny>,
+    approval: Option<IgnoredAny>,
+    sandbox: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct Item<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Option<Str<'a>>,
+    /// The early experimental generation tags the kind with `item_type`.
+    #[serde(borrow)]
+    item_type: Option<Str<'a>>,
+    command: Option<CommandText>,
+    exit_code: Option<i64>,
+    #[serde(borrow)]
+    status: Option<Str<'a>>,
+    changes: Option<Paths>,
+    message: Option<ErrText>,
+    #[serde(borrow)]
+    server: Option<Str<'a>>,
+    #[serde(borrow)]
+    tool: Option<Str<'a>>,
+    error: Option<ErrText>,
+}
+
+/// The oldest generation's `msg` object.
+#[derive(Deserialize)]
+struct Msg<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Option<Str<'a>>,
+    message: Option<ErrText>,
+    #[serde(borrow)]
+    session_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    call_id: Option<Str<'a>>,
+    command: Option<CommandText>,
+    exit_code: Option<i64>,
+    #[serde(borrow)]
+    stdout: Option<Str<'a>>,
+    #[serde(borrow)]
+    stderr: Option<Str<'a>>,
+    #[serde(borrow)]
+    aggregated_output: Option<Str<'a>>,
+    success: Option<bool>,
+    changes: Option<Paths>,
+    input_tokens: Option<u64>,
+    cached_input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    info: Option<TokenInfo>,
+    reason: Option<ErrText>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct TokenInfo {
+    pub(super) total_token_usage: Option<Usage>,
+}
+
+/// Second look at a failed command's line: only its output.
+#[derive(Deserialize)]
+struct OutputLine<'a> {
+    #[serde(borrow)]
+    item: Option<OutputItem<'a>>,
+}
+
+#[derive(Deserialize)]
+struct OutputItem<'a> {
+    #[serde(borrow)]
+    aggregated_output: Option<Str<'a>>,
+}
+
+/// An error or message given as a string, or as an object with a `message` (or as null).
+#[derive(Default)]
+pub(super) struct ErrText(pub(super) Option<String>);
+
+impl<'de> Deserialize<'de> for ErrText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ErrText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a message string or an object with a message")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<ErrText, E> {
+                Ok(ErrText(Some(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<ErrText, E> {
+                Ok(ErrText(Some(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<ErrText, E> {
+                Ok(ErrText(Some(v.to_string())))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<ErrText, E> {
+                Ok(ErrText(Some(v.to_string())))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<ErrText, E> {
+                Ok(ErrText(Some(v.to_string())))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<ErrText, E> {
+                Ok(ErrText(None))
+            }
+            fn visit_unit<E>(self) -> Result<ErrText, E> {
+                Ok(ErrText(None))
+            }
+            fn visit_none<E>(self) -> Result<ErrText, E> {
+                Ok(ErrText(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ErrText, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ErrText(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrText, A::Error> {
+                let mut message = None;
+                while let Some(key) = map.next_key::<Str<'de>>()? {
+                    if key.as_str() == "message" {
+                        message = map.next_value::<ErrText>()?.0;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(ErrText(message))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A command given as a string or as an argv array (joined with spaces).
+struct CommandText(Option<String>);
+
+impl<'de> Deserialize<'de> for CommandText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CommandText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a command string or argv array")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<CommandText, E> {
+                Ok(CommandText(Some(v.to_string())))
+            }
+            fn visit_unit<E>(self) -> Result<CommandText, E> {
+                Ok(CommandText(None))
+            }
+            fn visit_none<E>(self) -> Result<CommandText, E> {
+                Ok(CommandText(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CommandText, A::Error> {
+                let mut parts: Vec<String> = Vec::new();
+                while let Some(part) = seq.next_element::<ErrText>()? {
+                    parts.extend(part.0);
+                }
+                Ok(CommandText(Some(parts.join(" "))))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CommandText, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(CommandText(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// File paths of a change set: `[{path, kind}]` (current) or `{path: change}` (oldest).
+struct Paths(Vec<String>);
+
+impl<'de> Deserialize<'de> for Paths {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Change {
+            path: Option<String>,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Paths;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of changes or a map keyed by path")
+            }
+            fn visit_unit<E>(self) -> Result<Paths, E> {
+                Ok(Paths(Vec::new()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Paths, A::Error> {
+                let mut paths = Vec::new();
+                while let Some(change) = seq.next_element::<Change>()? {
+                    paths.extend(change.path);
+                }
+                Ok(Paths(paths))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Paths, A::Error> {
+                let mut paths = Vec::new();
+                while let Some(path) = map.next_key::<String>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    paths.push(path);
+                }
+                Ok(Paths(paths))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The summary being built
+
+struct StreamState<'s> {
+    log: AgentLog,
+    source: &'s str,
+    line_no: usize,
+    /// A final event (turn.completed / turn.failed / task_complete / turn_aborted) was seen.
+    saw_final: bool,
+    /// A turn started after the last final event.
+    open_turn: bool,
+    /// Any turn.* event was seen (the first early builds wrote none).
+    saw_turn_events: bool,
+    /// The last meaningful event was the agent's message.
+    last_was_agent_message: bool,
+    /// Oldest generation: `error` events of the task in progress.
+    turn_error: Option<String>,
+    /// An unparsable line not yet known to be the last one: (line number, starts like JSON, error).
+    pending_invalid: Option<(usize, bool, String)>,
+    /// Oldest generation: commands and patches begun but not yet ended, by call id.
+    calls: HashMap<String, String>,
+    patches: HashMap<String, Vec<String>>,
+}
+
+impl<'s> StreamState<'s> {
+    fn new(source: &'s str) -> Self {
+        StreamState {
+            log: AgentLog::new(AgentLogKind::CodexJson),
+            source,
+            line_no: 0,
+            saw_final: false,
+            open_turn: false,
+            saw_turn_events: false,
+            last_was_agent_message: false,
+            turn_error: None,
+            pending_invalid: None,
+            calls: HashMap::new(),
+            patches: HashMap::new(),
+        }
+    }
+
+    fn warn(&mut self, line: usize, message: String) {
+        self.log.warnings.push(ParseWarning {
+            source: self.source.to_string(),
+            line: Some(line),
+            message,
+        });
+    }
+
+    fn set_kind(&mut self, kind: AgentLogKind) {
+        if self.log.kind == AgentLogKind::CodexJson {
+            self.log.kind = kind;
+        }
+    }
+
+    /// A bad line followed by more lines was not cut off by a kill: say so and go on.
+    fn flush_invalid(&mut self) {
+        if let Some((line, _, err)) = self.pending_invalid.take() {
+            self.warn(
+                line,
+                format!("line {line} is not valid JSON ({err}); skipped"),
+            );
+        }
+    }
+
+    fn on_skipped(&mut self, complete: bool) {
+        self.line_no += 1;
+        self.log.lines += 1;
+        self.flush_invalid();
+        if !complete {
+            self.pending_invalid = Some((self.line_no, true, "unterminated".to_string()));
+        }
+    }
+
+    fn on_line(&mut self, raw: &[u8]) {
+        self.line_no += 1;
+        self.log.lines += 1;
+        let line = trim_ascii(raw);
+        if line.is_empty() {
+            return;
+        }
+        self.flush_invalid();
+        if line[0] != b'{' {
+            self.pending_invalid = Some((self.line_no, false, "not a JSON object".to_string()));
+            return;
+        }
+        let err = match serde_json::from_slice::<Event<'_>>(line) {
+            Ok(ev) => return self.on_event(ev, line),
+            Err(err) => err,
+        };
+        // Invalid UTF-8 inside a string: read the line lossily rather than lose it.
+        let err = if std::str::from_utf8(line).is_err() {
+            let lossy = String::from_utf8_lossy(line);
+            match serde_json::from_str::<Event<'_>>(&lossy) {
+                Ok(ev) => return self.on_event(ev, lossy.as_bytes()),
+                Err(err) => err,
+            }
+        } else {
+            err
+        };
+        if err.is_data() {
+            let line_no = self.line_no;
+            self.warn(
+                line_no,
+                format!("line {line_no} has an unexpected shape ({err}); skipped"),
+            );
+        } else {
+            self.pending_invalid = Some((self.line_no, true, err.to_string()));
+        }
+    }
+
+    fn on_event(&mut self, ev: Event<'_>, line: &[u8]) {
+        if let Some(ts) = ev.timestamp.as_ref().and_then(|t| parse_time(t.as_str())) {
+            self.log.started_at.get_or_insert(ts);
+            self.log.ended_at = Some(ts);
+        }
+        if let Some(msg) = ev.msg {
+            self.set_kind(AgentLogKind::CodexJsonOldest);
+            return self.on_msg(msg);
+        }
+        let Some(kind) = ev.kind else {
+            if let Some(prompt) = ev.prompt {
+                self.set_kind(AgentLogKind::CodexJsonOldest);
+                self.log.prompt.get_or_insert(prompt);
+            } else if ev.workdir.is_some()
+                || ev.model.is_some()
+                || ev.provider.is_some()
+                || ev.approval.is_some()
+                || ev.sandbox.is_some()
+            {
+                self.set_kind(AgentLogKind::CodexJsonOldest);
+                if let Some(dir) = ev.workdir {
+                    self.log.cwd.get_or_insert_with(|| dir.0.into_owned());
+                }
+            }
+            return;
+        };
+        match kind.as_str() {
+            "thread.started" => {
+                if let Some(id) = ev.thread_id {
+                    self.log.thread_id.get_or_insert_with(|| id.0.into_owned());
+                }
+            }
+            "session.created" => {
+                self.set_kind(AgentLogKind::CodexJsonEarly);
+                if let Some(id) = ev.session_id {
+                    self.log.thread_id.get_or_insert_with(|| id.0.into_owned());
+                }
+            }
+            "turn.started" => {
+                self.saw_turn_events = true;
+                self.open_turn = true;
+                self.last_was_agent_message = false;
+            }
+            "turn.completed" => {
+                if let Some(usage) = ev.usage {
+                    self.log.tokens = Some(usage.tokens());
+                }
+                self.final_event(None);
+            }
+            "turn.failed" => {
+                let message = ev
+                    .error
+                    .and_then(|e| e.0)
+                    .unwrap_or_else(|| "turn failed (no message)".to_string());
+                self.final_event(Some(message));
+            }
+            "item.started" | "item.completed" => {
+                if let Some(item) = ev.item {
+                    self.on_item(item, kind.as_str() == "item.completed", line);
+                }
+            }
+            "error" => {
+                if let Some(message) = ev.message.and_then(|m| m.0) {
+                    self.log.notices.push(message);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn final_event(&mut self, failure: Option<String>) {
+        self.saw_turn_events = true;
+        self.saw_final = true;
+        self.open_turn = false;
+        self.log.finished = true;
+        self.log.failure = failure;
+    }
+
+    fn here(&self) -> String {
+        format!("{}:{}", self.source, self.line_no)
+    }
+
+    fn on_item(&mut self, item: Item<'_>, completed: bool, line: &[u8]) {
+        if item.item_type.is_some() {
+            self.set_kind(AgentLogKind::CodexJsonEarly);
+        }
+        let Some(kind) = item.kind.or(item.item_type) else {
+            return;
+        };
+        let status = item.status.as_ref().map(Str::as_str).unwrap_or("");
+        if completed {
+            self.last_was_agent_message =
+                matches!(kind.as_str(), "agent_message" | "assistant_message");
+        }
+        match kind.as_str() {
+            "file_change" => {
+                if completed || status == "completed" {
+                    for path in item.changes.iter().flat_map(|c| c.0.iter()) {
+                        self.log.add_file(path);
+                    }
+                }
+                if completed && status == "failed" {
+                    let paths = item.changes.map(|c| c.0.join(", ")).unwrap_or_default();
+                    let finding = Finding {
+                        error_type: "patch_failed".to_string(),
+                        message: format!("file change failed: {paths}"),
+                        source: self.here(),
+                        ..Finding::default()
+                    };
+                    self.log.evidence.push(finding);
+                }
+            }
+            "command_execution" => {
+                let failed = item.exit_code.is_some_and(|c| c != 0) || status == "failed";
+                if completed && failed {
+                    let output = serde_json::from_slice::<OutputLine<'_>>(line)
+                        .ok()
+                        .and_then(|l| l.item)
+                        .and_then(|i| i.aggregated_output)
+                        .map(|s| s.0)
+                        .unwrap_or_default();
+                    let command = item.command.and_then(|c| c.0).unwrap_or_default();
+                    let finding =
+                        failed_command_finding(&command, item.exit_code, &output, self.here());
+                    self.log.evidence.push(finding);
+                }
+            }
+            "mcp_tool_call" => {
+                let error = item.error.and_then(|e| e.0);
+                if completed && (status == "failed" || error.is_some()) {
+                    let server = item.server.as_ref().map(Str::as_str).unwrap_or("?");
+                    let tool = item.tool.as_ref().map(Str::as_str).unwrap_or("?");
+                    let detail = error.unwrap_or_else(|| "no message".to_string());
+                    let finding = Finding {
+                        error_type: "tool_failed".to_string(),
+                        message: format!("`{server}.{tool}` failed: {}", clip(&detail, 300)),
+                        source: self.here(),
+                        ..Finding::default()
+                    };
+                    self.log.evidence.push(finding);
+                }
+            }
+            "error" => {
+                if let Some(message) = item.message.and_then(|m| m.0).filter(|_| completed) {
+                    let finding = Finding {
+                        error_type: "agent_warning".to_string(),
+                        message: clip(&message, 300),
+                        source: self.here(),
+                        ..Finding::default()
+                    };
+                    self.log.evidence.push(finding);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_msg(&mut self, msg: Msg<'_>) {
+        let Some(kind) = msg.kind else {
+            return;
+        };
+        let call_id = msg.call_id.map(|c| c.0.into_owned()).unwrap_or_default();
+        let message = msg.message.and_then(|m| m.0);
+        match kind.as_str() {
+            "session_configured" => {
+                if let Some(id) = msg.session_id {
+                    self.log.thread_id.get_or_insert_with(|| id.0.into_owned());
+                }
+            }
+            "task_started" | "turn_started" => {
+                self.open_turn = true;
+                self.turn_error = None;
+                self.last_was_agent_message = false;
+            }
+            "agent_message" => self.last_was_agent_message = true,
+            "exec_command_begin" => {
+                let command = msg.command.and_then(|c| c.0).unwrap_or_default();
+                self.calls.insert(call_id, command);
+                self.last_was_agent_message = false;
+            }
+            "exec_command_end" => {
+                let command = self.calls.remove(&call_id).unwrap_or_default();
+                if msg.exit_code.is_some_and(|c| c != 0) {
+                    let output = non_blank(msg.aggregated_output)
+                        .or_else(|| non_blank(msg.stderr))
+                        .or_else(|| non_blank(msg.stdout))
+                        .unwrap_or_default();
+                    let finding =
+                        failed_command_finding(&command, msg.exit_code, &output, self.here());
+                    self.log.evidence.push(finding);
+                }
+                self.last_was_agent_message = false;
+            }
+            "patch_apply_begin" => {
+                self.patches
+                    .insert(call_id, msg.changes.map(|c| c.0).unwrap_or_default());
+            }
+            "patch_apply_end" => {
+                let paths = self.patches.remove(&call_id).unwrap_or_default();
+                for path in &paths {
+                    self.log.add_file(path);
+                }
+                if msg.success == Some(false) {
+                    let finding = Finding {
+                        error_type: "patch_failed".to_string(),
+                        message: format!("file change failed: {}", paths.join(", ")),
+                        source: self.here(),
+                        ..Finding::default()
+                    };
+                    self.log.evidence.push(finding);
+                }
+                self.last_was_agent_message = false;
+            }
+            "error" => {
+                let message = message.unwrap_or_else(|| "error (no message)".to_string());
+                self.turn_error = Some(message);
+            }
+            "stream_error" | "background_event" | "warning" => {
+                self.log.notices.extend(message);
+            }
+            "token_count" => {
+                let usage = match msg.info.and_then(|i| i.total_token_usage) {
+                    Some(u) => Some(u),
+                    None if msg.input_tokens.is_some() || msg.output_tokens.is_some() => {
+                        Some(Usage {
+                            input_tokens: msg.input_tokens,
+                            cached_input_tokens: msg.cached_input_tokens,
+                            output_tokens: msg.output_tokens,
+                        })
+                    }
+                    None => None,
+                };
+                if let Some(usage) = usage {
+                    self.log.tokens = Some(usage.tokens());
+                }
+            }
+            "task_complete" | "turn_complete" => {
+                let failure = self.turn_error.take();
+                self.final_event(failure);
+            }
+            "turn_aborted" => {
+                let reason = msg.reason.and_then(|r| r.0).unwrap_or_default();
+                self.final_event(Some(format!("turn aborted: {reason}")));
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(mut self) -> AgentLog {
+        if let Some((line, object, err)) = self.pending_invalid.take() {
+            let message = if object {
+                format!(
+                    "line {line} is cut off (the process was probably killed); kept what parsed before it"
+                )
+            } else {
+                format!("line {line} is not valid JSON ({err}); skipped")
+            };
+            self.warn(line, message);
+        }
+        if self.open_turn || !self.saw_final {
+            // The first early builds wrote no turn events, and some of the oldest builds
+            // never printed task_complete: a stream that ends on the agent's message is
+            // then as finished as those builds could say.
+            let silent_build = match self.log.kind {
+                AgentLogKind::CodexJsonEarly => !self.saw_turn_events,
+                AgentLogKind::CodexJsonOldest => !self.saw_final,
+                _ => false,
+            };
+            if silent_build && self.last_was_agent_message && self.turn_error.is_none() {
+                self.log.finished = true;
+                self.log.failure = None;
+                self.log.warnings.push(ParseWarning {
+                    source: self.source.to_string(),
+                    line: None,
+                    message: "no final event (this older codex build may not write one); \
+                              the stream ends with the agent's message, so it is taken as finished"
+                        .to_string(),
+                });
+            } else {
+                self.log.finished = false;
+                self.log.failure = Some(
+                    self.turn_error
+                        .take()
+                        .unwrap_or_else(|| NO_FINAL_EVENT.to_string()),
+                );
+            }
+        }
+        self.log
+    }
+}
+
+fn non_blank(s: Option<Str<'_>>) -> Option<Cow<'_, str>> {
+    s.map(|s| s.0).filter(|s| !s.trim().is_empty())
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+// ---------------------------------------------------------------------------------------
+// Evidence helpers shared by the agent log readers
+
+/// `text` cut to at most `max` characters (with `…` when cut), on one line.
+pub(super) fn clip(text: &str, max: usize) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+/// The line of a command's output that best says what went wrong: the first line that
+/// looks like an error, else the first non-blank line that is not a rule.
+pub(super) fn first_meaningful_line(output: &str) -> Option<&str> {
+    const MARKERS: [&str; 10] = [
+        "error",
+        "Error",
+        "ERROR",
+        "FAILED",
+        "FAIL",
+        "panicked",
+        "fatal",
+        "Fatal",
+        "Exception",
+        "No such file",
+    ];
+    const RULE: &str = "=-_*#~+ ";
+    let mut fallback = None;
+    for line in output.lines().map(str::trim) {
+        // Blank lines, rules and section headers like `==== FAILURES ====`.
+        let is_rule = line.chars().all(|c| RULE.contains(c))
+            || (line.starts_with(|c| RULE.contains(c)) && line.ends_with(|c| RULE.contains(c)));
+        if line.is_empty() || is_rule {
+            continue;
+        }
+        // pytest's `E   assert 4 == 5` lines.
+        if line.starts_with("E  ") || MARKERS.iter().any(|m| line.contains(m)) {
+            return Some(line);
+        }
+        fallback.get_or_insert(line);
+    }
+    fallback
+}
+
+/// The first `file` and `line` an output names: `File "x.py", line 4`, `--> src/x.rs:3:5`,
+/// `x.py:12: error`, `./x.go:3:5:`, `src/x.ts(3,5): error`.
+pub(super) fn locate(output: &str) -> Option<(String, u32)> {
+    for line in output.lines().take(400).map(str::trim) {
+        if let Some(rest) = line.strip_prefix("File \"") {
+            if let Some(q) = rest.find('"') {
+                let (path, after) = (&rest[..q], &rest[q + 1..]);
+                if let Some(n) = after.strip_prefix(", line ").and_then(leading_number) {
+                    return Some((path.to_string(), n));
+                }
+            }
+        }
+        let token = line
+            .strip_prefix("--> ")
+            .unwrap_or(line)
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        if let Some(found) = path_colon_line(token).or_else(|| path_paren_line(token)) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+fn leading_number(s: &str) -> Option<u32> {
+    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    s[..end].parse().ok()
+}
+
+fn path_colon_line(token: &str) -> Option<(String, u32)> {
+    let mut parts = token.splitn(3, ':');
+    let path = parts.next()?;
+    let n = parts.next().and_then(|p| {
+        if p.chars().all(|c| c.is_ascii_digit()) {
+            p.parse().ok()
+        } else {
+            None
+        }
+    })?;
+    looks_like_path(path).then(|| (path.to_string(), n))
+}
+
+fn path_paren_line(token: &str) -> Option<(String, u32)> {
+    let open = token.find('(')?;
+    let path = &token[..open];
+    let n = leading_number(&token[open + 1..])?;
+    looks_like_path(path).then(|| (path.to_string(), n))
+}
+
+fn looks_like_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    !path.is_empty() && !path.contains("://") && name.contains('.') && !name.ends_with('.')
+}
+
+/// Evidence for a command the agent ran that failed.
+pub(super) fn failed_command_finding(
+    command: &str,
+    exit_code: Option<i64>,
+    output: &str,
+    source: String,
+) -> Finding {
+    let command = clip(command.lines().next().unwrap_or(""), 160);
+    let head = match exit_code {
+        Some(code) => format!("`{command}` exited {code}"),
+        None => format!("`{command}` failed"),
+    };
+    let message = match first_meaningful_line(output) {
+        Some(line) => format!("{head}: {}", clip(line, 300)),
+        None => head,
+    };
+    let (file, line) = match locate(output) {
+        Some((file, line)) => (Some(file), Some(line)),
+        None => (None, None),
+    };
+    Finding {
+        file,
+        line,
+        error_type: "command_failed".to_string(),
+        message,
+        source,
+        class: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = include_str!("../../../tests/data/formats/codex_exec_json_ok.jsonl");
+    const FAILED: &str = include_str!("../../../tests/data/formats/codex_exec_json_failed.jsonl");
+    const EARLY: &str = include_str!("../../../tests/data/formats/codex_exec_json_early.jsonl");
+    const OLDEST: &str = include_str!("../../../tests/data/formats/codex_exec_json_oldest.jsonl");
+    const SPARKQ: &str =
+        include_str!("../../../tests/data/formats/codex_exec_json_sparkq_b1_storage.jsonl");
+
+    /// A reader that hands out a few bytes at a time, to cross every buffer boundary.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn current_generation_success() {
+        let log = parse(OK.as_bytes(), "logs/b1-1.jsonl");
+        assert_eq!(log.kind, AgentLogKind::CodexJson);
+        assert_eq!(
+            log.thread_id.as_deref(),
+            Some("0199b5c2-4a07-7b12-8e55-90d1c3f2aa07")
+        );
+        assert!(log.finished);
+        assert_eq!(log.failure, None);
+        assert_eq!(
+            log.tokens,
+            Some(TokenUsage {
+                input: 18234,
+                cached_input: 12800,
+                output: 911
+            })
+        );
+        assert_eq!(log.files_written, vec!["/home/dev/app/src/lexer.rs"]);
+        assert!(log.evidence.is_empty());
+        assert!(log.warnings.is_empty());
+        assert_eq!(log.lines, 6);
+        assert_eq!(log.prompt, None);
+    }
+
+    #[test]
+    fn turn_failed_429_with_retry_notice_and_failed_command() {
+        let log = parse(FAILED.as_bytes(), "logs/b1-2.jsonl");
+        assert!(log.finished);
+        assert_eq!(
+            log.failure.as_deref(),
+            Some("exceeded retry limit, last status: 429 Too Many Requests")
+        );
+        assert_eq!(log.notices.len(), 1);
+        assert!(log.notices[0].starts_with("Reconnecting... 1/5 (stream disconnected"));
+        assert_eq!(log.files_written, vec!["/home/dev/app/src/parser.rs"]);
+        assert_eq!(log.tokens, None);
+        assert_eq!(log.evidence.len(), 1);
+        let ev = &log.evidence[0];
+        assert_eq!(ev.error_type, "command_failed");
+        assert_eq!(
+            ev.message,
+            "`bash -lc 'cargo check'` exited 101: error[E0425]: cannot find value `tok` in this scope"
+        );
+        assert_eq!(ev.source, "logs/b1-2.jsonl:4");
+    }
+
+    #[test]
+    fn retry_notice_alone_is_not_a_failure() {
+        let text = concat!(
+            r#"{"type":"thread.started","thread_id":"0199b5c2-aaaa-7b12-8e55-90d1c3f2aa07"}"#,
+            "\n",
+            r#"{"type":"turn.started"}"#,
+            "\n",
+            r#"{"type":"error","message":"Reconnecting... 1/5 (stream disconnected before completion: idle timeout waiting for SSE)"}"#,
+            "\n",
+            r#"{"type":"error","message":"Reconnecting... 2/5 (stream disconnected before completion: idle timeout waiting for SSE)"}"#,
+            "\n",
+            r#"{"type":"item.completed","item":{"id":"item_0","type":"agent_message","text":"Done."}}"#,
+            "\n",
+            r#"{"type":"turn.completed","usage":{"input_tokens":4100,"cached_input_tokens":0,"output_tokens":120}}"#,
+            "\n"
+        );
+        let log = parse(text.as_bytes(), "a.jsonl");
+        assert!(log.finished);
+        assert_eq!(log.failure, None);
+        assert_eq!(log.notices.len(), 2);
+        assert!(log.notices[1].starts_with("Reconnecting... 2/5"));
+    }
+
+    #[test]
+    fn cut_off_last_line_keeps_what_parsed() {
+        let mut text = String::from(FAILED);
+        // Drop the final turn.failed and cut the line before it mid-JSON.
+        let lines: Vec<&str> = FAILED.lines().collect();
+        text.clear();
+        for l in &lines[..5] {
+            text.push_str(l);
+            text.push('\n');
+        }
+        text.push_str(&lines[5][..40]);
+        let log = parse(text.as_bytes(), "b1-2.jsonl");
+        assert_eq!(log.failure.as_deref(), Some(NO_FINAL_EVENT));
+        assert!(!log.finished);
+        assert_eq!(
+            log.thread_id.as_deref(),
+            Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11")
+        );
+        assert_eq!(log.files_written, vec!["/home/dev/app/src/parser.rs"]);
+        assert_eq!(log.warnings.len(), 1);
+        assert_eq!(log.warnings[0].line, Some(6));
+        assert_eq!(
+            log.warnings[0].message,
+            "line 6 is cut off (the process was probably killed); kept what parsed before it"
+        );
+        assert_eq!(
+            log.warnings[0].to_string(),
+            "b1-2.jsonl:6: line 6 is cut off (the process was probably killed); kept what parsed before it"
+        );
+    }
+
+    #[test]
+    fn invalid_line_mid_file_is_named_and_skipped() {
+        let text = concat!(
+            r#"{"type":"thread.started","thread_id":"t-1"}"#,
+            "\n",
+            "Reading prompt from stdin...\n",
+            r#"{"type":"turn.started"}"#,
+            "\n",
+            r#"{"type":"item.completed","item":{"id":"item_0","type":"agent_message","te"#,
+            "\n",
+            r#"{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":0,"output_tokens":5}}"#,
+            "\n"
+        );
+        let log = parse(text.as_bytes(), "x.jsonl");
+        assert!(log.finished);
+        assert_eq!(log.failure, None);
+        let lines: Vec<Option<usize>> = log.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, vec![Some(2), Some(4)]);
+        assert!(log.warnings[0]
+            .message
+            .starts_with("line 2 is not valid JSON"));
+        assert!(log.warnings[1]
+            .message
+            .starts_with("line 4 is not valid JSON"));
+    }
+
+    fn huge_stream(output_bytes: usize, cut_last: bool) -> Vec<u8> {
+        let mut out = String::from("pytest output line that passes\n");
+        let filler =
+            "tests/test_api.py::test_list_queues PASSED                                [ 42%]\n";
+        while out.len() < output_bytes {
+            out.push_str(filler);
+        }
+        out.push_str("FAILED tests/test_api.py::test_create - KeyError: 'name'\n");
+        let escaped = serde_json::to_string(&out).unwrap();
+        let mut s = String::new();
+        s.push_str(
+            r#"{"type":"thread.started","thread_id":"0199c0de-1111-7000-8000-000000000001"}"#,
+        );
+        s.push('\n');
+        s.push_str(r#"{"type":"turn.started"}"#);
+        s.push('\n');
+        for kind in ["item.updated", "item.updated", "item.completed"] {
+            let status = if kind == "item.completed" {
+                "failed"
+            } else {
+                "in_progress"
+            };
+            let exit = if kind == "item.completed" {
+                "1"
+            } else {
+                "null"
+            };
+            s.push_str(&format!(
+                r#"{{"type":"{kind}","item":{{"id":"item_3","type":"command_execution","command":"bash -lc 'pytest -x'","aggregated_output":{escaped},"exit_code":{exit},"status":"{status}"}}}}"#
+            ));
+            s.push('\n');
+        }
+        s.push_str(r#"{"type":"turn.completed","usage":{"input_tokens":52011,"cached_input_tokens":40960,"output_tokens":2301}}"#);
+        s.push('\n');
+        if cut_last {
+            s.push_str(&format!(
+                r#"{{"type":"item.updated","item":{{"id":"item_4","type":"command_execution","aggregated_output":{}"#,
+                &escaped[..escaped.len() / 2]
+            ));
+        }
+        s.into_bytes()
+    }
+
+    #[test]
+    fn lines_over_one_mib_are_read_whole() {
+        let bytes = huge_stream(2 << 20, false);
+        assert!(bytes.len() > 6 << 20);
+        let log = parse(&bytes, "big.jsonl");
+        assert!(log.warnings.is_empty(), "{:?}", log.warnings);
+        assert_eq!(log.lines, 6);
+        assert!(log.finished);
+        assert_eq!(log.failure, None);
+        assert_eq!(log.tokens.map(|t| t.input), Some(52011));
+        assert_eq!(log.evidence.len(), 1);
+        assert_eq!(
+            log.evidence[0].message,
+            "`bash -lc 'pytest -x'` exited 1: FAILED tests/test_api.py::test_create - KeyError: 'name'"
+        );
+        assert_eq!(log.evidence[0].source, "big.jsonl:5");
+        // The same through a reader that gives 4 KiB at a time.
+        let trickled = read(
+            Trickle {
+                data: &bytes,
+                step: 4096,
+            },
+            "big.jsonl",
+        )
+        .unwrap();
+        assert_eq!(trickled, log);
+    }
+
+    #[test]
+    fn cut_off_huge_skipped_line_is_reported() {
+        let bytes = huge_stream(2 << 20, true);
+        let log = parse(&bytes, "big.jsonl");
+        assert_eq!(log.lines, 7);
+        // The turn had completed: the cut line does not undo it.
+        assert!(log.finished);
+        assert_eq!(log.warnings.len(), 1);
+        assert_eq!(log.warnings[0].line, Some(7));
+        assert!(log.warnings[0].message.contains("cut off"));
+    }
+
+    #[test]
+    fn missing_final_event_and_empty_file() {
+        let text: String = OK.lines().take(5).map(|l| format!("{l}\n")).collect();
+        let log = parse(text.as_bytes(), "k.jsonl");
+        assert!(!log.finished);
+        assert_eq!(log.failure.as_deref(), Some(NO_FINAL_EVENT));
+        assert_eq!(log.files_written, vec!["/home/dev/app/src/lexer.rs"]);
+        assert!(log.warnings.is_empty());
+
+        let empty = parse(b"", "empty.jsonl");
+        assert!(!empty.finished);
+        assert_eq!(empty.failure.as_deref(), Some(NO_FINAL_EVENT));
+        assert_eq!(empty.lines, 0);
+    }
+
+    #[test]
+    fn resume_last_final_event_wins_and_tokens_are_the_last_total() {
+        let text = concat!(
+            r#"{"type":"thread.started","thread_id":"0199d1aa-0000-7000-8000-00000000abcd"}"#,
+            "\n",
+            r#"{"type":"turn.started"}"#,
+            "\n",
+            r#"{"type":"turn.completed","usage":{"input_tokens":1000,"cached_input_tokens":100,"output_tokens":50}}"#,
+            "\n",
+            r#"{"type":"turn.started"}"#,
+            "\n",
+            r#"{"type":"turn.failed","error":{"message":"stream disconnected before completion: error sending request"}}"#,
+            "\n",
+            r#"{"type":"thread.started","thread_id":"0199d1aa-0000-7000-8000-00000000abcd"}"#,
+            "\n",
+            r#"{"type":"turn.started"}"#,
+            "\n",
+            r#"{"type":"turn.completed","usage":{"input_tokens":3400,"cached_input_tokens":2900,"output_tokens":410}}"#,
+            "\n"
+        );
+        let log = parse(text.as_bytes(), "r.jsonl");
+        assert!(log.finished);
+        assert_eq!(log.failure, None);
+        assert_eq!(
+            log.tokens,
+            Some(TokenUsage {
+                input: 3400,
+                cached_input: 2900,
+                output: 410
+            })
+        );
+        // The other order: completed, then a resumed turn that failed.
+        let failed_last: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+        let log = parse(failed_last.as_bytes(), "r.jsonl");
+        assert_eq!(
+            log.failure.as_deref(),
+            Some("stream disconnected before completion: error sending request")
+        );
+        assert_eq!(log.tokens.map(|t| t.output), Some(50));
+        // A resumed turn that never ended.
+        let open: String = text.lines().take(7).map(|l| format!("{l}\n")).collect();
+        let log = parse(open.as_bytes(), "r.jsonl");
+        assert!(!log.finished);
+        assert_eq!(log.failure.as_deref(), Some(NO_FINAL_EVENT));
+    }
+
+    #[test]
+    fn file_change_paths_in_first_seen_order_without_repeats() {
+        let text = concat!(
+            r#"{"type":"thread.started","thread_id":"t"}"#,
+            "\n",
+            r#"{"type":"item.started","item":{"id":"item_1","type":"file_change","changes":[{"path":"/p/notes/store.py","kind":"add"}],"status":"in_progress"}}"#,
+            "\n",
+            r#"{"type":"item.completed","item":{"id":"item_1","type":"file_change","changes":[{"path":"/p/notes/store.py","kind":"add"},{"path":"/p/notes/__init__.py","kind":"update"}],"status":"completed"}}"#,
+            "\n",
+            r#"{"type":"item.completed","item":{"id":"item_2","type":"file_change","changes":[{"path":"/p/tests/test_store.py","kind":"add"},{"path":"/p/notes/store.py","kind":"update"}],"status":"completed","diff":"--- a\n+++ b\n"}}"#,
+            "\n",
+            r#"{"type":"item.completed","item":{"id":"item_3","type":"file_change","changes":[{"path":"/p/notes/cli.py","kind":"update"}],"status":"failed"}}"#,
+            "\n",
+            r#"{"type":"turn.completed","usage":{"input_tokens":1,"cached_input_tokens":0,"output_tokens":1}}"#,
+            "\n"
+        );
+        let log = parse(text.as_bytes(), "f.jsonl");
+        assert_eq!(
+            log.files_written,
+            vec![
+                "/p/notes/store.py",
+                "/p/notes/__init__.py",
+                "/p/tests/test_store.py",
+                "/p/notes/cli.py"
+            ]
+        );
+        assert_eq!(log.evidence.len(), 1);
+        assert_eq!(log.evidence[0].error_type, "patch_failed");
+        assert_eq!(
+            log.evidence[0].message,
+            "file change failed: /p/notes/cli.py"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_read_lossily() {
+        // `<FF>` / `<E9>` stand for the raw bytes 0xFF / 0xE9 (Latin-1 output in a UTF-8 stream).
+        let text = concat!(
+            r#"{"type":"thread.started","thread_id":"0199e000-0000-7000-8000-000000000042"}"#,
+            "\n",
+            r#"{"type":"item.completed","item":{"id":"item_0","type":"command_execution","command":"bash -lc 'python gen.py <FF><FF>'","aggregated_output":"Traceback (most recent call last):\n  File \"gen.py\", line 12, in <module>\nUnicodeDecodeError: 'utf-8' codec can't decode byte <FF>\n","exit_code":1,"status":"failed"}}"#,
+            "\n",
+            r#"{"type":"item.completed","item":{"id":"item_1","type":"agent_message","text":"caf<E9>"}}"#,
+            "\n",
+            r#"{"type":"turn.completed","usage":{"input_tokens":7,"cached_input_tokens":0,"output_tokens":3}}"#,
+            "\n"
+        );
+        let mut bytes = Vec::new();
+        for (i, part) in text.split("<FF>").enumerate() {
+            if i > 0 {
+                bytes.push(0xFF);
+            }
+            for (j, piece) in part.split("<E9>").enumerate() {
+                if j > 0 {
+                    bytes.push(0xE9);
+                }
+                bytes.extend_from_slice(piece.as_bytes());
+            }
+        }
+        assert!(std::str::from_utf8(&bytes).is_err());
+        let log = parse(&bytes, "u.jsonl");
+        assert!(log.warnings.is_empty(), "{:?}", log.warnings);
+        assert!(log.finished);
+        assert_eq!(log.evidence.len(), 1);
+        let ev = &log.evidence[0];
+        assert_eq!(
+            ev.message,
+            "`bash -lc 'python gen.py \u{fffd}\u{fffd}'` exited 1: UnicodeDecodeError: 'utf-8' codec can't decode byte \u{fffd}"
+        );
+        assert_eq!(ev.file.as_deref(), Some("gen.py"));
+        assert_eq!(ev.line, Some(12));
+    }
+
+    #[test]
+    fn early_generation() {
+        let log = parse(EARLY.as_bytes(), "early.jsonl");
+        assert_eq!(log.kind, AgentLogKind::CodexJsonEarly);
+        assert_eq!(
+            log.thread_id.as_deref(),
+            Some("0199a213-81c0-7800-8aa1-bbab2a035a53")
+        );
+        assert!(log.finished);
+        assert_eq!(log.failure, None);
+        assert_eq!(log.files_written, vec!["/home/dev/calc/calc.py"]);
+        assert_eq!(log.tokens.map(|t| t.total()), Some(9012 + 733));
+        assert_eq!(log.notices.len(), 1);
+        assert_eq!(log.evidence.len(), 1);
+        assert_eq!(
+            log.evidence[0].message,
+            "`bash -lc 'pytest -q'` exited 1: E   assert 4 == 5"
+        );
+        assert_eq!(log.evidence[0].file.as_deref(), Some("tests/test_calc.py"));
+        assert_eq!(log.evidence[0].line, Some(4));
+    }
+
+    #[test]
+    fn early_build_without_turn_events_ends_on_the_agent_message() {
+        let text: String = EARLY
+            .lines()
+            .filter(|l| !l.contains("\"turn."))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let log = parse(text.as_bytes(), "early.jsonl");
+        assert!(log.finished);
+        assert_eq!(log.failure, None);
+        assert_eq!(log.warnings.len(), 1);
+        assert!(log.warnings[0].message.contains("older codex build"));
+        // Killed before the agent's message: no final event.
+        let cut: String = text.lines().take(4).map(|l| format!("{l}\n")).collect();
+        let log = parse(cut.as_bytes(), "early.jsonl");
+        assert_eq!(log.failure.as_deref(), Some(NO_FINAL_EVENT));
+    }
+
+    #[test]
+    fn oldest_generation() {
+        let log = parse(OLDEST.as_bytes(), "oldest.jsonl");
+        assert_eq!(log.kind, AgentLogKind::CodexJsonOldest);
+        assert_eq!(
+            log.prompt.as_deref(),
+            Some("Create src/tokens.rs: a Token enum for the lexer.\n\nFile to create: src/tokens.rs\nValidation: cargo build")
+        );
+        assert_eq!(log.cwd.as_deref(), Some("/home/dev/app"));
+        assert_eq!(
+            log.thread_id.as_deref(),
+            Some("5b0f7a0e-2f1c-4f5e-9c1d-2b7d1e0c9a34")
+        );
+        assert!(log.finished);
+        assert_eq!(
+            log.failure.as_deref(),
+            Some("stream disconnected before completion: Transport error: error decoding response body")
+        );
+        assert_eq!(
+            log.tokens,
+            Some(TokenUsage {
+                input: 5120,
+                cached_input: 2048,
+                output: 640
+            })
+        );
+        assert_eq!(log.files_written, vec!["/home/dev/app/src/tokens.rs"]);
+        assert_eq!(log.evidence.len(), 1);
+        let ev = &log.evidence[0];
+        assert_eq!(
+            ev.message,
+            "`bash -lc cargo build` exited 101: error[E0432]: unresolved import `crate::lexer`"
+        );
+        assert_eq!(ev.file.as_deref(), Some("src/tokens.rs"));
+        assert_eq!(ev.line, Some(1));
+        assert_eq!(ev.source, "oldest.jsonl:10");
+        assert!(log.warnings.is_empty(), "{:?}", log.warnings);
+    }
+
+    #[test]
+    fn oldest_generation_clean_and_killed() {
+        let clean: String = OLDEST
+            .lines()
+            .filter(|l| !l.contains("\"type\":\"error\""))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let log = parse(clean.as_bytes(), "o.jsonl");
+        assert!(log.finished);
+        assert_eq!(log.failure, None);
+        // Killed after the error, before task_complete: the error is the failure.
+        let killed: String = OLDEST.lines().take(12).map(|l| format!("{l}\n")).collect();
+        let log = parse(killed.as_bytes(), "o.jsonl");
+        assert!(!log.finished);
+        assert_eq!(
+            log.failure.as_deref(),
+            Some("stream disconnected before completion: Transport error: error decoding response body")
+        );
+        // Killed mid-task without an error.
+        let killed: String = OLDEST.lines().take(9).map(|l| format!("{l}\n")).collect();
+        let log = parse(killed.as_bytes(), "o.jsonl");
+        assert_eq!(log.failure.as_deref(), Some(NO_FINAL_EVENT));
+    }
+
+    #[test]
+    fn realistic_fixture_log() {
+        let log = parse(SPARKQ.as_bytes(), "logs/phase6/b1-storage.jsonl");
+        assert_eq!(
+            log.thread_id.as_deref(),
+            Some("0199a6ce-612e-7c9e-35bf-7ce418072e8c")
+        );
+        assert_eq!(
+            log.files_written,
+            vec!["/home/luce/apps/sparkqueue/sparkq/src/storage.py"]
+        );
+        assert_eq!(log.tokens.map(|t| t.total()), Some(27467 + 1567));
+        assert!(log.finished && log.failure.is_none() && log.evidence.is_empty());
+        // Byte-at-a-time reading gives the same summary.
+        let trickled = read(
+            Trickle {
+                data: SPARKQ.as_bytes(),
+                step: 1,
+            },
+            "logs/phase6/b1-storage.jsonl",
+        )
+        .unwrap();
+        assert_eq!(trickled, log);
+    }
+
+    #[test]
+    fn crlf_line_ends_and_timestamps() {
+        let text = "{\"type\":\"thread.started\",\"thread_id\":\"t-9\",\"timestamp\":\"2025-11-20T14:03:11Z\"}\r\n{\"type\":\"turn.started\"}\r\n{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":5,\"cached_input_tokens\":0,\"output_tokens\":2},\"timestamp\":\"2025-11-20T14:05:00.500Z\"}\r\n";
+        let log = parse(text.as_bytes(), "c.jsonl");
+        assert!(log.warnings.is_empty());
+        assert_eq!(log.thread_id.as_deref(), Some("t-9"));
+        assert_eq!(
+            log.started_at.map(|t| t.to_rfc3339()),
+            Some("2025-11-20T14:03:11+00:00".to_string())
+        );
+        assert_eq!(
+            log.ended_at.map(|t| t.timestamp_millis()),
+            Some(1_763_647_500_500)
+        );
+    }
+
+    #[test]
+    fn mcp_and_error_items_are_evidence() {
+        let text = concat!(
+            r#"{"type":"item.completed","item":{"id":"item_5","type":"mcp_tool_call","server":"docs","tool":"search","arguments":{"q":"x"},"result":null,"error":{"message":"tool call timed out after 60s"},"status":"failed"}}"#,
+            "\n",
+            r#"{"type":"item.completed","item":{"id":"item_6","type":"error","message":"command output was truncated"}}"#,
+            "\n",
+            r#"{"type":"turn.completed","usage":{"input_tokens":1,"cached_input_tokens":0,"output_tokens":1}}"#,
+            "\n"
+        );
+        let log = parse(text.as_bytes(), "m.jsonl");
+        let got: Vec<(&str, &str)> = log
+            .evidence
+            .iter()
+            .map(|f| (f.error_type.as_str(), f.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "tool_failed",
+                    "`docs.search` failed: tool call timed out after 60s"
+                ),
+                ("agent_warning", "command output was truncated"),
+            ]
+        );
+        assert_eq!(log.failure, None);
+    }
+
+    #[test]
+    fn looks_like_every_generation_and_nothing_else() {
+        assert!(looks_like(OK.as_bytes()));
+        assert!(looks_like(FAILED.as_bytes()));
+        assert!(looks_like(EARLY.as_bytes()));
+        assert!(looks_like(OLDEST.as_bytes()));
+        assert!(looks_like(
+            b"\n\n{\"id\":\"0\",\"msg\":{\"type\":\"task_started\"}}\n"
+        ));
+        assert!(looks_like(b"{\"prompt\":\"Create src/a.rs\"}\n"));
+        // A head that ends inside a long first line.
+        assert!(looks_like(
+            b"{\"type\":\"item.updated\",\"item\":{\"id\":\"item_0\",\"aggregated_output\":\"aaaa"
+        ));
+        let claude = include_str!("../../../tests/data/formats/claude_stream_json_error.jsonl");
+        assert!(!looks_like(claude.as_bytes()));
+        let claude_json = include_str!("../../../tests/data/formats/claude_json_api_error.json");
+        assert!(!looks_like(claude_json.as_bytes()));
+        let rollout = include_str!("../../../tests/data/formats/codex_rollout.jsonl");
+        assert!(!looks_like(rollout.as_bytes()));
+        assert!(!looks_like(&rollout.as_bytes()[..60]));
+        assert!(!looks_like(
+            b"OpenAI Codex v0.63.0 (research preview)\n--------\n"
+        ));
+        assert!(!looks_like(
+            b"{\"model\":\"gpt-5\",\"cwd\":\"/x\"}\n{\"other\":1}\n"
+        ));
+        assert!(!looks_like(b""));
+    }
+
+    #[test]
+    fn evidence_helpers() {
+        assert_eq!(
+            locate("error[E0432]: unresolved import `x`\n --> src/lib.rs:3:5\n"),
+            Some(("src/lib.rs".to_string(), 3))
+        );
+        assert_eq!(
+            locate("sparkq/src/models.py:12: error: Name \"Queue\" is not defined  [name-defined]"),
+            Some(("sparkq/src/models.py".to_string(), 12))
+        );
+        assert_eq!(
+            locate("src/x.ts(3,5): error TS2307: Cannot find module './y'"),
+            Some(("src/x.ts".to_string(), 3))
+        );
+        assert_eq!(
+            locate("./main.go:3:5: undefined: y"),
+            Some(("./main.go".to_string(), 3))
+        );
+        assert_eq!(
+            locate("at 12:30:45 nothing here\nsee https://x.io:443/a.b"),
+            None
+        );
+        assert_eq!(
+            first_meaningful_line("\n======\nCompiling x\nerror: linking failed\n"),
+            Some("error: linking failed")
+        );
+        assert_eq!(
+            first_meaningful_line("\n  just text  \n"),
+            Some("just text")
+        );
+        assert_eq!(first_meaningful_line(" \n----\n"), None);
+        assert_eq!(clip("ééééé", 3), "ééé…");
+    }
+}
+
+/// Throughput check: `cargo test --release --lib codex_json::perf -- --ignored --nocapture`.
+#[cfg(test)]
+mod perf {
+    use super::*;
+
+    /// 800 commands with a 256 KiB output each: `updates` item.updated lines and one
+    /// item.completed per command (every 50th failed), plus small lines.
+    fn stream(updates: usize) -> Vec<u8> {
+        let mut out = String::new();
+        while out.len() < 256 * 1024 {
+            out.push_str("tests/test_api.py::test_list_queues PASSED \"quoted\" \t [ 42%]\n");
+        }
+        let esc = serde_json::to_string(&out).unwrap_or_default();
+        let mut s = String::from(
+            "{\"type\":\"thread.started\",\"thread_id\":\"t\"}\n{\"type\":\"turn.started\"}\n",
+        );
+        for i in 0..800 {
+            let item = |kind: &str, output: &str, code: &str, status: &str| {
+                format!(
+                    "{{\"type\":\"{kind}\",\"item\":{{\"id\":\"item_{i}\",\"type\":\"command_execution\",\"command\":\"bash -lc 'pytest'\",\"aggregated_output\":{output},\"exit_code\":{code},\"status\":\"{status}\"}}}}\n"
+                )
+            };
+            s.push_str(&item("item.started", "\"\"", "null", "in_progress"));
+            for _ in 0..updates {
+                s.push_str(&item("item.updated", &esc, "null", "in_progress"));
+            }
+            let (code, status) = if i % 50 == 0 {
+                ("1", "failed")
+            } else {
+                ("0", "completed")
+            };
+            s.push_str(&item("item.completed", &esc, code, status));
+            s.push_str(&format!(
+                "{{\"type\":\"item.completed\",\"item\":{{\"id\":\"m{i}\",\"type\":\"agent_message\",\"text\":\"step {i}\"}}}}\n"
+            ));
+        }
+        s.push_str("{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"cached_input_tokens\":0,\"output_tokens\":1}}\n");
+        s.into_bytes()
+    }
+
+    #[test]
+    #[ignore]
+    fn at_least_one_gigabyte_per_second() {
+        for updates in [4, 0] {
+            let bytes = stream(updates);
+            let t = std::time::Instant::now();
+            let log = parse(&bytes, "p.jsonl");
+            let rate = bytes.len() as f64 / t.elapsed().as_secs_f64() / 1e9;
+            eprintln!(
+                "{} MB with {updates} updates per command: {rate:.2} GB/s",
+                bytes.len() >> 20
+            );
+            assert_eq!(log.evidence.len(), 16);
+            assert!(rate >= 1.0, "{rate:.2} GB/s");
+        }
+    }
 }
