@@ -87,7 +87,15 @@ mod tests {
     fn a_sleeping_generator_in_the_project_is_seen() {
         let d = tempfile::tempdir().unwrap();
         let mut child = std::process::Command::new("sleep").arg("30").current_dir(d.path()).spawn().unwrap();
-        let seen = generators_running(d.path(), &["sleep".into()]);
+        // The child may not have exec'd yet: poll until it shows up (bounded).
+        let mut seen = Vec::new();
+        for _ in 0..200 {
+            seen = generators_running(d.path(), &["sleep".into()]);
+            if !seen.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         child.kill().unwrap();
         child.wait().unwrap();
         assert_eq!(seen.len(), 1, "{seen:?}");
