@@ -1,7 +1,7 @@
 //! The command line (DESIGN.md §14): clap definitions and one module per subcommand.
 
 mod inspect;
-mod plan;
+pub mod plan;
 
 
 use crate::config::Config;
