@@ -1,11 +1,48 @@
-//! Placeholder until the rule table lands (replaced by the classifier branch).
-use serde::{Deserialize, Serialize};
+//! Failure classes (DESIGN §7): a rule table of regexes over "error_type: message".
+//!
+//! The first rule that matches wins, so the table is ordered from the most specific
+//! and most decisive texts to the most general ones. Extra rules from the config
+//! (`[classify]`) are tried before the built-in table.
 
+use crate::core::model::Finding;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::LazyLock;
+
+/// What kind of fix a failure needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FailureClass { Syntax, Import, Type, Test, Placeholder, MissingOutput, Transient, Sandbox, Context, Architectural, Unknown }
+pub enum FailureClass {
+    Syntax,
+    Import,
+    Type,
+    Test,
+    Placeholder,
+    MissingOutput,
+    Transient,
+    Sandbox,
+    Context,
+    Architectural,
+    Unknown,
+}
 
 impl FailureClass {
+    pub const ALL: [FailureClass; 11] = [
+        FailureClass::Syntax,
+        FailureClass::Import,
+        FailureClass::Type,
+        FailureClass::Test,
+        FailureClass::Placeholder,
+        FailureClass::MissingOutput,
+        FailureClass::Transient,
+        FailureClass::Sandbox,
+        FailureClass::Context,
+        FailureClass::Architectural,
+        FailureClass::Unknown,
+    ];
+
     pub fn as_str(&self) -> &'static str {
         match self {
             FailureClass::Syntax => "syntax",
@@ -21,22 +58,812 @@ impl FailureClass {
             FailureClass::Unknown => "unknown",
         }
     }
-}
-impl std::str::FromStr for FailureClass {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        for c in [FailureClass::Syntax, FailureClass::Import, FailureClass::Type, FailureClass::Test, FailureClass::Placeholder, FailureClass::MissingOutput, FailureClass::Transient, FailureClass::Sandbox, FailureClass::Context, FailureClass::Architectural, FailureClass::Unknown] {
-            if c.as_str() == s { return Ok(c); }
+
+    /// The sentence the recovery prompt uses to tell the reviser what kind of fix is needed.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            FailureClass::Syntax => {
+                "The file does not parse. Fix the syntax error at the reported line (unclosed \
+                 brackets or strings, a missing colon or semicolon, inconsistent indentation), \
+                 check that the whole file now compiles, and change nothing else."
+            }
+            FailureClass::Import => {
+                "A module, package or name does not resolve. Look up where the module and the \
+                 symbols really live in the project files given in the context below, and import \
+                 them from there under their exact names; do not invent modules or rename \
+                 existing symbols to fit the import."
+            }
+            FailureClass::Type => {
+                "Values are used with the wrong types or attributes. Match the actual signatures, \
+                 field names and return types of the code given in the context below, and fix \
+                 the calls or annotations instead of silencing the checker."
+            }
+            FailureClass::Test => {
+                "Tests fail on behaviour. Read the expected and actual values in the failures \
+                 below and fix the implementation so the assertions hold; change a test only if \
+                 it contradicts the original task's specification."
+            }
+            FailureClass::Placeholder => {
+                "The output still contains placeholders (TODO or FIXME notes, stub bodies, \
+                 NotImplementedError, todo!()/unimplemented!()). Replace every one with a \
+                 complete, working implementation of what the task asks for."
+            }
+            FailureClass::MissingOutput => {
+                "The expected output file was never written. Create it at exactly the path the \
+                 task names, with the complete content the task asks for."
+            }
+            FailureClass::Transient => {
+                "The previous attempt was cut off by the service (rate limit, usage limit, \
+                 overload, network error or timeout), not by a mistake in the code. Run the \
+                 original task again unchanged and keep any complete files it already wrote."
+            }
+            FailureClass::Sandbox => {
+                "The agent was stopped by its environment (file permissions, sandbox policy, an \
+                 untrusted directory, a pending approval or failed authentication). Fix the run \
+                 settings before retrying; the prompt itself does not need to change."
+            }
+            FailureClass::Context => {
+                "The previous attempt ran out of room (context window or turn limit) before it \
+                 finished. Work only on the files named here, rely on the context given below \
+                 instead of exploring the repository, and write the output directly."
+            }
+            FailureClass::Architectural => {
+                "Files from different batches disagree about a shared interface or data schema. \
+                 Make this file follow the earlier batch's definitions given below exactly \
+                 (names, fields, columns, signatures) and do not change those earlier files."
+            }
+            FailureClass::Unknown => {
+                "The failure could not be classified. Read the error output below, find its \
+                 cause in this file, and fix it without changing unrelated code."
+            }
         }
-        Err(s.to_string())
     }
 }
-pub struct Classifier;
-impl Default for Classifier { fn default() -> Self { Classifier } }
-impl Classifier {
-    pub fn classify(&self, _t: &str, _m: &str) -> (FailureClass, Option<String>) { (FailureClass::Unknown, None) }
+
+impl fmt::Display for FailureClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
-impl Classifier {
-    pub fn with_extra(_e: &[(String, String)]) -> Result<Classifier, String> { Ok(Classifier) }
+
+impl FromStr for FailureClass {
+    type Err = ClassifyError;
+
+    /// Accepts the snake_case names (`missing_output`); `-` is read as `_`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
+        FailureClass::ALL
+            .into_iter()
+            .find(|c| c.as_str() == wanted)
+            .ok_or_else(|| ClassifyError::UnknownClass {
+                rule: String::new(),
+                class: s.to_string(),
+            })
+    }
 }
-impl FailureClass { pub fn hint(&self) -> &'static str { "" } }
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    #[error("classify rule {rule}: unknown failure class {class:?} (expected one of: syntax, import, type, test, placeholder, missing_output, transient, sandbox, context, architectural, unknown)")]
+    UnknownClass { rule: String, class: String },
+    #[error("classify rule {rule}: invalid regex {pattern:?}: {source}")]
+    BadPattern {
+        rule: String,
+        pattern: String,
+        #[source]
+        source: Box<regex::Error>,
+    },
+}
+
+/// One entry of the rule table.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub class: FailureClass,
+    pub pattern: Regex,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    rules: Vec<Rule>,
+}
+
+/// The built-in table, most decisive first. Every pattern is matched against
+/// `"<error_type>: <message>"`.
+const BUILTIN: &[(FailureClass, &str, &str)] = &[
+    // An assertion failure is always a test result, even when the message quotes an HTTP
+    // status, a rate limit or a timeout that the code under test is supposed to produce
+    // (`AssertionError: assert resp.status == 429`), so it is decided before the
+    // agent-level texts below.
+    (FailureClass::Test, "assertion-error", r"^AssertionError\b"),
+    // Context: the model ran out of room. "Reached maximum number of turns (10)" (Claude's
+    // error_max_turns) is also put here: like an exceeded context window it means the session
+    // spent its whole budget before finishing; retrying unchanged hits the same wall
+    // (so it is not transient), and the cure is the same: a narrower prompt that inlines
+    // the context so the model needs fewer turns.
+    (
+        FailureClass::Context,
+        "context-window",
+        r"(?i)context[ _-]?length[ _-]?exceeded|maximum context length|context[ _-]window|prompt is too long|input is too long|too many (?:input )?tokens|exceeds? the (?:model'?s? )?context",
+    ),
+    (
+        FailureClass::Context,
+        "max-turns",
+        r"(?i)maximum number of turns|\bmax(?:imum)?[ _]turns\b|error_max_turns",
+    ),
+    // Sandbox: the environment stopped the agent.
+    (
+        FailureClass::Sandbox,
+        "untrusted-directory",
+        r"(?i)not inside a trusted directory|--skip-git-repo-check",
+    ),
+    (
+        FailureClass::Sandbox,
+        "permission-denied",
+        r"(?i)permission denied|\bEACCES\b|\bEPERM\b|operation not permitted|read-only file system|^PermissionError\b",
+    ),
+    (
+        FailureClass::Sandbox,
+        "approval",
+        r"(?i)approval (?:is )?(?:required|needed)|requires? (?:your )?approval|needs? approval|requested permissions? to|haven'?t granted",
+    ),
+    (
+        FailureClass::Sandbox,
+        "sandbox-denied",
+        r"(?i)sandbox\w*(?:\W+\w+){0,6}?\W+(?:denied|blocked|rejected|refused|not allowed)|(?:denied|blocked|rejected) by (?:the )?sandbox",
+    ),
+    // Authentication failures (401 Unauthorized, bad API key, not logged in) are put in
+    // sandbox rather than unknown: like a sandbox denial they are a property of the run's
+    // environment, retrying the same way fails again, and a human fixes the setup while the
+    // prompt stays as it is.
+    (
+        FailureClass::Sandbox,
+        "auth",
+        r"(?i)(?:status|code|error)\W{1,3}40[13]\b|\b401 unauthori[sz]ed|\bunauthori[sz]ed\b|\b403 forbidden|invalid (?:x-)?api[ _-]?key|authentication[ _]error|not logged in",
+    ),
+    // Transient: the service, the network or the clock cut the attempt short.
+    (
+        FailureClass::Transient,
+        "rate-limit",
+        r"(?i)(?:status|code|error)\W{1,3}429\b|\b429 too many requests|too many requests|rate[ _-]?limit|usage[ _-]?limit",
+    ),
+    (
+        FailureClass::Transient,
+        "overloaded",
+        r"(?i)overloaded_error|(?:api|server|servers|service|model|engine) (?:is |are )?(?:currently )?overloaded|(?:status|code|error)\W{1,3}529\b",
+    ),
+    (
+        FailureClass::Transient,
+        "server-error",
+        r"(?i)(?:status|code|error)\W{1,3}50[0234]\b|internal server error|bad gateway|service unavailable|gateway time-?out|\bserver_error\b",
+    ),
+    (
+        FailureClass::Transient,
+        "network",
+        r"(?i)stream disconnected|reconnecting\.\.\.|error sending request|connection (?:reset|refused|closed|aborted)|\bECONNRESET\b|\bECONNREFUSED\b|\bETIMEDOUT\b|\bEAI_AGAIN\b|network (?:error|is unreachable)|dns error|failed to lookup address|socket hang up",
+    ),
+    (
+        FailureClass::Transient,
+        "killed-or-timeout",
+        r"(?i)no final event|killed after timeout|killed by signal|\bsignal (?:9|15)\b|\bSIG(?:TERM|KILL)\b|process (?:was )?(?:killed|interrupted|terminated)|timed out|\btimeout (?:exceeded|expired|reached|after)\b|exceeded (?:the )?timeout|^Failed: Timeout\b|deadline exceeded",
+    ),
+    // Architectural: only texts that plainly say two sides disagree. (Errors naming a symbol
+    // that an earlier batch defines differently need the other batch's code to recognise;
+    // that is left to the step that knows the run, which may upgrade import/type findings.)
+    (
+        FailureClass::Architectural,
+        "schema-or-interface",
+        r#"(?i)schema (?:mismatch|drift|version|conflict)|migrations?\b.{0,60}\b(?:mismatch|conflict|out of (?:date|sync)|missing|pending)|interface mismatch|breaking change|incompatible with (?:the )?(?:schema|interface|api)|column .{1,60} does not exist|no such column|no such table|has no column named|relation .{1,60} does not exist|contract mismatch"#,
+    ),
+    // Placeholder: left-over stubs. TODO/FIXME only in capitals (a word "todo" in a message
+    // is usually the app's own domain).
+    (
+        FailureClass::Placeholder,
+        "placeholder",
+        r"(?i)NotImplementedError|\bunimplemented!|\btodo!|(?:^|: )not (?:yet )?implemented\b|(?-i:\bTODO\b|\bFIXME\b)|\bplaceholder\b|\bstub(?:bed)? (?:implementation|function|method|body|code)\b|\b(?:is|still|only|left as) an? stub\b|stubbed out|pass\s+#\s*(?:todo|implement)",
+    ),
+    // Missing output: a file that should exist does not.
+    (
+        FailureClass::MissingOutput,
+        "missing-output",
+        r#"(?i)missing output|output (?:file )?(?:is |was )?(?:missing|not (?:created|written|found))|file (?:was )?not (?:created|written)|was not created|no such file or directory|^FileNotFoundError\b|\bENOENT\b|\b(?:file|directory|path|output)\s+['"`]?[^\s'"`]+['"`]?\s+does not exist|\.[a-z0-9]{1,5}['"`]? does not exist"#,
+    ),
+    // Syntax.
+    (
+        FailureClass::Syntax,
+        "syntax",
+        r"(?i)^(?:SyntaxError|IndentationError|TabError)\b|invalid syntax|expected ':'|\bexpected one of\b|unexpected token|\bTS1(?:002|003|005|109|110|127|128|135|136|161|434)\b|syntax error|parsing error|unclosed delimiter|mismatched closing delimiter|unterminated (?:string|double quote|character)|unexpected (?:eof|end of (?:file|input))|was never closed|unexpected indent|unindent does not match",
+    ),
+    // Import. Unknown names (Python NameError, rustc E0425 "cannot find value", tsc TS2304
+    // "Cannot find name", eslint no-undef, Go "undefined: x") are classed here too: in
+    // generated code they nearly always mean a symbol that lives elsewhere in the project
+    // was not imported or is referred to by a name it does not have, which is exactly what
+    // the import hint asks the reviser to check. Go's "x.Y undefined (type T has no field or
+    // method Y)" is a type error and is caught by the type rule because it does not match
+    // "undefined: ".
+    (
+        FailureClass::Import,
+        "import",
+        r#"(?i)ModuleNotFoundError|ImportError|cannot import name|no module named|\bE04(?:32|33)\b|\bE0583\b|unresolved import|could not find `[^`]+` in|failed to resolve|\bTS230[457]\b|cannot find module|cannot find name|has no exported member|could not import|no required module provides package|cannot find package|is not in std|^NameError\b|is not defined\b|\bE0425\b|cannot find (?:value|function|type|struct|trait|macro|crate)\b|\bundefined: |^import(?:-not-found|-untyped)?\b|\bname-defined\b|module ['"][^'"]+['"] has no attribute|fixture '[^']+' not found|library stub"#,
+    ),
+    // Type.
+    (
+        FailureClass::Type,
+        "type",
+        r"(?i)^(?:TypeError|AttributeError|mypy)\b|^(?:assignment|arg-type|return-value|attr-defined|union-attr|call-arg|override|index|operator|type-var|var-annotated|has-type|valid-type|list-item|dict-item|return|misc)\b|\bE0(?:061|107|277|282|308|369|560|599|609|614)\b|mismatched types|\bTS2(?:322|339|345|349|352|531|532|551|554|740|741|769)\b|incompatible (?:types?|return value)|is not assignable to|cannot use .{1,80} as .{1,80} value|has no (?:field or )?method|no method named|does not implement|trait bound .{1,80} is not satisfied|not callable|unsupported operand",
+    ),
+    // Test: behaviour differs from what a test expects.
+    (
+        FailureClass::Test,
+        "test",
+        r"(?i)^(?:TestFailure|panic: assertion)\b|\bassert(?:ion)?\b.{0,60}\bfailed\b|^assert |\bassert\s|left == right|\bexpected\b.{0,80}\b(?:got|but|received)\b|\bExpected:|\btests? failed\b|^FAILED\b|, want ",
+    ),
+];
+
+static BUILTIN_RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    BUILTIN
+        .iter()
+        .map(|(class, name, pattern)| Rule {
+            class: *class,
+            pattern: Regex::new(pattern).expect("built-in classify rule is a valid regex"),
+            name: (*name).to_string(),
+        })
+        .collect()
+});
+
+impl Default for Classifier {
+    fn default() -> Self {
+        Classifier {
+            rules: BUILTIN_RULES.clone(),
+        }
+    }
+}
+
+impl Classifier {
+    /// The built-in table preceded by `extra` rules (`(class, regex)` from the config's
+    /// `[classify]` section), so an extra rule wins over a built-in one. Extra rule `i`
+    /// (1-based) is named `extra[i]`.
+    pub fn with_extra(extra: &[(String, String)]) -> Result<Classifier, ClassifyError> {
+        let mut rules = Vec::with_capacity(extra.len() + BUILTIN_RULES.len());
+        for (i, (class, pattern)) in extra.iter().enumerate() {
+            let name = format!("extra[{}]", i + 1);
+            let class = class
+                .parse::<FailureClass>()
+                .map_err(|_| ClassifyError::UnknownClass {
+                    rule: name.clone(),
+                    class: class.clone(),
+                })?;
+            let pattern = Regex::new(pattern).map_err(|e| ClassifyError::BadPattern {
+                rule: name.clone(),
+                pattern: pattern.clone(),
+                source: Box::new(e),
+            })?;
+            rules.push(Rule {
+                class,
+                pattern,
+                name,
+            });
+        }
+        rules.extend(BUILTIN_RULES.iter().cloned());
+        Ok(Classifier { rules })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The class of an error and the name of the rule that decided it (`None` = no rule
+    /// matched, class `Unknown`). Rules see `"<error_type>: <message>"`.
+    pub fn classify(&self, error_type: &str, message: &str) -> (FailureClass, Option<String>) {
+        let error_type = error_type.trim();
+        let text = if error_type.is_empty() {
+            message.trim().to_string()
+        } else {
+            format!("{error_type}: {}", message.trim())
+        };
+        self.rules
+            .iter()
+            .find(|r| r.pattern.is_match(&text))
+            .map_or((FailureClass::Unknown, None), |r| {
+                (r.class, Some(r.name.clone()))
+            })
+    }
+
+    pub fn classify_finding(&self, f: &Finding) -> FailureClass {
+        self.classify(&f.error_type, &f.message).0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class_of(error_type: &str, message: &str) -> FailureClass {
+        Classifier::default().classify(error_type, message).0
+    }
+
+    /// Each case is a real error text as a tool or agent prints it, split the way the
+    /// readers split it into error_type and message.
+    fn check(cases: &[(&str, &str)], want: FailureClass) {
+        let c = Classifier::default();
+        for (error_type, message) in cases {
+            let (got, rule) = c.classify(error_type, message);
+            assert_eq!(
+                got, want,
+                "{error_type}: {message} -> {got} (rule {rule:?}), want {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn syntax_errors_from_each_tool() {
+        check(
+            &[
+                ("SyntaxError", "expected ':'"),
+                ("SyntaxError", "invalid syntax"),
+                ("SyntaxError", "'(' was never closed"),
+                ("IndentationError", "unexpected indent"),
+                (
+                    "TabError",
+                    "inconsistent use of tabs and spaces in indentation",
+                ),
+                ("rustc", "mismatched closing delimiter: `}`"),
+                (
+                    "rustc",
+                    "expected one of `!`, `(`, `+`, `::`, `;`, `<`, or `=`, found `}`",
+                ),
+                ("TS1005", "';' expected."),
+                ("eslint", "Parsing error: Unexpected token export"),
+                (
+                    "go",
+                    "syntax error: unexpected keyword return, expected expression",
+                ),
+            ],
+            FailureClass::Syntax,
+        );
+    }
+
+    #[test]
+    fn import_errors_from_each_tool() {
+        check(
+            &[
+                ("ModuleNotFoundError", "No module named 'sparkq.api'"),
+                (
+                    "ImportError",
+                    "cannot import name 'TaskRepo' from 'sparkq.storage' (/home/luce/apps/sparkqueue/sparkq/storage.py)",
+                ),
+                ("NameError", "name 'undefined_name' is not defined"),
+                ("E0432", "unresolved import `crate::lexer`"),
+                ("E0433", "failed to resolve: use of undeclared crate or module `serde_json`"),
+                ("E0425", "cannot find value `tok` in this scope"),
+                (
+                    "TS2307",
+                    "Cannot find module './types' or its corresponding type declarations.",
+                ),
+                ("TS2304", "Cannot find name 'fetchTasks'."),
+                ("no-undef", "'fetchTasks' is not defined"),
+                ("go", "undefined: sqlx"),
+                (
+                    "go",
+                    "no required module provides package example.com/tasks/queue; to add it:",
+                ),
+                (
+                    "import-not-found",
+                    "Cannot find implementation or library stub for module named \"notes.missing_mod\"",
+                ),
+                ("import-untyped", "Library stubs not installed for \"requests\""),
+                (
+                    "AttributeError",
+                    "module 'sparkq.api' has no attribute 'handle_enqueue'",
+                ),
+                ("FixtureLookupError", "test_broken_fixture: fixture 'db' not found"),
+            ],
+            FailureClass::Import,
+        );
+    }
+
+    #[test]
+    fn type_errors_from_each_tool() {
+        check(
+            &[
+                (
+                    "TypeError",
+                    "handle_enqueue() missing 1 required positional argument: 'repo'",
+                ),
+                ("AttributeError", "'Store' object has no attribute 'nothing'"),
+                (
+                    "assignment",
+                    "Incompatible types in assignment (expression has type \"str\", variable has type \"int\")",
+                ),
+                (
+                    "return-value",
+                    "Incompatible return value type (got \"int\", expected \"str\")",
+                ),
+                ("attr-defined", "\"Store\" has no attribute \"nothing\""),
+                ("mypy", "Unsupported operand types for + (\"int\" and \"str\")"),
+                ("E0308", "mismatched types"),
+                ("E0599", "no method named `peek` found for struct `Lexer` in the current scope"),
+                ("TS2322", "Type 'string' is not assignable to type 'number'."),
+                ("TS2339", "Property 'path' does not exist on type 'Task'."),
+                (
+                    "go",
+                    "cannot use id (variable of type int) as string value in return statement",
+                ),
+                ("go", "s.db.Exec undefined (type *Store has no field or method db)"),
+            ],
+            FailureClass::Type,
+        );
+    }
+
+    #[test]
+    fn test_failures_from_each_tool() {
+        check(
+            &[
+                ("AssertionError", "test_add_then_count: assert 2 == 1"),
+                (
+                    "AssertionError",
+                    "TestRender.test_title[1]: assert '#1' == '# 1'",
+                ),
+                // The assertion rule runs before the agent-level texts on purpose.
+                ("AssertionError", "test_enqueue_limit: assert 503 == 429"),
+                (
+                    "AssertionError",
+                    "test_rate: assert 'Too Many Requests' == 'OK'",
+                ),
+                (
+                    "panic",
+                    "assertion `left == right` failed; left: 0; right: 4",
+                ),
+                ("panic", "assertion failed: lexer.next().is_none()"),
+                ("TestFailure", "TestAdd: Add(2, 2) = 5, want 4"),
+                (
+                    "Error",
+                    "expect(received).toBe(expected) Expected: 4 Received: 5",
+                ),
+            ],
+            FailureClass::Test,
+        );
+    }
+
+    #[test]
+    fn placeholders() {
+        check(
+            &[
+                ("NotImplementedError", "test_render: "),
+                ("panic", "not yet implemented"),
+                ("panic", "not implemented: parse_expr"),
+                (
+                    "ValidationFailure",
+                    "handle_status is a stub that returns None",
+                ),
+                ("ValidationFailure", "TODO left in render(): `pass  # TODO`"),
+                ("ValidationFailure", "Body is still a placeholder"),
+            ],
+            FailureClass::Placeholder,
+        );
+        // "the trait ... is not implemented for" is a type error, not a stub.
+        assert_eq!(
+            class_of(
+                "E0277",
+                "the trait `Display` is not implemented for `Token`"
+            ),
+            FailureClass::Type
+        );
+        // "todo" in lower case is usually the app's own domain.
+        assert_eq!(
+            class_of("AssertionError", "test_add_todo: assert 0 == 1"),
+            FailureClass::Test
+        );
+    }
+
+    #[test]
+    fn missing_output() {
+        check(
+            &[
+                (
+                    "FileNotFoundError",
+                    "No such file or directory: 'notes/missing.py'",
+                ),
+                ("ValidationFailure", "File was not created"),
+                ("ValidationFailure", "file sparkq/src/api.py does not exist"),
+                ("missing_output", "missing output: sparkq/src/api.py"),
+                (
+                    "Error",
+                    "ENOENT: no such file or directory, open '/home/dev/app/src/ast.rs'",
+                ),
+            ],
+            FailureClass::MissingOutput,
+        );
+    }
+
+    #[test]
+    fn transient_agent_errors() {
+        check(
+            &[
+                ("turn.failed", "exceeded retry limit, last status: 429 Too Many Requests"),
+                ("error", "You've hit your usage limit. Try again later."),
+                ("error", "usage_limit_exceeded"),
+                (
+                    "error",
+                    "Reconnecting... 1/5 (stream disconnected before completion: error sending request for url (https://api.example.invalid/v1/responses))",
+                ),
+                ("error", "stream disconnected before completion"),
+                (
+                    "result",
+                    r#"API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+                ),
+                (
+                    "result",
+                    r#"API Error: 500 {"type":"error","error":{"type":"api_error","message":"Internal server error"}}"#,
+                ),
+                ("turn.failed", "unexpected status 502 Bad Gateway"),
+                ("turn.failed", "unexpected status 503 Service Unavailable"),
+                ("error", "Rate limit reached for gpt-5 in organization org-x on tokens per min"),
+                ("agent", "no final event (process killed or interrupted)"),
+                ("joblog", "killed after timeout (Exitval -1, signal 15)"),
+                ("error", "connection reset by peer (os error 104)"),
+                ("error", "request timed out"),
+            ],
+            FailureClass::Transient,
+        );
+        // A keyword argument named timeout is not a timeout.
+        assert_eq!(
+            class_of(
+                "TypeError",
+                "__init__() got an unexpected keyword argument 'timeout'"
+            ),
+            FailureClass::Type
+        );
+    }
+
+    #[test]
+    fn sandbox_errors() {
+        check(
+            &[
+                (
+                    "error",
+                    "Not inside a trusted directory and --skip-git-repo-check was not specified.",
+                ),
+                ("PermissionError", "[Errno 13] Permission denied: '/usr/local/lib/notes'"),
+                ("error", "EACCES: permission denied, open '/etc/notes.conf'"),
+                ("error", "Operation not permitted (os error 1)"),
+                ("error", "Read-only file system (os error 30)"),
+                (
+                    "tool_result",
+                    "Claude requested permissions to write to /home/dev/app/src/parser.rs, but you haven't granted it yet.",
+                ),
+                ("error", "command blocked by sandbox policy: network access is not allowed"),
+                ("result", "Invalid API key · Please run /login"),
+                ("turn.failed", "unexpected status 401 Unauthorized"),
+            ],
+            FailureClass::Sandbox,
+        );
+    }
+
+    #[test]
+    fn context_errors() {
+        check(
+            &[
+                (
+                    "error",
+                    "Codex ran out of room in the model's context window. Start a new conversation or clear earlier history before retrying.",
+                ),
+                ("error", "context_length_exceeded"),
+                (
+                    "invalid_request_error",
+                    "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens.",
+                ),
+                ("result", "Prompt is too long"),
+                // Claude error_max_turns: see the comment on the "max-turns" rule.
+                ("error_max_turns", "Reached maximum number of turns (10)"),
+            ],
+            FailureClass::Context,
+        );
+    }
+
+    #[test]
+    fn architectural_errors() {
+        check(
+            &[
+                ("OperationalError", "no such column: tasks.priority"),
+                (
+                    "sqlite3.OperationalError",
+                    "table tasks has no column named claimed_at",
+                ),
+                (
+                    "UndefinedColumn",
+                    "column \"claimed_at\" of relation \"tasks\" does not exist",
+                ),
+                (
+                    "ValidationFailure",
+                    "Schema mismatch: storage.py writes `state`, models.py defines `status`",
+                ),
+                (
+                    "ValidationFailure",
+                    "Interface mismatch between api.py and storage.py",
+                ),
+                (
+                    "ValidationFailure",
+                    "Breaking change: TaskRepository.claim() now takes a worker id",
+                ),
+            ],
+            FailureClass::Architectural,
+        );
+    }
+
+    /// Every finding the validation reader gets from the real tool outputs lands in the
+    /// class a person would pick.
+    #[test]
+    fn classes_of_parsed_tool_output() {
+        use crate::core::ingest::validation;
+        use FailureClass::*;
+        let classes = |text: &str| -> Vec<FailureClass> {
+            let c = Classifier::default();
+            validation::parse(text, "t")
+                .findings
+                .iter()
+                .map(|f| c.classify_finding(f))
+                .collect()
+        };
+        macro_rules! data {
+            ($name:literal) => {
+                include_str!(concat!("../../tests/data/validation/", $name))
+            };
+        }
+        assert_eq!(
+            classes(data!("sparkq-batch3-pytest-test_api.py.txt")),
+            [Import]
+        );
+        assert_eq!(classes(data!("sparkq-batch3-validation.md")), [Import]);
+        assert_eq!(
+            classes(data!("py-compile-transcript.txt")),
+            [Syntax, Syntax, Syntax, MissingOutput]
+        );
+        // The KeyError raised in the code under test names no kind of fix: unknown.
+        assert_eq!(
+            classes(data!("pytest-default.txt")),
+            [Import, Syntax, Import, Test, Unknown, Test, Test]
+        );
+        assert_eq!(
+            classes(data!("mypy.txt")),
+            [Import, Import, Type, Type, Type]
+        );
+        assert_eq!(
+            classes(data!("cargo-build.txt")),
+            [Import, Import, Type, Type]
+        );
+        assert_eq!(classes(data!("cargo-check-syntax.txt")), [Syntax]);
+        assert_eq!(classes(data!("cargo-test.txt")), [Placeholder, Test]);
+        assert_eq!(classes(data!("tsc.txt")), [Import, Type, Syntax]);
+        assert_eq!(classes(data!("eslint.txt")), [Import, Syntax, Unknown]);
+        assert_eq!(
+            classes(data!("go-build.txt")),
+            [Import, Type, Import, Syntax]
+        );
+        assert_eq!(classes(data!("go-test.txt")), [Test, Test]);
+        assert_eq!(
+            classes(data!("python-traceback.txt")),
+            [Architectural, Unknown]
+        );
+        assert_eq!(
+            classes(data!("haiku-variants.md")),
+            [
+                Import,
+                Import,
+                Syntax,
+                Unknown,
+                Type,
+                Placeholder,
+                Test,
+                Placeholder
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_when_nothing_matches() {
+        let (class, rule) =
+            Classifier::default().classify("ValidationFailure", "validation failed");
+        assert_eq!(class, FailureClass::Unknown);
+        assert_eq!(rule, None);
+    }
+
+    #[test]
+    fn classify_returns_the_rule_name_and_reads_findings() {
+        let c = Classifier::default();
+        assert_eq!(
+            c.classify("ModuleNotFoundError", "No module named 'sparkq.api'"),
+            (FailureClass::Import, Some("import".to_string()))
+        );
+        assert_eq!(
+            c.classify("error_max_turns", "Reached maximum number of turns (10)")
+                .1,
+            Some("max-turns".to_string())
+        );
+        let f = Finding {
+            file: Some("notes/render.py".into()),
+            line: Some(4),
+            error_type: "SyntaxError".into(),
+            message: "expected ':'".into(),
+            source: "validation-batch2.txt:5".into(),
+            class: None,
+        };
+        assert_eq!(c.classify_finding(&f), FailureClass::Syntax);
+    }
+
+    #[test]
+    fn extra_rules_come_first_and_win() {
+        let c = Classifier::with_extra(&[
+            (
+                "architectural".into(),
+                r"cannot import name 'TaskRepo'".into(),
+            ),
+            ("transient".into(), r"(?i)quota exceeded".into()),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.classify(
+                "ImportError",
+                "cannot import name 'TaskRepo' from 'sparkq.storage'"
+            ),
+            (FailureClass::Architectural, Some("extra[1]".to_string()))
+        );
+        assert_eq!(
+            c.classify("error", "You exceeded your current quota exceeded")
+                .0,
+            FailureClass::Transient
+        );
+        // Built-ins still apply after the extras.
+        assert_eq!(
+            c.classify(
+                "ImportError",
+                "cannot import name 'Task' from 'sparkq.models'"
+            ),
+            (FailureClass::Import, Some("import".to_string()))
+        );
+        assert_eq!(c.rules().len(), BUILTIN.len() + 2);
+    }
+
+    #[test]
+    fn bad_extra_regex_names_the_rule() {
+        let err = Classifier::with_extra(&[
+            ("import".into(), r"No module named".into()),
+            ("syntax".into(), r"unclosed (paren".into()),
+        ])
+        .unwrap_err();
+        assert!(matches!(&err, ClassifyError::BadPattern { rule, .. } if rule == "extra[2]"));
+        let text = err.to_string();
+        assert!(
+            text.starts_with("classify rule extra[2]: invalid regex \"unclosed (paren\""),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn unknown_extra_class_names_the_rule() {
+        let err = Classifier::with_extra(&[("flaky".into(), r"timeout".into())]).unwrap_err();
+        assert!(
+            matches!(&err, ClassifyError::UnknownClass { rule, class } if rule == "extra[1]" && class == "flaky")
+        );
+        assert!(err.to_string().contains("unknown failure class \"flaky\""));
+    }
+
+    #[test]
+    fn names_round_trip_through_str_and_serde() {
+        for class in FailureClass::ALL {
+            assert_eq!(class.as_str().parse::<FailureClass>().unwrap(), class);
+            let json = serde_json::to_string(&class).unwrap();
+            assert_eq!(json, format!("\"{}\"", class.as_str()));
+            assert_eq!(serde_json::from_str::<FailureClass>(&json).unwrap(), class);
+            assert!(class.hint().len() > 60, "{class} hint too thin");
+        }
+        assert_eq!(
+            "missing-output".parse::<FailureClass>().unwrap(),
+            FailureClass::MissingOutput
+        );
+        assert!("flaky".parse::<FailureClass>().is_err());
+        assert!(FailureClass::Import
+            .hint()
+            .contains("import them from there"));
+    }
+}
