@@ -5,4 +5,4 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod session;
-pub mod tui;
+

@@ -157,8 +157,11 @@ fn usd(x: Option<f64>) -> String {
     x.map(|v| format!("  ${v:.2}")).unwrap_or_default()
 }
 
-/// 3725 -> "1h 02m", 95 -> "1m 35s", -30 -> "-30s".
+/// 3725 -> "1h 02m", 95 -> "1m 35s", -30 -> "-30s"; 0 (no timings in the logs) -> "—".
 pub fn duration(secs: f64) -> String {
+    if secs == 0.0 {
+        return "—".into();
+    }
     let neg = secs < 0.0;
     let t = secs.abs().round() as u64;
     let body = if t >= 3600 {

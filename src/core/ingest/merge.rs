@@ -176,6 +176,9 @@ fn drafts_from_scripts(
     let mut seen_logs: HashMap<String, String> = HashMap::new();
     for (rel, s) in ordered {
         for b in &s.batches {
+            if let (Some(n), Some(name)) = (b.number, &b.name) {
+                names.entry(n).or_insert_with(|| name.clone());
+            }
             if b.calls.is_empty() {
                 continue;
             }
