@@ -232,6 +232,32 @@ pub fn previous_attempts(attempts: &[Attempt]) -> String {
     s.trim_end().to_string()
 }
 
+/// A generation prompt built mechanically when no reviser or editor revised it: the original
+/// prompt, then the error to fix, the class hint and the gathered context.
+pub fn direct_revision(run: &Run, job_id: &str, rendered: &RenderedPrompt) -> Option<String> {
+    let job = run.job(job_id)?;
+    let original = job.prompt.as_ref()?;
+    let mut s = original.text.trim_end().to_string();
+    s += "\n\n## Fix required (recovery attempt)\n\n";
+    s += "A previous run of this prompt produced a file that failed validation:\n\n";
+    for f in job.result.findings.iter().take(5) {
+        let place = match (&f.file, f.line) {
+            (Some(p), Some(l)) => format!(" ({p}:{l})"),
+            (Some(p), None) => format!(" ({p})"),
+            _ => String::new(),
+        };
+        s += &format!("- {}: {}{place}\n", f.error_type, failure::one_line(&f.message, 300));
+    }
+    s += &format!("\n{}\n", rendered.class.hint());
+    if !rendered.snippets.is_empty() {
+        s += "\nWhat the project really contains:\n\n";
+        s += &context::render(&rendered.snippets);
+        s += "\n";
+    }
+    s += "\nRewrite the file completely, keeping every requirement above, and run its validation before finishing.\n";
+    Some(s)
+}
+
 /// Names of the templates a directory overrides (for `config` output).
 pub fn override_dir(state_dir: &Path) -> PathBuf {
     state_dir.join("templates")

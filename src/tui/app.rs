@@ -5,8 +5,18 @@ use super::keymap::Keymap;
 use super::theme::Theme;
 use crate::core::ingest::discover::Progress;
 use crate::session::Session;
+use ratatui::layout::Rect;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::Instant;
+
+/// What a mouse click at a place of the last frame means (written while rendering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    Tab(Screen),
+    /// A list whose row at `top` shows item `first`.
+    Row { first: usize, top: u16 },
+}
 
 /// Why the reason box is open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +85,8 @@ pub struct App {
     pub should_quit: bool,
     /// Last known body area height, for page up/down.
     pub page: u16,
+    /// Click targets of the last frame (render-time cache; the only interior mutability).
+    pub hits: RefCell<Vec<(Rect, Hit)>>,
 }
 
 impl App {
@@ -111,6 +123,7 @@ impl App {
             tick: 0,
             should_quit: false,
             page: 20,
+            hits: RefCell::new(Vec::new()),
         }
     }
 

@@ -1,0 +1,50 @@
+//! Effects: what `update` asks the driver to do (IO, commands, the editor), and the
+//! messages that come back. `update` never does IO itself.
+
+use crate::core::export::SnapshotInfo;
+use crate::session::Session;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Persist what the user recorded (overrides, checklist), and journal `event`.
+    Record { event: String },
+    /// Snapshot the failed jobs' outputs.
+    Snapshot { paths: Vec<String>, reason: String },
+    /// Write the rationale log (Markdown) into the state dir.
+    Export,
+    /// Edit a prompt in `$VISUAL`/`$EDITOR` (the driver suspends the terminal).
+    Edit { job: String, text: String },
+    /// Copy text to the clipboard (OSC 52) and to a file as a fallback.
+    Copy { job: String, text: String },
+    /// Run the configured reviser on a recovery prompt.
+    Revise { job: String, prompt: String },
+    /// Run recovery attempts of these jobs with these generation prompts.
+    StartRecovery { jobs: Vec<(String, String)> },
+    Cancel,
+    Restore { id: String },
+    Diff { id: String },
+    Quit,
+}
+
+/// Results of effects, and events from background work.
+pub enum Msg {
+    Key(ratatui::crossterm::event::KeyEvent),
+    Mouse(ratatui::crossterm::event::MouseEvent),
+    Resize,
+    Tick,
+    Progress(crate::core::ingest::discover::Progress),
+    Loaded(Result<Box<Session>, String>),
+    Recorded(Result<String, String>),
+    Snapshotted(Result<SnapshotInfo, String>),
+    Exported(Result<PathBuf, String>),
+    Edited { job: String, result: Result<String, String> },
+    Copied(Result<String, String>),
+    Revised { job: String, result: Result<String, String> },
+    /// A line of live output (or a state change) of one job's attempt.
+    AttemptLine { job: String, line: String },
+    AttemptsDone(Result<Vec<crate::core::model::Attempt>, String>),
+    Restored(Result<String, String>),
+    DiffReady(Result<String, String>),
+    Journal(Vec<String>),
+}
