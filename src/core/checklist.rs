@@ -19,7 +19,7 @@ pub enum ItemKind {
     Confirm,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemState {
     Passed,
@@ -52,8 +52,11 @@ impl ItemState {
 pub struct Recorded {
     /// `Confirmed` or `Waived`.
     pub state: ItemState,
+    #[serde(default)]
     pub reason: Option<String>,
+    #[serde(default)]
     pub by: Option<String>,
+    #[serde(default)]
     pub at: Option<DateTime<Utc>>,
 }
 

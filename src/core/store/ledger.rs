@@ -8,33 +8,15 @@
 use super::{atomic, compact_time, Result, StateDir, StoreError};
 use crate::core::decide::{History, Overrides};
 use crate::core::model::{Attempt, AttemptOutcome};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChecklistState {
-    Passed,
-    Confirmed,
-    Waived,
-    Failed,
-    Pending,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChecklistEntry {
-    pub state: ChecklistState,
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub by: Option<String>,
-    #[serde(default)]
-    pub at: Option<DateTime<Utc>>,
-}
+/// Checklist states and entries are the checklist's own types.
+pub use crate::core::checklist::{ItemState as ChecklistState, Recorded as ChecklistEntry};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ledger {
