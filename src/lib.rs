@@ -4,5 +4,5 @@
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod exec;
 pub mod session;
-
