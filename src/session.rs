@@ -1,19 +1,23 @@
-//! A loaded project: the run, the config, the state directory's facts, and everything the
-//! core derives from them (decision, checklist, prompts). The CLI and the TUI are two front
-//! ends over this one object, so they always show the same facts and decisions.
+//! A loaded project: the run, the config, the state directory (ledger, journal, snapshots),
+//! and everything the core derives from them (decision, checklist, prompts). The CLI and the
+//! TUI are two front ends over this one object, so they always show the same facts.
 
 use crate::config::Config;
-use crate::core::checklist::{self, ChecklistItem, Facts, Recorded};
+use crate::core::checklist::{self, ChecklistItem, Facts};
 use crate::core::classify::Classifier;
 use crate::core::cost::Prices;
-use crate::core::decide::{self, Decision, History, Overrides};
+use crate::core::decide::{self, Decision, Verdict};
 use crate::core::export::{self, ExportInput, SnapshotInfo};
 use crate::core::ingest::discover::{self, LoadOptions, Progress};
-use crate::core::model::{Attempt, Run, Status};
+use crate::core::model::{Attempt, Clock, Run, Status, SystemClock};
 use crate::core::prompt::{self, RenderedPrompt, Templates};
+use crate::core::store::journal::{self, JournalEvent};
+use crate::core::store::ledger::Ledger;
+use crate::core::store::snapshot::{self, SnapshotManifest, SnapshotMeta};
+use crate::core::store::StateDir;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where to load from and how.
@@ -22,38 +26,6 @@ pub struct OpenOptions {
     pub path: Option<PathBuf>,
     pub state_dir: Option<PathBuf>,
     pub config: Option<PathBuf>,
-}
-
-/// What the user recorded (kept in the ledger).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UserRecord {
-    pub overrides: Overrides,
-    pub checklist: BTreeMap<String, Recorded>,
-    pub attempts: Vec<Attempt>,
-}
-
-pub struct Session {
-    pub run: Run,
-    pub config: Config,
-    pub state_dir: PathBuf,
-    pub templates: Templates,
-    pub recorded: UserRecord,
-    pub facts: Facts,
-    pub decision: Option<Decision>,
-    pub checklist: Vec<ChecklistItem>,
-    pub snapshots: Vec<SnapshotInfo>,
-    /// Problems found while opening (config, templates, state files), shown to the user.
-    pub warnings: Vec<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    #[error(transparent)]
-    Load(#[from] discover::LoadError),
-    #[error("{0}")]
-    Other(String),
 }
 
 impl OpenOptions {
@@ -72,9 +44,38 @@ impl OpenOptions {
         }
     }
 
-    pub fn state_dir(&self) -> PathBuf {
-        self.state_dir.clone().unwrap_or_else(|| self.project_dir().join(".recover"))
+    pub fn state_dir(&self, config: Option<&Config>) -> PathBuf {
+        self.state_dir
+            .clone()
+            .or_else(|| config.and_then(|c| c.state_dir.clone()).map(|d| if d.is_absolute() { d } else { self.project_dir().join(d) }))
+            .unwrap_or_else(|| self.project_dir().join(".recover"))
     }
+}
+
+pub struct Session {
+    pub run: Run,
+    pub config: Config,
+    pub state_dir: PathBuf,
+    /// `None` when the state directory could not be opened at all (see `warnings`).
+    pub store: Option<Arc<StateDir>>,
+    pub templates: Templates,
+    pub ledger: Ledger,
+    pub facts: Facts,
+    pub decision: Option<Decision>,
+    pub checklist: Vec<ChecklistItem>,
+    pub snapshots: Vec<SnapshotInfo>,
+    /// Problems found while opening (config, templates, state files), shown to the user.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Load(#[from] discover::LoadError),
+    #[error("{0}")]
+    Other(String),
 }
 
 impl Session {
@@ -83,8 +84,9 @@ impl Session {
     }
 
     pub fn open_with_progress(opts: &OpenOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Session, SessionError> {
-        let state_dir = opts.state_dir();
-        let config = Config::load(opts.config.as_deref(), Some(&state_dir))?;
+        let first_state_dir = opts.state_dir(None);
+        let config = Config::load(opts.config.as_deref(), Some(&first_state_dir))?;
+        let state_dir = opts.state_dir(Some(&config));
         let classifier = Classifier::with_extra(&config.classify_rules()).map_err(|e| SessionError::Other(e.to_string()))?;
         let load = LoadOptions {
             generators: config.commands.generator_names(),
@@ -93,59 +95,74 @@ impl Session {
         };
         let mut run = discover::load_with_progress(&opts.path(), &load, progress)?;
         crate::core::failure::classify_run(&mut run, &classifier);
+
         let mut dirs = Vec::new();
         if let Some(user) = Config::user_path().and_then(|p| p.parent().map(|d| d.join("templates"))) {
             dirs.push(user);
         }
         dirs.push(prompt::override_dir(&state_dir));
         let (templates, mut warnings) = Templates::load(&dirs);
-        for e in templates.validate() {
-            warnings.push(e.to_string());
+        warnings.extend(templates.validate().iter().map(|e| e.to_string()));
+
+        let store = match StateDir::open(&state_dir, &run.project_root, &SystemClock) {
+            Ok(sd) => {
+                if let Some(r) = sd.read_only_reason() {
+                    warnings.push(format!("{}: {r}", state_dir.display()));
+                }
+                Some(Arc::new(sd))
+            }
+            Err(e) => {
+                warnings.push(format!("state directory unavailable, nothing will be recorded: {e}"));
+                None
+            }
+        };
+        let mut ledger = Ledger::default();
+        if let Some(sd) = &store {
+            match Ledger::load(sd) {
+                Ok((l, w)) => {
+                    ledger = l;
+                    warnings.extend(w);
+                }
+                Err(e) => warnings.push(e.to_string()),
+            }
         }
         let mut s = Session {
             run,
             config,
             state_dir,
+            store,
             templates,
-            recorded: UserRecord::default(),
+            ledger,
             facts: Facts::default(),
             decision: None,
             checklist: Vec::new(),
             snapshots: Vec::new(),
             warnings,
         };
+        s.reload_snapshots();
         s.refresh_facts();
         s.redecide();
         Ok(s)
-    }
-
-    pub fn history(&self) -> History {
-        let mut h = History::default();
-        for a in &self.recorded.attempts {
-            if matches!(a.outcome, crate::core::model::AttemptOutcome::Failed | crate::core::model::AttemptOutcome::TimedOut) {
-                *h.failed_recoveries.entry(a.job.clone()).or_insert(0) += 1;
-            }
-        }
-        h
     }
 
     pub fn prices(&self) -> Prices {
         Prices { input_per_mtok: self.config.prices.input_per_mtok, output_per_mtok: self.config.prices.output_per_mtok }
     }
 
-    /// Recompute the decision and the checklist from the current facts and overrides.
+    /// Recompute the decision and the checklist from the current facts and ledger.
     pub fn redecide(&mut self) {
-        let history = self.history();
+        let history = self.ledger.history();
         let input = decide::Input {
             run: &self.run,
             history: &history,
             thresholds: self.config.decision.thresholds(),
-            overrides: &self.recorded.overrides,
+            overrides: &self.ledger.overrides,
             prices: self.prices(),
         };
         self.decision = decide::decide(&input);
+        self.facts.snapshot = self.covering_snapshot();
         self.checklist = match &self.decision {
-            Some(d) => checklist::evaluate(&self.run, d, &self.facts, &self.recorded.checklist),
+            Some(d) => checklist::evaluate(&self.run, d, &self.facts, &self.ledger.checklist),
             None => Vec::new(),
         };
     }
@@ -155,41 +172,156 @@ impl Session {
         let root = self.run.project_root.clone();
         let mut programs: Vec<String> = vec!["codex".into(), "claude".into()];
         programs.extend(self.config.commands.generator_names());
-        let failed_outputs: Vec<String> =
-            self.run.jobs().filter(|j| j.result.status == Status::Failed).flat_map(|j| j.outputs.iter().cloned()).collect();
+        let outputs = self.repair_outputs();
         self.facts.generators_running = crate::core::facts::generators_running(&root, &programs);
-        self.facts.recently_modified = crate::core::facts::recently_modified(&root, &failed_outputs, Duration::from_secs(5));
+        self.facts.recently_modified = crate::core::facts::recently_modified(&root, &outputs, Duration::from_secs(5));
         self.facts.git_status = crate::core::facts::git_status(&root);
     }
 
-    /// The recovery prompt of a job, with its earlier attempts.
-    pub fn prompt_for(&self, job: &str) -> Result<RenderedPrompt, prompt::PromptError> {
-        let attempts: Vec<Attempt> = self.recorded.attempts.iter().filter(|a| a.job == job).cloned().collect();
-        let full = self.decision.as_ref().is_some_and(|d| d.verdict == decide::Verdict::FullRestart);
-        prompt::recovery_prompt(&self.run, job, &self.templates, &attempts, full)
+    pub fn reload_snapshots(&mut self) {
+        self.snapshots.clear();
+        if let Some(sd) = &self.store {
+            match snapshot::list(sd) {
+                Ok((list, problems)) => {
+                    self.snapshots = list.iter().map(snapshot_info).collect();
+                    self.warnings.extend(problems);
+                }
+                Err(e) => self.warnings.push(e.to_string()),
+            }
+        }
     }
 
-    /// Jobs the decision repairs (failed jobs of the failing batch), else none.
+    /// The latest snapshot holding every output of the jobs to repair.
+    fn covering_snapshot(&self) -> Option<String> {
+        let outputs = self.repair_outputs();
+        let sd = self.store.as_ref()?;
+        if outputs.is_empty() {
+            return None;
+        }
+        let (list, _) = snapshot::list(sd).ok()?;
+        list.iter()
+            .rev()
+            .find(|m| outputs.iter().all(|o| m.files.iter().any(|f| &f.path == o) || m.roots.iter().any(|r| r == o)))
+            .map(|m| m.id.clone())
+    }
+
+    /// Jobs the decision repairs: the failed jobs of the failing batch.
     pub fn jobs_to_repair(&self) -> Vec<String> {
         match &self.decision {
-            Some(d) if d.verdict != decide::Verdict::FullRestart => d.rerun_jobs.iter().map(|r| r.job.clone()).collect(),
-            Some(d) => self.run.batch(d.failing_batch).map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).map(|j| j.id.clone()).collect()).unwrap_or_default(),
+            Some(d) => self
+                .run
+                .batch(d.failing_batch)
+                .map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).map(|j| j.id.clone()).collect())
+                .unwrap_or_default(),
             None => Vec::new(),
         }
     }
 
+    /// Output files of the jobs to repair.
+    pub fn repair_outputs(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.jobs_to_repair().iter().filter_map(|j| self.run.job(j)).flat_map(|j| j.outputs.iter().cloned()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Every attempt of every job, oldest first.
+    pub fn attempts(&self) -> Vec<Attempt> {
+        let mut v: Vec<Attempt> = self.ledger.attempts.values().flatten().cloned().collect();
+        v.sort_by(|a, b| (a.started_at, &a.job, a.number).cmp(&(b.started_at, &b.job, b.number)));
+        v
+    }
+
+    /// The recovery prompt of a job, with its earlier attempts.
+    pub fn prompt_for(&self, job: &str) -> Result<RenderedPrompt, prompt::PromptError> {
+        let attempts: Vec<Attempt> = self.ledger.attempts.get(job).cloned().unwrap_or_default();
+        let full = self.decision.as_ref().is_some_and(|d| d.verdict == Verdict::FullRestart);
+        prompt::recovery_prompt(&self.run, job, &self.templates, &attempts, full)
+    }
+
+    /// The writable store, or why there is none.
+    pub fn writable_store(&self) -> Result<Arc<StateDir>, String> {
+        let sd = self.store.clone().ok_or_else(|| format!("{}: the state directory could not be opened", self.state_dir.display()))?;
+        if let Some(r) = sd.read_only_reason() {
+            return Err(format!("{}: {r}", self.state_dir.display()));
+        }
+        Ok(sd)
+    }
+
+    /// Append an event to the journal (ignored with a warning when read-only).
+    pub fn journal(&self, event: JournalEvent) -> Result<(), String> {
+        let sd = self.writable_store()?;
+        journal::append(&sd, &SystemClock, event).map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    /// Save the ledger atomically.
+    pub fn save_ledger(&self) -> Result<(), String> {
+        let sd = self.writable_store()?;
+        self.ledger.save(&sd).map_err(|e| e.to_string())
+    }
+
+    /// Journal lines for display: `2026-11-25 15:02:11  confirmed  dependencies_reviewed`.
+    pub fn journal_lines(&self) -> (Vec<String>, Vec<String>) {
+        let Some(sd) = &self.store else { return (Vec::new(), Vec::new()) };
+        let (entries, warnings) = journal::read(sd);
+        let lines = entries
+            .iter()
+            .map(|e| {
+                let detail = serde_json::to_value(&e.event)
+                    .ok()
+                    .and_then(|v| v.as_object().cloned())
+                    .map(|o| o.iter().filter(|(k, _)| *k != "event").map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect::<Vec<_>>().join(" "))
+                    .unwrap_or_default();
+                format!("{}  {:<16} {detail}", e.at.format("%Y-%m-%d %H:%M:%S"), e.event.name())
+            })
+            .collect();
+        (lines, warnings)
+    }
+
+    /// Snapshot the outputs of the jobs to repair (or `paths`), journal it, and re-decide.
+    pub fn take_snapshot(&mut self, paths: Option<Vec<String>>, reason: &str, job: Option<String>, batch: Option<u32>) -> Result<SnapshotInfo, String> {
+        let sd = self.writable_store()?;
+        let paths = paths.unwrap_or_else(|| self.repair_outputs());
+        if paths.is_empty() {
+            return Err("nothing to snapshot: no failed job names an output".into());
+        }
+        let info = snapshot_paths(&sd, &paths, reason, job, batch, &SystemClock)?;
+        self.snapshots.push(info.clone());
+        self.redecide();
+        Ok(info)
+    }
+
     pub fn export_markdown(&self, now: DateTime<Utc>) -> Option<String> {
         let d = self.decision.as_ref()?;
-        Some(export::markdown(&self.export_input(d, now)))
+        let attempts = self.attempts();
+        Some(export::markdown(&self.export_input(d, &attempts, now)))
     }
 
     pub fn export_json(&self, now: DateTime<Utc>) -> Option<String> {
         let d = self.decision.as_ref()?;
+        let attempts = self.attempts();
         let plan = crate::cli::plan::plan_json(d);
-        Some(export::to_safe_json(&export::json(&self.export_input(d, now), plan)))
+        Some(export::to_safe_json(&export::json(&self.export_input(d, &attempts, now), plan)))
     }
 
-    fn export_input<'a>(&'a self, d: &'a Decision, now: DateTime<Utc>) -> ExportInput<'a> {
-        ExportInput { run: &self.run, decision: d, checklist: &self.checklist, snapshots: &self.snapshots, attempts: &self.recorded.attempts, generated_at: now }
+    fn export_input<'a>(&'a self, d: &'a Decision, attempts: &'a [Attempt], now: DateTime<Utc>) -> ExportInput<'a> {
+        ExportInput { run: &self.run, decision: d, checklist: &self.checklist, snapshots: &self.snapshots, attempts, generated_at: now }
     }
+}
+
+/// Take a snapshot and journal it (usable off the UI thread with a shared StateDir).
+pub fn snapshot_paths(sd: &StateDir, paths: &[String], reason: &str, job: Option<String>, batch: Option<u32>, clock: &dyn Clock) -> Result<SnapshotInfo, String> {
+    let meta = SnapshotMeta { reason: reason.to_string(), job: job.clone(), batch, attempt: None };
+    let m = snapshot::take(sd, paths, meta, clock).map_err(|e| e.to_string())?;
+    let bytes = m.total_size();
+    let _ = journal::append(
+        sd,
+        clock,
+        JournalEvent::Snapshot { id: m.id.clone(), reason: reason.to_string(), job, batch, attempt: None, files: m.files.len() as u32, bytes },
+    );
+    Ok(snapshot_info(&m))
+}
+
+pub fn snapshot_info(m: &SnapshotManifest) -> SnapshotInfo {
+    SnapshotInfo { id: m.id.clone(), created_at: m.created_at, reason: m.reason.clone(), files: m.files.len(), job: m.job.clone() }
 }

@@ -8,22 +8,22 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliError> {
-    let loaded = load(cli, path)?;
+    let session = load(cli, path)?;
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&inspect_json(&loaded.run)).unwrap_or_default());
+        println!("{}", crate::core::export::to_safe_json(&inspect_json(&session.run)));
     } else {
-        print!("{}", inspect_text(&loaded.run));
+        print!("{}", inspect_text(&session.run));
     }
     Ok(0)
 }
 
 pub fn import(cli: &Cli, path: Option<&Path>, output: &Path) -> Result<i32, CliError> {
-    let loaded = load(cli, path)?;
+    let session = load(cli, path)?;
     let dir = output.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
     let dir = std::fs::canonicalize(&dir).map_err(|e| CliError::from(format!("{}: {e}", dir.display())))?;
-    let text = manifest::to_json(&loaded.run, &dir);
+    let text = manifest::to_json(&session.run, &dir);
     crate::core::store::atomic::write(output, text.as_bytes()).map_err(|e| CliError::from(format!("cannot write {}: {e}", output.display())))?;
-    println!("wrote {} ({} batches, {} jobs)", output.display(), loaded.run.batches.len(), loaded.run.jobs().count());
+    println!("wrote {} ({} batches, {} jobs)", output.display(), session.run.batches.len(), session.run.jobs().count());
     Ok(0)
 }
 

@@ -4,10 +4,7 @@ mod inspect;
 pub mod plan;
 
 
-use crate::config::Config;
-use crate::core::classify::Classifier;
-use crate::core::ingest::discover::{self, LoadOptions};
-use crate::core::model::Run;
+use crate::session::{OpenOptions, Session};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -85,31 +82,17 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Some(Command::Inspect { ref path, json }) => inspect::run(&cli, path.as_deref(), json),
         Some(Command::Import { ref path, ref output }) => inspect::import(&cli, path.as_deref(), output),
         Some(Command::Plan { ref path, json }) => plan::run(&cli, path.as_deref(), json),
-        None => Err(CliError {
-            message: "the interactive app is not available in this build yet; use `recover-tui plan [PATH]`".into(),
-            code: EXIT_INPUT,
-        }),
+        None => crate::tui::run(&cli),
     }
 }
 
-/// Everything a command needs: the loaded and classified run, and the config.
-pub struct Loaded {
-    pub run: Run,
-    pub config: Config,
+impl Cli {
+    pub fn open_options(&self, path: Option<&Path>) -> OpenOptions {
+        OpenOptions { path: path.or(self.path.as_deref()).map(Path::to_path_buf), state_dir: self.state_dir.clone(), config: self.config.clone() }
+    }
 }
 
-pub fn load(cli: &Cli, path: Option<&Path>) -> Result<Loaded, CliError> {
-    let path = path.or(cli.path.as_deref()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-    let project_dir = if path.is_dir() { path.clone() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
-    let state_dir = cli.state_dir.clone().unwrap_or_else(|| project_dir.join(".recover"));
-    let config = Config::load(cli.config.as_deref(), Some(&state_dir))?;
-    let classifier = Classifier::with_extra(&config.classify_rules()).map_err(|e| CliError { message: e.to_string(), code: EXIT_INPUT })?;
-    let opts = LoadOptions {
-        generators: config.commands.generator_names(),
-        state_dir_name: state_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| ".recover".into()),
-        threads: 0,
-    };
-    let mut run = discover::load(&path, &opts)?;
-    crate::core::failure::classify_run(&mut run, &classifier);
-    Ok(Loaded { run, config })
+/// Load the project for a command.
+pub fn load(cli: &Cli, path: Option<&Path>) -> Result<Session, CliError> {
+    Session::open(&cli.open_options(path)).map_err(CliError::from)
 }

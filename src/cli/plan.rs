@@ -1,36 +1,26 @@
 //! `recover-tui plan`: the decision as JSON (`recover-tui/plan@1`) or as a readable dry run.
 
 use super::{load, Cli, CliError, EXIT_NOTHING};
-use crate::core::cost::Prices;
-use crate::core::decide::{self, Decision, History, Overrides, Verdict};
+use crate::core::decide::{Decision, Verdict};
 use crate::core::model::{Run, Status};
 use crate::core::sanitize::clean_line;
 use serde_json::{json, Value};
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliError> {
-    let loaded = load(cli, path)?;
-    let history = History::default();
-    let overrides = Overrides::default();
-    let input = decide::Input {
-        run: &loaded.run,
-        history: &history,
-        thresholds: loaded.config.decision.thresholds(),
-        overrides: &overrides,
-        prices: Prices { input_per_mtok: loaded.config.prices.input_per_mtok, output_per_mtok: loaded.config.prices.output_per_mtok },
-    };
-    let Some(decision) = decide::decide(&input) else {
+    let session = load(cli, path)?;
+    let Some(decision) = session.decision.as_ref() else {
         if as_json {
-            println!("{}", serde_json::to_string_pretty(&nothing_failed_json(&loaded.run)).unwrap_or_default());
+            println!("{}", crate::core::export::to_safe_json(&nothing_failed_json(&session.run)));
         } else {
-            println!("Nothing failed in {}: {} batches, {} jobs. Nothing to recover.", clean_line(&loaded.run.title), loaded.run.batches.len(), loaded.run.jobs().count());
+            println!("Nothing failed in {}: {} batches, {} jobs. Nothing to recover.", clean_line(&session.run.title), session.run.batches.len(), session.run.jobs().count());
         }
         return Ok(EXIT_NOTHING);
     };
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&plan_json(&decision)).unwrap_or_default());
+        println!("{}", crate::core::export::to_safe_json(&plan_json(decision)));
     } else {
-        print!("{}", plan_text(&loaded.run, &decision));
+        print!("{}", plan_text(&session.run, decision));
     }
     Ok(0)
 }

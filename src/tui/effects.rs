@@ -2,13 +2,14 @@
 //! messages that come back. `update` never does IO itself.
 
 use crate::core::export::SnapshotInfo;
+use crate::core::store::journal::JournalEvent;
 use crate::session::Session;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Persist what the user recorded (overrides, checklist), and journal `event`.
-    Record { event: String },
+    /// Save the ledger (what the user recorded) and journal `event`.
+    Record { event: JournalEvent },
     /// Snapshot the failed jobs' outputs.
     Snapshot { paths: Vec<String>, reason: String },
     /// Write the rationale log (Markdown) into the state dir.

@@ -6,6 +6,7 @@ use super::effects::{Effect, Msg};
 use crate::core::checklist::{ItemKind, ItemState, Recorded};
 use crate::core::decide::{Override, Verdict};
 use crate::core::model::{AttemptOutcome, Status};
+use crate::core::store::journal::JournalEvent;
 use ratatui::crossterm::event::{KeyCode, KeyEventKind, MouseEventKind};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -107,9 +108,22 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                         let v = app.run_views.entry(a.job.clone()).or_default();
                         v.state = format!("attempt {}: {:?}", a.number, a.outcome).to_lowercase();
                     }
+                    let mut effects = Vec::new();
                     if let Some(s) = app.session.as_mut() {
-                        s.recorded.attempts.extend(attempts.iter().cloned());
+                        let was_escalated = s.decision.as_ref().is_some_and(|d| d.escalated);
+                        for a in &attempts {
+                            s.ledger.record_attempt(a.clone());
+                        }
                         s.redecide();
+                        if let Some(d) = s.decision.as_ref().filter(|d| d.escalated && !was_escalated) {
+                            let job = attempts.iter().find(|a| a.outcome != AttemptOutcome::Passed).map(|a| a.job.clone());
+                            let failed = job.as_ref().and_then(|j| s.ledger.history().failed_recoveries.get(j).copied()).unwrap_or(0);
+                            effects.push(Effect::Record {
+                                event: JournalEvent::Escalated { job, reason: format!("verdict {} after failed recoveries", d.verdict.as_str()), failed_recoveries: failed },
+                            });
+                        } else {
+                            effects.push(Effect::Record { event: decided_event(d_of(s)) });
+                        }
                     }
                     let escalated = app.session.as_ref().and_then(|s| s.decision.as_ref()).is_some_and(|d| d.escalated);
                     if escalated {
@@ -117,10 +131,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     } else {
                         app.set_status(format!("{passed} of {} attempt(s) passed validation", attempts.len()), passed < attempts.len());
                     }
+                    effects
                 }
-                Err(e) => app.set_status(format!("recovery could not run: {e}"), true),
+                Err(e) => {
+                    app.set_status(format!("recovery could not run: {e}"), true);
+                    vec![]
+                }
             }
-            vec![]
         }
         Msg::DiffReady(r) => {
             app.busy = None;
@@ -244,20 +261,43 @@ fn on_modal_key(app: &mut App, modal: Modal, k: ratatui::crossterm::event::KeyEv
 
 fn submit_reason(app: &mut App, purpose: ReasonFor, reason: String) -> Vec<Effect> {
     let Some(s) = app.session.as_mut() else { return vec![] };
-    let event = match purpose {
+    let (event, said) = match purpose {
         ReasonFor::Override { step, answer } => {
-            s.recorded.overrides.answers.insert(step.clone(), Override { answer, reason: reason.clone() });
-            format!("overridden {step} = {} ({reason})", if answer { "yes" } else { "no" })
+            s.ledger.overrides.answers.insert(step.clone(), Override { answer, reason: reason.clone() });
+            let said = format!("{step} overridden to {}", if answer { "yes" } else { "no" });
+            (JournalEvent::Overridden { question: step, answer, reason }, said)
         }
         ReasonFor::Waive { id } => {
-            s.recorded.checklist.insert(id.clone(), Recorded { state: ItemState::Waived, reason: Some(reason.clone()), by: user(), at: Some(chrono::Utc::now()) });
-            format!("waived {id} ({reason})")
+            s.ledger.checklist.insert(id.clone(), Recorded { state: ItemState::Waived, reason: Some(reason.clone()), by: user(), at: Some(chrono::Utc::now()) });
+            let said = format!("item {id} waived");
+            (JournalEvent::Waived { item: id, reason, by: user() }, said)
         }
     };
     s.redecide();
     let verdict = s.decision.as_ref().map(|d| d.verdict.as_str()).unwrap_or("-");
-    app.set_status(format!("{event}; verdict now {verdict}"), false);
-    vec![Effect::Record { event }]
+    let text = format!("{said}; verdict now {verdict}");
+    let effects = vec![Effect::Record { event }, Effect::Record { event: decided_event(d_of(s)) }];
+    app.set_status(text, false);
+    effects
+}
+
+fn d_of(s: &crate::session::Session) -> Option<&crate::core::decide::Decision> {
+    s.decision.as_ref()
+}
+
+/// The `decided` journal event for the current decision.
+pub fn decided_event(d: Option<&crate::core::decide::Decision>) -> JournalEvent {
+    match d {
+        Some(d) => JournalEvent::Decided {
+            verdict: d.verdict.as_str().into(),
+            scope: d.scope.as_str().into(),
+            failing_batch: d.failing_batch,
+            escalated: d.escalated,
+            rerun_jobs: d.rerun_jobs.iter().map(|r| r.job.clone()).collect(),
+            summary: d.rationale.iter().find(|r| r.fired == Some(true)).map(|r| format!("{}: {}", r.step, r.answer)),
+        },
+        None => JournalEvent::Decided { verdict: "none".into(), scope: "-".into(), failing_batch: 0, escalated: false, rerun_jobs: vec![], summary: Some("nothing failed".into()) },
+    }
 }
 
 fn user() -> Option<String> {
@@ -457,11 +497,14 @@ fn toggle_answer(app: &mut App) -> Vec<Effect> {
         app.set_status("only Q2 and Q3 can be overridden (the rules follow from them)", true);
         return vec![];
     }
-    if s.recorded.overrides.answers.remove(&step.step).is_some() {
+    if let Some(old) = s.ledger.overrides.answers.remove(&step.step) {
         s.redecide();
         let v = s.decision.as_ref().map(|d| d.verdict.as_str()).unwrap_or("-");
-        app.set_status(format!("override of {} removed; verdict now {v}", step.step), false);
-        return vec![Effect::Record { event: format!("override of {} removed", step.step) }];
+        let text = format!("override of {} removed; verdict now {v}", step.step);
+        let event = JournalEvent::Overridden { question: step.step.clone(), answer: !old.answer, reason: format!("override removed (it was: {})", old.reason) };
+        let effects = vec![Effect::Record { event }, Effect::Record { event: decided_event(d_of(s)) }];
+        app.set_status(text, false);
+        return effects;
     }
     let current_yes = step.answer.starts_with("yes");
     app.modal = Some(Modal::Reason { purpose: ReasonFor::Override { step: step.step.clone(), answer: !current_yes }, text: String::new() });
@@ -476,11 +519,12 @@ fn confirm_item(app: &mut App) -> Vec<Effect> {
         app.set_status(format!("item {} is checked automatically; {hint}", item.number), item.state == ItemState::Failed);
         return vec![];
     }
-    s.recorded.checklist.insert(item.id.to_string(), Recorded { state: ItemState::Confirmed, reason: None, by: user(), at: Some(chrono::Utc::now()) });
+    s.ledger.checklist.insert(item.id.to_string(), Recorded { state: ItemState::Confirmed, reason: None, by: user(), at: Some(chrono::Utc::now()) });
     s.redecide();
+    let len = s.checklist.len();
     app.set_status(format!("confirmed: {}", item.title), false);
-    clamp_move(&mut app.checklist_sel, s.checklist.len(), 1);
-    vec![Effect::Record { event: format!("confirmed {}", item.id) }]
+    clamp_move(&mut app.checklist_sel, len, 1);
+    vec![Effect::Record { event: JournalEvent::Confirmed { item: item.id.to_string(), by: user(), reason: None } }]
 }
 
 fn snapshot(app: &mut App) -> Vec<Effect> {
@@ -564,7 +608,8 @@ fn on_click(app: &mut App, col: u16, row: u16) -> Vec<Effect> {
             match app.screen {
                 Screen::Overview => {
                     app.pane = 0;
-                    clamp_move(&mut app.job_sel, app.visible_jobs().len(), idx as isize - app.job_sel as isize);
+                    let len = app.visible_jobs().len();
+                    app.job_sel = idx.min(len.saturating_sub(1));
                 }
                 Screen::Decision => app.decision_sel = idx,
                 Screen::Checklist => app.checklist_sel = idx,

@@ -17,7 +17,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let max = s.config.decision.max_failed_recoveries;
-    let history = s.history();
+    let history = s.ledger.history();
     let mut head = Vec::new();
     if d.escalated {
         head.push(Line::styled(
@@ -30,7 +30,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let jobs = s.jobs_to_repair();
     for j in &jobs {
         let failed = history.failed_recoveries.get(j).copied().unwrap_or(0);
-        let last = s.recorded.attempts.iter().filter(|a| &a.job == j).max_by_key(|a| a.number);
+        let last = s.ledger.attempts.get(j).and_then(|v| v.iter().max_by_key(|a| a.number));
         let last_txt = last.map(|a| format!("last attempt {}: {}", a.number, outcome(a.outcome))).unwrap_or_else(|| "no attempt yet".into());
         let view = app.run_views.get(j).map(|v| v.state.clone()).unwrap_or_default();
         head.push(Line::raw(format!("{:<24} failed recoveries {failed}/{max}   {last_txt}   {}", clean_line(j), clean_line(&view))));
