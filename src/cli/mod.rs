@@ -29,6 +29,9 @@ pub struct Cli {
     /// Log to <state dir>/recover-tui.log.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Do not capture the mouse (the terminal's own selection keeps working).
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
