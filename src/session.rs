@@ -15,6 +15,7 @@ use crate::core::store::journal::{self, JournalEvent};
 use crate::core::store::ledger::Ledger;
 use crate::core::store::snapshot::{self, SnapshotManifest, SnapshotMeta};
 use crate::core::store::StateDir;
+use crate::exec::attempt::AttemptSpec;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -260,22 +261,39 @@ impl Session {
         self.ledger.save(&sd).map_err(|e| e.to_string())
     }
 
-    /// Journal lines for display: `2026-11-25 15:02:11  confirmed  dependencies_reviewed`.
+    /// Journal lines for display: `2026-11-25 15:02:11  confirmed  item=dependencies_reviewed`.
     pub fn journal_lines(&self) -> (Vec<String>, Vec<String>) {
         let Some(sd) = &self.store else { return (Vec::new(), Vec::new()) };
         let (entries, warnings) = journal::read(sd);
-        let lines = entries
-            .iter()
-            .map(|e| {
-                let detail = serde_json::to_value(&e.event)
-                    .ok()
-                    .and_then(|v| v.as_object().cloned())
-                    .map(|o| o.iter().filter(|(k, _)| *k != "event").map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect::<Vec<_>>().join(" "))
-                    .unwrap_or_default();
-                format!("{}  {:<16} {detail}", e.at.format("%Y-%m-%d %H:%M:%S"), e.event.name())
+        (entries.iter().map(journal_line).collect(), warnings)
+    }
+
+    /// What each job's recovery attempt would run: the spec for the executor.
+    /// `jobs` pairs a job id with the generation prompt to send.
+    pub fn attempt_specs(&self, jobs: &[(String, String)]) -> Result<Vec<AttemptSpec>, String> {
+        let kind = match self.decision.as_ref().map(|d| d.verdict) {
+            Some(Verdict::RetryAsIs) => "retry_as_is",
+            Some(Verdict::TargetedRecovery) => "targeted_recovery",
+            Some(Verdict::FullRestart) => return Err("the decision is a full restart: no targeted recovery runs".into()),
+            None => return Err("nothing failed: nothing to recover".into()),
+        };
+        jobs.iter()
+            .map(|(id, prompt)| {
+                let job = self.run.job(id).ok_or_else(|| format!("job {id} is not in the run"))?;
+                let number = self.ledger.next_attempt_number(id);
+                Ok(AttemptSpec {
+                    job: job.clone(),
+                    number,
+                    kind: kind.to_string(),
+                    prompt: prompt.clone(),
+                    attempt_dir: self.state_dir.join("attempts").join(safe_name(id)).join(number.to_string()),
+                    project_root: self.run.project_root.clone(),
+                    generator: self.config.commands.generator.clone(),
+                    validate_defaults: self.config.commands.validate.clone(),
+                    timeout: Duration::from_secs(self.config.commands.timeout_s.max(1)),
+                })
             })
-            .collect();
-        (lines, warnings)
+            .collect()
     }
 
     /// Snapshot the outputs of the jobs to repair (or `paths`), journal it, and re-decide.
@@ -320,6 +338,82 @@ pub fn snapshot_paths(sd: &StateDir, paths: &[String], reason: &str, job: Option
         JournalEvent::Snapshot { id: m.id.clone(), reason: reason.to_string(), job, batch, attempt: None, files: m.files.len() as u32, bytes },
     );
     Ok(snapshot_info(&m))
+}
+
+/// One journal entry as a display line.
+pub fn journal_line(e: &journal::JournalEntry) -> String {
+    let detail = serde_json::to_value(&e.event)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .map(|o| {
+            o.iter()
+                .filter(|(k, v)| *k != "event" && !v.is_null())
+                .map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    format!("{}  {:<16} {detail}", e.at.format("%Y-%m-%d %H:%M:%S"), e.event.name())
+}
+
+/// A job id as a file name.
+pub fn safe_name(id: &str) -> String {
+    id.chars().map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
+}
+
+/// Run one recovery: for each job, snapshot its outputs first (refusing to run without it),
+/// journal the start, run the attempts, then fill each attempt's snapshot, prompt file and
+/// what it changed, and journal the end. Returns the attempts to record in the ledger.
+pub async fn run_recovery(
+    sd: Arc<StateDir>,
+    specs: Vec<AttemptSpec>,
+    concurrency: usize,
+    cancel: tokio::sync::watch::Receiver<bool>,
+    on_event: impl FnMut(crate::exec::attempt::AttemptEvent) + Send,
+) -> Result<Vec<Attempt>, String> {
+    let clock = SystemClock;
+    let mut before = Vec::new();
+    for s in &specs {
+        let reason = format!("before attempt {} of {}", s.number, s.job.id);
+        let info = snapshot_paths(&sd, &s.job.outputs, &reason, Some(s.job.id.clone()), Some(s.job.batch), &clock)
+            .map_err(|e| format!("{}: no snapshot, so no attempt: {e}", s.job.id))?;
+        let _ = journal::append(&sd, &clock, JournalEvent::AttemptStarted { job: s.job.id.clone(), number: s.number, kind: s.kind.clone(), snapshot: Some(info.id.clone()) });
+        before.push(info.id);
+    }
+    let prompts: Vec<PathBuf> = specs.iter().map(|s| s.attempt_dir.join("prompt.md")).collect();
+    let results = crate::exec::attempt::run_attempts(specs.clone(), concurrency, cancel, Arc::new(SystemClock), on_event).await;
+    let mut attempts = Vec::new();
+    for (((spec, result), snap), prompt_path) in specs.iter().zip(results).zip(before).zip(prompts) {
+        let mut a = match result {
+            Ok(report) => report.attempt,
+            Err(e) => Attempt {
+                job: spec.job.id.clone(),
+                number: spec.number,
+                snapshot: None,
+                recovery_prompt: None,
+                revised_prompt: None,
+                kind: spec.kind.clone(),
+                command: spec.generator.clone(),
+                started_at: clock.now(),
+                ended_at: Some(clock.now()),
+                exit_code: None,
+                findings: vec![crate::core::model::Finding { error_type: "not_started".into(), message: e.to_string(), ..Default::default() }],
+                outcome: crate::core::model::AttemptOutcome::Aborted,
+                changes: None,
+            },
+        };
+        let outputs: Vec<String> = spec.job.outputs.clone();
+        a.changes = crate::core::store::diff::diff_snapshot_vs_current(&sd, &snap, Some(&outputs)).ok().map(|d| crate::core::store::diff::stat(&d).to_string());
+        a.snapshot = Some(snap);
+        a.revised_prompt = Some(prompt_path.display().to_string());
+        let _ = journal::append(
+            &sd,
+            &clock,
+            JournalEvent::AttemptEnded { job: a.job.clone(), number: a.number, outcome: a.outcome, exit_code: a.exit_code, changes: a.changes.clone() },
+        );
+        attempts.push(a);
+    }
+    Ok(attempts)
 }
 
 pub fn snapshot_info(m: &SnapshotManifest) -> SnapshotInfo {

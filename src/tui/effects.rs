@@ -46,6 +46,10 @@ pub enum Msg {
     AttemptLine { job: String, line: String },
     AttemptsDone(Result<Vec<crate::core::model::Attempt>, String>),
     Restored(Result<String, String>),
+    /// The snapshot list changed (after a restore).
+    Snapshots(Vec<SnapshotInfo>),
+    /// SIGTERM / SIGHUP: leave now.
+    Terminate,
     DiffReady(Result<String, String>),
     Journal(Vec<String>),
 }

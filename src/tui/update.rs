@@ -48,6 +48,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Recorded(r) | Msg::Restored(r) | Msg::Copied(r) => {
             match r {
+                Ok(m) if m.is_empty() => {}
                 Ok(m) => app.set_status(m, false),
                 Err(e) => app.set_status(e, true),
             }
@@ -149,6 +150,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 Err(e) => app.set_status(e, true),
             }
             vec![]
+        }
+        Msg::Snapshots(list) => {
+            if let Some(s) = app.session.as_mut() {
+                s.snapshots = list;
+                s.redecide();
+            }
+            vec![]
+        }
+        Msg::Terminate => {
+            app.should_quit = true;
+            vec![Effect::Quit]
         }
         Msg::Journal(lines) => {
             app.journal = lines;
