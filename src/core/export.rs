@@ -245,10 +245,18 @@ fn outcome_word(o: AttemptOutcome) -> &'static str {
     }
 }
 
+/// `1h 02m`, `4m 05s`, `12s`; `—` when the logs had no timings.
 fn hm(secs: f64) -> String {
-    let neg = secs < 0.0;
-    let m = (secs.abs() / 60.0).round() as u64;
-    format!("{}{}h {:02}m", if neg { "-" } else { "" }, m / 60, m % 60)
+    if secs == 0.0 {
+        return "—".into();
+    }
+    let sign = if secs < 0.0 { "-" } else { "" };
+    let t = secs.abs().round() as u64;
+    match t {
+        t if t >= 3600 => format!("{sign}{}h {:02}m", t / 3600, (t % 3600) / 60),
+        t if t >= 60 => format!("{sign}{}m {:02}s", t / 60, t % 60),
+        t => format!("{sign}{t}s"),
+    }
 }
 
 fn nums(v: &[u32]) -> String {

@@ -41,7 +41,10 @@ pub fn start(app: &mut App, tx: Tx, cancel: watch::Receiver<bool>, jobs: Vec<(St
             };
             let _ = events.send(Msg::AttemptLine { job, line });
         };
-        let r = crate::session::run_recovery(sd, specs, concurrency, cancel, on_event).await;
+        let r = crate::session::run_recovery(sd.clone(), specs, concurrency, cancel, on_event).await;
+        if let Ok((list, _)) = crate::core::store::snapshot::list(&sd) {
+            let _ = tx.send(Msg::Snapshots(list.iter().map(crate::session::snapshot_info).collect()));
+        }
         let _ = tx.send(Msg::AttemptsDone(r));
     });
 }

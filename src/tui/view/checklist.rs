@@ -29,7 +29,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             ItemState::Pending => ("?", app.theme.warn),
         };
         let style = if i == app.checklist_sel { app.theme.selected } else { style };
-        lines.push(Line::styled(format!("{mark} {:>2}. {:<62} {}", it.number, it.title, it.state.as_str()), style));
+        lines.push(Line::styled(format!("{mark} {:>2}. {}", it.number, it.title), style));
     }
     let b = block(&format!("Pre-recovery checklist {done}/{}", s.checklist.len()), true, app);
     hit_rows(app, b.inner(left), first);

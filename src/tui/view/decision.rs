@@ -49,8 +49,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             "·"
         };
         let answer = r.answer.split([';', ':']).next().unwrap_or("").trim().to_string();
-        let ov = if r.overridden.is_some() { " (overridden)" } else { "" };
-        let text = format!("{path} {:<3} {:<44} {}{ov}", r.step, clean_line(&short(&r.question, 44)), clean_line(&answer));
+        let ov = if r.overridden.is_some() { "*" } else { "" };
+        let width = left.width.saturating_sub(22) as usize;
+        let text = format!("{path} {:<3} {:<14} {}", r.step, short(&clean_line(&format!("{answer}{ov}")), 14), clean_line(&short(&r.question, width.max(8))));
         let style = if i == app.decision_sel {
             app.theme.selected
         } else if Some(i) == fired {
@@ -62,7 +63,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         };
         lines.push(Line::styled(text, style));
     }
-    let b = block("The tree (◆ question, ● the rule that decided)", true, app);
+    let b = block("The tree (◆ question, ● deciding rule, * overridden)", true, app);
     hit_rows(app, b.inner(left), first);
     f.render_widget(Paragraph::new(lines).block(b), left);
 
