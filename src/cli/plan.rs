@@ -3,6 +3,7 @@
 use super::{load, Cli, CliError, EXIT_NOTHING};
 use crate::core::decide::{Decision, Verdict};
 use crate::core::model::{Run, Status};
+use crate::core::export::duration;
 use crate::core::sanitize::clean_line;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -145,25 +146,4 @@ fn batch_reason(d: &Decision, b: u32) -> String {
 
 fn usd(x: Option<f64>) -> String {
     x.map(|v| format!("  ${v:.2}")).unwrap_or_default()
-}
-
-/// 3725 -> "1h 02m", 95 -> "1m 35s", -30 -> "-30s"; 0 (no timings in the logs) -> "—".
-pub fn duration(secs: f64) -> String {
-    if secs == 0.0 {
-        return "—".into();
-    }
-    let neg = secs < 0.0;
-    let t = secs.abs().round() as u64;
-    let body = if t >= 3600 {
-        format!("{}h {:02}m", t / 3600, (t % 3600) / 60)
-    } else if t >= 60 {
-        format!("{}m {:02}s", t / 60, t % 60)
-    } else {
-        format!("{t}s")
-    };
-    if neg {
-        format!("-{body}")
-    } else {
-        body
-    }
 }

@@ -221,13 +221,13 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
     let c = &d.cost;
     s += "\n## Cost\n\n| | tokens | time | money |\n|---|---|---|---|\n";
     let money = |u: Option<f64>| u.map(|v| format!("${v:.2}")).unwrap_or_else(|| "—".into());
-    s += &format!("| full restart | {} | {} | {} |\n", c.full_restart.tokens, hm(c.full_restart.seconds), money(c.full_restart.usd));
-    s += &format!("| this recovery | {} | {} | {} |\n", c.recovery.tokens, hm(c.recovery.seconds), money(c.recovery.usd));
+    s += &format!("| full restart | {} | {} | {} |\n", c.full_restart.tokens, duration(c.full_restart.seconds), money(c.full_restart.usd));
+    s += &format!("| this recovery | {} | {} | {} |\n", c.recovery.tokens, duration(c.recovery.seconds), money(c.recovery.usd));
     s += &format!(
         "| saved | {} ({:.1}%) | {} ({:.1}%) | {} |\n",
         c.savings.tokens,
         c.savings.tokens_pct,
-        hm(c.savings.seconds),
+        duration(c.savings.seconds),
         c.savings.seconds_pct,
         money(c.savings.usd)
     );
@@ -246,7 +246,7 @@ fn outcome_word(o: AttemptOutcome) -> &'static str {
 }
 
 /// `1h 02m`, `4m 05s`, `12s`; `—` when the logs had no timings.
-fn hm(secs: f64) -> String {
+pub fn duration(secs: f64) -> String {
     if secs == 0.0 {
         return "—".into();
     }
