@@ -17,20 +17,17 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     let [top, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
     let verdict_style = if d.verdict == crate::core::decide::Verdict::FullRestart { app.theme.bad } else { app.theme.ok };
-    let mut head = vec![
+    let kept = if d.preserved_batches.is_empty() { "nothing".to_string() } else { d.preserved_batches.iter().map(u32::to_string).collect::<Vec<_>>().join(", ") };
+    let rerun = d.rerun_jobs.iter().map(|r| r.job.as_str()).collect::<Vec<_>>().join(", ");
+    let cont = d.continue_from_batch.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
+    let head = vec![
         Line::from(vec![
-            Span::styled(format!("{}", d.verdict.as_str().replace('_', " ").to_uppercase()), verdict_style),
+            Span::styled(d.verdict.as_str().replace('_', " ").to_uppercase(), verdict_style),
             Span::raw(format!("   scope {}   failing batch {}", d.scope.as_str(), d.failing_batch)),
             Span::styled(if d.escalated { "   ESCALATED" } else { "" }, app.theme.bad),
         ]),
-        Line::raw(format!(
-            "re-run {}   kept {}   continue from {}",
-            d.rerun_jobs.iter().map(|r| r.job.as_str()).collect::<Vec<_>>().join(", "),
-            if d.preserved_batches.is_empty() { "nothing".to_string() } else { d.preserved_batches.iter().map(u32::to_string).collect::<Vec<_>>().join(", ") },
-            d.continue_from_batch.map(|c| c.to_string()).unwrap_or_else(|| "-".into())
-        )),
+        Line::raw(clean_line(&format!("re-run {rerun}   kept {kept}   continue from {cont}"))),
     ];
-    head[1] = Line::raw(clean_line(&head[1].to_string()));
     f.render_widget(Paragraph::new(head).block(block("Verdict", false, app)), top);
 
     let [left, right] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(rest);
