@@ -5,5 +5,6 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod exec;
+pub mod logfile;
 pub mod session;
 pub mod tui;

@@ -81,6 +81,12 @@ impl<E: std::fmt::Display> From<E> for CliError {
 }
 
 pub fn run(cli: Cli) -> Result<i32, CliError> {
+    if cli.verbose {
+        let opts = cli.open_options(None);
+        if let Err(e) = crate::logfile::init(&opts.state_dir(None)) {
+            eprintln!("recover-tui: cannot write the verbose log: {e}");
+        }
+    }
     match cli.command {
         Some(Command::Inspect { ref path, json }) => inspect::run(&cli, path.as_deref(), json),
         Some(Command::Import { ref path, ref output }) => inspect::import(&cli, path.as_deref(), output),
@@ -97,5 +103,14 @@ impl Cli {
 
 /// Load the project for a command.
 pub fn load(cli: &Cli, path: Option<&Path>) -> Result<Session, CliError> {
-    Session::open(&cli.open_options(path)).map_err(CliError::from)
+    let started = std::time::Instant::now();
+    let s = Session::open(&cli.open_options(path)).map_err(CliError::from)?;
+    crate::logfile::log(&format!(
+        "loaded {} batches, {} jobs, {} warnings in {} ms",
+        s.run.batches.len(),
+        s.run.jobs().count(),
+        s.run.warnings.len() + s.warnings.len(),
+        started.elapsed().as_millis()
+    ));
+    Ok(s)
 }

@@ -183,6 +183,7 @@ impl Driver {
     }
 
     pub fn run_effect(&mut self, app: &mut App, term: &mut DefaultTerminal, e: Effect) {
+        crate::logfile::log(&format!("effect {}", effect_name(&e)));
         match e {
             Effect::Quit | Effect::Cancel => {
                 let _ = self.cancel.send(true);
@@ -365,4 +366,20 @@ fn render_diff(diffs: &[crate::core::store::diff::PathDiff]) -> String {
         s += "\n";
     }
     s
+}
+
+fn effect_name(e: &Effect) -> String {
+    match e {
+        Effect::Record { event } => format!("record {}", event.name()),
+        Effect::Snapshot { paths, .. } => format!("snapshot of {} path(s)", paths.len()),
+        Effect::Export => "export".into(),
+        Effect::Edit { job, .. } => format!("edit prompt of {job}"),
+        Effect::Copy { job, .. } => format!("copy prompt of {job}"),
+        Effect::Revise { job, .. } => format!("revise prompt of {job}"),
+        Effect::StartRecovery { jobs } => format!("recover {}", jobs.iter().map(|j| j.0.as_str()).collect::<Vec<_>>().join(", ")),
+        Effect::Cancel => "cancel".into(),
+        Effect::Restore { id } => format!("restore {id}"),
+        Effect::Diff { id } => format!("diff {id}"),
+        Effect::Quit => "quit".into(),
+    }
 }
