@@ -8,3 +8,6 @@ pub mod exec;
 pub mod logfile;
 pub mod session;
 pub mod tui;
+
+/// When the process started (set first thing in `main`), for the first-frame figure in the log.
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();

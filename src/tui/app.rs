@@ -85,8 +85,10 @@ pub struct App {
     pub should_quit: bool,
     /// Last known body area height, for page up/down.
     pub page: u16,
-    /// Click targets of the last frame (render-time cache; the only interior mutability).
+    /// Click targets of the last frame (render-time cache).
     pub hits: RefCell<Vec<(Rect, Hit)>>,
+    /// The filtered job list for `filter` (derived-data cache).
+    filtered: RefCell<Option<(String, std::rc::Rc<Vec<(usize, usize)>>)>>,
 }
 
 impl App {
@@ -124,24 +126,46 @@ impl App {
             should_quit: false,
             page: 20,
             hits: RefCell::new(Vec::new()),
+            filtered: RefCell::new(None),
         }
     }
 
-    /// Jobs shown on the overview, after the filter: (batch number, job index in batch).
-    /// Failed jobs first within the failing batch's order; the filter matches id, output and status.
-    pub fn visible_jobs(&self) -> Vec<(usize, usize)> {
+    /// Jobs shown on the overview, after the filter: (batch index, job index in batch).
+    /// The filter matches id, outputs, status and `batchN`. Cached per filter text, so a run of
+    /// 100,000 jobs is not re-filtered on every frame.
+    pub fn visible_jobs(&self) -> std::rc::Rc<Vec<(usize, usize)>> {
+        if let Some((f, v)) = self.filtered.borrow().as_ref() {
+            if *f == self.filter {
+                return v.clone();
+            }
+        }
+        let v = std::rc::Rc::new(self.filter_jobs());
+        *self.filtered.borrow_mut() = Some((self.filter.clone(), v.clone()));
+        v
+    }
+
+    fn filter_jobs(&self) -> Vec<(usize, usize)> {
         let Some(s) = &self.session else { return Vec::new() };
         let f = self.filter.to_ascii_lowercase();
         let mut out = Vec::new();
         for (bi, b) in s.run.batches.iter().enumerate() {
             for (ji, j) in b.jobs.iter().enumerate() {
-                let hay = format!("{} {} {} batch{}", j.id, j.outputs.join(" "), j.result.status.as_str(), b.number).to_ascii_lowercase();
-                if f.is_empty() || hay.contains(&f) {
+                let hit = f.is_empty()
+                    || j.id.to_ascii_lowercase().contains(&f)
+                    || j.outputs.iter().any(|o| o.to_ascii_lowercase().contains(&f))
+                    || j.result.status.as_str() == f
+                    || format!("batch{}", b.number) == f;
+                if hit {
                     out.push((bi, ji));
                 }
             }
         }
         out
+    }
+
+    /// Forget cached derived data (after the run changes).
+    pub fn invalidate(&self) {
+        *self.filtered.borrow_mut() = None;
     }
 
     pub fn selected_job(&self) -> Option<&crate::core::model::Job> {

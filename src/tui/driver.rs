@@ -47,6 +47,9 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, opts: OpenOptions)
 
     // The first frame, before anything is loaded.
     terminal.draw(|f| view::draw(f, &app))?;
+    if let Some(t0) = crate::STARTED.get() {
+        crate::logfile::log(&format!("first frame drawn {:.1} ms after start", t0.elapsed().as_secs_f64() * 1000.0));
+    }
     spawn_load(tx.clone(), opts);
     let ticker = tx.clone();
     tokio::spawn(async move {
@@ -63,6 +66,11 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, opts: OpenOptions)
     while let Some(msg) = rx.recv().await {
         let idle_tick = matches!(msg, Msg::Tick) && app.busy.is_none() && app.loading.is_none() && !app.running;
         let loaded = matches!(msg, Msg::Loaded(Ok(_)));
+        if loaded {
+            if let Some(t0) = crate::STARTED.get() {
+                crate::logfile::log(&format!("run loaded {:.1} ms after start", t0.elapsed().as_secs_f64() * 1000.0));
+            }
+        }
         let effects = update::update(&mut app, msg);
         if loaded {
             driver.refresh_journal(&app);

@@ -32,6 +32,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             let warnings = s.run.warnings.len() + s.warnings.len();
             let verdict = s.decision.as_ref().map(|d| d.verdict.as_str()).unwrap_or("nothing failed");
             app.session = Some(*s);
+            app.invalidate();
             app.loading = None;
             // Open on the first failed job.
             app.job_sel = app.visible_jobs().iter().position(|&(b, j)| {
