@@ -106,3 +106,113 @@ fn sigterm_restores_the_terminal_and_exits() {
     let s = t.wait_for("APP-EXITED");
     assert!(!s.contains("1 Overview"), "{s}");
 }
+
+/// Write a small failing project whose logs carry terminal escape sequences, and whose
+/// configured generator hangs after forking a child (both record their pids).
+fn hostile_project(root: &std::path::Path) {
+    let w = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w("pkg/a.py", "x = 1\n");
+    w("pkg/b.py", "def f(\n");
+    w("pkg/c.py", "y = 2\n");
+    w(
+        "run-batch1.sh",
+        "#!/bin/sh\n# Batch 1\ncodex exec --json \"File to create: pkg/a.py\" > logs/b1-a.jsonl &\ncodex exec --json \"File to create: pkg/c.py\" > logs/b1-c.jsonl &\nwait\n",
+    );
+    w("validation-batch1.txt", "$ python -m py_compile pkg/a.py\n\n$ python -m py_compile pkg/c.py\n");
+    w("run-batch2.sh", "#!/bin/sh\n# Batch 2\ncodex exec --json \"File to create: pkg/b.py\" > logs/b2-b.jsonl &\nwait\n");
+    let ok = |out: &str| format!("{{\"type\":\"thread.started\",\"thread_id\":\"t\"}}\n{{\"type\":\"turn.started\"}}\n{{\"type\":\"item.completed\",\"item\":{{\"id\":\"i\",\"type\":\"agent_message\",\"text\":\"Created {out}\"}}}}\n{{\"type\":\"turn.completed\",\"usage\":{{\"input_tokens\":20000,\"cached_input_tokens\":0,\"output_tokens\":900}}}}\n");
+    w("logs/b1-a.jsonl", &ok("pkg/a.py"));
+    w("logs/b1-c.jsonl", &ok("pkg/c.py"));
+    w("logs/b2-b.jsonl", &ok("pkg/b.py \u{1b}]0;PWNED-TITLE\u{7}\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J"));
+    w(
+        "validation-batch2.txt",
+        "$ python -m py_compile pkg/b.py\n  File \"pkg/b.py\", line 1\n    def f(\n         ^\nSyntaxError: '(' was never closed \u{1b}]0;PWNED-TITLE\u{7}\u{1b}[2J\u{1b}]52;c;cHduZWQ=\u{7}\n",
+    );
+    let gen = format!(
+        "[commands]\ngenerator = [\"sh\", \"-c\", \"sleep 300 & echo $! > {r}/child.pid; echo $$ > {r}/gen.pid; wait\"]\ntimeout_s = 600\n",
+        r = root.display()
+    );
+    w(".recover/config.toml", &gen);
+}
+
+fn alive(pid_file: &std::path::Path) -> Option<bool> {
+    let pid = std::fs::read_to_string(pid_file).ok()?.trim().to_string();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+    // Gone, or a zombie waiting for its parent: not running.
+    Some(stat.is_some_and(|s| !s.split(") ").nth(1).unwrap_or("").starts_with('Z')))
+}
+
+fn wait_dead(pid_file: &std::path::Path) {
+    let start = Instant::now();
+    while alive(pid_file) == Some(true) {
+        assert!(start.elapsed() < Duration::from_secs(10), "{} still alive", pid_file.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn escapes_in_logs_do_not_touch_title_screen_or_clipboard() {
+    const NAME: &str = "escapes";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let project = home.path().join("p");
+    hostile_project(&project);
+    let cmd = format!("HOME={h} XDG_CONFIG_HOME={h}/cfg {bin} {p}; echo APP-EXITED; sleep 30", h = home.path().display(), p = project.display());
+    let Some(t) = Tmux::start(NAME, &cmd) else { panic!("tmux is required for this test (.ci/run installs it)") };
+    let s = t.wait_for("SyntaxError: '(' was never closed");
+    assert!(s.contains("1 Overview"), "the screen was cleared:\n{s}");
+    let title = Command::new("tmux").args(["display-message", "-p", "-t", &t.session, "#{pane_title}"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&title.stdout).contains("PWNED"), "title changed");
+    let buffers = Command::new("tmux").args(["list-buffers"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&buffers.stdout).contains("pwned"), "clipboard written");
+    t.keys(&["q"]);
+    t.wait_for("APP-EXITED");
+}
+
+#[test]
+fn a_hanging_generator_and_its_children_die_when_the_app_quits() {
+    const NAME: &str = "hang-quit";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let project = home.path().join("p");
+    hostile_project(&project);
+    let cmd = format!("HOME={h} XDG_CONFIG_HOME={h}/cfg {bin} {p}; echo APP-EXITED; sleep 30", h = home.path().display(), p = project.display());
+    let Some(t) = Tmux::start(NAME, &cmd) else { panic!("tmux is required for this test (.ci/run installs it)") };
+    t.wait_for("loaded: 1 failed job(s)");
+    t.keys(&["3", "j", "j", "j", "j", "c", "c", "a"]);
+    t.wait_for("Pre-recovery checklist 10/10");
+    t.keys(&["5", "R"]);
+    t.wait_for("Run targeted recovery of 1 job(s)");
+    t.keys(&["y"]);
+    let start = Instant::now();
+    while alive(&project.join("child.pid")) != Some(true) {
+        assert!(start.elapsed() < Duration::from_secs(10), "the generator did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.keys(&["q"]);
+    t.wait_for("Stop them and quit?");
+    t.keys(&["y"]);
+    let s = t.wait_for("APP-EXITED");
+    assert!(!s.contains("1 Overview"), "{s}");
+    wait_dead(&project.join("gen.pid"));
+    wait_dead(&project.join("child.pid"));
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    const NAME: &str = "panic";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let cmd = format!("HOME={h} XDG_CONFIG_HOME={h}/cfg RUST_BACKTRACE=0 RECOVER_TUI_TEST_PANIC=1 {bin} --demo; echo APP-EXITED-$?; exec sh", h = home.path().display());
+    let Some(t) = Tmux::start(NAME, &cmd) else { panic!("tmux is required for this test (.ci/run installs it)") };
+    let s = t.wait_for("APP-EXITED-101");
+    assert!(s.contains("panicking after load"), "{s}");
+    assert!(!s.contains("1 Overview"), "alternate screen left on:\n{s}");
+    // Cooked mode again: the shell reads a line and runs it (typed line + its output).
+    t.keys(&["echo cooked-$((40+2))", "Enter"]);
+    t.wait_for("cooked-42");
+}

@@ -72,6 +72,10 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, opts: OpenOptions)
             }
         }
         let effects = update::update(&mut app, msg);
+        // Test hook for the terminal-restore checks (RELIABILITY.md): panic once the run is loaded.
+        if loaded && std::env::var_os("RECOVER_TUI_TEST_PANIC").is_some() {
+            panic!("RECOVER_TUI_TEST_PANIC is set: panicking after load");
+        }
         if loaded {
             driver.refresh_journal(&app);
             driver.record(&app, update::decided_event(app.session.as_ref().and_then(|s| s.decision.as_ref())));
