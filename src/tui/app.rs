@@ -10,6 +10,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+/// Positions of jobs in the run: (batch index, job index in the batch).
+pub type JobList = std::rc::Rc<Vec<(usize, usize)>>;
+
 /// What a mouse click at a place of the last frame means (written while rendering).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hit {
@@ -88,7 +91,7 @@ pub struct App {
     /// Click targets of the last frame (render-time cache).
     pub hits: RefCell<Vec<(Rect, Hit)>>,
     /// The filtered job list for `filter` (derived-data cache).
-    filtered: RefCell<Option<(String, std::rc::Rc<Vec<(usize, usize)>>)>>,
+    filtered: RefCell<Option<(String, JobList)>>,
 }
 
 impl App {
@@ -133,7 +136,7 @@ impl App {
     /// Jobs shown on the overview, after the filter: (batch index, job index in batch).
     /// The filter matches id, outputs, status and `batchN`. Cached per filter text, so a run of
     /// 100,000 jobs is not re-filtered on every frame.
-    pub fn visible_jobs(&self) -> std::rc::Rc<Vec<(usize, usize)>> {
+    pub fn visible_jobs(&self) -> JobList {
         if let Some((f, v)) = self.filtered.borrow().as_ref() {
             if *f == self.filter {
                 return v.clone();
