@@ -1,15 +1,31 @@
 //! The command line (DESIGN.md §14): clap definitions and one module per subcommand.
 
+mod check;
+mod checklist;
+mod completions;
+mod config_cmd;
+mod diff;
+mod export;
 mod inspect;
+#[cfg(test)]
+mod parse_tests;
 pub mod plan;
-
+mod prompt;
+mod recover;
+mod recover_prep;
+mod restore;
+mod snapshot;
 
 use crate::session::{OpenOptions, Session};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
-#[command(name = "recover-tui", version, about = "Recover a failed batch of AI code-generation jobs: targeted recovery or full restart, decided and explained.")]
+#[command(
+    name = "recover-tui",
+    version,
+    about = "Recover a failed batch of AI code-generation jobs: targeted recovery or full restart, decided and explained."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -45,22 +61,137 @@ pub enum ColorChoice {
 pub enum Command {
     /// What was loaded: batches, jobs, status, findings, warnings.
     Inspect {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
         path: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
     /// Write the merged run as a native manifest.
     Import {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
         path: Option<PathBuf>,
         #[arg(short, long, default_value = "run.json")]
         output: PathBuf,
     },
     /// The decision: verdict, scope, per-job reasons, questions, cost.
     Plan {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
         path: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
+    /// The pre-recovery checklist; confirm or waive items.
+    Checklist {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
+        path: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// Confirm an item (its id or number); repeatable.
+        #[arg(long, value_name = "ID")]
+        confirm: Vec<String>,
+        /// Waive an item (its id or number); each --waive needs its own --reason.
+        #[arg(long, value_name = "ID")]
+        waive: Vec<String>,
+        /// Why the item is waived (paired with the --waive at the same position).
+        #[arg(long, value_name = "TEXT")]
+        reason: Vec<String>,
+    },
+    /// The rendered recovery prompt of a failed job.
+    Prompt {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
+        path: Option<PathBuf>,
+        #[arg(long, value_name = "ID")]
+        job: String,
+    },
+    /// Snapshot the outputs of the jobs to repair (or of one job, or of one batch).
+    Snapshot {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
+        path: Option<PathBuf>,
+        #[arg(long, value_name = "ID", conflicts_with = "batch")]
+        job: Option<String>,
+        #[arg(long, value_name = "N")]
+        batch: Option<u32>,
+    },
+    /// List the snapshots.
+    Snapshots {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
+        path: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a snapshot (the current state is snapshotted first, so it can be undone).
+    #[command(allow_missing_positional = true)]
+    Restore {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
+        path: Option<PathBuf>,
+        /// Snapshot id or unique id prefix.
+        id: String,
+        /// Complete an interrupted restore of this snapshot.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Unified diff of a snapshot against the current files (or another snapshot).
+    #[command(allow_missing_positional = true)]
+    Diff {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
+        path: Option<PathBuf>,
+        /// Snapshot id or unique id prefix.
+        id: String,
+        /// Only this job's outputs.
+        #[arg(long, value_name = "ID")]
+        job: Option<String>,
+        /// Compare with this snapshot instead of the current files.
+        #[arg(long, value_name = "ID2")]
+        against: Option<String>,
+    },
+    /// Verify every snapshot manifest and blob, the ledger and the journal (exit 1 on problems).
+    Check {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
+        path: Option<PathBuf>,
+    },
+    /// The rationale log: run, decision, checklist, snapshots, attempts, outcome.
+    Export {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
+        path: Option<PathBuf>,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Write to FILE (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Run recovery attempts of failed jobs headless with the configured generator.
+    Recover {
+        /// A run.json, a directory to scan, or a log file (default: the current directory).
+        path: Option<PathBuf>,
+        /// A job of the decision's rerun list; repeatable (or comma-separated).
+        #[arg(long = "job", value_name = "ID", required = true, value_delimiter = ',')]
+        jobs: Vec<String>,
+        /// Print each command that would run; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Confirm the checklist's confirm-items (recorded as "confirmed by --yes").
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Shell completions on stdout.
+    Completions { shell: clap_complete::Shell },
+    /// The man page (roff) on stdout.
+    Man,
+    /// Write the commented default config (`--init`), or show where the config is read from.
+    Config {
+        /// Write the commented default config; an existing file is never overwritten.
+        #[arg(long)]
+        init: bool,
+        /// The file to write (default: the user config path).
+        #[arg(long, value_name = "FILE", requires = "init")]
+        path: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Json,
 }
 
 /// Exit codes: 0 ok, 1 nothing to do, 2 bad input.
@@ -87,18 +218,75 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             eprintln!("recover-tui: cannot write the verbose log: {e}");
         }
     }
+    if !matches!(cli.command, None | Some(Command::Recover { .. })) {
+        quiet_on_closed_pipe();
+    }
     match cli.command {
         Some(Command::Inspect { ref path, json }) => inspect::run(&cli, path.as_deref(), json),
         Some(Command::Import { ref path, ref output }) => inspect::import(&cli, path.as_deref(), output),
         Some(Command::Plan { ref path, json }) => plan::run(&cli, path.as_deref(), json),
+        Some(Command::Checklist { ref path, json, ref confirm, ref waive, ref reason }) => {
+            let args = checklist::Args { json, confirm, waive, reasons: reason };
+            checklist::run(&cli, path.as_deref(), &args)
+        }
+        Some(Command::Prompt { ref path, ref job }) => prompt::run(&cli, path.as_deref(), job),
+        Some(Command::Snapshot { ref path, ref job, batch }) => {
+            snapshot::take(&cli, path.as_deref(), job.as_deref(), batch)
+        }
+        Some(Command::Snapshots { ref path, json }) => snapshot::list(&cli, path.as_deref(), json),
+        Some(Command::Restore { ref path, ref id, resume }) => restore::run(&cli, path.as_deref(), id, resume),
+        Some(Command::Diff { ref path, ref id, ref job, ref against }) => {
+            diff::run(&cli, path.as_deref(), id, job.as_deref(), against.as_deref())
+        }
+        Some(Command::Check { ref path }) => check::run(&cli, path.as_deref()),
+        Some(Command::Export { ref path, format, ref output }) => {
+            export::run(&cli, path.as_deref(), format, output.as_deref())
+        }
+        Some(Command::Recover { ref path, ref jobs, dry_run, yes }) => {
+            recover::run(&cli, path.as_deref(), &recover::Args { jobs, dry_run, yes })
+        }
+        Some(Command::Completions { shell }) => completions::completions(shell),
+        Some(Command::Man) => completions::man(),
+        Some(Command::Config { init, ref path }) => config_cmd::run(&cli, init, path.as_deref()),
         None => crate::tui::run(&cli),
+    }
+}
+
+/// End quietly on a closed pipe (`recover-tui plan | head`), like other Unix tools. Not for the
+/// app or `recover`, which have children to end and results to record first.
+fn quiet_on_closed_pipe() {
+    // SAFETY: resets one signal's disposition to the default; called before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
 impl Cli {
     pub fn open_options(&self, path: Option<&Path>) -> OpenOptions {
-        OpenOptions { path: path.or(self.path.as_deref()).map(Path::to_path_buf), state_dir: self.state_dir.clone(), config: self.config.clone() }
+        OpenOptions {
+            path: path.or(self.path.as_deref()).map(Path::to_path_buf),
+            state_dir: self.state_dir.clone(),
+            config: self.config.clone(),
+        }
     }
+}
+
+/// An error with the "nothing to do" exit code.
+pub fn nothing(message: impl Into<String>) -> CliError {
+    CliError { message: message.into(), code: EXIT_NOTHING }
+}
+
+/// Who is recording: `$USER`, else `$LOGNAME`, else "unknown".
+pub fn user() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The error for commands that need a failure: "Nothing failed in <title>: <what>."
+pub fn nothing_failed(session: &Session, what: &str) -> CliError {
+    nothing(format!("Nothing failed in {}: {what}.", crate::core::sanitize::clean_line(&session.run.title)))
 }
 
 /// Load the project for a command.
@@ -113,4 +301,16 @@ pub fn load(cli: &Cli, path: Option<&Path>) -> Result<Session, CliError> {
         started.elapsed().as_millis()
     ));
     Ok(s)
+}
+
+/// Load for a command that shows or enforces the checklist: the system facts are read again
+/// once the decision is known (`Session::open` reads them before deciding, when the outputs
+/// of the jobs to repair are not known yet, so "outputs still changing" would see none).
+pub fn load_checked(cli: &Cli, path: Option<&Path>) -> Result<Session, CliError> {
+    let mut session = load(cli, path)?;
+    if session.decision.is_some() {
+        session.refresh_facts();
+        session.redecide();
+    }
+    Ok(session)
 }

@@ -1,0 +1,31 @@
+//! `recover-tui prompt --job ID`: the rendered recovery prompt, and nothing else, on stdout.
+
+use super::{load, Cli, CliError};
+use crate::core::model::Status;
+use crate::core::sanitize::clean_line;
+use std::path::Path;
+
+pub fn run(cli: &Cli, path: Option<&Path>, job: &str) -> Result<i32, CliError> {
+    let session = load(cli, path)?;
+    let Some(j) = session.run.job(job) else {
+        return Err(CliError::from(format!(
+            "job `{}` is not in the run loaded from {}",
+            clean_line(job),
+            cli.open_options(path).path().display()
+        )));
+    };
+    if j.result.status != Status::Failed {
+        return Err(CliError::from(format!(
+            "job `{}` did not fail (status {}): only a failed job has a recovery prompt",
+            clean_line(job),
+            j.result.status.as_str()
+        )));
+    }
+    let p = session.prompt_for(job)?;
+    if p.text.ends_with('\n') {
+        print!("{}", p.text);
+    } else {
+        println!("{}", p.text);
+    }
+    Ok(0)
+}
