@@ -6,6 +6,7 @@ pub mod config;
 pub mod core;
 pub mod exec;
 pub mod logfile;
+pub mod recovery;
 pub mod session;
 pub mod tui;
 

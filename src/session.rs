@@ -15,7 +15,6 @@ use crate::core::store::journal::{self, JournalEvent};
 use crate::core::store::ledger::Ledger;
 use crate::core::store::snapshot::{self, SnapshotManifest, SnapshotMeta};
 use crate::core::store::StateDir;
-use crate::exec::attempt::AttemptSpec;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -141,6 +140,8 @@ impl Session {
             warnings,
         };
         s.reload_snapshots();
+        // The facts depend on the outputs to repair, which the decision names.
+        s.redecide();
         s.refresh_facts();
         s.redecide();
         Ok(s)
@@ -192,18 +193,13 @@ impl Session {
         }
     }
 
-    /// The latest snapshot holding every output of the jobs to repair.
+    /// The latest snapshot holding every output of the jobs to repair as they are now.
     fn covering_snapshot(&self) -> Option<String> {
         let outputs = self.repair_outputs();
-        let sd = self.store.as_ref()?;
         if outputs.is_empty() {
             return None;
         }
-        let (list, _) = snapshot::list(sd).ok()?;
-        list.iter()
-            .rev()
-            .find(|m| outputs.iter().all(|o| m.files.iter().any(|f| &f.path == o) || m.roots.iter().any(|r| r == o)))
-            .map(|m| m.id.clone())
+        crate::recovery::current_snapshot(self.store.as_ref()?, &outputs)
     }
 
     /// Jobs the decision repairs: the failed jobs of the failing batch.
@@ -266,34 +262,6 @@ impl Session {
         let Some(sd) = &self.store else { return (Vec::new(), Vec::new()) };
         let (entries, warnings) = journal::read(sd);
         (entries.iter().map(journal_line).collect(), warnings)
-    }
-
-    /// What each job's recovery attempt would run: the spec for the executor.
-    /// `jobs` pairs a job id with the generation prompt to send.
-    pub fn attempt_specs(&self, jobs: &[(String, String)]) -> Result<Vec<AttemptSpec>, String> {
-        let kind = match self.decision.as_ref().map(|d| d.verdict) {
-            Some(Verdict::RetryAsIs) => "retry_as_is",
-            Some(Verdict::TargetedRecovery) => "targeted_recovery",
-            Some(Verdict::FullRestart) => return Err("the decision is a full restart: no targeted recovery runs".into()),
-            None => return Err("nothing failed: nothing to recover".into()),
-        };
-        jobs.iter()
-            .map(|(id, prompt)| {
-                let job = self.run.job(id).ok_or_else(|| format!("job {id} is not in the run"))?;
-                let number = self.ledger.next_attempt_number(id);
-                Ok(AttemptSpec {
-                    job: job.clone(),
-                    number,
-                    kind: kind.to_string(),
-                    prompt: prompt.clone(),
-                    attempt_dir: self.state_dir.join("attempts").join(safe_name(id)).join(number.to_string()),
-                    project_root: self.run.project_root.clone(),
-                    generator: self.config.commands.generator.clone(),
-                    validate_defaults: self.config.commands.validate.clone(),
-                    timeout: Duration::from_secs(self.config.commands.timeout_s.max(1)),
-                })
-            })
-            .collect()
     }
 
     /// Snapshot the outputs of the jobs to repair (or `paths`), journal it, and re-decide.
@@ -359,61 +327,6 @@ pub fn journal_line(e: &journal::JournalEntry) -> String {
 /// A job id as a file name.
 pub fn safe_name(id: &str) -> String {
     id.chars().map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
-}
-
-/// Run one recovery: for each job, snapshot its outputs first (refusing to run without it),
-/// journal the start, run the attempts, then fill each attempt's snapshot, prompt file and
-/// what it changed, and journal the end. Returns the attempts to record in the ledger.
-pub async fn run_recovery(
-    sd: Arc<StateDir>,
-    specs: Vec<AttemptSpec>,
-    concurrency: usize,
-    cancel: tokio::sync::watch::Receiver<bool>,
-    on_event: impl FnMut(crate::exec::attempt::AttemptEvent) + Send,
-) -> Result<Vec<Attempt>, String> {
-    let clock = SystemClock;
-    let mut before = Vec::new();
-    for s in &specs {
-        let reason = format!("before attempt {} of {}", s.number, s.job.id);
-        let info = snapshot_paths(&sd, &s.job.outputs, &reason, Some(s.job.id.clone()), Some(s.job.batch), &clock)
-            .map_err(|e| format!("{}: no snapshot, so no attempt: {e}", s.job.id))?;
-        let _ = journal::append(&sd, &clock, JournalEvent::AttemptStarted { job: s.job.id.clone(), number: s.number, kind: s.kind.clone(), snapshot: Some(info.id.clone()) });
-        before.push(info.id);
-    }
-    let prompts: Vec<PathBuf> = specs.iter().map(|s| s.attempt_dir.join("prompt.md")).collect();
-    let results = crate::exec::attempt::run_attempts(specs.clone(), concurrency, cancel, Arc::new(SystemClock), on_event).await;
-    let mut attempts = Vec::new();
-    for (((spec, result), snap), prompt_path) in specs.iter().zip(results).zip(before).zip(prompts) {
-        let mut a = match result {
-            Ok(report) => report.attempt,
-            Err(e) => Attempt {
-                job: spec.job.id.clone(),
-                number: spec.number,
-                snapshot: None,
-                recovery_prompt: None,
-                revised_prompt: None,
-                kind: spec.kind.clone(),
-                command: spec.generator.clone(),
-                started_at: clock.now(),
-                ended_at: Some(clock.now()),
-                exit_code: None,
-                findings: vec![crate::core::model::Finding { error_type: "not_started".into(), message: e.to_string(), ..Default::default() }],
-                outcome: crate::core::model::AttemptOutcome::Aborted,
-                changes: None,
-            },
-        };
-        let outputs: Vec<String> = spec.job.outputs.clone();
-        a.changes = crate::core::store::diff::diff_snapshot_vs_current(&sd, &snap, Some(&outputs)).ok().map(|d| crate::core::store::diff::stat(&d).to_string());
-        a.snapshot = Some(snap);
-        a.revised_prompt = Some(prompt_path.display().to_string());
-        let _ = journal::append(
-            &sd,
-            &clock,
-            JournalEvent::AttemptEnded { job: a.job.clone(), number: a.number, outcome: a.outcome, exit_code: a.exit_code, changes: a.changes.clone() },
-        );
-        attempts.push(a);
-    }
-    Ok(attempts)
 }
 
 pub fn snapshot_info(m: &SnapshotManifest) -> SnapshotInfo {

@@ -110,10 +110,12 @@ fn sigterm_restores_the_terminal_and_exits() {
 /// Write a small failing project whose logs carry terminal escape sequences, and whose
 /// configured generator hangs after forking a child (both record their pids).
 fn hostile_project(root: &std::path::Path) {
+    let then = std::time::SystemTime::now() - Duration::from_secs(3600);
     let w = |rel: &str, text: &str| {
         let p = root.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        std::fs::write(&p, text).unwrap();
+        std::fs::File::options().write(true).open(&p).unwrap().set_modified(then).unwrap();
     };
     w("pkg/a.py", "x = 1\n");
     w("pkg/b.py", "def f(\n");

@@ -164,11 +164,14 @@ fn recovery_is_refused_until_the_checklist_is_done_then_confirmed() {
     assert!(matches!(d.app.modal, Some(Modal::Confirm { .. })));
     let effects = press(&mut d.app, "y");
     let Effect::StartRecovery { jobs } = &effects[0] else { panic!("{effects:?}") };
-    assert_eq!(jobs.len(), 1);
-    assert_eq!(jobs[0].0, "b2-1");
-    assert!(jobs[0].1.starts_with("Context: notes Phase 2 Batch 2"));
-    assert!(jobs[0].1.contains("## Fix required (recovery attempt)"));
-    assert!(jobs[0].1.contains("SyntaxError: expected ':' (notes/render.py:4)"));
+    assert_eq!(jobs, &vec!["b2-1".to_string()]);
+    // Without a revised prompt, recovery sends the original prompt with the fix spelled out.
+    let s = d.app.session.as_ref().unwrap();
+    let (prompt, rendered) = recover_tui::recovery::generation_prompt(s, s.decision.as_ref().unwrap(), "b2-1").unwrap();
+    assert!(prompt.starts_with("Context: notes Phase 2 Batch 2"));
+    assert!(prompt.contains("## Fix required (recovery attempt)"));
+    assert!(prompt.contains("SyntaxError: expected ':' (notes/render.py:4)"));
+    assert!(rendered.unwrap().contains("## The syntax error"));
 }
 
 #[test]
@@ -238,13 +241,23 @@ fn attempts_done_records_and_escalates_after_two_failures() {
         outcome: AttemptOutcome::Failed,
         changes: None,
     };
-    update(&mut d.app, Msg::AttemptsDone(Ok(vec![failed(1)])));
+    let specs = |app: &App| {
+        let s = app.session.as_ref().unwrap();
+        recover_tui::recovery::specs(s, s.decision.as_ref().unwrap(), &["b2-1".to_string()]).unwrap().into_iter().map(|(sp, _)| sp).collect::<Vec<_>>()
+    };
+    let effects = update(&mut d.app, Msg::AttemptsDone(vec![Ok(failed(1))]));
+    assert!(matches!(&effects[0], Effect::FinishAttempts { results } if results.len() == 1));
+    let sp = specs(&d.app);
+    recover_tui::tui::recovery::finish(&mut d.app, &sp, vec![Ok(failed(1))]);
     assert!(!d.app.session.as_ref().unwrap().decision.as_ref().unwrap().escalated);
-    let effects = update(&mut d.app, Msg::AttemptsDone(Ok(vec![failed(2)])));
+    let sp = specs(&d.app);
+    recover_tui::tui::recovery::finish(&mut d.app, &sp, vec![Ok(failed(2))]);
     let dec = d.app.session.as_ref().unwrap().decision.as_ref().unwrap();
     assert!(dec.escalated);
     assert_eq!(dec.verdict.as_str(), "full_restart");
-    assert!(matches!(&effects[0], Effect::Record { event: JournalEvent::Escalated { failed_recoveries: 2, .. } }));
+    assert!(d.app.status.as_ref().unwrap().text.starts_with("ESCALATED: b2-1 failed 2 recovery attempt(s) (limit 2)"), "{:?}", d.app.status);
+    let (journal, _) = d.app.session.as_ref().unwrap().journal_lines();
+    assert!(journal.last().unwrap().contains("escalated"), "{journal:?}");
     press(&mut d.app, "5");
     let s = screen(&d.app, 120, 30);
     assert!(s.contains("ESCALATED TO FULL RESTART"), "{s}");

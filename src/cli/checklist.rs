@@ -1,7 +1,7 @@
 //! `recover-tui checklist`: the ten items of DESIGN.md §9, and `--confirm` / `--waive` to
 //! record the user's word in the ledger and the journal.
 
-use super::{load_checked, nothing_failed, user, Cli, CliError};
+use super::{load, nothing_failed, user, Cli, CliError};
 use crate::core::checklist::{self, ChecklistItem, ItemKind, ItemState, Recorded};
 use crate::core::sanitize::clean_line;
 use crate::core::store::journal::JournalEvent;
@@ -24,7 +24,7 @@ pub fn run(cli: &Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError>
             args.reasons.len()
         )));
     }
-    let mut session = load_checked(cli, path)?;
+    let mut session = load(cli, path)?;
     if session.decision.is_none() {
         return Err(nothing_failed(&session, "there is no checklist to go through"));
     }

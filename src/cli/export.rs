@@ -1,11 +1,11 @@
 //! `recover-tui export --format md|json [-o FILE]`: the rationale log, journaled.
 
-use super::{load_checked, nothing_failed, Cli, CliError, ExportFormat};
+use super::{load, nothing_failed, Cli, CliError, ExportFormat};
 use crate::core::store::journal::JournalEvent;
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, format: ExportFormat, output: Option<&Path>) -> Result<i32, CliError> {
-    let session = load_checked(cli, path)?;
+    let session = load(cli, path)?;
     let now = chrono::Utc::now();
     let (text, name) = match format {
         ExportFormat::Md => (session.export_markdown(now), "md"),

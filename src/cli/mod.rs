@@ -303,14 +303,3 @@ pub fn load(cli: &Cli, path: Option<&Path>) -> Result<Session, CliError> {
     Ok(s)
 }
 
-/// Load for a command that shows or enforces the checklist: the system facts are read again
-/// once the decision is known (`Session::open` reads them before deciding, when the outputs
-/// of the jobs to repair are not known yet, so "outputs still changing" would see none).
-pub fn load_checked(cli: &Cli, path: Option<&Path>) -> Result<Session, CliError> {
-    let mut session = load(cli, path)?;
-    if session.decision.is_some() {
-        session.refresh_facts();
-        session.redecide();
-    }
-    Ok(session)
-}

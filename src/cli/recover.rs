@@ -3,14 +3,12 @@
 //! tokio runtime built here, and after each attempt the ledger and the journal.
 
 use super::recover_prep as prep;
-use super::{checklist, load_checked, nothing_failed, Cli, CliError};
-use crate::core::decide::Verdict;
-use crate::core::model::{Attempt, AttemptOutcome, SystemClock};
+use super::{checklist, load, nothing_failed, Cli, CliError};
+use crate::core::model::{Attempt, AttemptOutcome};
 use crate::core::sanitize::clean_line;
-use crate::core::store::journal::{self, JournalEvent};
-use crate::core::store::{diff, StateDir};
-use crate::exec::attempt::{self, AttemptEvent, AttemptReport, AttemptSpec};
-use crate::exec::ExecError;
+use crate::core::store::StateDir;
+use crate::exec::attempt::{self, AttemptEvent, AttemptSpec};
+use crate::recovery;
 use crate::session::Session;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,14 +21,14 @@ pub struct Args<'a> {
 }
 
 pub fn run(cli: &Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError> {
-    let mut session = load_checked(cli, path)?;
+    let mut session = load(cli, path)?;
     let Some(d) = session.decision.clone() else {
         return Err(nothing_failed(&session, "there is nothing to recover"));
     };
     let jobs = prep::jobs(&d, args.jobs)?;
     let gate = prep::gate(&session, args.yes);
-    let outputs = prep::outputs(&session, &jobs);
-    let specs = prep::specs(&session, &d, &jobs)?;
+    let outputs = recovery::outputs(&session, &jobs);
+    let specs = recovery::specs(&session, &d, &jobs).map_err(CliError::from)?;
     if args.dry_run {
         return dry_run(&session, &specs, &outputs, gate);
     }
@@ -41,26 +39,30 @@ pub fn run(cli: &Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError>
         eprintln!("--yes: confirming checklist item(s) {}", ids.join(", "));
         checklist::record(&mut session, confirms, true)?;
     }
-    let snapshot = match prep::current_snapshot(&sd, &outputs) {
-        Some(id) => id,
-        None => {
-            let reason = format!("before recovery of {}", jobs.join(", "));
-            let job = (jobs.len() == 1).then(|| jobs[0].clone());
-            let info = session
-                .take_snapshot(Some(outputs.clone()), &reason, job, Some(d.failing_batch))
-                .map_err(CliError::from)?;
-            eprintln!("snapshot {} taken ({} file(s))", info.id, info.files);
-            info.id
-        }
-    };
+    let before = session.snapshots.len();
+    let snapshot = recovery::ensure_snapshot(&mut session, &outputs, &jobs, d.failing_batch).map_err(CliError::from)?;
+    if session.snapshots.len() > before {
+        eprintln!("snapshot {snapshot} taken ({} file(s))", outputs.len());
+    }
     session.redecide();
     if !crate::core::checklist::satisfied(&session.checklist) {
         let blocking = crate::core::checklist::blocking(&session.checklist);
         return Err(CliError::from(format!("the checklist is not satisfied: {}", blocking.join("; "))));
     }
-    let specs = start(&mut session, &sd, specs, &snapshot)?;
+    let specs = recovery::begin(&mut session, specs, &snapshot).map_err(CliError::from)?;
     let results = execute(&session, &sd, specs.clone(), &snapshot)?;
-    finish(&mut session, &sd, &specs, results, &snapshot)
+    let done = recovery::finish(&mut session, &specs, results).map_err(CliError::from)?;
+    for (job, e) in &done.not_run {
+        say(&format!("{}: the attempt did not run: {}", clean_line(job), clean_line(e)));
+    }
+    for (a, spec) in done.attempts.iter().zip(specs.iter().filter(|s| done.attempts.iter().any(|a| a.job == s.job.id))) {
+        say(&line(a, &spec.attempt_dir));
+    }
+    if let Some(reason) = &done.escalation {
+        say(&format!("ESCALATED: {reason}. No further recovery of it will run; see recover-tui plan."));
+    }
+    let all_passed = done.not_run.is_empty() && done.attempts.iter().all(|a| a.outcome == AttemptOutcome::Passed);
+    Ok(if all_passed { 0 } else { 1 })
 }
 
 fn dry_run(
@@ -69,7 +71,7 @@ fn dry_run(
     outputs: &[String],
     gate: Result<Vec<(&'static str, crate::core::checklist::Recorded)>, CliError>,
 ) -> Result<i32, CliError> {
-    match session.store.as_deref().and_then(|sd| prep::current_snapshot(sd, outputs)) {
+    match session.store.as_deref().and_then(|sd| recovery::current_snapshot(sd, outputs)) {
         Some(id) => eprintln!("dry run: snapshot {id} already holds {} as they are now", outputs.join(", ")),
         None => eprintln!("dry run: would snapshot {} first", outputs.join(", ")),
     }
@@ -87,81 +89,26 @@ fn dry_run(
     Ok(0)
 }
 
-/// Write each attempt's recovery prompt and record the attempts as running (ledger saved).
-fn start(
-    session: &mut Session,
-    sd: &StateDir,
-    specs: Vec<(AttemptSpec, Option<String>)>,
-    snapshot: &str,
-) -> Result<Vec<AttemptSpec>, CliError> {
-    let mut out = Vec::new();
-    for (spec, rendered) in specs {
-        let dir = &spec.attempt_dir;
-        std::fs::create_dir_all(dir).map_err(|e| CliError::from(format!("cannot create {}: {e}", dir.display())))?;
-        let recovery_prompt = match rendered {
-            Some(text) => {
-                let file = dir.join("recovery-prompt.md");
-                std::fs::write(&file, text)
-                    .map_err(|e| CliError::from(format!("cannot write {}: {e}", file.display())))?;
-                Some(relative(sd, &file))
-            }
-            None => None,
-        };
-        session.ledger.record_attempt(Attempt {
-            job: spec.job.id.clone(),
-            number: spec.number,
-            snapshot: Some(snapshot.to_string()),
-            recovery_prompt,
-            revised_prompt: Some(relative(sd, &dir.join("prompt.md"))),
-            kind: spec.kind.clone(),
-            command: spec.generator.clone(),
-            started_at: chrono::Utc::now(),
-            ended_at: None,
-            exit_code: None,
-            findings: Vec::new(),
-            outcome: AttemptOutcome::Running,
-            changes: None,
-        });
-        out.push(spec);
-    }
-    session.save_ledger().map_err(CliError::from)?;
-    Ok(out)
-}
-
 /// Run the attempts on a 2-worker runtime; Ctrl-C cancels them (their process groups end).
-fn execute(
-    session: &Session,
-    sd: &Arc<StateDir>,
-    specs: Vec<AttemptSpec>,
-    snapshot: &str,
-) -> Result<Vec<Result<AttemptReport, ExecError>>, CliError> {
+fn execute(session: &Session, sd: &Arc<StateDir>, specs: Vec<AttemptSpec>, snapshot: &str) -> Result<Vec<Result<Attempt, String>>, CliError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| CliError::from(format!("cannot start the async runtime: {e}")))?;
-    let started: BTreeMap<String, (u32, String)> =
-        specs.iter().map(|s| (s.job.id.clone(), (s.number, s.kind.clone()))).collect();
-    let snapshot = Some(snapshot.to_string());
-    let concurrency = session.config.commands.concurrency;
-    let journal_sd = sd.clone();
+    let numbers: BTreeMap<String, u32> = specs.iter().map(|s| (s.job.id.clone(), s.number)).collect();
     let on_event = move |e: AttemptEvent| match e {
-        AttemptEvent::Started { job } => {
-            let (number, kind) = started.get(&job).cloned().unwrap_or_default();
-            eprintln!("{job}: attempt {number} started");
-            let ev = JournalEvent::AttemptStarted { job, number, kind, snapshot: snapshot.clone() };
-            if let Err(e) = journal::append(&journal_sd, &SystemClock, ev) {
-                eprintln!("recover-tui: {e}");
-            }
-        }
+        AttemptEvent::Started { job } => eprintln!("{job}: attempt {} started", numbers.get(&job).copied().unwrap_or(0)),
         AttemptEvent::ValidationStarted { job, argv } => {
             eprintln!("{job}: validating: {}", crate::exec::argv::display_argv(&argv));
         }
         _ => {}
     };
+    let concurrency = session.config.commands.concurrency;
+    let (sd, snapshot) = (sd.clone(), snapshot.to_string());
     Ok(rt.block_on(async move {
         let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-        let runs = attempt::run_attempts(specs, concurrency, cancel_rx, Arc::new(SystemClock), on_event);
+        let runs = recovery::run(sd, specs, snapshot, concurrency, cancel_rx, on_event);
         tokio::pin!(runs);
         tokio::select! {
             results = &mut runs => results,
@@ -174,84 +121,6 @@ fn execute(
             }
         }
     }))
-}
-
-/// Record every result, re-decide, journal an escalation, print one line per job.
-fn finish(
-    session: &mut Session,
-    sd: &StateDir,
-    specs: &[AttemptSpec],
-    results: Vec<Result<AttemptReport, ExecError>>,
-    snapshot: &str,
-) -> Result<i32, CliError> {
-    let mut all_passed = true;
-    for (spec, result) in specs.iter().zip(results) {
-        let job = spec.job.id.clone();
-        let report = match result {
-            Ok(r) => r,
-            Err(e) => {
-                // Nothing ran: the attempt recorded as running is taken back out.
-                all_passed = false;
-                if let Some(list) = session.ledger.attempts.get_mut(&job) {
-                    list.retain(|a| a.number != spec.number);
-                }
-                session.save_ledger().map_err(CliError::from)?;
-                say(&format!(
-                    "{}: attempt {} did not run: {}",
-                    clean_line(&job),
-                    spec.number,
-                    clean_line(&e.to_string())
-                ));
-                continue;
-            }
-        };
-        let mut a = report.attempt;
-        let pre = session.ledger.attempts.get(&job).and_then(|l| l.iter().find(|x| x.number == a.number)).cloned();
-        a.snapshot = Some(snapshot.to_string());
-        a.recovery_prompt = pre.as_ref().and_then(|p| p.recovery_prompt.clone());
-        a.revised_prompt = pre.and_then(|p| p.revised_prompt);
-        a.changes = diff::diff_snapshot_vs_current(sd, snapshot, Some(&spec.job.outputs)).ok().map(|d| {
-            if d.is_empty() {
-                format!("no change to {}", spec.job.outputs.join(", "))
-            } else {
-                diff::stat(&d).to_string()
-            }
-        });
-        all_passed &= a.outcome == AttemptOutcome::Passed;
-        let summary = line(&a, &spec.attempt_dir);
-        let ended = JournalEvent::AttemptEnded {
-            job: job.clone(),
-            number: a.number,
-            outcome: a.outcome,
-            exit_code: a.exit_code,
-            changes: a.changes.clone(),
-        };
-        session.ledger.record_attempt(a);
-        session.save_ledger().map_err(CliError::from)?;
-        session.journal(ended).map_err(CliError::from)?;
-        say(&summary);
-    }
-    session.redecide();
-    if let Some(d) = session.decision.as_ref().filter(|d| d.verdict == Verdict::FullRestart && d.escalated) {
-        let max = session.config.decision.max_failed_recoveries;
-        let history = session.ledger.history();
-        let (job, failed) = specs
-            .iter()
-            .find_map(|s| {
-                history.failed_recoveries.get(&s.job.id).filter(|n| **n >= max).map(|n| (s.job.id.clone(), *n))
-            })
-            .unwrap_or_default();
-        let reason = format!(
-            "{job} failed {failed} recovery attempt(s) (limit {max}); the decision is now {}",
-            d.verdict.as_str()
-        );
-        let text = format!("ESCALATED: {reason}. No further recovery of it will run; see recover-tui plan.");
-        session
-            .journal(JournalEvent::Escalated { job: Some(job), reason, failed_recoveries: failed })
-            .map_err(CliError::from)?;
-        say(&text);
-    }
-    Ok(if all_passed { 0 } else { 1 })
 }
 
 /// `b2-1: attempt 1 passed (exit 0; 1 file changed, +3 -1) [.recover/attempts/b2-1/1]`, or the findings.
@@ -286,13 +155,4 @@ fn line(a: &Attempt, dir: &Path) -> String {
 fn say(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stdout(), "{line}");
-}
-
-/// `p` relative to the state dir (its directory exists), else as given.
-fn relative(sd: &StateDir, p: &Path) -> String {
-    let abs = match (p.parent().and_then(|d| std::fs::canonicalize(d).ok()), p.file_name()) {
-        (Some(dir), Some(name)) => dir.join(name),
-        _ => p.to_path_buf(),
-    };
-    abs.strip_prefix(sd.path()).map(|r| r.display().to_string()).unwrap_or_else(|_| abs.display().to_string())
 }

@@ -21,6 +21,8 @@ pub type Tx = mpsc::UnboundedSender<Msg>;
 type WriteJob = Box<dyn FnOnce() -> Option<Msg> + Send>;
 
 pub struct Driver {
+    /// The specs of the attempts running now.
+    running: Vec<crate::exec::attempt::AttemptSpec>,
     tx: Tx,
     writes: mpsc::UnboundedSender<WriteJob>,
     input_paused: Arc<AtomicBool>,
@@ -43,7 +45,7 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, opts: OpenOptions)
         }
     });
     let (cancel, _) = watch::channel(false);
-    let mut driver = Driver { tx: tx.clone(), writes: wtx, input_paused, cancel };
+    let mut driver = Driver { running: Vec::new(), tx: tx.clone(), writes: wtx, input_paused, cancel };
 
     // The first frame, before anything is loaded.
     terminal.draw(|f| view::draw(f, &app))?;
@@ -272,7 +274,16 @@ impl Driver {
             }
             Effect::StartRecovery { jobs } => {
                 let _ = self.cancel.send(false);
-                super::recovery::start(app, self.tx.clone(), self.cancel.subscribe(), jobs);
+                match super::recovery::start(app, self.tx.clone(), self.cancel.subscribe(), jobs) {
+                    Ok(specs) => self.running = specs,
+                    Err(e) => app.set_status(format!("recovery could not start: {e}"), true),
+                }
+                self.refresh_journal(app);
+            }
+            Effect::FinishAttempts { results } => {
+                let specs = std::mem::take(&mut self.running);
+                super::recovery::finish(app, &specs, results);
+                self.refresh_journal(app);
             }
             Effect::Restore { id } => {
                 let Some(s) = &app.session else { return };
@@ -329,9 +340,9 @@ fn journal_lines(sd: &crate::core::store::StateDir) -> Vec<String> {
     entries.iter().map(crate::session::journal_line).collect()
 }
 
-/// Where a job's revised prompt is kept (`recover` reads it from there too).
+/// Where a job's revised prompt is kept (recovery reads it from there).
 pub fn prompt_file(state_dir: &std::path::Path, job: &str) -> PathBuf {
-    state_dir.join("prompts").join(format!("{}.md", crate::session::safe_name(job)))
+    crate::recovery::revised_prompt_file(state_dir, job)
 }
 
 fn write_prompt(file: &std::path::Path, text: &str) -> std::io::Result<()> {
@@ -388,7 +399,8 @@ fn effect_name(e: &Effect) -> String {
         Effect::Edit { job, .. } => format!("edit prompt of {job}"),
         Effect::Copy { job, .. } => format!("copy prompt of {job}"),
         Effect::Revise { job, .. } => format!("revise prompt of {job}"),
-        Effect::StartRecovery { jobs } => format!("recover {}", jobs.iter().map(|j| j.0.as_str()).collect::<Vec<_>>().join(", ")),
+        Effect::StartRecovery { jobs } => format!("recover {}", jobs.join(", ")),
+        Effect::FinishAttempts { results } => format!("record {} attempt(s)", results.len()),
         Effect::Cancel => "cancel".into(),
         Effect::Restore { id } => format!("restore {id}"),
         Effect::Diff { id } => format!("diff {id}"),

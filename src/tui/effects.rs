@@ -20,8 +20,10 @@ pub enum Effect {
     Copy { job: String, text: String },
     /// Run the configured reviser on a recovery prompt.
     Revise { job: String, prompt: String },
-    /// Run recovery attempts of these jobs with these generation prompts.
-    StartRecovery { jobs: Vec<(String, String)> },
+    /// Run recovery attempts of these jobs (prompts: `crate::recovery::generation_prompt`).
+    StartRecovery { jobs: Vec<String> },
+    /// Record the outcomes of the attempts that just ended.
+    FinishAttempts { results: Vec<Result<crate::core::model::Attempt, String>> },
     Cancel,
     Restore { id: String },
     Diff { id: String },
@@ -44,7 +46,8 @@ pub enum Msg {
     Revised { job: String, result: Result<String, String> },
     /// A line of live output (or a state change) of one job's attempt.
     AttemptLine { job: String, line: String },
-    AttemptsDone(Result<Vec<crate::core::model::Attempt>, String>),
+    /// The attempts ended (`Err` for one that never ran).
+    AttemptsDone(Vec<Result<crate::core::model::Attempt, String>>),
     Restored(Result<String, String>),
     /// The snapshot list changed (after a restore).
     Snapshots(Vec<SnapshotInfo>),

@@ -1,32 +1,29 @@
-//! Starting recovery attempts from the app: the same `session::run_recovery` the CLI uses,
-//! with live output sent back as messages.
+//! Recovery attempts from the app: the same `crate::recovery` steps the CLI uses, with live
+//! output sent back as messages.
 
 use super::app::App;
 use super::driver::Tx;
 use super::effects::Msg;
-use crate::exec::attempt::AttemptEvent;
+use crate::core::model::AttemptOutcome;
+use crate::exec::attempt::{AttemptEvent, AttemptSpec};
+use crate::recovery;
 use tokio::sync::watch;
 
-pub fn start(app: &mut App, tx: Tx, cancel: watch::Receiver<bool>, jobs: Vec<(String, String)>) {
-    let Some(s) = &app.session else { return };
-    let sd = match s.writable_store() {
-        Ok(sd) => sd,
-        Err(e) => {
-            let _ = tx.send(Msg::AttemptsDone(Err(e)));
-            return;
-        }
-    };
-    let specs = match s.attempt_specs(&jobs) {
-        Ok(specs) => specs,
-        Err(e) => {
-            let _ = tx.send(Msg::AttemptsDone(Err(e)));
-            return;
-        }
-    };
+/// Snapshot (if the outputs changed since the last one), record the attempts as running, and
+/// start them off the UI task. Returns the specs, to finish the attempts with when they end.
+pub fn start(app: &mut App, tx: Tx, cancel: watch::Receiver<bool>, jobs: Vec<String>) -> Result<Vec<AttemptSpec>, String> {
+    let s = app.session.as_mut().ok_or("nothing is loaded")?;
+    let d = s.decision.clone().ok_or("nothing failed: nothing to recover")?;
+    let sd = s.writable_store()?;
+    let outputs = recovery::outputs(s, &jobs);
+    let specs = recovery::specs(s, &d, &jobs)?;
+    let snapshot = recovery::ensure_snapshot(s, &outputs, &jobs, d.failing_batch)?;
+    let specs = recovery::begin(s, specs, &snapshot)?;
     let concurrency = s.config.commands.concurrency;
     app.running = true;
     app.busy = Some(format!("recovering {} job(s)", specs.len()));
     let events = tx.clone();
+    let run_specs = specs.clone();
     tokio::spawn(async move {
         let on_event = move |e: AttemptEvent| {
             let (job, line) = match e {
@@ -44,12 +41,38 @@ pub fn start(app: &mut App, tx: Tx, cancel: watch::Receiver<bool>, jobs: Vec<(St
             };
             let _ = events.send(Msg::AttemptLine { job, line });
         };
-        let r = crate::session::run_recovery(sd.clone(), specs, concurrency, cancel, on_event).await;
+        let results = recovery::run(sd.clone(), run_specs, snapshot, concurrency, cancel, on_event).await;
         if let Ok((list, _)) = crate::core::store::snapshot::list(&sd) {
             let _ = tx.send(Msg::Snapshots(list.iter().map(crate::session::snapshot_info).collect()));
         }
-        let _ = tx.send(Msg::AttemptsDone(r));
+        let _ = tx.send(Msg::AttemptsDone(results));
     });
+    Ok(specs)
+}
+
+/// Record the outcomes (ledger, journal, escalation) and say how it went.
+pub fn finish(app: &mut App, specs: &[AttemptSpec], results: Vec<Result<crate::core::model::Attempt, String>>) {
+    app.running = false;
+    app.busy = None;
+    let Some(s) = app.session.as_mut() else { return };
+    match recovery::finish(s, specs, results) {
+        Ok(done) => {
+            for a in &done.attempts {
+                let v = app.run_views.entry(a.job.clone()).or_default();
+                v.state = format!("attempt {}: {}", a.number, format!("{:?}", a.outcome).to_lowercase());
+            }
+            for (job, e) in &done.not_run {
+                app.run_views.entry(job.clone()).or_default().state = format!("did not run: {e}");
+            }
+            let passed = done.attempts.iter().filter(|a| a.outcome == AttemptOutcome::Passed).count();
+            let total = done.attempts.len() + done.not_run.len();
+            match done.escalation {
+                Some(reason) => app.set_status(format!("ESCALATED: {reason}"), true),
+                None => app.set_status(format!("{passed} of {total} attempt(s) passed validation"), passed < total),
+            }
+        }
+        Err(e) => app.set_status(format!("could not record the attempts: {e}"), true),
+    }
 }
 
 /// A generator's JSON event as a readable line; `None` for events not worth a line

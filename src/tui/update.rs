@@ -5,7 +5,7 @@ use super::app::{App, JobRunView, Modal, ReasonFor};
 use super::effects::{Effect, Msg};
 use crate::core::checklist::{ItemKind, ItemState, Recorded};
 use crate::core::decide::{Override, Verdict};
-use crate::core::model::{AttemptOutcome, Status};
+use crate::core::model::Status;
 use crate::core::store::journal::JournalEvent;
 use ratatui::crossterm::event::{KeyCode, KeyEventKind, MouseEventKind};
 
@@ -100,47 +100,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::AttemptsDone(r) => {
-            app.running = false;
-            app.busy = None;
-            match r {
-                Ok(attempts) => {
-                    let passed = attempts.iter().filter(|a| a.outcome == AttemptOutcome::Passed).count();
-                    for a in &attempts {
-                        let v = app.run_views.entry(a.job.clone()).or_default();
-                        v.state = format!("attempt {}: {:?}", a.number, a.outcome).to_lowercase();
-                    }
-                    let mut effects = Vec::new();
-                    if let Some(s) = app.session.as_mut() {
-                        let was_escalated = s.decision.as_ref().is_some_and(|d| d.escalated);
-                        for a in &attempts {
-                            s.ledger.record_attempt(a.clone());
-                        }
-                        s.redecide();
-                        if let Some(d) = s.decision.as_ref().filter(|d| d.escalated && !was_escalated) {
-                            let job = attempts.iter().find(|a| a.outcome != AttemptOutcome::Passed).map(|a| a.job.clone());
-                            let failed = job.as_ref().and_then(|j| s.ledger.history().failed_recoveries.get(j).copied()).unwrap_or(0);
-                            effects.push(Effect::Record {
-                                event: JournalEvent::Escalated { job, reason: format!("verdict {} after failed recoveries", d.verdict.as_str()), failed_recoveries: failed },
-                            });
-                        } else {
-                            effects.push(Effect::Record { event: decided_event(d_of(s)) });
-                        }
-                    }
-                    let escalated = app.session.as_ref().and_then(|s| s.decision.as_ref()).is_some_and(|d| d.escalated);
-                    if escalated {
-                        app.set_status("ESCALATED: a job failed its recovery twice; the decision is now a full restart", true);
-                    } else {
-                        app.set_status(format!("{passed} of {} attempt(s) passed validation", attempts.len()), passed < attempts.len());
-                    }
-                    effects
-                }
-                Err(e) => {
-                    app.set_status(format!("recovery could not run: {e}"), true);
-                    vec![]
-                }
-            }
-        }
+        Msg::AttemptsDone(results) => vec![Effect::FinishAttempts { results }],
         Msg::DiffReady(r) => {
             app.busy = None;
             match r {
@@ -586,22 +546,8 @@ fn start_recovery(app: &mut App) -> Vec<Effect> {
         app.set_status(format!("checklist not done: {}", blocking.join("; ")), true);
         return vec![];
     }
-    let mut jobs = Vec::new();
-    for r in &d.rerun_jobs {
-        let prompt = if d.verdict == Verdict::RetryAsIs {
-            s.run.job(&r.job).and_then(|j| j.prompt.as_ref()).map(|p| p.text.clone())
-        } else {
-            app.revised.get(&r.job).cloned().or_else(|| s.prompt_for(&r.job).ok().and_then(|p| crate::core::prompt::direct_revision(&s.run, &r.job, &p)))
-        };
-        match prompt {
-            Some(p) => jobs.push((r.job.clone(), p)),
-            None => {
-                app.set_status(format!("{}: no prompt to send", r.job), true);
-                return vec![];
-            }
-        }
-    }
-    for (j, _) in &jobs {
+    let jobs: Vec<String> = d.rerun_jobs.iter().map(|r| r.job.clone()).collect();
+    for j in &jobs {
         app.run_views.insert(j.clone(), JobRunView { lines: Vec::new(), state: "starting".into() });
     }
     let n = jobs.len();
