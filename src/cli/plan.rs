@@ -75,7 +75,8 @@ pub fn plan_text(run: &Run, d: &Decision) -> String {
         s += "Will re-run:\n";
         let how = if d.verdict == Verdict::RetryAsIs { "retry as is" } else { "re-run" };
         for j in &d.rerun_jobs {
-            s += &format!("  {how} {} (batch {}): {}  [{}]\n", clean_line(&j.job), j.batch, clean_line(&j.reason), j.class);
+            let done = if d.repaired_jobs.contains(&j.job) { "  ✓ repaired: its latest recovery attempt passed" } else { "" };
+            s += &format!("  {how} {} (batch {}): {}  [{}]{done}\n", clean_line(&j.job), j.batch, clean_line(&j.reason), j.class);
             s += &format!("      output: {}\n", clean_line(&j.outputs.join(", ")));
         }
         for b in &d.rerun_batches_after {

@@ -37,6 +37,12 @@ pub fn jobs(d: &Decision, asked: &[String]) -> Result<Vec<String>, CliError> {
             list.join(", ")
         )));
     }
+    if let Some(done) = jobs.iter().find(|j| d.repaired_jobs.contains(j)) {
+        return Err(CliError {
+            message: format!("{} is already repaired: its latest recovery attempt passed; export the rationale (recover-tui export --format md)", clean_line(done)),
+            code: super::EXIT_NOTHING,
+        });
+    }
     if let Some(bad) = jobs.iter().find(|j| j.contains(['/', '\\', '\0']) || j.starts_with('.')) {
         return Err(CliError::from(format!(
             "job id `{}` cannot be used as a directory name for its attempts",

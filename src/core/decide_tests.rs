@@ -181,6 +181,17 @@ fn r1_two_failed_recoveries_escalate_to_a_full_restart() {
 }
 
 #[test]
+fn a_passed_attempt_marks_the_job_repaired() {
+    let r = api_test_failure();
+    let mut h = History::default();
+    h.repaired.insert("b3-api-tests".into(), 1);
+    let d = decide_with(&r, &h, &Overrides::default());
+    assert_eq!(d.verdict, Verdict::TargetedRecovery);
+    assert_eq!(d.repaired_jobs, vec!["b3-api-tests"]);
+    assert!(plain(&r).repaired_jobs.is_empty());
+}
+
+#[test]
 fn r2_architectural_failure_is_systemic() {
     let mut r = api_test_failure();
     let j = &mut r.batches[2].jobs[1];
@@ -355,7 +366,7 @@ proptest! {
 
     #[test]
     fn the_same_input_gives_the_same_json((r, h) in arb_run()) {
-        let history = History { failed_recoveries: h };
+        let history = History { failed_recoveries: h, ..History::default() };
         let o = Overrides::default();
         let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default() };
         let a = decide(&input).map(|d| serde_json::to_string(&d).unwrap());
@@ -365,7 +376,7 @@ proptest! {
 
     #[test]
     fn a_failed_recovery_never_turns_a_full_restart_into_a_recovery((r, h) in arb_run(), pick in any::<prop::sample::Index>()) {
-        let history = History { failed_recoveries: h };
+        let history = History { failed_recoveries: h, ..History::default() };
         let o = Overrides::default();
         let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default() };
         let Some(before) = decide(&input) else { return Ok(()) };

@@ -546,7 +546,11 @@ fn start_recovery(app: &mut App) -> Vec<Effect> {
         app.set_status(format!("checklist not done: {}", blocking.join("; ")), true);
         return vec![];
     }
-    let jobs: Vec<String> = d.rerun_jobs.iter().map(|r| r.job.clone()).collect();
+    let jobs: Vec<String> = d.rerun_jobs.iter().map(|r| r.job.clone()).filter(|j| !d.repaired_jobs.contains(j)).collect();
+    if jobs.is_empty() {
+        app.set_status("every job is repaired: its latest attempt passed; export the rationale with X", false);
+        return vec![];
+    }
     for j in &jobs {
         app.run_views.insert(j.clone(), JobRunView { lines: Vec::new(), state: "starting".into() });
     }

@@ -32,7 +32,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let failed = history.failed_recoveries.get(j).copied().unwrap_or(0);
         let last = s.ledger.attempts.get(j).and_then(|v| v.iter().max_by_key(|a| a.number));
         let last_txt = last.map(|a| format!("last attempt {}: {}", a.number, outcome(a.outcome))).unwrap_or_else(|| "no attempt yet".into());
-        let view = app.run_views.get(j).map(|v| v.state.clone()).unwrap_or_default();
+        let view = if d.repaired_jobs.contains(j) {
+            "✓ repaired".to_string()
+        } else {
+            app.run_views.get(j).map(|v| v.state.clone()).unwrap_or_default()
+        };
         head.push(Line::raw(format!("{:<24} failed recoveries {failed}/{max}   {last_txt}   {}", clean_line(j), clean_line(&view))));
     }
     if !app.running {
