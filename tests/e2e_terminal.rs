@@ -218,3 +218,36 @@ fn a_panic_restores_the_terminal() {
     t.keys(&["echo cooked-$((40+2))", "Enter"]);
     t.wait_for("cooked-42");
 }
+
+#[test]
+fn edit_in_editor_and_copy_with_osc52() {
+    const NAME: &str = "edit";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let editor = home.path().join("ed.sh");
+    std::fs::write(&editor, "#!/bin/sh\nprintf '\\nEvery def line ends with a colon.\\n' >> \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let cmd = format!(
+        "HOME={h} XDG_CONFIG_HOME={h}/cfg TMPDIR={h} EDITOR={e} {bin} --demo; echo APP-EXITED; sleep 30",
+        h = home.path().display(),
+        e = editor.display()
+    );
+    let Some(t) = Tmux::start(NAME, &cmd) else { panic!("tmux is required for this test (.ci/run installs it)") };
+    Command::new("tmux").args(["set-option", "-t", &t.session, "set-clipboard", "on"]).status().unwrap();
+    t.wait_for("loaded: 1 failed job(s)");
+    t.keys(&["4", "e"]);
+    let s = t.wait_for("revised prompt for b2-1 kept");
+    assert!(s.contains("+ Every def line ends with a colon."), "{s}");
+    t.keys(&["y"]);
+    t.wait_for("copied with OSC 52");
+    let demo = std::fs::read_dir(home.path()).unwrap().flatten().find(|e| e.file_name().to_string_lossy().starts_with("recover-tui-demo-")).unwrap().path();
+    let prompts = demo.join("notes/.recover/prompts");
+    let revised = std::fs::read_to_string(prompts.join("b2-1.md")).unwrap();
+    assert!(revised.starts_with("Context: notes Phase 2 Batch 2"), "{revised}");
+    assert!(revised.ends_with("Every def line ends with a colon.\n"), "{revised}");
+    assert_eq!(std::fs::read_to_string(prompts.join("b2-1.copied.md")).unwrap(), revised);
+    let buf = Command::new("tmux").args(["show-buffer"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&buf.stdout).contains("Every def line ends with a colon."), "the clipboard did not get the prompt");
+    t.keys(&["q"]);
+    t.wait_for("APP-EXITED");
+}

@@ -238,7 +238,8 @@ impl Driver {
             }
             Effect::Copy { job, text } => {
                 let Some(s) = &app.session else { return };
-                let file = prompt_file(&s.state_dir, &job);
+                // Not the revised-prompt file: what is copied may be the recovery prompt itself.
+                let file = s.state_dir.join("prompts").join(format!("{}.copied.md", crate::session::safe_name(&job)));
                 let saved = write_prompt(&file, &text);
                 let osc = terminal::osc52(&text).is_ok();
                 let msg = match (osc, saved) {

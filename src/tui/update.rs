@@ -414,7 +414,7 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
             }
         }
         Action::Snapshot => snapshot(app),
-        Action::Edit if app.screen == Screen::Prompt => prompt_effect(app, |job, text| Effect::Edit { job, text }),
+        Action::Edit if app.screen == Screen::Prompt => edit_effect(app),
         Action::Copy if app.screen == Screen::Prompt => prompt_effect(app, |job, text| Effect::Copy { job, text }),
         Action::Revise if app.screen == Screen::Prompt => {
             let has = app.session.as_ref().is_some_and(|s| s.config.commands.reviser.is_some());
@@ -511,6 +511,28 @@ fn snapshot(app: &mut App) -> Vec<Effect> {
     vec![Effect::Snapshot { paths, reason: "before recovery".into() }]
 }
 
+/// Edit the generation prompt recovery will send: the revised one, else the original prompt
+/// with the fix spelled out (`recovery::generation_prompt`), as a starting point.
+fn edit_effect(app: &mut App) -> Vec<Effect> {
+    let Some(job) = app.prompt_job_id() else {
+        app.set_status("no job to recover", true);
+        return vec![];
+    };
+    if let Some(text) = app.revised.get(&job) {
+        return vec![Effect::Edit { job, text: text.clone() }];
+    }
+    let Some(s) = app.session.as_ref() else { return vec![] };
+    let Some(d) = s.decision.as_ref() else { return vec![] };
+    match crate::recovery::generation_prompt(s, d, &job) {
+        Ok((text, _)) => vec![Effect::Edit { job, text }],
+        Err(e) => {
+            app.set_status(e, true);
+            vec![]
+        }
+    }
+}
+
+/// An effect on the prompt shown: the revised prompt if there is one, else the recovery prompt.
 fn prompt_effect(app: &mut App, make: impl Fn(String, String) -> Effect) -> Vec<Effect> {
     let Some(job) = app.prompt_job_id() else {
         app.set_status("no job to recover", true);
