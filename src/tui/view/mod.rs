@@ -55,10 +55,20 @@ pub fn draw(f: &mut Frame, app: &App) {
 }
 
 fn draw_tabs(f: &mut Frame, app: &App, area: Rect) {
+    let verdict = app.session.as_ref().and_then(|s| s.decision.as_ref()).map(|d| {
+        let v = d.verdict.as_str().replace('_', " ").to_uppercase();
+        let style = if d.escalated || d.verdict == crate::core::decide::Verdict::FullRestart { app.theme.bad } else { app.theme.ok };
+        (format!(" {v}{} ", if d.escalated { " (ESCALATED)" } else { "" }), style)
+    });
+    let verdict_w = verdict.as_ref().map(|(v, _)| v.chars().count()).unwrap_or(0) as u16;
+    // Full titles when they fit beside the verdict, else the first four letters.
+    let full: u16 = Screen::ALL.iter().map(|s| s.title().len() as u16 + 5).sum();
+    let short = area.width < 13 + full + verdict_w;
     let mut spans = vec![Span::styled(" recover-tui ", app.theme.title)];
     let mut x = area.x + 13;
     for s in Screen::ALL {
-        let label = format!(" {} {} ", s.index() + 1, s.title());
+        let title = if short { &s.title()[..s.title().len().min(4)] } else { s.title() };
+        let label = format!(" {} {title} ", s.index() + 1);
         let w = label.chars().count() as u16;
         let style = if s == app.screen { app.theme.selected } else { Style::new() };
         app.hits.borrow_mut().push((Rect { x, y: area.y, width: w, height: 1 }, Hit::Tab(s)));
@@ -66,12 +76,8 @@ fn draw_tabs(f: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
-    if let Some(s) = &app.session {
-        if let Some(d) = &s.decision {
-            let v = d.verdict.as_str().replace('_', " ");
-            let style = if d.escalated || d.verdict == crate::core::decide::Verdict::FullRestart { app.theme.bad } else { app.theme.ok };
-            spans.push(Span::styled(format!(" {}{} ", v.to_uppercase(), if d.escalated { " (ESCALATED)" } else { "" }), style));
-        }
+    if let Some((v, style)) = verdict {
+        spans.push(Span::styled(v, style));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
