@@ -69,11 +69,7 @@ pub fn inspect_text(run: &Run) -> String {
             };
             s += &format!("  {mark} {:<24} {:<8} {}\n", clean_line(&j.id), j.result.status.as_str(), clean_line(&j.outputs.join(", ")));
             for f in &j.result.findings {
-                let place = match (&f.file, f.line) {
-                    (Some(p), Some(l)) => format!("{p}:{l}: "),
-                    (Some(p), None) => format!("{p}: "),
-                    _ => String::new(),
-                };
+                let place = f.location().map(|l| format!("{l}: ")).unwrap_or_default();
                 s += &format!(
                     "      {}{}: {} [{}]\n",
                     clean_line(&place),

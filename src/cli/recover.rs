@@ -125,13 +125,7 @@ fn execute(session: &Session, sd: &Arc<StateDir>, specs: Vec<AttemptSpec>, snaps
 
 /// `b2-1: attempt 1 passed (exit 0; 1 file changed, +3 -1) [.recover/attempts/b2-1/1]`, or the findings.
 fn line(a: &Attempt, dir: &Path) -> String {
-    let outcome = match a.outcome {
-        AttemptOutcome::Passed => "passed",
-        AttemptOutcome::Failed => "failed",
-        AttemptOutcome::TimedOut => "timed out",
-        AttemptOutcome::Aborted => "aborted",
-        AttemptOutcome::Running => "never finished",
-    };
+    let outcome = a.outcome.word();
     let exit = a.exit_code.map(|c| format!("exit {c}")).unwrap_or_else(|| "no exit code".into());
     let changes = a.changes.as_deref().map(|c| format!("; {c}")).unwrap_or_default();
     let findings: Vec<String> = a
@@ -139,11 +133,7 @@ fn line(a: &Attempt, dir: &Path) -> String {
         .iter()
         .take(5)
         .map(|f| {
-            let place = match (&f.file, f.line) {
-                (Some(p), Some(l)) => format!(" in {p}:{l}"),
-                (Some(p), None) => format!(" in {p}"),
-                _ => String::new(),
-            };
+            let place = f.location().map(|l| format!(" in {l}")).unwrap_or_default();
             format!("{}{place}: {}", f.error_type, crate::core::failure::one_line(&f.message, 200))
         })
         .collect();

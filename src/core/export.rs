@@ -101,11 +101,7 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
     for j in &failed {
         s += &format!("- **{}** (`{}`) — {}", t(&j.id), t(&j.outputs.join("`, `")), failure::job_class(j).as_str());
         if let Some(f) = failure::primary_finding(j) {
-            let place = match (&f.file, f.line) {
-                (Some(p), Some(l)) => format!(" at {}:{l}", t(p)),
-                (Some(p), None) => format!(" in {}", t(p)),
-                _ => String::new(),
-            };
+            let place = f.location().map(|l| format!(" at {}", t(&l))).unwrap_or_default();
             s += &format!(": {}: {}{place}", t(&f.error_type), t(&failure::one_line(&f.message, 300)));
         }
         s += "\n";
@@ -198,7 +194,7 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
             "### {} attempt {} — {}\n\n{} ({}), {} – {} UTC, snapshot `{}`.\n",
             t(&a.job),
             a.number,
-            outcome_word(a.outcome),
+            a.outcome.word(),
             a.kind.replace('_', " "),
             t(&a.command.join(" ")),
             a.started_at.format("%Y-%m-%d %H:%M:%S"),
@@ -233,16 +229,6 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
     );
     s += &format!("\n## Outcome: {}\n", out.as_str());
     s
-}
-
-fn outcome_word(o: AttemptOutcome) -> &'static str {
-    match o {
-        AttemptOutcome::Passed => "passed",
-        AttemptOutcome::Failed => "failed",
-        AttemptOutcome::Aborted => "aborted",
-        AttemptOutcome::TimedOut => "timed out",
-        AttemptOutcome::Running => "did not finish",
-    }
 }
 
 /// `1h 02m`, `4m 05s`, `12s`; `—` when the logs had no timings.

@@ -100,11 +100,7 @@ pub fn reason(job: &Job) -> String {
     match primary_finding(job) {
         None => "failed (no finding recorded)".to_string(),
         Some(f) => {
-            let place = match (&f.file, f.line) {
-                (Some(file), Some(l)) => format!(" in {file}:{l}"),
-                (Some(file), None) => format!(" in {file}"),
-                _ => String::new(),
-            };
+            let place = f.location().map(|l| format!(" in {l}")).unwrap_or_default();
             match f.error_type.as_str() {
                 "agent_error" | "exit_status" | "missing_output" => format!("{}: {}", origin(f), one_line(&f.message, 160)),
                 t => format!("{}: {t}{place}", origin(f)),

@@ -145,6 +145,30 @@ pub struct Finding {
     pub class: Option<String>,
 }
 
+impl Finding {
+    /// `path:line`, `path`, or `None` when the finding names no file.
+    pub fn location(&self) -> Option<String> {
+        match (&self.file, self.line) {
+            (Some(p), Some(l)) => Some(format!("{p}:{l}")),
+            (Some(p), None) => Some(p.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl AttemptOutcome {
+    /// The outcome in the user's words.
+    pub fn word(self) -> &'static str {
+        match self {
+            AttemptOutcome::Passed => "passed",
+            AttemptOutcome::Failed => "failed",
+            AttemptOutcome::Aborted => "aborted",
+            AttemptOutcome::TimedOut => "timed out",
+            AttemptOutcome::Running => "did not finish",
+        }
+    }
+}
+
 impl Run {
     pub fn job(&self, id: &str) -> Option<&Job> {
         self.jobs().find(|j| j.id == id)

@@ -5,7 +5,7 @@
 use super::classify::FailureClass;
 use super::context::{self, Snippet};
 use super::failure;
-use super::model::{Attempt, AttemptOutcome, Job, Run};
+use super::model::{Attempt, Job, Run};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -212,13 +212,7 @@ pub fn previous_attempts(attempts: &[Attempt]) -> String {
     let mut s = String::new();
     for a in attempts {
         let when = a.started_at.format("%Y-%m-%d %H:%M UTC");
-        let outcome = match a.outcome {
-            AttemptOutcome::Passed => "passed",
-            AttemptOutcome::Failed => "failed",
-            AttemptOutcome::Aborted => "was aborted",
-            AttemptOutcome::TimedOut => "timed out",
-            AttemptOutcome::Running => "never finished",
-        };
+        let outcome = a.outcome.word();
         s += &format!("Attempt {} ({when}) {outcome}.\n", a.number);
         if let Some(c) = &a.changes {
             s += &format!("  It changed: {}\n", c.trim());
@@ -241,11 +235,7 @@ pub fn direct_revision(run: &Run, job_id: &str, rendered: &RenderedPrompt) -> Op
     s += "\n\n## Fix required (recovery attempt)\n\n";
     s += "A previous run of this prompt produced a file that failed validation:\n\n";
     for f in job.result.findings.iter().take(5) {
-        let place = match (&f.file, f.line) {
-            (Some(p), Some(l)) => format!(" ({p}:{l})"),
-            (Some(p), None) => format!(" ({p})"),
-            _ => String::new(),
-        };
+        let place = f.location().map(|l| format!(" ({l})")).unwrap_or_default();
         s += &format!("- {}: {}{place}\n", f.error_type, failure::one_line(&f.message, 300));
     }
     s += &format!("\n{}\n", rendered.class.hint());

@@ -116,11 +116,7 @@ fn details(app: &App, j: &Job) -> Vec<Line<'static>> {
         l.push(Line::raw(""));
         l.push(Line::styled("Findings", t.title));
         for f in &j.result.findings {
-            let place = match (&f.file, f.line) {
-                (Some(p), Some(n)) => format!("{p}:{n} "),
-                (Some(p), None) => format!("{p} "),
-                _ => String::new(),
-            };
+            let place = f.location().map(|l| format!("{l} ")).unwrap_or_default();
             l.push(Line::from(vec![
                 Span::styled(format!("  {}", clean_line(&place)), t.accent),
                 Span::styled(format!("{}: ", clean_line(&f.error_type)), t.bad),

@@ -2,7 +2,6 @@
 //! and the escalation banner.
 
 use super::block;
-use crate::core::model::AttemptOutcome;
 use crate::core::sanitize::clean_line;
 use crate::tui::app::App;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -31,7 +30,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     for j in &jobs {
         let failed = history.failed_recoveries.get(j).copied().unwrap_or(0);
         let last = s.ledger.attempts.get(j).and_then(|v| v.iter().max_by_key(|a| a.number));
-        let last_txt = last.map(|a| format!("last attempt {}: {}", a.number, outcome(a.outcome))).unwrap_or_else(|| "no attempt yet".into());
+        let last_txt = last.map(|a| format!("last attempt {}: {}", a.number, a.outcome.word())).unwrap_or_else(|| "no attempt yet".into());
         let view = if d.repaired_jobs.contains(j) {
             "✓ repaired".to_string()
         } else {
@@ -63,15 +62,5 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             None => vec![Line::styled("no output yet", app.theme.dim)],
         };
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&format!("{} output", clean_line(j)), false, app)), *area);
-    }
-}
-
-fn outcome(o: AttemptOutcome) -> &'static str {
-    match o {
-        AttemptOutcome::Passed => "passed",
-        AttemptOutcome::Failed => "failed",
-        AttemptOutcome::Aborted => "aborted",
-        AttemptOutcome::TimedOut => "timed out",
-        AttemptOutcome::Running => "did not finish",
     }
 }
