@@ -1,0 +1,285 @@
+//! Validation reports: model-written (✅/❌, PASS/FAIL, [FAIL]) and raw tool output
+//! (py_compile, pytest, mypy, rustc/cargo, tsc, eslint, go) (formats/README.md §7).
+//!
+//! One pass over the lines. Each line is offered, in order, to: an open FAIL block of a
+//! model report, a pending rustc error or panic, a `$ command` line, pytest's output, a
+//! report header, a PASS/FAIL verdict line, a Python traceback, rustc/cargo, and the
+//! one-line formats of tsc, mypy, ruff/flake8, go and eslint. The first reader that takes a
+//! line consumes it.
+//!
+//! pytest reports each failure twice: in its ERRORS/FAILURES section and in the short test
+//! summary. The section makes the finding (it has the line and the full message); the
+//! summary line only confirms it, or makes the finding when no section was printed
+//! (`--tb=no`). A test failure is filed under the test file (pytest's node id); when the
+//! exception was raised in another file, the message says where.
+//!
+//! The dispatcher is here; each reader is in the submodule for its kind of report:
+//! `report` (model-written PASS/FAIL reports), `pytest`, `python` (tracebacks and
+//! py_compile) and `tools` (rustc/cargo and the one-line formats). `files` has the
+//! path and command-line helpers they share.
+
+use super::ParseWarning;
+use crate::core::model::Finding;
+use files::{base_name, command_files, has_extension, push_unique, split_args};
+use pytest::{Keyed, PytestMode, Section};
+use regex::Regex;
+use report::FailBlock;
+use std::collections::VecDeque;
+use std::sync::LazyLock;
+use tools::{PendingPanic, PendingRust};
+
+/// `regex!(NAME, "pattern")`: a lazily compiled literal regex. The submodules declare theirs
+/// `regex!(pub(super) NAME, ...)`: a few are shared, and `tests::every_regex_compiles` lists all.
+macro_rules! regex {
+    ($vis:vis $name:ident, $pattern:expr) => {
+        $vis static $name: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new($pattern).expect("literal regex is valid"));
+    };
+}
+
+mod files;
+mod pytest;
+mod python;
+mod report;
+mod tools;
+
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ValidationReport {
+    /// Batch number named in the report (`Haiku Validation Report - Batch 3:`), if any.
+    pub batch: Option<u32>,
+    /// Files the report says were checked (PASS lines, files named by `$ cmd file` lines,
+    /// files named in FAIL lines), as written (may be absolute).
+    pub checked: Vec<String>,
+    /// Files reported as failing, as written.
+    pub failed: Vec<String>,
+    /// One finding per error, with file (as written), line, error type and message.
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<ParseWarning>,
+}
+
+pub fn parse(text: &str, source: &str) -> ValidationReport {
+    let mut p = Parser::new(source);
+    for (i, raw) in text.lines().enumerate() {
+        let line = clean_line(raw);
+        p.line(i + 1, &line);
+    }
+    p.finish()
+}
+
+/// True when the text looks like a validation report or validation tool output.
+pub fn looks_like(head: &str) -> bool {
+    let first = head.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let json_array = first.strip_prefix('[').is_some_and(|r| {
+        let r = r.trim_start();
+        r.is_empty() || r.starts_with('{') || r.starts_with('"')
+    });
+    if first.starts_with('{') || first.starts_with("#!") || json_array {
+        return false;
+    }
+    if NOT_A_REPORT.is_match(head) {
+        return false;
+    }
+    if REPORT_SIGNS.is_match(head) {
+        return true;
+    }
+    // A bare Python traceback (py_compile of a syntax error, a crashing script).
+    PY_FRAME.is_match(head) && PY_EXCEPTION_AT_START.is_match(head)
+}
+
+// looks_like
+regex!(
+    NOT_A_REPORT,
+    r"(?m)^(?:File to create|Task|Requirements|Specification|User instructions):|^OpenAI Codex v|^tokens used\b|^Seq\tHost\t|^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
+);
+regex!(
+    REPORT_SIGNS,
+    concat!(
+        r"(?m)",
+        r"^[#*>\s]*(?:[\w-]+\s+){0,4}(?i:validation\s+(?:report|results|summary))\b",
+        r"|^\s*(?:[-*]\s+)?(?:✅|❌|✔|✖|✗|✘)\u{FE0F}?\s*\**\s*\[?(?:PASS|FAIL)",
+        r"|^\s*(?:[-*]\s+)?\[(?:PASS|FAIL)(?:ED)?\]\s+\S",
+        r"|^(?:PASS|FAIL)(?:ED)?: \S+(?:/|\.\w{1,5}\b)",
+        r"|^\$ (?:python3?|py) -m (?:py_compile|compileall|pytest|mypy|unittest)\b",
+        r"|^\$ (?:pytest|mypy|ruff|flake8|tsc|eslint|cargo (?:check|build|test|clippy)|npx (?:tsc|eslint)|go (?:build|vet|test))\b",
+        r"|^={5,} (?:test session starts|ERRORS|FAILURES|short test summary info) ={5,}$",
+        r"|^FAILED \S+::\S+|^ERROR (?:collecting )?\S+\.py\b|^_{3,} ERROR collecting ",
+        r"|^error\[E\d{4}\]: |^thread '.+' panicked at |^test result: FAILED\.",
+        r"|\(\d+,\d+\): error TS\d+: |^\S+:\d+:\d+ - error TS\d+: ",
+        r"|^\S+\.pyi?:\d+(?::\d+)?: error: ",
+        r"|^(?:\./)?\S+\.go:\d+(?::\d+)?: \S",
+        r"|^Sorry: \w+: ",
+        r"|^\s+\d+:\d+\s+error\s+\S.*$|^✖ \d+ problems? \(",
+    )
+);
+regex!(PY_FRAME, r#"(?m)^\s+File "[^"]+", line \d+"#);
+regex!(PY_EXCEPTION_AT_START, r"(?m)^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception): ");
+
+// the dispatcher
+regex!(ANSI, r"\x1b\[[0-9;?]*[A-Za-z]");
+regex!(COMMAND, r"^\$ (.+)$");
+
+// ---------------------------------------------------------------------------------------
+// The parser
+
+struct Parser<'a> {
+    source: &'a str,
+    batch: Option<u32>,
+    checked: Vec<String>,
+    failed: Vec<String>,
+    findings: Vec<Finding>,
+    /// Files named by the current `$ command` line.
+    command_files: Vec<String>,
+    fail_block: Option<FailBlock>,
+    heading_file: Option<String>,
+    pytest_mode: PytestMode,
+    section: Option<Section>,
+    keyed: Vec<Keyed>,
+    /// `--tb=line` failures (no test name), matched in order with `FAILED` summary lines.
+    unnamed: VecDeque<Finding>,
+    frames: Vec<(String, u32)>,
+    chained: bool,
+    rust: Option<PendingRust>,
+    panic: Option<PendingPanic>,
+    go_test: Option<String>,
+    eslint_file: Option<String>,
+}
+
+impl<'a> Parser<'a> {
+    fn new(source: &'a str) -> Self {
+        Parser {
+            source,
+            batch: None,
+            checked: Vec::new(),
+            failed: Vec::new(),
+            findings: Vec::new(),
+            command_files: Vec::new(),
+            fail_block: None,
+            heading_file: None,
+            pytest_mode: PytestMode::Outside,
+            section: None,
+            keyed: Vec::new(),
+            unnamed: VecDeque::new(),
+            frames: Vec::new(),
+            chained: false,
+            rust: None,
+            panic: None,
+            go_test: None,
+            eslint_file: None,
+        }
+    }
+
+    fn line(&mut self, n: usize, line: &str) {
+        // `python -m py_compile` writes "Sorry: ..." and "[Errno 2] ..." without a final
+        // newline, so in a transcript the next `$ command` is glued to them.
+        if let Some((head, command)) = split_glued_command(line) {
+            self.line(n, head);
+            self.line(n, command);
+            return;
+        }
+        if self.fail_block_line(n, line)
+            || self.rust_pending_line(line)
+            || self.command_line(line)
+            || self.pytest_line(n, line)
+            || self.header_line(line)
+            || self.verdict_line(n, line)
+            || self.python_line(n, line)
+            || self.rust_line(n, line)
+            || self.tool_line(n, line)
+        {
+            return;
+        }
+        if line.trim().is_empty() {
+            self.eslint_file = None;
+        }
+    }
+
+    fn finish(mut self) -> ValidationReport {
+        self.close_fail_block();
+        self.close_section();
+        self.flush_rust();
+        self.flush_panic();
+        while let Some(f) = self.unnamed.pop_front() {
+            self.findings.push(f);
+        }
+        let mut checked = std::mem::take(&mut self.checked);
+        let mut failed = std::mem::take(&mut self.failed);
+        for file in self.findings.iter().filter_map(|f| f.file.as_ref()) {
+            push_unique(&mut checked, file);
+            push_unique(&mut failed, file);
+        }
+        for file in &failed {
+            push_unique(&mut checked, file);
+        }
+        ValidationReport { batch: self.batch, checked, failed, findings: self.findings, warnings: Vec::new() }
+    }
+
+    fn src(&self, n: usize) -> String {
+        format!("{}:{}", self.source, n)
+    }
+
+    fn push(&mut self, n: usize, file: Option<String>, line: Option<u32>, error_type: &str, message: &str) -> usize {
+        let file = file.or_else(|| match self.command_files.as_slice() {
+            [only] if has_extension(only) => Some(only.clone()),
+            _ => None,
+        });
+        self.findings.push(Finding {
+            file,
+            line,
+            error_type: error_type.to_string(),
+            message: message.trim().to_string(),
+            source: self.src(n),
+            class: None,
+        });
+        self.findings.len() - 1
+    }
+
+    // --- `$ command` transcripts -------------------------------------------------------
+
+    fn command_line(&mut self, line: &str) -> bool {
+        let Some(c) = COMMAND.captures(line) else {
+            return false;
+        };
+        self.close_fail_block();
+        self.close_section();
+        self.flush_panic();
+        self.pytest_mode = PytestMode::Outside;
+        self.frames.clear();
+        self.chained = false;
+        self.go_test = None;
+        self.eslint_file = None;
+        self.command_files = command_files(&split_args(&c[1]));
+        for f in self.command_files.clone() {
+            push_unique(&mut self.checked, &f);
+        }
+        true
+    }
+
+    fn resolve_base_name(&self, name: &str) -> String {
+        self.command_files.iter().find(|f| base_name(f) == name).cloned().unwrap_or_else(|| name.to_string())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Line cleaning
+
+fn clean_line(raw: &str) -> String {
+    let line = raw.trim_end_matches('\r');
+    if line.contains('\x1b') {
+        ANSI.replace_all(line, "").into_owned()
+    } else {
+        line.to_string()
+    }
+}
+
+fn split_glued_command(line: &str) -> Option<(&str, &str)> {
+    if !(line.starts_with("Sorry: ") || line.starts_with("[Errno ")) {
+        return None;
+    }
+    let at = line.find(")$ ").map(|i| i + 1).or_else(|| line.find("'$ ").map(|i| i + 1))?;
+    Some((&line[..at], &line[at..]))
+}

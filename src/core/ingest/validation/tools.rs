@@ -1,0 +1,202 @@
+//! rustc/cargo (errors with their ` --> ` location, test panics) and the one-line formats
+//! of tsc, mypy, ruff/flake8, go (build and test) and eslint.
+
+use super::files::push_unique;
+use super::{Parser, COMMAND};
+use regex::Regex;
+use std::sync::LazyLock;
+
+regex!(pub(super) RUST_ERROR, r"^(error|warning)(?:\[([A-Z]\d{4})\])?: (.*)$");
+regex!(pub(super) RUST_ARROW, r"^\s*--> (.+?):(\d+):(\d+)$");
+regex!(
+    pub(super) RUST_PANIC,
+    r"^thread '(.+?)'(?: \(\d+\))? panicked at (.+?):(\d+):(\d+):$"
+);
+regex!(
+    pub(super) RUST_PANIC_OLD,
+    r"^thread '(.+?)' panicked at '(.*)', (.+?):(\d+):(\d+)$"
+);
+regex!(
+    pub(super) RUST_SUMMARY,
+    r"^(?:could not compile|aborting due to|test failed, to rerun|build failed|\d+ previous errors?)"
+);
+
+regex!(pub(super) TSC, r"^(.+?)\((\d+),(\d+)\): error (TS\d+): (.*)$");
+regex!(pub(super) TSC_PRETTY, r"^(\S.*?):(\d+):(\d+) - error (TS\d+): (.*)$");
+regex!(
+    pub(super) COLON_ERROR,
+    r"^(\S.*?):(\d+)(?::(\d+))?: error: (.*?)(?:\s+\[([\w-]+)\])?$"
+);
+regex!(
+    pub(super) LINT_CODE,
+    r"^(\S+?\.\w+):(\d+):(\d+): ([A-Z]{1,3}\d{3,4})\b(?: \[\*\])? (.*)$"
+);
+regex!(pub(super) GO, r"^(?:\./)?(\S+?\.go):(\d+)(?::(\d+))?: (.*)$");
+regex!(pub(super) GO_FAIL, r"^\s*--- FAIL: (\S+)");
+regex!(pub(super) GO_TEST_LINE, r"^\s+(\S+?\.go):(\d+): (.*)$");
+regex!(
+    pub(super) ESLINT_HEADER,
+    r"^((?:/|[A-Za-z]:\\|\.{1,2}/)?[^\s:]+\.(?:[cm]?[jt]sx?|vue|svelte|astro))$"
+);
+regex!(
+    pub(super) ESLINT_MESSAGE,
+    r"^\s+(\d+):(\d+)\s+(error|warning)\s+(.+?)(?:\s{2,}(@?[\w-]+(?:/[\w-]+)*))?\s*$"
+);
+
+pub(super) struct PendingRust {
+    code: Option<String>,
+    message: String,
+    at: usize,
+}
+
+pub(super) struct PendingPanic {
+    thread: String,
+    file: String,
+    line: u32,
+    at: usize,
+    message: Vec<String>,
+}
+
+impl Parser<'_> {
+    // --- rustc / cargo -----------------------------------------------------------------
+
+    /// The line after `error[E..]: ...` says where (` --> src/x.rs:3:5`); a panic message
+    /// runs until a blank or `note:` line.
+    pub(super) fn rust_pending_line(&mut self, line: &str) -> bool {
+        if let Some(p) = self.rust.take() {
+            if let Some(c) = RUST_ARROW.captures(line) {
+                let error_type = p.code.unwrap_or_else(|| "rustc".to_string());
+                self.push(p.at, Some(c[1].to_string()), c[2].parse().ok(), &error_type, &p.message);
+                return true;
+            }
+            self.rust = Some(p);
+            self.flush_rust();
+        }
+        if let Some(p) = self.panic.as_mut() {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with("note:") || t.starts_with("stack backtrace:") {
+                self.flush_panic();
+                return true;
+            }
+            if !COMMAND.is_match(line) {
+                p.message.push(t.to_string());
+                return true;
+            }
+            self.flush_panic();
+        }
+        false
+    }
+
+    pub(super) fn flush_rust(&mut self) {
+        let Some(p) = self.rust.take() else {
+            return;
+        };
+        if RUST_SUMMARY.is_match(&p.message) {
+            return;
+        }
+        let error_type = p.code.unwrap_or_else(|| "error".to_string());
+        self.push(p.at, None, None, &error_type, &p.message);
+    }
+
+    pub(super) fn flush_panic(&mut self) {
+        let Some(p) = self.panic.take() else {
+            return;
+        };
+        let text = p.message.join("; ");
+        let message = if p.thread == "main" { text } else { format!("{}: {}", p.thread, text) };
+        self.push(p.at, Some(p.file), Some(p.line), "panic", &message);
+    }
+
+    pub(super) fn rust_line(&mut self, n: usize, line: &str) -> bool {
+        if let Some(c) = RUST_ERROR.captures(line) {
+            if &c[1] == "error" {
+                self.rust = Some(PendingRust {
+                    code: c.get(2).map(|m| m.as_str().to_string()),
+                    message: c[3].to_string(),
+                    at: n,
+                });
+            }
+            return true;
+        }
+        if RUST_ARROW.is_match(line) {
+            return true; // the location of a warning
+        }
+        if let Some(c) = RUST_PANIC.captures(line) {
+            self.panic = Some(PendingPanic {
+                thread: c[1].to_string(),
+                file: c[2].to_string(),
+                line: c[3].parse().unwrap_or(0),
+                at: n,
+                message: Vec::new(),
+            });
+            return true;
+        }
+        if let Some(c) = RUST_PANIC_OLD.captures(line) {
+            let message = if &c[1] == "main" { c[2].to_string() } else { format!("{}: {}", &c[1], &c[2]) };
+            self.push(n, Some(c[3].to_string()), c[4].parse().ok(), "panic", &message);
+            return true;
+        }
+        false
+    }
+
+    // --- one-line formats: tsc, mypy, ruff/flake8, go, eslint --------------------------
+
+    pub(super) fn tool_line(&mut self, n: usize, line: &str) -> bool {
+        if let Some(c) = TSC.captures(line).or_else(|| TSC_PRETTY.captures(line)) {
+            self.push(n, Some(c[1].to_string()), c[2].parse().ok(), &c[4], &c[5]);
+            return true;
+        }
+        if let Some(c) = COLON_ERROR.captures(line) {
+            let file = c[1].to_string();
+            let error_type = match c.get(5) {
+                Some(code) => code.as_str(),
+                None if file.ends_with(".py") || file.ends_with(".pyi") => "mypy",
+                None => "error",
+            };
+            self.push(n, Some(file), c[2].parse().ok(), error_type, &c[4]);
+            return true;
+        }
+        if let Some(c) = LINT_CODE.captures(line) {
+            self.push(n, Some(c[1].to_string()), c[2].parse().ok(), &c[4], &c[5]);
+            return true;
+        }
+        if let Some(c) = GO_FAIL.captures(line) {
+            self.go_test = Some(c[1].to_string());
+            return true;
+        }
+        if let Some(test) = self.go_test.clone() {
+            if let Some(c) = GO_TEST_LINE.captures(line) {
+                let file = self.resolve_base_name(&c[1]);
+                let message = format!("{test}: {}", &c[3]);
+                self.push(n, Some(file), c[2].parse().ok(), "TestFailure", &message);
+                return true;
+            }
+            if !line.starts_with(char::is_whitespace) {
+                self.go_test = None;
+            }
+        }
+        if let Some(c) = GO.captures(line) {
+            self.push(n, Some(c[1].to_string()), c[2].parse().ok(), "go", &c[4]);
+            return true;
+        }
+        if let Some(c) = ESLINT_HEADER.captures(line) {
+            push_unique(&mut self.checked, &c[1]);
+            self.eslint_file = Some(c[1].to_string());
+            return true;
+        }
+        if let Some(file) = self.eslint_file.clone() {
+            if let Some(c) = ESLINT_MESSAGE.captures(line) {
+                if &c[3] == "error" {
+                    let rule = c.get(5).map_or("eslint", |m| m.as_str());
+                    self.push(n, Some(file), c[1].parse().ok(), rule, &c[4]);
+                }
+                return true;
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+#[path = "tools_tests.rs"]
+mod tests;
