@@ -238,25 +238,25 @@ fn classes_of_parsed_tool_output() {
     };
     macro_rules! data {
         ($name:literal) => {
-            include_str!(concat!("../../tests/data/validation/", $name))
+            include_str!(concat!("../../tests/data/", $name))
         };
     }
-    assert_eq!(classes(data!("sparkq-batch3-pytest-test_api.py.txt")), [Import]);
-    assert_eq!(classes(data!("sparkq-batch3-validation.md")), [Import]);
-    assert_eq!(classes(data!("py-compile-transcript.txt")), [Syntax, Syntax, Syntax, MissingOutput]);
+    assert_eq!(classes(data!("fixtures/sparkq-phase6/_build/logs/phase6/batch3-pytest-test_api.py.txt")), [Import]);
+    assert_eq!(classes(data!("fixtures/sparkq-phase6/_build/logs/phase6/batch3-validation.md")), [Import]);
+    assert_eq!(classes(data!("validation/py-compile-transcript.txt")), [Syntax, Syntax, Syntax, MissingOutput]);
     // The KeyError raised in the code under test names no kind of fix: unknown.
-    assert_eq!(classes(data!("pytest-default.txt")), [Import, Syntax, Import, Test, Unknown, Test, Test]);
-    assert_eq!(classes(data!("mypy.txt")), [Import, Import, Type, Type, Type]);
-    assert_eq!(classes(data!("cargo-build.txt")), [Import, Import, Type, Type]);
-    assert_eq!(classes(data!("cargo-check-syntax.txt")), [Syntax]);
-    assert_eq!(classes(data!("cargo-test.txt")), [Placeholder, Test]);
-    assert_eq!(classes(data!("tsc.txt")), [Import, Type, Syntax]);
-    assert_eq!(classes(data!("eslint.txt")), [Import, Syntax, Unknown]);
-    assert_eq!(classes(data!("go-build.txt")), [Import, Type, Import, Syntax]);
-    assert_eq!(classes(data!("go-test.txt")), [Test, Test]);
-    assert_eq!(classes(data!("python-traceback.txt")), [Architectural, Unknown]);
+    assert_eq!(classes(data!("validation/pytest-default.txt")), [Import, Syntax, Import, Test, Unknown, Test, Test]);
+    assert_eq!(classes(data!("validation/mypy.txt")), [Import, Import, Type, Type, Type]);
+    assert_eq!(classes(data!("validation/cargo-build.txt")), [Import, Import, Type, Type]);
+    assert_eq!(classes(data!("validation/cargo-check-syntax.txt")), [Syntax]);
+    assert_eq!(classes(data!("validation/cargo-test.txt")), [Placeholder, Test]);
+    assert_eq!(classes(data!("validation/tsc.txt")), [Import, Type, Syntax]);
+    assert_eq!(classes(data!("validation/eslint.txt")), [Import, Syntax, Unknown]);
+    assert_eq!(classes(data!("validation/go-build.txt")), [Import, Type, Import, Syntax]);
+    assert_eq!(classes(data!("validation/go-test.txt")), [Test, Test]);
+    assert_eq!(classes(data!("validation/python-traceback.txt")), [Architectural, Unknown]);
     assert_eq!(
-        classes(data!("haiku-variants.md")),
+        classes(data!("validation/haiku-variants.md")),
         [Import, Import, Syntax, Unknown, Type, Placeholder, Test, Placeholder]
     );
 }

@@ -1072,7 +1072,7 @@ mod tests {
     const EARLY: &str = include_str!("../../../tests/data/formats/codex_exec_json_early.jsonl");
     const OLDEST: &str = include_str!("../../../tests/data/formats/codex_exec_json_oldest.jsonl");
     const SPARKQ: &str =
-        include_str!("../../../tests/data/formats/codex_exec_json_sparkq_b1_storage.jsonl");
+        include_str!("../../../tests/data/fixtures/sparkq-phase6/_build/logs/phase6/b1-storage.jsonl");
 
     /// A reader that hands out a few bytes at a time, to cross every buffer boundary.
     struct Trickle<'a> {

@@ -163,8 +163,8 @@ mod tests {
     use std::collections::HashMap;
 
     const EXAMPLE: &[u8] = include_bytes!("../../../tests/data/joblog/gnu_parallel_joblog.tsv");
-    const NOTES2: &[u8] = include_bytes!("../../../tests/data/joblog/joblog-batch2.tsv");
-    const NOTES3: &[u8] = include_bytes!("../../../tests/data/joblog/joblog-batch3.tsv");
+    const NOTES2: &[u8] = include_bytes!("../../../tests/data/fixtures/notes-joblog/_build/joblog-batch2.tsv");
+    const NOTES3: &[u8] = include_bytes!("../../../tests/data/fixtures/notes-joblog/_build/joblog-batch3.tsv");
     const RESUMED: &[u8] = include_bytes!("../../../tests/data/joblog/resumed-no-header.tsv");
 
     #[test]

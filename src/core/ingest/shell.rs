@@ -1769,7 +1769,7 @@ mod tests {
 
     #[test]
     fn sparkq_batch3_script_reads() {
-        let text = include_str!("../../../tests/data/scripts/phase6-codex-batch3.sh");
+        let text = include_str!("../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch3.sh");
         let (items, problems, v) = script(text);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(v["LOGS"], "/home/luce/apps/sparkqueue/_build/logs/phase6");

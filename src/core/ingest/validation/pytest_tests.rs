@@ -5,7 +5,7 @@ use crate::core::ingest::validation::test_support::{data, rows, sources, Row};
 
 #[test]
 fn sparkq_pytest_collection_error_is_one_finding() {
-    let r = parse(data!("sparkq-batch3-pytest-test_api.py.txt"), "logs/phase6/batch3-pytest-test_api.py.txt");
+    let r = parse(data!("fixtures/sparkq-phase6/_build/logs/phase6/batch3-pytest-test_api.py.txt"), "logs/phase6/batch3-pytest-test_api.py.txt");
     assert_eq!(
         rows(&r),
         [(Some("sparkq/tests/test_api.py"), Some(1), "ModuleNotFoundError", "No module named 'sparkq.api'")]
@@ -31,7 +31,7 @@ fn expected_store_run(raised_at: &'static str, line: Option<u32>) -> Vec<Row<'st
 
 #[test]
 fn pytest_long_tracebacks_merge_with_the_short_summary() {
-    let r = parse(data!("pytest-default.txt"), "p.txt");
+    let r = parse(data!("validation/pytest-default.txt"), "p.txt");
     assert_eq!(rows(&r), expected_store_run("test_get_missing: 'nope' (raised at notes/store.py:9)", Some(16)));
     assert_eq!(r.findings[3].source, "p.txt:63");
     assert_eq!(r.failed, ["tests/test_render.py", "tests/test_syntax.py", "tests/test_store.py"]);
@@ -39,7 +39,7 @@ fn pytest_long_tracebacks_merge_with_the_short_summary() {
 
 #[test]
 fn pytest_short_tracebacks() {
-    let r = parse(data!("pytest-tb-short.txt"), "p.txt");
+    let r = parse(data!("validation/pytest-tb-short.txt"), "p.txt");
     assert_eq!(rows(&r), expected_store_run("test_get_missing: 'nope' (raised at notes/store.py:9)", Some(16)));
     // The directory argument of the command counts as checked.
     assert_eq!(r.checked[0], "tests");
@@ -47,7 +47,7 @@ fn pytest_short_tracebacks() {
 
 #[test]
 fn pytest_line_tracebacks_pair_with_summary_lines_in_order() {
-    let r = parse(data!("pytest-tb-line.txt"), "p.txt");
+    let r = parse(data!("validation/pytest-tb-line.txt"), "p.txt");
     assert_eq!(
         rows(&r),
         expected_store_run("test_get_missing: 'nope' (raised at /home/dev/notes/notes/store.py:9)", None)

@@ -5,17 +5,17 @@ use crate::core::ingest::validation::test_support::{data, rows, sources};
 
 #[test]
 fn notes_py_compile_transcripts() {
-    let r = parse(data!("validation-batch2.txt"), "_build/validation-batch2.txt");
+    let r = parse(data!("fixtures/notes-joblog/_build/validation-batch2.txt"), "_build/validation-batch2.txt");
     assert_eq!(r.batch, None);
     assert_eq!(r.checked, ["notes/render.py", "notes/export.py", "notes/search.py"]);
     assert_eq!(r.failed, ["notes/render.py"]);
     assert_eq!(rows(&r), [(Some("notes/render.py"), Some(4), "SyntaxError", "expected ':'")]);
     assert_eq!(sources(&r), ["_build/validation-batch2.txt:5"]);
 
-    let r = parse(data!("validation-batch1.txt"), "v1.txt");
+    let r = parse(data!("fixtures/notes-joblog/_build/validation-batch1.txt"), "v1.txt");
     assert_eq!(r.checked, ["notes/model.py", "notes/store.py"]);
     assert!(r.failed.is_empty() && r.findings.is_empty());
-    let r = parse(data!("validation-batch3.txt"), "v3.txt");
+    let r = parse(data!("fixtures/notes-joblog/_build/validation-batch3.txt"), "v3.txt");
     assert_eq!(r.checked, ["notes/cli.py"]);
     assert!(r.findings.is_empty());
 }
@@ -23,7 +23,7 @@ fn notes_py_compile_transcripts() {
 #[test]
 fn py_compile_sorry_and_errno_lines_glued_to_the_next_command() {
     // Real python 3.11 output: "Sorry: ..." and "[Errno 2] ..." end without a newline.
-    let r = parse(data!("py-compile-transcript.txt"), "pc.txt");
+    let r = parse(data!("validation/py-compile-transcript.txt"), "pc.txt");
     assert_eq!(
         rows(&r),
         [
@@ -48,7 +48,7 @@ fn py_compile_sorry_and_errno_lines_glued_to_the_next_command() {
 
 #[test]
 fn python_tracebacks_keep_the_cause_and_the_deepest_project_frame() {
-    let r = parse(data!("python-traceback.txt"), "run.txt");
+    let r = parse(data!("validation/python-traceback.txt"), "run.txt");
     assert_eq!(
         rows(&r),
         [
@@ -71,7 +71,7 @@ fn python_tracebacks_keep_the_cause_and_the_deepest_project_frame() {
 
 #[test]
 fn unittest_failure() {
-    let r = parse(data!("unittest.txt"), "u.txt");
+    let r = parse(data!("validation/unittest.txt"), "u.txt");
     assert_eq!(rows(&r), [(Some("/home/dev/notes/tests/test_store.py"), Some(9), "AssertionError", "2 != 1")]);
     assert_eq!(r.checked[0], "tests/test_store.py");
 }

@@ -5,7 +5,7 @@ use crate::core::ingest::validation::test_support::{data, rows, sources};
 
 #[test]
 fn sparkq_haiku_report_batch3() {
-    let r = parse(data!("sparkq-batch3-validation.md"), "logs/phase6/batch3-validation.md");
+    let r = parse(data!("fixtures/sparkq-phase6/_build/logs/phase6/batch3-validation.md"), "logs/phase6/batch3-validation.md");
     assert_eq!(r.batch, Some(3));
     assert_eq!(r.checked, ["sparkq/tests/conftest.py", "sparkq/tests/test_storage.py", "sparkq/tests/test_api.py"]);
     assert_eq!(r.failed, ["sparkq/tests/test_api.py"]);
@@ -19,12 +19,12 @@ fn sparkq_haiku_report_batch3() {
 
 #[test]
 fn sparkq_haiku_reports_all_pass() {
-    let r = parse(data!("sparkq-batch1-validation.md"), "b1.md");
+    let r = parse(data!("fixtures/sparkq-phase6/_build/logs/phase6/batch1-validation.md"), "b1.md");
     assert_eq!(r.batch, Some(1));
     assert_eq!(r.checked, ["sparkq/src/models.py", "sparkq/src/storage.py"]);
     assert!(r.failed.is_empty());
     assert!(r.findings.is_empty());
-    let r = parse(data!("sparkq-batch2-validation.md"), "b2.md");
+    let r = parse(data!("fixtures/sparkq-phase6/_build/logs/phase6/batch2-validation.md"), "b2.md");
     assert_eq!(r.batch, Some(2));
     assert_eq!(r.checked, ["sparkq/src/cli.py", "sparkq/src/api.py"]);
     assert!(r.findings.is_empty());
@@ -32,7 +32,7 @@ fn sparkq_haiku_reports_all_pass() {
 
 #[test]
 fn report_variants_emoji_brackets_plain_and_path_first() {
-    let r = parse(data!("haiku-variants.md"), "v.md");
+    let r = parse(data!("validation/haiku-variants.md"), "v.md");
     assert_eq!(r.batch, Some(4));
     assert_eq!(
         rows(&r),
@@ -89,7 +89,7 @@ fn report_variants_emoji_brackets_plain_and_path_first() {
 
 #[test]
 fn report_as_table_and_per_file_sections() {
-    let r = parse(data!("claude-table-report.md"), "t.md");
+    let r = parse(data!("validation/claude-table-report.md"), "t.md");
     assert_eq!(r.batch, Some(2));
     assert_eq!(
         rows(&r),

@@ -2,10 +2,10 @@
 
 use super::ValidationReport;
 
-/// The text of a sample in tests/data/validation/.
+/// The text of a sample under tests/data/ (e.g. `validation/pytest.txt`).
 macro_rules! data {
     ($name:literal) => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/validation/", $name))
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/", $name))
     };
 }
 pub(super) use data;

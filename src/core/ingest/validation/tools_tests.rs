@@ -5,7 +5,7 @@ use crate::core::ingest::validation::test_support::{data, rows, sources};
 
 #[test]
 fn mypy_errors_with_codes_and_notes_skipped() {
-    let r = parse(data!("mypy.txt"), "m.txt");
+    let r = parse(data!("validation/mypy.txt"), "m.txt");
     assert_eq!(
         rows(&r),
         [
@@ -37,7 +37,7 @@ fn mypy_errors_with_codes_and_notes_skipped() {
 
 #[test]
 fn rustc_errors_take_their_location_from_the_arrow_line() {
-    let r = parse(data!("cargo-build.txt"), "c.txt");
+    let r = parse(data!("validation/cargo-build.txt"), "c.txt");
     assert_eq!(
         rows(&r),
         [
@@ -51,7 +51,7 @@ fn rustc_errors_take_their_location_from_the_arrow_line() {
     // The warning and "could not compile" lines are no findings.
     assert_eq!(r.failed, ["src/lib.rs", "src/parser.rs"]);
 
-    let r = parse(data!("cargo-check-syntax.txt"), "c.txt");
+    let r = parse(data!("validation/cargo-check-syntax.txt"), "c.txt");
     assert_eq!(rows(&r), [(Some("src/lib.rs"), Some(10), "rustc", "mismatched closing delimiter: `}`")]);
 }
 
@@ -64,7 +64,7 @@ fn rustc_error_without_location() {
 
 #[test]
 fn cargo_test_panics() {
-    let r = parse(data!("cargo-test.txt"), "t.txt");
+    let r = parse(data!("validation/cargo-test.txt"), "t.txt");
     assert_eq!(
         rows(&r),
         [
@@ -81,7 +81,7 @@ fn cargo_test_panics() {
 
 #[test]
 fn tsc_plain_and_pretty() {
-    let r = parse(data!("tsc.txt"), "t.txt");
+    let r = parse(data!("validation/tsc.txt"), "t.txt");
     assert_eq!(
         rows(&r),
         [
@@ -95,7 +95,7 @@ fn tsc_plain_and_pretty() {
             (Some("src/index.ts"), Some(8), "TS1005", "';' expected."),
         ]
     );
-    let r = parse(data!("tsc-pretty.txt"), "t.txt");
+    let r = parse(data!("validation/tsc-pretty.txt"), "t.txt");
     assert_eq!(
         rows(&r),
         [
@@ -112,7 +112,7 @@ fn tsc_plain_and_pretty() {
 
 #[test]
 fn eslint_errors_but_not_warnings() {
-    let r = parse(data!("eslint.txt"), "e.txt");
+    let r = parse(data!("validation/eslint.txt"), "e.txt");
     assert_eq!(
         rows(&r),
         [
@@ -130,7 +130,7 @@ fn eslint_errors_but_not_warnings() {
 
 #[test]
 fn go_build_and_go_test() {
-    let r = parse(data!("go-build.txt"), "g.txt");
+    let r = parse(data!("validation/go-build.txt"), "g.txt");
     assert_eq!(
         rows(&r),
         [
@@ -145,7 +145,7 @@ fn go_build_and_go_test() {
             (Some("main.go"), Some(11), "go", "syntax error: unexpected }, expected expression"),
         ]
     );
-    let r = parse(data!("go-test.txt"), "g.txt");
+    let r = parse(data!("validation/go-test.txt"), "g.txt");
     assert_eq!(
         rows(&r),
         [
@@ -162,7 +162,7 @@ fn go_build_and_go_test() {
 
 #[test]
 fn ruff_codes() {
-    let r = parse(data!("ruff.txt"), "r.txt");
+    let r = parse(data!("validation/ruff.txt"), "r.txt");
     assert_eq!(
         rows(&r),
         [
