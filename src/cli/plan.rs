@@ -21,14 +21,14 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
     };
     let Some(decision) = decide::decide(&input) else {
         if as_json {
-            println!("{}", serde_json::to_string_pretty(&nothing_failed_json(&loaded.run)).unwrap_or_default());
+            println!("{}", crate::core::export::to_safe_json(&nothing_failed_json(&loaded.run)));
         } else {
             println!("Nothing failed in {}: {} batches, {} jobs. Nothing to recover.", clean_line(&loaded.run.title), loaded.run.batches.len(), loaded.run.jobs().count());
         }
         return Ok(EXIT_NOTHING);
     };
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&plan_json(&decision)).unwrap_or_default());
+        println!("{}", crate::core::export::to_safe_json(&plan_json(&decision)));
     } else {
         print!("{}", plan_text(&loaded.run, &decision));
     }
@@ -67,7 +67,7 @@ pub fn plan_text(run: &Run, d: &Decision) -> String {
         Verdict::FullRestart if d.escalated => "FULL RESTART (escalated)",
         Verdict::FullRestart => "FULL RESTART",
     };
-    s += &format!("{} — {}\n\n", clean_line(&run.title), run.project_root.display());
+    s += &format!("{} — {}\n\n", clean_line(&run.title), clean_line(&run.project_root.display().to_string()));
     let failing = run.batch(d.failing_batch);
     let failed_count = failing.map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).count()).unwrap_or(0);
     let total = failing.map(|b| b.jobs.len()).unwrap_or(0);
