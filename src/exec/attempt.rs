@@ -193,7 +193,7 @@ fn read_agent_log(path: &Path) -> Option<AgentLog> {
         return codex_json::read(std::io::BufReader::new(file), &source).ok();
     }
     if claude::looks_like(&head) {
-        let bytes = std::fs::read(path).ok()?;
+        let (bytes, _) = crate::core::ingest::discover::read_bounded(path).ok()?;
         return Some(claude::parse(&String::from_utf8_lossy(&bytes), &source));
     }
     None
@@ -365,7 +365,9 @@ async fn attempt_inner(
                 findings.push(finding(first_output.clone(), "timeout", message, source));
                 break;
             }
-            let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let text = crate::core::ingest::discover::read_bounded(&log)
+                .map(|(b, _)| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             let parsed = validation::parse(&text, &source).findings;
             let parser_found = !parsed.is_empty();
             findings.extend(parsed);
