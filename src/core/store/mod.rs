@@ -55,7 +55,7 @@ pub enum StoreError {
     BlobCorrupt { blob: PathBuf, file: String, message: String },
     #[error("restore of snapshot {id} refused, nothing was written: {}", problems.join("; "))]
     RestoreRefused { id: String, problems: Vec<String> },
-    #[error("{}: an interrupted restore of snapshot {id} is pending: complete it (resume) or undo it (restore {undo}) first", plan.display())]
+    #[error("{}: an interrupted restore of snapshot {id} is pending: complete it (resume) first; then `restore {undo}` undoes it", plan.display())]
     RestorePending { plan: PathBuf, id: String, undo: String },
 }
 
