@@ -5,7 +5,9 @@
 //! lock exists; `create_new` where hard links are not supported). An existing lock whose pid is
 //! alive means read-only; one whose pid is dead (`kill(pid, 0)` fails with ESRCH) or that is
 //! unreadable garbage is taken over by writing a new lock to a temp file and renaming it over,
-//! then re-reading it to confirm it is ours. Dropping a [`Lock`] removes the file only if it is
+//! then re-reading it to confirm it is ours; takeovers take turns under an `flock` of
+//! `lock.takeover`, re-reading the lock first, so two processes never both take over the same
+//! stale lock. Dropping a [`Lock`] removes the file only if it is
 //! still ours.
 
 use super::{Result, StoreError};

@@ -4,6 +4,7 @@
 //! <state dir>/
 //!   .gitignore            "*"
 //!   lock                  {pid, started_at, hostname, token} of the writer (lock.rs)
+//!   lock.takeover         flock'ed while a stale lock is replaced (lock.rs)
 //!   ledger.json           attempts, checklist, overrides (ledger.rs); ledger.json.prev
 //!   journal.jsonl         append-only events (journal.rs)
 //!   snapshots/blobs/      content-addressed file contents (snapshot.rs)
