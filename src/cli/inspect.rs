@@ -58,7 +58,7 @@ pub fn inspect_json(run: &Run) -> Value {
 
 pub fn inspect_text(run: &Run) -> String {
     let mut s = String::new();
-    s += &format!("{} — {}\n", clean_line(&run.title), run.project_root.display());
+    s += &format!("{} — {}\n", clean_line(&run.title), clean_line(&run.project_root.display().to_string()));
     for b in &run.batches {
         s += &format!("\nBatch {} — {} [{}]\n", b.number, clean_line(&b.name), b.status().as_str());
         for j in &b.jobs {

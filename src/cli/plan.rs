@@ -58,7 +58,7 @@ pub fn plan_text(run: &Run, d: &Decision) -> String {
         Verdict::FullRestart if d.escalated => "FULL RESTART (escalated)",
         Verdict::FullRestart => "FULL RESTART",
     };
-    s += &format!("{} — {}\n\n", clean_line(&run.title), run.project_root.display());
+    s += &format!("{} — {}\n\n", clean_line(&run.title), clean_line(&run.project_root.display().to_string()));
     let failing = run.batch(d.failing_batch);
     let failed_count = failing.map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).count()).unwrap_or(0);
     let total = failing.map(|b| b.jobs.len()).unwrap_or(0);

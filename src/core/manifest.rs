@@ -180,7 +180,7 @@ pub fn parse(text: &str, name: &Path, dir: &Path) -> Result<Run, ManifestError> 
             number: b.number,
             name: b.name,
             depends_on: b.depends_on,
-            jobs: b.jobs.into_iter().map(|j| job_from_manifest(j, b.number, dir, name, &mut warnings)).collect(),
+            jobs: b.jobs.into_iter().map(|j| job_from_manifest(j, b.number, dir, name, &root, &mut warnings)).collect(),
         })
         .collect();
     batches.sort_by_key(|b| b.number);
@@ -195,7 +195,7 @@ pub fn parse(text: &str, name: &Path, dir: &Path) -> Result<Run, ManifestError> 
     })
 }
 
-fn job_from_manifest(j: ManifestJob, batch: u32, dir: &Path, name: &Path, warnings: &mut Vec<String>) -> Job {
+fn job_from_manifest(j: ManifestJob, batch: u32, dir: &Path, name: &Path, root: &Path, warnings: &mut Vec<String>) -> Job {
     let prompt = match (j.prompt, j.prompt_file) {
         (Some(text), _) => Some(Prompt { text, source: j.prompt_source.unwrap_or_else(|| name.display().to_string()) }),
         (None, Some(file)) => {
@@ -211,10 +211,20 @@ fn job_from_manifest(j: ManifestJob, batch: u32, dir: &Path, name: &Path, warnin
         (None, None) => None,
     };
     let r = j.result;
+    // Outputs are written by recovery commands: never one outside the project root.
+    let rebase = crate::core::ingest::paths::Rebaser::new(root);
+    let mut outputs: Vec<String> = Vec::new();
+    for o in j.outputs {
+        match rebase.rel(&o) {
+            Some(rel) if !outputs.contains(&rel) => outputs.push(rel),
+            Some(_) => {}
+            None => warnings.push(format!("{}: job {}: output {o} lies outside the project root; ignored", name.display(), j.id)),
+        }
+    }
     Job {
         id: j.id,
         batch,
-        outputs: j.outputs,
+        outputs,
         prompt,
         command: j.command,
         validate: j.validate,

@@ -115,9 +115,41 @@ fn absolute(p: &Path) -> Result<PathBuf, ExecError> {
     std::path::absolute(p).map_err(|e| ExecError::io(p, e))
 }
 
+/// Outputs come from logs and are handed to commands: each must stay inside the project root
+/// (relative, no `..`, no NUL, and neither it nor its nearest existing ancestor resolving
+/// outside the root through a symlink).
+fn check_output(root: &Path, output: &str) -> Result<(), ExecError> {
+    let refuse = |reason: String| Err(ExecError::OutputRefused { output: output.to_string(), reason });
+    if output.is_empty() || output.contains('\0') {
+        return refuse("empty, or holds a NUL byte".into());
+    }
+    let rel = Path::new(output);
+    if !rel.components().all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir)) {
+        return refuse("not a relative path below the project root".into());
+    }
+    let Ok(canon_root) = std::fs::canonicalize(root) else {
+        // No project root: nothing can run (the command fails on its working directory).
+        return Ok(());
+    };
+    let mut existing = root.join(rel);
+    while std::fs::symlink_metadata(&existing).is_err() {
+        if !existing.pop() {
+            return Ok(());
+        }
+    }
+    match std::fs::canonicalize(&existing) {
+        Ok(c) if c.starts_with(&canon_root) => Ok(()),
+        Ok(c) => refuse(format!("{} resolves to {}, outside the project root", existing.display(), c.display())),
+        Err(e) => refuse(format!("cannot resolve {}: {e}", existing.display())),
+    }
+}
+
 fn plan(spec: &AttemptSpec) -> Result<Plan, ExecError> {
     let dir = absolute(&spec.attempt_dir)?;
     let root = absolute(&spec.project_root)?;
+    for output in &spec.job.outputs {
+        check_output(&root, output)?;
+    }
     let prompt_file = dir.join("prompt.md");
     let root_s = path_str(&root)?;
     let vars = Placeholders {
@@ -193,7 +225,7 @@ fn read_agent_log(path: &Path) -> Option<AgentLog> {
         return codex_json::read(std::io::BufReader::new(file), &source).ok();
     }
     if claude::looks_like(&head) {
-        let bytes = std::fs::read(path).ok()?;
+        let (bytes, _) = crate::core::ingest::discover::read_bounded(path).ok()?;
         return Some(claude::parse(&String::from_utf8_lossy(&bytes), &source));
     }
     None
@@ -365,7 +397,9 @@ async fn attempt_inner(
                 findings.push(finding(first_output.clone(), "timeout", message, source));
                 break;
             }
-            let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let text = crate::core::ingest::discover::read_bounded(&log)
+                .map(|(b, _)| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             let parsed = validation::parse(&text, &source).findings;
             let parser_found = !parsed.is_empty();
             findings.extend(parsed);

@@ -17,6 +17,8 @@ pub enum ExecError {
     OptionInjection { name: String, value: String },
     #[error("the value of {{{name}}} contains a NUL byte")]
     NulInValue { name: String },
+    #[error("output `{output}` of the job is refused: {reason}")]
+    OutputRefused { output: String, reason: String },
     #[error("program not found: `{program}`")]
     ProgramNotFound { program: String },
     #[error("cannot start `{program}`: {source}")]

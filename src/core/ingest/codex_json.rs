@@ -30,6 +30,7 @@ pub fn read(reader: impl Read, source: &str) -> std::io::Result<AgentLog> {
     scan_lines(reader, |line| match line {
         Line::Text(bytes) => state.on_line(bytes),
         Line::Skipped { complete } => state.on_skipped(complete),
+        Line::TooLong { bytes } => state.on_too_long(bytes),
     })?;
     Ok(state.finish())
 }
@@ -97,16 +98,122 @@ fn is_stream_type(t: &str) -> bool {
 /// How many bytes at the start of a line are enough to read its event type.
 const HEAD: usize = 256;
 const CHUNK: usize = 256 * 1024;
+/// A line to parse is held whole up to this size; a longer one is condensed while it streams
+/// by (see [`Condenser`]), so a single huge line never needs more memory than this.
+const MAX_HELD: usize = 8 << 20;
+/// In a condensed line, every JSON string keeps at most this many bytes of its content.
+const STRING_KEEP: usize = 64 << 10;
 
 enum Line<'a> {
     /// A line to parse (without its newline).
     Text(&'a [u8]),
     /// A line skipped unparsed; `complete` is false when it does not end like a JSON object.
     Skipped { complete: bool },
+    /// A line over [`MAX_HELD`] bytes even once its strings were shortened; skipped.
+    TooLong { bytes: u64 },
+}
+
+/// Shortens one over-long JSON line as it streams by: bytes outside strings are kept, every
+/// string keeps its first [`STRING_KEEP`] bytes and then ends with a note of how much was cut
+/// (cut only between characters and never inside an escape, so the line still parses).
+/// Events are summaries: the head of a huge command output says what failed.
+#[derive(Default)]
+pub(super) struct Condenser {
+    out: Vec<u8>,
+    /// Bytes of the original line.
+    total: u64,
+    in_string: bool,
+    /// The previous byte was a backslash starting an escape.
+    escape: bool,
+    /// Hex digits of a `\uXXXX` escape still to come.
+    hex_left: u8,
+    /// Content bytes kept of the current string.
+    kept: usize,
+    /// Content bytes dropped of the current string (`> 0` = cutting).
+    dropped: u64,
+    /// More than [`MAX_HELD`] bytes would have been kept.
+    overflow: bool,
+}
+
+impl Condenser {
+    fn push(&mut self, b: u8) {
+        if self.out.len() < MAX_HELD {
+            self.out.push(b);
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    pub(super) fn feed(&mut self, bytes: &[u8]) {
+        self.total += bytes.len() as u64;
+        for &b in bytes {
+            if !self.in_string {
+                self.push(b);
+                if b == b'"' {
+                    self.in_string = true;
+                    self.escape = false;
+                    self.hex_left = 0;
+                    self.kept = 0;
+                    self.dropped = 0;
+                }
+                continue;
+            }
+            let plain = !self.escape && self.hex_left == 0;
+            if plain && b == b'"' {
+                if self.dropped > 0 {
+                    let note = format!(" … [{} bytes cut by recover-tui]", self.dropped);
+                    for &n in note.as_bytes() {
+                        self.push(n);
+                    }
+                }
+                self.push(b);
+                self.in_string = false;
+                continue;
+            }
+            // Cut only at a character boundary outside an escape.
+            if self.dropped == 0 && self.kept >= STRING_KEEP && plain && (b & 0xc0) != 0x80 {
+                self.dropped = 1;
+            } else if self.dropped > 0 {
+                self.dropped += 1;
+            } else {
+                self.push(b);
+                self.kept += 1;
+            }
+            if self.escape {
+                self.escape = false;
+                if b == b'u' {
+                    self.hex_left = 4;
+                }
+            } else if self.hex_left > 0 {
+                self.hex_left -= 1;
+            } else if b == b'\\' {
+                self.escape = true;
+            }
+        }
+    }
+
+    /// Bytes fed so far.
+    pub(super) fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The shortened line, or `None` when even that is over [`MAX_HELD`] bytes.
+    pub(super) fn finish(self) -> Option<Vec<u8>> {
+        (!self.overflow).then_some(self.out)
+    }
+
+    fn emit(self, on_line: &mut impl FnMut(Line<'_>)) {
+        if self.overflow {
+            on_line(Line::TooLong { bytes: self.total });
+        } else {
+            on_line(Line::Text(&self.out));
+        }
+    }
 }
 
 /// Call `on_line` for every line of `reader`. Lines have no length limit; a line whose
-/// head names a skippable event is passed over without being copied.
+/// head names a skippable event is passed over without being copied, and one longer than
+/// [`MAX_HELD`] is condensed as it is read.
 fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::Result<()> {
     let finder = memmem::Finder::new(b"\"type\"");
     let mut buf = vec![0u8; CHUNK];
@@ -115,11 +222,29 @@ fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::
     let mut searched = 0usize;
     // While skipping a long line: the last non-blank byte seen so far.
     let mut skipping: Option<u8> = None;
+    // While condensing a line longer than MAX_HELD.
+    let mut condensing: Option<Condenser> = None;
     let mut eof = false;
     loop {
         // Hand out every complete line in buf[start..end].
         loop {
-            if let Some(last) = skipping.as_mut() {
+            if let Some(mut c) = condensing.take() {
+                let avail = &buf[start..end];
+                match memchr::memchr(b'\n', avail) {
+                    Some(i) => {
+                        c.feed(&avail[..i]);
+                        c.emit(&mut on_line);
+                        start += i + 1;
+                        searched = 0;
+                    }
+                    None => {
+                        c.feed(avail);
+                        condensing = Some(c);
+                        start = end;
+                        break;
+                    }
+                }
+            } else if let Some(last) = skipping.as_mut() {
                 let avail = &buf[start..end];
                 match memchr::memchr(b'\n', avail) {
                     Some(i) => {
@@ -157,6 +282,12 @@ fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::
                             skipping = Some(last_non_blank(partial).unwrap_or(b' '));
                             start = end;
                             searched = 0;
+                        } else if partial.len() >= MAX_HELD {
+                            let mut c = Condenser::default();
+                            c.feed(partial);
+                            condensing = Some(c);
+                            start = end;
+                            searched = 0;
                         } else {
                             searched = end - start;
                         }
@@ -166,7 +297,9 @@ fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::
             }
         }
         if eof {
-            if let Some(last) = skipping {
+            if let Some(c) = condensing.take() {
+                c.emit(&mut on_line);
+            } else if let Some(last) = skipping {
                 on_line(Line::Skipped {
                     complete: last == b'}',
                 });
@@ -584,6 +717,21 @@ impl<'s> StreamState<'s> {
                 format!("line {line} is not valid JSON ({err}); skipped"),
             );
         }
+    }
+
+    fn on_too_long(&mut self, bytes: u64) {
+        self.line_no += 1;
+        self.log.lines += 1;
+        self.flush_invalid();
+        let line = self.line_no;
+        self.warn(
+            line,
+            format!(
+                "line {line} is {} MiB, more than {} MiB of it outside strings; skipped",
+                bytes >> 20,
+                MAX_HELD >> 20
+            ),
+        );
     }
 
     fn on_skipped(&mut self, complete: bool) {
@@ -1726,5 +1874,73 @@ mod perf {
             assert_eq!(log.evidence.len(), 16);
             assert!(rate >= 1.0, "{rate:.2} GB/s");
         }
+    }
+}
+
+#[cfg(test)]
+mod condense_tests {
+    use super::*;
+
+    fn condense(line: &[u8]) -> Vec<u8> {
+        let mut c = Condenser::default();
+        c.feed(line);
+        assert!(!c.overflow);
+        c.out
+    }
+
+    #[test]
+    fn cut_strings_still_parse_at_every_alignment() {
+        // Escapes and multi-byte characters of every length straddle the cut point.
+        for unit in ["\\u001b[2J", "\\\\", "\\\"", "é", "€", "😀", "a\\n"] {
+            for pad in 0..12 {
+                let body = format!("{}{}", "x".repeat(pad), unit.repeat(STRING_KEEP / unit.len() + 20));
+                let line = format!("{{\"type\":\"item.completed\",\"text\":\"{body}\",\"n\":1}}");
+                let out = condense(line.as_bytes());
+                let v: serde_json::Value = serde_json::from_slice(&out)
+                    .unwrap_or_else(|e| panic!("{unit:?} pad {pad}: {e}: {}", String::from_utf8_lossy(&out[out.len() - 80..])));
+                let text = v["text"].as_str().unwrap();
+                assert!(text.ends_with("bytes cut by recover-tui]"), "{unit:?} {pad}");
+                assert_eq!(v["n"], 1);
+                assert!(out.len() < STRING_KEEP + 200);
+            }
+        }
+    }
+
+    #[test]
+    fn short_strings_and_structure_are_kept() {
+        let line = br#"{"type":"item.completed","item":{"id":"i","exit_code":1,"status":"failed"}}"#;
+        assert_eq!(condense(line), line.to_vec());
+    }
+
+    #[test]
+    fn a_huge_failed_command_line_is_read_in_bounded_memory() {
+        let mut out = String::from("E   ModuleNotFoundError: No module named 'sparkq.api'\\n");
+        while out.len() < MAX_HELD * 2 {
+            out.push_str("\\u001b[31mnoise line\\u001b[0m\\n");
+        }
+        let stream = format!(
+            "{{\"type\":\"turn.started\"}}\n{{\"type\":\"item.completed\",\"item\":{{\"id\":\"item_1\",\"type\":\"command_execution\",\"command\":\"bash -lc 'pytest -q'\",\"aggregated_output\":\"{out}\",\"exit_code\":1,\"status\":\"failed\"}}}}\n{{\"type\":\"turn.completed\",\"usage\":{{\"input_tokens\":5,\"output_tokens\":1}}}}\n"
+        );
+        let log = read(stream.as_bytes(), "b.jsonl").unwrap();
+        assert!(log.warnings.is_empty(), "{:?}", log.warnings);
+        assert!(log.finished);
+        assert_eq!(log.evidence.len(), 1);
+        assert!(log.evidence[0].message.contains("ModuleNotFoundError"), "{}", log.evidence[0].message);
+        assert_eq!(log.lines, 3);
+    }
+
+    #[test]
+    fn a_huge_line_outside_strings_is_skipped_with_a_warning() {
+        let mut line = String::from("{\"type\":\"item.completed\",\"item\":{\"id\":\"x\",\"nums\":[");
+        while line.len() < MAX_HELD + 1000 {
+            line.push_str("1,");
+        }
+        line.push_str("1]}}");
+        let stream = format!("{{\"type\":\"turn.started\"}}\n{line}\n{{\"type\":\"turn.failed\",\"error\":{{\"message\":\"boom\"}}}}\n");
+        let log = read(stream.as_bytes(), "b.jsonl").unwrap();
+        assert_eq!(log.failure.as_deref(), Some("boom"));
+        assert_eq!(log.warnings.len(), 1);
+        assert_eq!(log.warnings[0].line, Some(2));
+        assert!(log.warnings[0].message.contains("outside strings; skipped"), "{:?}", log.warnings);
     }
 }

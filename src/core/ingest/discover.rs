@@ -6,7 +6,7 @@ use super::joblog::Joblog;
 use super::script::Script;
 use super::sniff::{sniff, Format};
 use super::validation::ValidationReport;
-use super::{claude, codex_json, codex_session, codex_text, joblog, merge, script, validation};
+use super::{claude, codex_json, codex_session, codex_text, joblog, merge, script, validation, ParseWarning};
 use crate::core::manifest;
 use crate::core::model::Run;
 use std::io::Read;
@@ -19,8 +19,19 @@ const SKIP_DIRS: &[&str] =
     &[".git", "node_modules", "target", ".venv", "venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", ".hg"];
 /// Files below this many directories under the scanned one are not looked at.
 const MAX_DEPTH: usize = 4;
-/// Text inputs (scripts, reports, joblogs) larger than this are not read whole.
-const MAX_TEXT_BYTES: u64 = 64 << 20;
+/// Text inputs (scripts, reports, joblogs, text logs) up to this size are read whole; a larger
+/// one is read as its first [`TEXT_PART`] bytes and as much of its end as fits in the rest,
+/// cut at line boundaries, the gap named in a warning (line numbers are kept).
+const TEXT_WHOLE: usize = 8 << 20;
+const TEXT_PART: usize = 4 << 20;
+/// Lines of a text input longer than this are shortened (JSON lines have their strings cut,
+/// other lines keep their first [`LINE_KEEP`] bytes), so one huge line never fills memory.
+const TEXT_LINE_MAX: usize = 1 << 20;
+const LINE_KEEP: usize = 64 << 10;
+/// Files at least this big are read under the [`Gate`] ...
+const GATED_BYTES: u64 = 1 << 20;
+/// ... which lets reads that may hold up to this many bytes in total run at once.
+const READ_BUDGET: u64 = 48 << 20;
 /// Bytes read to decide a file's format.
 const SNIFF_BYTES: usize = 64 << 10;
 
@@ -173,6 +184,7 @@ fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dy
     let threads = threads.min(files.len().max(1));
     let next = AtomicUsize::new(0);
     let done = Mutex::new(total);
+    let gate = Gate::default();
     let slots: Vec<Mutex<Option<Input>>> = files.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -180,7 +192,10 @@ fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dy
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(path) = files.get(i) else { break };
                 let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
-                let parsed = read_one(path, &rel, sizes[i], &opts.generators);
+                let parsed = {
+                    let _held = gate.enter(sizes[i]);
+                    read_one(path, &rel, sizes[i], &opts.generators)
+                };
                 if let Ok(mut slot) = slots[i].lock() {
                     *slot = Some(Input { rel, path: path.clone(), size: sizes[i], parsed });
                 }
@@ -196,43 +211,326 @@ fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dy
 }
 
 /// Read one file by what its content is.
+///
+/// `size` is no longer needed (every reader bounds its memory itself) and kept for callers.
 pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Parsed {
+    let _ = size;
     let Some(head) = head_of(path) else {
         return Parsed::Other { text_head: String::new() };
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let format = sniff(&name, &head, generators);
-    let whole_text = || -> Option<String> {
-        if size > MAX_TEXT_BYTES {
-            return None;
-        }
-        std::fs::read(path).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
-    };
-    match format {
-        Format::CodexJson => match std::fs::File::open(path) {
+    let unreadable = || Parsed::Other { text_head: String::new() };
+    if format == Format::CodexJson {
+        return match std::fs::File::open(path) {
             Ok(f) => codex_json::read(std::io::BufReader::with_capacity(1 << 20, f), rel)
                 .map(Parsed::Agent)
-                .unwrap_or(Parsed::Other { text_head: String::new() }),
-            Err(_) => Parsed::Other { text_head: String::new() },
-        },
-        Format::Claude => whole_text().map(|t| Parsed::Agent(claude::parse(&t, rel))).unwrap_or(too_big()),
-        Format::CodexText => whole_text().map(|t| Parsed::Agent(codex_text::parse(&t, rel))).unwrap_or(too_big()),
-        Format::CodexSession => whole_text().map(|t| Parsed::Session(codex_session::parse(&t, rel))).unwrap_or(too_big()),
-        Format::Joblog => match std::fs::read(path) {
-            Ok(b) => Parsed::Joblog(joblog::parse(&b, rel)),
-            Err(_) => Parsed::Other { text_head: String::new() },
-        },
-        Format::Script => whole_text().map(|t| Parsed::Script(script::parse(&t, rel, &name, generators))).unwrap_or(too_big()),
-        Format::CommandList => {
-            whole_text().map(|t| Parsed::Script(script::parse_command_list(&t, rel, &name, generators))).unwrap_or(too_big())
+                .unwrap_or_else(|_| unreadable()),
+            Err(_) => unreadable(),
+        };
+    }
+    if matches!(format, Format::Manifest | Format::Unknown) {
+        return Parsed::Other { text_head: String::from_utf8_lossy(&head).into_owned() };
+    }
+    let Ok((bytes, gap)) = read_bounded(path) else { return unreadable() };
+    if format == Format::Joblog {
+        let mut j = joblog::parse(&bytes, rel);
+        j.warnings.extend(gap.map(|g| g.warning(rel)));
+        return Parsed::Joblog(j);
+    }
+    let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let note = gap.map(|g| g.warning(rel));
+    match format {
+        Format::Claude => Parsed::Agent(with_note(claude::parse(&text, rel), note, |a| &mut a.warnings)),
+        Format::CodexText => Parsed::Agent(with_note(codex_text::parse(&text, rel), note, |a| &mut a.warnings)),
+        Format::CodexSession => {
+            Parsed::Session(with_note(codex_session::parse(&text, rel), note, |s| &mut s.warnings))
         }
-        Format::Validation => whole_text().map(|t| Parsed::Validation(validation::parse(&t, rel))).unwrap_or(too_big()),
-        Format::Manifest | Format::Unknown => {
-            Parsed::Other { text_head: String::from_utf8_lossy(&head).into_owned() }
+        Format::Script => {
+            Parsed::Script(with_note(script::parse(&text, rel, &name, generators), note, |s| &mut s.warnings))
+        }
+        Format::CommandList => Parsed::Script(with_note(
+            script::parse_command_list(&text, rel, &name, generators),
+            note,
+            |s| &mut s.warnings,
+        )),
+        Format::Validation => {
+            Parsed::Validation(with_note(validation::parse(&text, rel), note, |v| &mut v.warnings))
+        }
+        _ => unreadable(),
+    }
+}
+
+fn with_note<T>(mut parsed: T, note: Option<ParseWarning>, warnings: impl FnOnce(&mut T) -> &mut Vec<ParseWarning>) -> T {
+    if let Some(n) = note {
+        warnings(&mut parsed).push(n);
+    }
+    parsed
+}
+
+/// What [`read_bounded`] left out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gap {
+    /// First line left out (1-based) and how many lines.
+    pub first_line: usize,
+    pub lines: usize,
+    pub bytes: u64,
+    /// Lines shortened because they were longer than [`TEXT_LINE_MAX`].
+    pub long_lines: usize,
+    pub long_bytes: u64,
+}
+
+impl Gap {
+    fn warning(&self, source: &str) -> ParseWarning {
+        let mut parts = Vec::new();
+        if self.lines > 0 {
+            parts.push(format!(
+                "lines {}-{} ({} MiB) in the middle of this large file were not read",
+                self.first_line,
+                self.first_line + self.lines - 1,
+                self.bytes >> 20
+            ));
+        }
+        if self.long_lines > 0 {
+            parts.push(format!(
+                "{} line(s) over {} MiB were shortened ({} MiB left out)",
+                self.long_lines,
+                TEXT_LINE_MAX >> 20,
+                self.long_bytes >> 20
+            ));
+        }
+        ParseWarning { source: source.to_string(), line: None, message: parts.join("; ") }
+    }
+}
+
+/// Read a text input holding at most about [`TEXT_WHOLE`] bytes of it, whatever its size:
+/// the whole file when it fits, else its first [`TEXT_PART`] bytes and its end, cut at line
+/// boundaries, with one line saying what was left out and empty lines standing for the rest
+/// of the gap (so line numbers after it stay right, up to [`TEXT_PART`] of them). Lines over
+/// [`TEXT_LINE_MAX`] bytes are shortened as they stream by.
+pub fn read_bounded(path: &Path) -> std::io::Result<(Vec<u8>, Option<Gap>)> {
+    let file = std::fs::File::open(path)?;
+    let mut reader = std::io::BufReader::with_capacity(256 << 10, file);
+    let mut head: Vec<u8> = Vec::new();
+    let mut head_full = false;
+    let mut tail: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
+    let mut tail_bytes = 0usize;
+    let mut gap = Gap::default();
+    let mut line_no = 0usize;
+    let mut line = LongLine::default();
+    loop {
+        let buf = match std::io::BufRead::fill_buf(&mut reader) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let eof = buf.is_empty();
+        let (chunk, ended) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (&buf[..=i], true),
+            None => (buf, eof),
+        };
+        line.push(chunk);
+        let used = chunk.len();
+        std::io::BufRead::consume(&mut reader, used);
+        if ended {
+            let text = std::mem::take(&mut line).finish(&mut gap);
+            if !text.is_empty() {
+                line_no += 1;
+                if !head_full && head.len() + text.len() <= TEXT_PART {
+                    head.extend_from_slice(&text);
+                } else {
+                    head_full = true;
+                    tail_bytes += text.len();
+                    tail.push_back(text);
+                    while tail_bytes > TEXT_WHOLE.saturating_sub(head.len()) {
+                        let Some(old) = tail.pop_front() else { break };
+                        tail_bytes -= old.len();
+                        if gap.lines == 0 {
+                            gap.first_line = line_no - tail.len();
+                        }
+                        gap.lines += 1;
+                        gap.bytes += old.len() as u64;
+                    }
+                }
+            }
+        }
+        if eof {
+            break;
+        }
+    }
+    let mut out = head;
+    if gap.lines > 0 {
+        out.extend_from_slice(
+            format!("[recover-tui: {} lines ({} bytes) not read here]\n", gap.lines, gap.bytes).as_bytes(),
+        );
+        out.resize(out.len() + (gap.lines - 1).min(TEXT_PART), b'\n');
+    }
+    for l in tail {
+        out.extend_from_slice(&l);
+    }
+    let noted = gap.lines > 0 || gap.long_lines > 0;
+    Ok((out, noted.then_some(gap)))
+}
+
+/// One line being read: kept whole up to [`TEXT_LINE_MAX`], then shortened.
+#[derive(Default)]
+struct LongLine {
+    kept: Vec<u8>,
+    json: Option<codex_json::Condenser>,
+    dropped: u64,
+}
+
+impl LongLine {
+    fn push(&mut self, bytes: &[u8]) {
+        if let Some(c) = self.json.as_mut() {
+            c.feed(bytes);
+            return;
+        }
+        if self.dropped > 0 {
+            self.dropped += bytes.len() as u64;
+            return;
+        }
+        if self.kept.len() + bytes.len() <= TEXT_LINE_MAX {
+            self.kept.extend_from_slice(bytes);
+            return;
+        }
+        if self.kept.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+            let mut c = codex_json::Condenser::default();
+            c.feed(&self.kept);
+            c.feed(bytes);
+            self.kept = Vec::new();
+            self.json = Some(c);
+        } else {
+            self.dropped = (self.kept.len() + bytes.len() - LINE_KEEP) as u64;
+            self.kept.truncate(LINE_KEEP);
+        }
+    }
+
+    /// The line to keep (with its newline when it had one).
+    fn finish(self, gap: &mut Gap) -> Vec<u8> {
+        let newline = |v: &[u8]| v.last() == Some(&b'\n');
+        if let Some(c) = self.json {
+            let total = c.total();
+            let mut out = c
+                .finish()
+                .unwrap_or_else(|| format!("[recover-tui: a line of {total} bytes not read]").into_bytes());
+            if !newline(&out) {
+                out.push(b'\n');
+            }
+            gap.long_lines += 1;
+            gap.long_bytes += total.saturating_sub(out.len() as u64);
+            return out;
+        }
+        if self.dropped == 0 {
+            return self.kept;
+        }
+        let mut out = self.kept;
+        gap.long_lines += 1;
+        gap.long_bytes += self.dropped;
+        out.extend_from_slice(format!(" … [{} bytes cut by recover-tui]\n", self.dropped).as_bytes());
+        out
+    }
+}
+
+/// Lets big reads (files of [`GATED_BYTES`] or more) run at once only while the bytes they
+/// may hold stay under [`READ_BUDGET`] (one always runs), so that many threads reading many
+/// big files do not multiply the memory a read needs.
+#[derive(Default)]
+struct Gate {
+    in_flight: Mutex<u64>,
+    freed: std::sync::Condvar,
+}
+
+struct Held<'a> {
+    gate: &'a Gate,
+    cost: u64,
+}
+
+impl Gate {
+    fn enter(&self, size: u64) -> Held<'_> {
+        if size < GATED_BYTES {
+            return Held { gate: self, cost: 0 };
+        }
+        // What a read may hold: the bounded text (and its parse), or a codex stream's buffers.
+        let cost = size.min(3 * TEXT_WHOLE as u64);
+        let mut n = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        while *n > 0 && *n + cost > READ_BUDGET {
+            n = self.freed.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += cost;
+        Held { gate: self, cost }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if self.cost > 0 {
+            let mut n = self.gate.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            *n -= self.cost;
+            self.gate.freed.notify_all();
         }
     }
 }
 
-fn too_big() -> Parsed {
-    Parsed::Skipped { reason: format!("larger than {} MiB, not read", MAX_TEXT_BYTES >> 20) }
+#[cfg(test)]
+mod bounded_tests {
+    use super::*;
+
+    fn write(bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f.txt");
+        std::fs::write(&p, bytes).unwrap();
+        (d, p)
+    }
+
+    #[test]
+    fn small_files_are_read_whole() {
+        let (_d, p) = write(b"a\nb\n\nlast without newline");
+        let (bytes, gap) = read_bounded(&p).unwrap();
+        assert_eq!(bytes, b"a\nb\n\nlast without newline");
+        assert_eq!(gap, None);
+    }
+
+    #[test]
+    fn large_files_keep_head_and_tail_and_their_line_numbers() {
+        let mut text = String::new();
+        let mut n = 0;
+        while text.len() < 3 * TEXT_WHOLE {
+            n += 1;
+            text.push_str(&format!("line {n} {}\n", "x".repeat(90)));
+        }
+        let (_d, p) = write(text.as_bytes());
+        let (bytes, gap) = read_bounded(&p).unwrap();
+        let gap = gap.unwrap();
+        assert!(bytes.len() <= TEXT_WHOLE + TEXT_PART + 100, "{}", bytes.len());
+        let got = String::from_utf8(bytes).unwrap();
+        let lines: Vec<&str> = got.lines().collect();
+        assert_eq!(lines.len(), n, "one line per original line");
+        assert!(lines[0].starts_with("line 1 "));
+        assert!(lines[n - 1].starts_with(&format!("line {n} ")));
+        assert!(lines[gap.first_line - 2].starts_with(&format!("line {} ", gap.first_line - 1)));
+        assert!(lines[gap.first_line - 1].starts_with("[recover-tui: "));
+        let after = gap.first_line + gap.lines;
+        assert!(lines[after - 1].starts_with(&format!("line {after} ")));
+        assert!(gap.warning("f.txt").message.contains("were not read"));
+    }
+
+    #[test]
+    fn huge_lines_are_shortened_json_ones_still_parse() {
+        let big = "y".repeat(3 * TEXT_LINE_MAX);
+        let json = format!("{{\"type\":\"result\",\"result\":\"{big}\",\"is_error\":true}}");
+        let text = format!("before\n{big}\n{json}\nafter\n");
+        let (_d, p) = write(text.as_bytes());
+        let (bytes, gap) = read_bounded(&p).unwrap();
+        let gap = gap.unwrap();
+        assert_eq!(gap.long_lines, 2);
+        let got = String::from_utf8(bytes).unwrap();
+        let lines: Vec<&str> = got.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[0], "before");
+        assert!(lines[1].len() < LINE_KEEP + 100 && lines[1].ends_with("bytes cut by recover-tui]"));
+        let v: serde_json::Value = serde_json::from_str(lines[2]).unwrap();
+        assert_eq!(v["is_error"], true);
+        assert_eq!(lines[3], "after");
+    }
 }

@@ -133,6 +133,14 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
                 d.validate = prompt_text::validation(&p.text);
             }
         }
+        // Outputs come from prompts and logs: never one outside the project root.
+        for o in std::mem::take(&mut d.outputs) {
+            match rb.rel(&o) {
+                Some(rel) if !d.outputs.contains(&rel) => d.outputs.push(rel),
+                Some(_) => {}
+                None => run.warnings.push(format!("{}: output {o} lies outside the project root; ignored", d.origin)),
+            }
+        }
     }
     let ids = assign_ids(&drafts);
     let mut jobs: Vec<Job> = drafts.iter().zip(ids).map(|(d, id)| build_job(d, id, &inp)).collect();

@@ -99,10 +99,18 @@ fn push_command(out: &mut Vec<Vec<String>>, text: &str, vars: &HashMap<String, S
         return;
     }
     if let Some(inv) = shell::parse_command(text, vars) {
-        if !inv.argv.is_empty() && !out.contains(&inv.argv) {
+        if !inv.argv.is_empty() && !shell_with_command_string(&inv.argv) && !out.contains(&inv.argv) {
             out.push(inv.argv);
         }
     }
+}
+
+/// `bash -c '...'`, `sh -lc ...`: a shell told to run a string, here a string from a prompt.
+/// Commands are argv, never a shell running text (DESIGN.md §11): not a validation command.
+fn shell_with_command_string(argv: &[String]) -> bool {
+    let shells = ["sh", "bash", "zsh", "dash", "ksh", "fish"];
+    shells.contains(&shell::basename(&argv[0]))
+        && argv[1..].iter().take_while(|a| a.starts_with('-')).any(|a| !a.starts_with("--") && a.contains('c'))
 }
 
 #[cfg(test)]
@@ -124,6 +132,13 @@ Output: Confirm file created and any important details.\n";
         let p = "Task: split the parser\n\nFiles:\n- src/parser.rs\n- `src/ast.rs`\n\nFile to create/modify: src/lib.rs\n";
         assert_eq!(outputs(p), vec!["src/parser.rs", "src/ast.rs", "src/lib.rs"]);
         assert_eq!(outputs("Files: web/a.ts, web/b.ts\n"), vec!["web/a.ts", "web/b.ts"]);
+    }
+
+    #[test]
+    fn shells_given_a_command_string_are_not_validation_commands() {
+        assert!(validation("Validation: bash -c 'rm -rf ~'\n").is_empty());
+        assert!(validation("Validation:\n- sh -lc 'touch x'\n").is_empty());
+        assert_eq!(validation("Validation: bash scripts/check.sh\n"), vec![vec!["bash".to_string(), "scripts/check.sh".into()]]);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! lock exists; `create_new` where hard links are not supported). An existing lock whose pid is
 //! alive means read-only; one whose pid is dead (`kill(pid, 0)` fails with ESRCH) or that is
 //! unreadable garbage is taken over by writing a new lock to a temp file and renaming it over,
-//! then re-reading it to confirm it is ours. Dropping a [`Lock`] removes the file only if it is
+//! then re-reading it to confirm it is ours; takeovers take turns under an `flock` of
+//! `lock.takeover`, re-reading the lock first, so two processes never both take over the same
+//! stale lock. Dropping a [`Lock`] removes the file only if it is
 //! still ours.
 
 use super::{Result, StoreError};
@@ -189,8 +191,45 @@ fn create_exclusive(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<bo
     }
 }
 
+/// Held while a stale lock is replaced: an exclusive `flock` of `lock.takeover` (released by
+/// the kernel if this process dies). Processes that found the same stale lock take turns, and
+/// each re-reads the lock under it, so only the first replaces it and the others see the new
+/// holder. Without it, a racer whose rename landed after another's confirmation replaced a
+/// lock that was already taken over. `None` where `flock` is not available.
+struct TakeoverGuard(#[allow(dead_code)] std::fs::File);
+
+impl TakeoverGuard {
+    fn acquire(dir: &Path) -> Option<TakeoverGuard> {
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(dir.join("lock.takeover"))
+            .ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            loop {
+                // SAFETY: the fd is valid for the lifetime of `f`; flock has no other preconditions.
+                if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                    return Some(TakeoverGuard(f));
+                }
+                if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                    return None;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Some(TakeoverGuard(f))
+        }
+    }
+}
+
 /// Replace a stale lock whose content was `stale`: temp file + rename, then confirm.
 fn take_over(dir: &Path, path: &Path, bytes: &[u8], stale: &[u8]) -> std::io::Result<bool> {
+    let _turn = TakeoverGuard::acquire(dir);
     match std::fs::read(path) {
         Ok(now) if now == stale => {}
         Ok(_) => return Ok(false),

@@ -4,6 +4,7 @@
 //! <state dir>/
 //!   .gitignore            "*"
 //!   lock                  {pid, started_at, hostname, token} of the writer (lock.rs)
+//!   lock.takeover         flock'ed while a stale lock is replaced (lock.rs)
 //!   ledger.json           attempts, checklist, overrides (ledger.rs); ledger.json.prev
 //!   journal.jsonl         append-only events (journal.rs)
 //!   snapshots/blobs/      content-addressed file contents (snapshot.rs)
@@ -55,7 +56,7 @@ pub enum StoreError {
     BlobCorrupt { blob: PathBuf, file: String, message: String },
     #[error("restore of snapshot {id} refused, nothing was written: {}", problems.join("; "))]
     RestoreRefused { id: String, problems: Vec<String> },
-    #[error("{}: an interrupted restore of snapshot {id} is pending: complete it (resume) or undo it (restore {undo}) first", plan.display())]
+    #[error("{}: an interrupted restore of snapshot {id} is pending: complete it (resume) first; then `restore {undo}` undoes it", plan.display())]
     RestorePending { plan: PathBuf, id: String, undo: String },
 }
 

@@ -351,8 +351,34 @@ fn remove_stage(staging_root: &Path, stage: &Path) {
     let _ = std::fs::remove_dir(staging_root);
 }
 
+/// Check every entry of a plan before any of it is carried out (a plan read back from disk may
+/// have been edited): staged names are the plain numbers `stage_all` gives, paths lie inside.
+fn check_plan(sd: &StateDir, plan: &Plan) -> Result<()> {
+    for mv in &plan.moves {
+        if mv.staged.is_empty() || !mv.staged.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(StoreError::Refused {
+                path: mv.path.clone(),
+                reason: format!("the staged name `{}` is not a file of the staging directory", mv.staged),
+            });
+        }
+    }
+    let entries =
+        plan.moves.iter().map(|m| (&m.path, &m.path_hex)).chain(plan.deletes.iter().map(|d| (&d.path, &d.path_hex)));
+    for (path, path_hex) in entries {
+        let rel = paths::from_record(path, path_hex.as_deref())
+            .map_err(|why| StoreError::Refused { path: path.clone(), reason: why })?;
+        if rel.as_os_str().is_empty() {
+            return Err(StoreError::Refused { path: path.clone(), reason: "names the project root itself".into() });
+        }
+        paths::inside(sd.project_root(), sd.path(), &rel)
+            .map_err(|why| StoreError::Refused { path: path.clone(), reason: why })?;
+    }
+    Ok(())
+}
+
 /// Carry out a plan. `resume`: the plan may be partly done, and staged files are re-verified.
 fn execute(sd: &StateDir, plan: &Plan, stage: &Path, resume: bool) -> Result<RestoreReport> {
+    check_plan(sd, plan)?;
     let files_dir = stage.join("files");
     let mut written = Vec::new();
     let mut deleted = Vec::new();
