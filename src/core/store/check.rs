@@ -3,9 +3,7 @@
 use super::snapshot::{self, blob_path};
 use super::{journal, ledger, restore, StateDir};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::io::Read;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
@@ -53,7 +51,7 @@ pub fn check(sd: &StateDir) -> CheckReport {
     }
     for (sha, (size, by)) in &wanted {
         let p = blob_path(sd, sha);
-        match hash_file(&p) {
+        match super::paths::hash_file(&p) {
             Ok((actual, len)) if actual == *sha && len == *size => report.blobs += 1,
             Ok((actual, _)) if actual != *sha => {
                 report.problems.push(format!("{}: corrupt: content hashes to {actual} (used by {by})", p.display()))
@@ -84,24 +82,6 @@ pub fn check(sd: &StateDir) -> CheckReport {
         report.problems.push(format!("{}: an interrupted restore of snapshot {id} is pending", plan.display()));
     }
     report
-}
-
-fn hash_file(p: &std::path::Path) -> std::io::Result<(String, u64)> {
-    let mut f = std::fs::File::open(p)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut len = 0u64;
-    loop {
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        h.update(&buf[..n]);
-        len += n as u64;
-    }
-    Ok((super::paths::hex(&h.finalize()), len))
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use super::{paths, Result, StateDir, StoreError};
 use serde::Serialize;
 use similar::{Algorithm, DiffOp, TextDiff};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -314,31 +313,27 @@ fn stream_facts(sd: &StateDir, side: &Side) -> Result<(usize, bool)> {
 
 /// Stream a file: (sha256, lines, NUL in the first 8 KiB).
 fn scan(p: &Path) -> std::io::Result<(String, usize, bool)> {
-    use sha2::{Digest, Sha256};
     let mut f = std::fs::File::open(p)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
     let (mut lines, mut first, mut last, mut binary) = (0usize, true, b'\n', false);
-    loop {
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let chunk = &buf[..n];
-        if first {
-            binary = memchr::memchr(0, &chunk[..n.min(BINARY_SNIFF)]).is_some();
-            first = false;
-        }
-        h.update(chunk);
-        lines += memchr::memchr_iter(b'\n', chunk).count();
-        last = chunk[n - 1];
-    }
+    let (hash, _) = paths::hash_stream(
+        &mut f,
+        |chunk: &[u8]| {
+            if first {
+                binary = memchr::memchr(0, &chunk[..chunk.len().min(BINARY_SNIFF)]).is_some();
+                first = false;
+            }
+            lines += memchr::memchr_iter(b'\n', chunk).count();
+            if let Some(b) = chunk.last() {
+                last = *b;
+            }
+            Ok::<(), std::io::Error>(())
+        },
+        |e| e,
+    )?;
     if last != b'\n' {
         lines += 1;
     }
-    Ok((paths::hex(&h.finalize()), lines, binary))
+    Ok((hash, lines, binary))
 }
 
 fn mode_of(md: &std::fs::Metadata) -> u32 {

@@ -128,6 +128,37 @@ pub(crate) fn inside(root: &Path, state_dir: &Path, rel: &Path) -> Result<PathBu
     Ok(full)
 }
 
+/// Read `input` to the end in large chunks, passing each chunk to `each`, and return the
+/// SHA-256 (hex) and byte count. `read_err` turns a read error into the caller's error type,
+/// so copy-while-hashing can tell source from destination errors.
+pub(crate) fn hash_stream<E>(
+    input: &mut impl std::io::Read,
+    mut each: impl FnMut(&[u8]) -> std::result::Result<(), E>,
+    read_err: impl Fn(std::io::Error) -> E,
+) -> std::result::Result<(String, u64), E> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_err(e)),
+        };
+        h.update(&buf[..n]);
+        each(&buf[..n])?;
+        size += n as u64;
+    }
+    Ok((hex(&h.finalize()), size))
+}
+
+/// SHA-256 (hex) and size of a file.
+pub(crate) fn hash_file(p: &Path) -> std::io::Result<(String, u64)> {
+    hash_stream(&mut std::fs::File::open(p)?, |_| Ok(()), |e| e)
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);

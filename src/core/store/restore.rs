@@ -20,9 +20,8 @@ use super::{atomic, Result, StateDir, StoreError};
 use crate::core::model::Clock;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub const PLAN_SCHEMA: &str = "recover-tui/restore-plan@1";
@@ -289,38 +288,13 @@ enum CopyError {
 fn copy_hashing(src: &Path, dst: &Path) -> std::result::Result<(String, u64), CopyError> {
     let mut input = std::fs::File::open(src).map_err(CopyError::Src)?;
     let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(dst).map_err(CopyError::Dst)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(CopyError::Src(e)),
-        };
-        h.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(CopyError::Dst)?;
-        size += n as u64;
-    }
+    let done = paths::hash_stream(&mut input, |c| out.write_all(c).map_err(CopyError::Dst), CopyError::Src)?;
     out.flush().map_err(CopyError::Dst)?;
-    Ok((paths::hex(&h.finalize()), size))
+    Ok(done)
 }
 
 fn hash_file(p: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(p)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        h.update(&buf[..n]);
-    }
-    Ok(paths::hex(&h.finalize()))
+    paths::hash_file(p).map(|(h, _)| h)
 }
 
 fn set_mode(p: &Path, mode: u32) -> std::io::Result<()> {

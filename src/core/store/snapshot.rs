@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub const SCHEMA: &str = "recover-tui/snapshot@1";
@@ -494,21 +494,10 @@ fn copy_hashing(src: &Path, tmp: &Path) -> std::io::Result<(String, StatKey)> {
         return Err(std::io::Error::other("not a regular file"));
     }
     let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(tmp)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        h.update(&buf[..n]);
-        out.write_all(&buf[..n])?;
-    }
+    let (hash, _) = paths::hash_stream(&mut f, |c| out.write_all(c), |e| e)?;
     out.flush()?;
     let after = StatKey::of(&f.metadata()?);
-    Ok((paths::hex(&h.finalize()), after))
+    Ok((hash, after))
 }
 
 /// Make the temp blobs durable, then rename them into place and sync their directories.
