@@ -14,6 +14,7 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
     } else {
         print!("{}", inspect_text(&loaded.run));
     }
+    super::plan::exit_without_freeing(loaded);
     Ok(0)
 }
 

@@ -103,13 +103,28 @@ pub fn load(cli: &Cli, path: Option<&Path>) -> Result<Loaded, CliError> {
     let project_dir = if path.is_dir() { path.clone() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
     let state_dir = cli.state_dir.clone().unwrap_or_else(|| project_dir.join(".recover"));
     let config = Config::load(cli.config.as_deref(), Some(&state_dir))?;
-    let classifier = Classifier::with_extra(&config.classify_rules()).map_err(|e| CliError { message: e.to_string(), code: EXIT_INPUT })?;
     let opts = LoadOptions {
         generators: config.commands.generator_names(),
         state_dir_name: state_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| ".recover".into()),
         threads: 0,
     };
-    let mut run = discover::load(&path, &opts)?;
+    // Compiling the classifier's regexes takes a few tens of ms: do it while the logs load.
+    let rules = config.classify_rules();
+    let (classifier, run) = std::thread::scope(|s| {
+        let classifier = s.spawn(|| Classifier::with_extra(&rules));
+        let run = discover::load(&path, &opts);
+        (classifier.join(), run)
+    });
+    let classifier = match classifier {
+        Ok(c) => c.map_err(|e| CliError { message: e.to_string(), code: EXIT_INPUT })?,
+        Err(_) => {
+            return Err(CliError {
+                message: "internal error while compiling the classify rules".into(),
+                code: EXIT_INPUT,
+            })
+        }
+    };
+    let mut run = run?;
     crate::core::failure::classify_run(&mut run, &classifier);
     Ok(Loaded { run, config })
 }

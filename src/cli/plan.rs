@@ -25,6 +25,7 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
         } else {
             println!("Nothing failed in {}: {} batches, {} jobs. Nothing to recover.", clean_line(&loaded.run.title), loaded.run.batches.len(), loaded.run.jobs().count());
         }
+        exit_without_freeing(loaded);
         return Ok(EXIT_NOTHING);
     };
     if as_json {
@@ -32,7 +33,14 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
     } else {
         print!("{}", plan_text(&loaded.run, &decision));
     }
+    exit_without_freeing((loaded, decision));
     Ok(0)
+}
+
+/// The process ends right after a command: freeing a large run (tens of thousands of strings)
+/// piece by piece would only add time, so it is left to the OS.
+pub(super) fn exit_without_freeing<T>(value: T) {
+    std::mem::forget(value);
 }
 
 /// The `recover-tui/plan@1` document.

@@ -97,6 +97,7 @@ fn is_stream_type(t: &str) -> bool {
 /// How many bytes at the start of a line are enough to read its event type.
 const HEAD: usize = 256;
 const CHUNK: usize = 256 * 1024;
+const FIRST_CHUNK: usize = 16 * 1024;
 
 enum Line<'a> {
     /// A line to parse (without its newline).
@@ -109,7 +110,10 @@ enum Line<'a> {
 /// head names a skippable event is passed over without being copied.
 fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::Result<()> {
     let finder = memmem::Finder::new(b"\"type\"");
-    let mut buf = vec![0u8; CHUNK];
+    // Start small (most streams are a few KiB; zeroing a full chunk for each would cost more
+    // than reading them) and grow to CHUNK while reads keep filling the buffer.
+    let mut buf = vec![0u8; FIRST_CHUNK];
+    let mut filled = false;
     let (mut start, mut end) = (0usize, 0usize);
     // Bytes after `start` already searched for a newline.
     let mut searched = 0usize;
@@ -189,6 +193,9 @@ fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::
             if buf.len() > 4 * CHUNK {
                 buf.truncate(CHUNK);
                 buf.shrink_to_fit();
+            } else if filled && buf.len() < CHUNK {
+                let grown = (buf.len() * 2).min(CHUNK);
+                buf.resize(grown, 0);
             }
         } else if start > 0 {
             buf.copy_within(start..end, 0);
@@ -206,6 +213,7 @@ fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::
                 Err(e) => return Err(e),
             }
         };
+        filled = n > 0 && end + n == buf.len();
         if n == 0 {
             eof = true;
         } else {

@@ -122,9 +122,13 @@ fn absolute(p: &Path) -> PathBuf {
     manifest::normalize(&abs)
 }
 
+/// Files under `dir`, depth first with each directory's entries sorted by name: the result
+/// is in `Path` order already (so the caller's sort has nothing to do).
 fn walk(dir: &Path, depth: usize, opts: &LoadOptions, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
+    let mut entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+    entries.sort_by_cached_key(|e| e.file_name());
+    for e in entries {
         let Ok(ft) = e.file_type() else { continue };
         let name = e.file_name();
         let name = name.to_string_lossy();
@@ -195,42 +199,71 @@ fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dy
     slots.into_iter().filter_map(|m| m.into_inner().ok().flatten()).collect()
 }
 
-/// Read one file by what its content is.
+/// Read one file by what its content is. The file is opened and read once: the head that
+/// decides the format is also the start of what the reader parses.
 pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Parsed {
-    let Some(head) = head_of(path) else {
+    let Ok(mut file) = std::fs::File::open(path) else {
         return Parsed::Other { text_head: String::new() };
     };
+    let Some(head) = read_head(&mut file, size) else {
+        return Parsed::Other { text_head: String::new() };
+    };
+    // A head shorter than the sniff window is the whole file.
+    let whole = head.len() < SNIFF_BYTES;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let format = sniff(&name, &head, generators);
-    let whole_text = || -> Option<String> {
+    let all_bytes = |head: Vec<u8>, mut file: std::fs::File| -> Option<Vec<u8>> {
+        if whole {
+            return Some(head);
+        }
+        let mut bytes = head;
+        file.read_to_end(&mut bytes).ok()?;
+        Some(bytes)
+    };
+    let whole_text = |head: Vec<u8>, file: std::fs::File| -> Option<String> {
         if size > MAX_TEXT_BYTES {
             return None;
         }
-        std::fs::read(path).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+        all_bytes(head, file)
+            .map(|b| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     };
     match format {
-        Format::CodexJson => match std::fs::File::open(path) {
-            Ok(f) => codex_json::read(std::io::BufReader::with_capacity(1 << 20, f), rel)
-                .map(Parsed::Agent)
-                .unwrap_or(Parsed::Other { text_head: String::new() }),
-            Err(_) => Parsed::Other { text_head: String::new() },
-        },
-        Format::Claude => whole_text().map(|t| Parsed::Agent(claude::parse(&t, rel))).unwrap_or(too_big()),
-        Format::CodexText => whole_text().map(|t| Parsed::Agent(codex_text::parse(&t, rel))).unwrap_or(too_big()),
-        Format::CodexSession => whole_text().map(|t| Parsed::Session(codex_session::parse(&t, rel))).unwrap_or(too_big()),
-        Format::Joblog => match std::fs::read(path) {
-            Ok(b) => Parsed::Joblog(joblog::parse(&b, rel)),
-            Err(_) => Parsed::Other { text_head: String::new() },
-        },
-        Format::Script => whole_text().map(|t| Parsed::Script(script::parse(&t, rel, &name, generators))).unwrap_or(too_big()),
-        Format::CommandList => {
-            whole_text().map(|t| Parsed::Script(script::parse_command_list(&t, rel, &name, generators))).unwrap_or(too_big())
+        Format::CodexJson => {
+            // Stream: the head already read, then the rest of the file.
+            let reader = std::io::Cursor::new(head).chain(file);
+            codex_json::read(reader, rel).map(Parsed::Agent).unwrap_or(Parsed::Other { text_head: String::new() })
         }
-        Format::Validation => whole_text().map(|t| Parsed::Validation(validation::parse(&t, rel))).unwrap_or(too_big()),
-        Format::Manifest | Format::Unknown => {
-            Parsed::Other { text_head: String::from_utf8_lossy(&head).into_owned() }
+        Format::Claude => whole_text(head, file).map(|t| Parsed::Agent(claude::parse(&t, rel))).unwrap_or(too_big()),
+        Format::CodexText => {
+            whole_text(head, file).map(|t| Parsed::Agent(codex_text::parse(&t, rel))).unwrap_or(too_big())
         }
+        Format::CodexSession => {
+            whole_text(head, file).map(|t| Parsed::Session(codex_session::parse(&t, rel))).unwrap_or(too_big())
+        }
+        Format::Joblog => match all_bytes(head, file) {
+            Some(b) => Parsed::Joblog(joblog::parse(&b, rel)),
+            None => Parsed::Other { text_head: String::new() },
+        },
+        Format::Script => whole_text(head, file)
+            .map(|t| Parsed::Script(script::parse(&t, rel, &name, generators)))
+            .unwrap_or(too_big()),
+        Format::CommandList => whole_text(head, file)
+            .map(|t| Parsed::Script(script::parse_command_list(&t, rel, &name, generators)))
+            .unwrap_or(too_big()),
+        Format::Validation => {
+            whole_text(head, file).map(|t| Parsed::Validation(validation::parse(&t, rel))).unwrap_or(too_big())
+        }
+        Format::Manifest | Format::Unknown => Parsed::Other { text_head: String::from_utf8_lossy(&head).into_owned() },
     }
+}
+
+/// The first [`SNIFF_BYTES`] of an open file (fewer when it is shorter), leaving the file
+/// positioned right after them. The buffer is sized by the file, not by the window.
+fn read_head(file: &mut std::fs::File, size: u64) -> Option<Vec<u8>> {
+    let cap = (size.min(SNIFF_BYTES as u64) as usize).saturating_add(1).min(SNIFF_BYTES);
+    let mut buf = Vec::with_capacity(cap);
+    file.by_ref().take(SNIFF_BYTES as u64).read_to_end(&mut buf).ok()?;
+    Some(buf)
 }
 
 fn too_big() -> Parsed {

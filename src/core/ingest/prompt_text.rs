@@ -19,11 +19,18 @@ pub fn outputs(prompt: &str) -> Vec<String> {
             in_files_list = false;
         }
         let Some((key, value)) = t.split_once(':') else { continue };
-        let key = key.trim().trim_start_matches(['-', '*', '#', ' ']).trim().to_ascii_lowercase();
-        let is_output_key = matches!(
-            key.as_str(),
-            "file to create" | "file to create/modify" | "file to modify" | "files to create" | "files" | "file" | "output file" | "output files"
-        );
+        let key = key.trim().trim_start_matches(['-', '*', '#', ' ']).trim();
+        const OUTPUT_KEYS: [&str; 8] = [
+            "file to create",
+            "file to create/modify",
+            "file to modify",
+            "files to create",
+            "files",
+            "file",
+            "output file",
+            "output files",
+        ];
+        let is_output_key = OUTPUT_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k));
         if !is_output_key {
             continue;
         }
@@ -98,6 +105,13 @@ fn push_command(out: &mut Vec<Vec<String>>, text: &str, vars: &HashMap<String, S
     if !runnable.contains(&first) {
         return;
     }
+    if let Some(argv) = simple_argv(text) {
+        // Nothing a shell would expand, quote or redirect: its words are the argv.
+        if !out.contains(&argv) {
+            out.push(argv);
+        }
+        return;
+    }
     if let Some(inv) = shell::parse_command(text, vars) {
         if !inv.argv.is_empty() && !out.contains(&inv.argv) {
             out.push(inv.argv);
@@ -105,9 +119,53 @@ fn push_command(out: &mut Vec<Vec<String>>, text: &str, vars: &HashMap<String, S
     }
 }
 
+/// The words of a command made only of characters no shell treats specially (letters, digits,
+/// `_-./:,@+%`, blanks), else `None`. Most `Validation:` lines are like that, and reading
+/// them this way is much cheaper than running the shell reader.
+fn simple_argv(text: &str) -> Option<Vec<String>> {
+    let plain = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(b, b'_' | b'-' | b'.' | b'/' | b':' | b',' | b'@' | b'+' | b'%' | b' ' | b'\t')
+    };
+    if !text.bytes().all(plain) {
+        return None;
+    }
+    let argv: Vec<String> = text.split([' ', '\t']).filter(|w| !w.is_empty()).map(str::to_string).collect();
+    (!argv.is_empty()).then_some(argv)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simple_commands_read_as_the_shell_reader_reads_them() {
+        let vars = HashMap::new();
+        for cmd in [
+            "python -m py_compile sparkq/src/models.py",
+            "pytest sparkq/tests/test_api.py::test_enqueue -q --tb=short",
+            "pytest  -x\ttests/ -k  a_b",
+            "cargo test -p core@1.2 --lib +nightly %1 a,b",
+            "go vet ./...",
+        ] {
+            let shell_argv = shell::parse_command(cmd, &vars).map(|i| i.argv);
+            match simple_argv(cmd) {
+                Some(argv) => assert_eq!(Some(argv), shell_argv, "{cmd}"),
+                None => assert!(cmd.contains('='), "{cmd} should be simple"),
+            }
+        }
+        for cmd in [
+            "pytest 'a b'",
+            "pytest $X",
+            "pytest a > log",
+            "pytest ~/x",
+            "A=1 pytest",
+            "pytest a*.py",
+            "pytest a; rm b",
+        ] {
+            assert_eq!(simple_argv(cmd), None, "{cmd}");
+        }
+    }
 
     const SPARKQ: &str = "Context: SparkQ Phase 6 Batch 3 - API Tests\nReference: FRD v7.5 Section 11.3\n\n\
 Task: Create tests for the API handlers\n\nFile to create: sparkq/tests/test_api.py\n\nRequirements:\n\
