@@ -87,13 +87,22 @@ impl Session {
         let first_state_dir = opts.state_dir(None);
         let config = Config::load(opts.config.as_deref(), Some(&first_state_dir))?;
         let state_dir = opts.state_dir(Some(&config));
-        let classifier = Classifier::with_extra(&config.classify_rules()).map_err(|e| SessionError::Other(e.to_string()))?;
         let load = LoadOptions {
             generators: config.commands.generator_names(),
             state_dir_name: state_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| ".recover".into()),
             threads: 0,
         };
-        let mut run = discover::load_with_progress(&opts.path(), &load, progress)?;
+        // Compiling the classifier's regexes takes a few tens of ms: do it while the logs load.
+        let rules = config.classify_rules();
+        let (classifier, run) = std::thread::scope(|s| {
+            let classifier = s.spawn(|| Classifier::with_extra(&rules));
+            let run = discover::load_with_progress(&opts.path(), &load, progress);
+            (classifier.join(), run)
+        });
+        let classifier = classifier
+            .map_err(|_| SessionError::Other("internal error while compiling the classify rules".into()))?
+            .map_err(|e| SessionError::Other(e.to_string()))?;
+        let mut run = run?;
         crate::core::failure::classify_run(&mut run, &classifier);
 
         let mut dirs = Vec::new();

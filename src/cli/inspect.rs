@@ -14,6 +14,7 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
     } else {
         print!("{}", inspect_text(&session.run));
     }
+    super::plan::exit_without_freeing(session);
     Ok(0)
 }
 

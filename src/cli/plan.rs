@@ -16,6 +16,7 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
         } else {
             println!("Nothing failed in {}: {} batches, {} jobs. Nothing to recover.", clean_line(&session.run.title), session.run.batches.len(), session.run.jobs().count());
         }
+        exit_without_freeing(session);
         return Ok(EXIT_NOTHING);
     };
     if as_json {
@@ -23,7 +24,16 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
     } else {
         print!("{}", plan_text(&session.run, decision));
     }
+    exit_without_freeing(session);
     Ok(0)
+}
+
+/// The process ends right after a command: freeing a large run (tens of thousands of strings)
+/// piece by piece would only add time, so the run and the decision are left to the OS. The
+/// rest of the session is dropped as usual (its state-dir lock is released).
+pub(super) fn exit_without_freeing(mut session: crate::session::Session) {
+    std::mem::forget(std::mem::take(&mut session.run));
+    std::mem::forget(session.decision.take());
 }
 
 /// The `recover-tui/plan@1` document.

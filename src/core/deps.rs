@@ -63,54 +63,32 @@ pub fn infer(run: &Run, verdicts: &BTreeMap<String, EdgeVerdict>) -> Graph {
             }
         }
     }
-    let mut found: BTreeMap<(String, String), Edge> = BTreeMap::new();
-    for (ri, r) in jobs.iter().enumerate() {
-        let mut add = |wi: usize, oi: usize, evidence: String| {
-            let w = jobs[wi];
-            if w.batch >= r.batch || wi == ri {
-                return;
-            }
-            let key = (r.id.clone(), w.id.clone());
-            found.entry(key).or_insert_with(|| Edge { reader: r.id.clone(), writer: w.id.clone(), output: w.outputs[oi].clone(), evidence });
-        };
-        if let Some(p) = &r.prompt {
-            for (ln, line) in p.text.lines().enumerate() {
-                for tok in tokens(line) {
-                    let t = tok.trim_start_matches("./");
-                    if let Some(hits) = by_path.get(t) {
-                        for &(wi, oi) in hits {
-                            add(wi, oi, format!("prompt of {} line {} names {}", r.id, ln + 1, t));
-                        }
-                        continue;
-                    }
-                    // Module forms: the token or any dotted/`::` prefix of it.
-                    for m in prefixes(t) {
-                        if let Some(hits) = by_module.get(m) {
-                            for &(wi, oi) in hits {
-                                let out = &jobs[wi].outputs[oi];
-                                add(wi, oi, format!("prompt of {} line {} names {} ({})", r.id, ln + 1, m, out));
-                            }
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        for argv in &r.validate {
-            for arg in argv {
-                let a = arg.trim_start_matches("./").trim_end_matches('/');
-                let a = a.split("::").next().unwrap_or(a);
-                let hits = by_path.get(a).cloned().or_else(|| by_dir.get(a).cloned()).unwrap_or_default();
-                for (wi, oi) in hits {
-                    let out = jobs[wi].outputs[oi].clone();
-                    add(wi, oi, format!("validation of {} (`{}`) touches {}", r.id, argv.join(" "), out));
-                }
-            }
-        }
-    }
+    // Readers are independent: on a large run, share them out over the cores.
+    let idx = Index { jobs: &jobs, by_path: &by_path, by_module: &by_module, by_dir: &by_dir };
+    let threads =
+        if jobs.len() < 2_000 { 1 } else { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8) };
+    let per = jobs.len().div_ceil(threads.max(1)).max(1);
+    let mut found: Vec<Edge> = if threads <= 1 {
+        (0..jobs.len()).flat_map(|ri| idx.edges_of(ri)).collect()
+    } else {
+        std::thread::scope(|s| {
+            let idx = &idx;
+            let n = jobs.len();
+            let parts: Vec<_> = (0..n)
+                .step_by(per)
+                .map(|from| {
+                    s.spawn(move || (from..(from + per).min(n)).flat_map(|ri| idx.edges_of(ri)).collect::<Vec<Edge>>())
+                })
+                .collect();
+            parts.into_iter().flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        })
+    };
+    // Ordered by (reader id, writer id), as the ids are unique.
+    found.sort_unstable_by(|a, b| (a.reader.as_str(), a.writer.as_str()).cmp(&(b.reader.as_str(), b.writer.as_str())));
     let mut g = Graph::default();
-    for (_, e) in found {
-        match verdicts.get(&edge_key(&e.reader, &e.writer)) {
+    for e in found {
+        let verdict = if verdicts.is_empty() { None } else { verdicts.get(&edge_key(&e.reader, &e.writer)) };
+        match verdict {
             Some(EdgeVerdict::Rejected) => g.rejected.push(e),
             _ => g.edges.push(e),
         }
@@ -133,11 +111,131 @@ pub fn infer(run: &Run, verdicts: &BTreeMap<String, EdgeVerdict>) -> Graph {
     g
 }
 
+/// What `infer` looks tokens up in.
+struct Index<'a> {
+    jobs: &'a [&'a super::model::Job],
+    by_path: &'a HashMap<&'a str, Vec<(usize, usize)>>,
+    by_module: &'a HashMap<String, Vec<(usize, usize)>>,
+    by_dir: &'a HashMap<String, Vec<(usize, usize)>>,
+}
+
+impl Index<'_> {
+    /// The edges of reader `ri`: one per writer, with the first evidence found. Evidence text
+    /// is only built for a new edge (most hits are repeats or a job naming its own outputs).
+    fn edges_of(&self, ri: usize) -> Vec<Edge> {
+        let jobs = self.jobs;
+        let r = jobs[ri];
+        let mut found: HashMap<usize, Edge> = HashMap::new();
+        let mut add = |wi: usize, oi: usize, evidence: &dyn Fn() -> String| {
+            let w = jobs[wi];
+            if w.batch >= r.batch || wi == ri {
+                return;
+            }
+            found.entry(wi).or_insert_with(|| Edge {
+                reader: r.id.clone(),
+                writer: w.id.clone(),
+                output: w.outputs[oi].clone(),
+                evidence: evidence(),
+            });
+        };
+        if let Some(p) = &r.prompt {
+            for (ln, line) in p.text.lines().enumerate() {
+                for tok in tokens(line) {
+                    let t = tok.trim_start_matches("./");
+                    if let Some(hits) = self.by_path.get(t) {
+                        for &(wi, oi) in hits {
+                            add(wi, oi, &|| format!("prompt of {} line {} names {}", r.id, ln + 1, t));
+                        }
+                        continue;
+                    }
+                    // Module forms: the token or any dotted/`::` prefix of it.
+                    for m in prefixes(t) {
+                        if let Some(hits) = self.by_module.get(m) {
+                            for &(wi, oi) in hits {
+                                let out = &jobs[wi].outputs[oi];
+                                add(wi, oi, &|| format!("prompt of {} line {} names {} ({})", r.id, ln + 1, m, out));
+                            }
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        for argv in &r.validate {
+            for arg in argv {
+                let a = arg.trim_start_matches("./").trim_end_matches('/');
+                let a = a.split("::").next().unwrap_or(a);
+                let Some(hits) = self.by_path.get(a).or_else(|| self.by_dir.get(a)) else { continue };
+                for &(wi, oi) in hits {
+                    let out = &jobs[wi].outputs[oi];
+                    add(wi, oi, &|| format!("validation of {} (`{}`) touches {}", r.id, argv.join(" "), out));
+                }
+            }
+        }
+        found.into_values().collect()
+    }
+}
+
 /// Path-like or dotted tokens of a line: runs of `[A-Za-z0-9_./:-]`, trimmed of punctuation.
 fn tokens(line: &str) -> impl Iterator<Item = &str> {
-    line.split(|c: char| !(c.is_alphanumeric() || "_./:-".contains(c)))
+    Runs { s: line, pos: 0 }
         .map(|t| t.trim_matches(|c: char| c == '.' || c == ':' || c == '-'))
         .filter(|t| t.len() > 2 && (t.contains('.') || t.contains('/') || t.contains("::")))
+}
+
+/// Maximal runs of token characters (alphanumeric or one of `_./:-`), read byte by byte for
+/// ASCII (prompts are mostly ASCII; this runs over every line of every prompt). Only runs
+/// that can become tokens are returned.
+struct Runs<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for Runs<'a> {
+    type Item = &'a str;
+
+    /// The next run that can survive `tokens`' filter: longer than 2 bytes and holding a `.`,
+    /// `/` or `:` (plain words, most of a prompt, are passed over here).
+    fn next(&mut self) -> Option<&'a str> {
+        let len = self.s.len();
+        loop {
+            while self.pos < len {
+                let (tok, n) = token_char_at(self.s, self.pos);
+                if tok {
+                    break;
+                }
+                self.pos += n;
+            }
+            if self.pos >= len {
+                return None;
+            }
+            let start = self.pos;
+            let mut marked = false;
+            while self.pos < len {
+                let (tok, n) = token_char_at(self.s, self.pos);
+                if !tok {
+                    break;
+                }
+                marked |= matches!(self.s.as_bytes().get(self.pos), Some(b'.' | b'/' | b':'));
+                self.pos += n;
+            }
+            if marked && self.pos - start > 2 {
+                return self.s.get(start..self.pos);
+            }
+        }
+    }
+}
+
+/// Whether the character at byte `i` (a char boundary) is a token character, and its length.
+#[inline]
+fn token_char_at(s: &str, i: usize) -> (bool, usize) {
+    match s.as_bytes().get(i) {
+        Some(&b) if b < 0x80 => (b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b':' | b'-'), 1),
+        _ => match s.get(i..).and_then(|r| r.chars().next()) {
+            Some(c) => (c.is_alphanumeric(), c.len_utf8()),
+            None => (false, 1),
+        },
+    }
 }
 
 /// `sparkq.src.api.handle_enqueue` -> `sparkq.src.api.handle_enqueue`, `sparkq.src.api`, `sparkq.src`;
@@ -170,9 +268,13 @@ impl Graph {
         let mut frontier: Vec<String> = writers.iter().cloned().collect();
         let mut known: BTreeSet<String> = writers.clone();
         let batch_of: HashMap<&str, u32> = run.jobs().map(|j| (j.id.as_str(), j.batch)).collect();
+        let mut by_writer: HashMap<&str, Vec<&Edge>> = HashMap::new();
+        for e in &self.edges {
+            by_writer.entry(e.writer.as_str()).or_default().push(e);
+        }
         while let Some(w) = frontier.pop() {
             let wb = batch_of.get(w.as_str()).copied().unwrap_or(0);
-            for e in self.edges.iter().filter(|e| e.writer == w) {
+            for e in by_writer.get(w.as_str()).into_iter().flatten() {
                 if batch_of.get(e.reader.as_str()).copied().unwrap_or(0) <= after {
                     continue;
                 }
@@ -204,6 +306,28 @@ impl Graph {
 mod tests {
     use super::*;
     use crate::core::model::{Batch, Job, Prompt};
+
+    #[test]
+    fn tokens_are_the_runs_split_would_give() {
+        let reference = |line: &str| -> Vec<String> {
+            line.split(|c: char| !(c.is_alphanumeric() || "_./:-".contains(c)))
+                .map(|t| t.trim_matches(|c: char| c == '.' || c == ':' || c == '-'))
+                .filter(|t| t.len() > 2 && (t.contains('.') || t.contains('/') || t.contains("::")))
+                .map(str::to_string)
+                .collect()
+        };
+        for line in [
+            "- Import Task, TaskStatus from sparkq.src.models",
+            "Validation: pytest sparkq/tests/test_api.py::test_enqueue -q",
+            "use crate::lexer::Token; see ./src/lexer.rs.",
+            "Ünïcödé/päth.py and naïve.module — café.rs, 日本/語.py",
+            "",
+            "...::--//",
+        ] {
+            let got: Vec<String> = tokens(line).map(str::to_string).collect();
+            assert_eq!(got, reference(line), "{line}");
+        }
+    }
 
     fn job(id: &str, batch: u32, out: &str, prompt: &str) -> Job {
         Job {

@@ -103,6 +103,7 @@ const CHUNK: usize = 256 * 1024;
 const MAX_HELD: usize = 8 << 20;
 /// In a condensed line, every JSON string keeps at most this many bytes of its content.
 const STRING_KEEP: usize = 64 << 10;
+const FIRST_CHUNK: usize = 16 * 1024;
 
 enum Line<'a> {
     /// A line to parse (without its newline).
@@ -216,7 +217,10 @@ impl Condenser {
 /// [`MAX_HELD`] is condensed as it is read.
 fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::Result<()> {
     let finder = memmem::Finder::new(b"\"type\"");
-    let mut buf = vec![0u8; CHUNK];
+    // Start small (most streams are a few KiB; zeroing a full chunk for each would cost more
+    // than reading them) and grow to CHUNK while reads keep filling the buffer.
+    let mut buf = vec![0u8; FIRST_CHUNK];
+    let mut filled = false;
     let (mut start, mut end) = (0usize, 0usize);
     // Bytes after `start` already searched for a newline.
     let mut searched = 0usize;
@@ -322,6 +326,9 @@ fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::
             if buf.len() > 4 * CHUNK {
                 buf.truncate(CHUNK);
                 buf.shrink_to_fit();
+            } else if filled && buf.len() < CHUNK {
+                let grown = (buf.len() * 2).min(CHUNK);
+                buf.resize(grown, 0);
             }
         } else if start > 0 {
             buf.copy_within(start..end, 0);
@@ -339,6 +346,7 @@ fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::
                 Err(e) => return Err(e),
             }
         };
+        filled = n > 0 && end + n == buf.len();
         if n == 0 {
             eof = true;
         } else {

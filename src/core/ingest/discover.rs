@@ -133,9 +133,13 @@ fn absolute(p: &Path) -> PathBuf {
     manifest::normalize(&abs)
 }
 
+/// Files under `dir`, depth first with each directory's entries sorted by name: the result
+/// is in `Path` order already (so the caller's sort has nothing to do).
 fn walk(dir: &Path, depth: usize, opts: &LoadOptions, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
+    let mut entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+    entries.sort_by_cached_key(|e| e.file_name());
+    for e in entries {
         let Ok(ft) = e.file_type() else { continue };
         let name = e.file_name();
         let name = name.to_string_lossy();

@@ -12,7 +12,7 @@ use super::validation::ValidationReport;
 use super::{prompt_text, shell};
 use crate::core::model::{Batch, Finding, Job, JobResult, Prompt, Run, Status};
 use chrono::{DateTime, TimeZone, Utc};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
 
 /// A job while it is being assembled.
@@ -143,7 +143,7 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
         }
     }
     let ids = assign_ids(&drafts);
-    let mut jobs: Vec<Job> = drafts.iter().zip(ids).map(|(d, id)| build_job(d, id, &inp)).collect();
+    let mut jobs: Vec<Job> = drafts.iter_mut().zip(ids).map(|(d, id)| build_job(d, id, &inp)).collect();
     apply_reports(&inp.reports, &rb, &mut jobs, &mut run.warnings);
     decide_status(root, &drafts, &inp, &mut jobs, &mut run.warnings);
 
@@ -266,6 +266,24 @@ fn attach_joblogs(inp: &Inputs, rb: &Rebaser, generators: &[String], drafts: &mu
         inp.scripts.iter().find(|(r, _)| r == rel).and_then(|(_, s)| s.batches.iter().find_map(|b| b.number))
     };
     let file_name = |rel: &str| rel.rsplit('/').next().unwrap_or(rel).to_string();
+    if inp.joblogs.is_empty() {
+        return;
+    }
+    // Drafts a row can match, by key (rows only ever match drafts that existed before them).
+    let mut by_stdout: DraftIndex<String> = DraftIndex::default();
+    let mut by_prompt: DraftIndex<String> = DraftIndex::default();
+    let mut by_command: DraftIndex<Vec<String>> = DraftIndex::default();
+    for (i, d) in drafts.iter().enumerate() {
+        if let Some(l) = &d.stdout_log {
+            by_stdout.add(d.batch, l.clone(), i);
+        }
+        if let Some(p) = &d.prompt_file {
+            by_prompt.add(d.batch, p.clone(), i);
+        }
+        if !d.command.is_empty() {
+            by_command.add(d.batch, d.command.clone(), i);
+        }
+    }
     for (rel, jl) in &inp.joblogs {
         let batch = match links.get(rel) {
             Some((runner, input)) => input
@@ -294,9 +312,22 @@ fn attach_joblogs(inp: &Inputs, rb: &Rebaser, generators: &[String], drafts: &mu
             let stdout = inv.as_ref().and_then(|i| i.stdout.as_deref()).and_then(|p| rb.rel(p));
             let stdin = inv.as_ref().and_then(|i| i.stdin_file.as_deref().or(i.piped_from.as_deref())).and_then(|p| rb.rel(p));
             let argv = inv.as_ref().map(|i| i.argv.clone()).unwrap_or_default();
-            let found = drafts.iter().position(|d| d.batch == batch && d.row.is_none() && stdout.is_some() && d.stdout_log == stdout).map(|i| (i, "its redirect names the same log"))
-                .or_else(|| drafts.iter().position(|d| d.batch == batch && d.row.is_none() && stdin.is_some() && d.prompt_file == stdin).map(|i| (i, "it reads the same prompt file")))
-                .or_else(|| drafts.iter().position(|d| d.batch == batch && d.row.is_none() && !argv.is_empty() && d.command == argv).map(|i| (i, "same command")));
+            let found = stdout
+                .as_deref()
+                .and_then(|k| by_stdout.first_free(batch, k, drafts))
+                .map(|i| (i, "its redirect names the same log"))
+                .or_else(|| {
+                    stdin
+                        .as_deref()
+                        .and_then(|k| by_prompt.first_free(batch, k, drafts))
+                        .map(|i| (i, "it reads the same prompt file"))
+                })
+                .or_else(|| {
+                    (!argv.is_empty())
+                        .then_some(())
+                        .and_then(|_| by_command.first_free(batch, &argv, drafts))
+                        .map(|i| (i, "same command"))
+                });
             let idx = match found {
                 Some((i, how)) => {
                     drafts[i].matched_by.push(format!("joblog row {} (Seq {}): {how}", info.source, jj.seq));
@@ -318,6 +349,40 @@ fn attach_joblogs(inp: &Inputs, rb: &Rebaser, generators: &[String], drafts: &mu
             };
             drafts[idx].row = Some(info);
         }
+    }
+}
+
+/// Draft indices by (batch, key), in draft order: finds the first draft without a joblog row
+/// in O(1) amortized instead of scanning every draft for every row.
+struct DraftIndex<K> {
+    map: HashMap<u32, HashMap<K, VecDeque<usize>>>,
+}
+
+impl<K> Default for DraftIndex<K> {
+    fn default() -> Self {
+        DraftIndex { map: HashMap::new() }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> DraftIndex<K> {
+    fn add(&mut self, batch: u32, key: K, i: usize) {
+        self.map.entry(batch).or_default().entry(key).or_default().push_back(i);
+    }
+
+    /// The lowest-numbered draft of `batch` with this key that has no row yet.
+    fn first_free<Q>(&mut self, batch: u32, key: &Q, drafts: &[Draft]) -> Option<usize>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        let q = self.map.get_mut(&batch)?.get_mut(key)?;
+        while let Some(&i) = q.front() {
+            if drafts.get(i).is_some_and(|d| d.row.is_none()) {
+                return Some(i);
+            }
+            q.pop_front();
+        }
+        None
     }
 }
 
@@ -476,7 +541,9 @@ fn epoch(secs: f64) -> Option<DateTime<Utc>> {
     Utc.timestamp_millis_opt((secs * 1000.0).round() as i64).single()
 }
 
-fn build_job(d: &Draft, id: String, inp: &Inputs) -> Job {
+/// The job of a draft. Moves out what only the job needs (outputs, prompt, command,
+/// validation, matched_by); `decide_status` reads the rest of the draft afterwards.
+fn build_job(d: &mut Draft, id: String, inp: &Inputs) -> Job {
     let mut r = JobResult::default();
     let mut logs: Vec<String> = d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()).cloned().collect();
     for &a in &d.agents {
@@ -518,12 +585,12 @@ fn build_job(d: &Draft, id: String, inp: &Inputs) -> Job {
     Job {
         id,
         batch: d.batch,
-        outputs: d.outputs.clone(),
-        prompt: d.prompt.clone(),
-        command: d.command.clone(),
-        validate: d.validate.clone(),
+        outputs: std::mem::take(&mut d.outputs),
+        prompt: d.prompt.take(),
+        command: std::mem::take(&mut d.command),
+        validate: std::mem::take(&mut d.validate),
         result: r,
-        matched_by: d.matched_by.clone(),
+        matched_by: std::mem::take(&mut d.matched_by),
     }
 }
 
@@ -578,8 +645,13 @@ fn add_finding(list: &mut Vec<Finding>, f: Finding) {
 fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], warnings: &mut Vec<String>) {
     let any_output_on_disk = jobs.iter().flat_map(|j| j.outputs.iter()).any(|o| root.join(o).exists());
     let mut missing_check_skipped = false;
+    let agent_logs: HashSet<&str> = inp.agents.iter().map(|(r, _)| r.as_str()).collect();
     for (d, j) in drafts.iter().zip(jobs.iter_mut()) {
-        let log_started = d.stdout_log.as_ref().map(|l| inp.others.contains_key(l) || inp.agents.iter().any(|(r, _)| r == l)).unwrap_or(false);
+        let log_started = d
+            .stdout_log
+            .as_ref()
+            .map(|l| inp.others.contains_key(l) || agent_logs.contains(l.as_str()))
+            .unwrap_or(false);
         let validated = j.matched_by.iter().any(|m| m.starts_with("validated by "));
         let ran = d.row.is_some() || !d.agents.is_empty() || log_started || validated || !j.result.findings.is_empty();
         if !ran {

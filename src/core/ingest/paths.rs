@@ -41,7 +41,14 @@ impl Rebaser {
         }
         let p = Path::new(raw);
         if !p.is_absolute() {
+            if is_plain_rel(raw) {
+                // Nothing for `lexical_rel` to remove: it would return the text as it is.
+                return Some(raw.to_string());
+            }
             return lexical_rel(p);
+        }
+        if let Some(found) = self.rel_plain(raw) {
+            return found;
         }
         let p = super::super::manifest::normalize(p);
         if let Ok(r) = p.strip_prefix(&self.root) {
@@ -70,10 +77,47 @@ impl Rebaser {
         None
     }
 
+    /// Fast path of [`Rebaser::rel`] for the common case, decided on the text alone: `raw` is
+    /// an absolute path with no empty, `.` or `..` component (so normalizing does not change
+    /// it), and so are the root and the foreign roots (so string prefixes at a `/` boundary are
+    /// exactly component prefixes). `None` = not decided here (take the general path).
+    fn rel_plain(&self, raw: &str) -> Option<Option<String>> {
+        if !is_plain_abs(raw) {
+            return None;
+        }
+        for dir in std::iter::once(&self.root).chain(self.foreign.iter()) {
+            let d = dir.to_str().filter(|d| is_plain_abs(d))?;
+            let Some(rest) = raw.strip_prefix(d) else { continue };
+            if rest.is_empty() {
+                // The root itself: not a path under it.
+                return Some(None);
+            }
+            let rest = if d == "/" { Some(rest) } else { rest.strip_prefix('/') };
+            if let Some(rest) = rest {
+                return Some(Some(rest.to_string()));
+            }
+        }
+        None
+    }
+
     /// `rel`, falling back to the raw text (for display) when it cannot be re-based.
     pub fn rel_or_raw(&self, raw: &str) -> String {
         self.rel(raw).unwrap_or_else(|| raw.to_string())
     }
+}
+
+/// `/a/b/c` with no empty, `.` or `..` component (`/` itself counts).
+fn is_plain_abs(p: &str) -> bool {
+    match p.strip_prefix('/') {
+        Some("") => true,
+        Some(rest) => rest.split('/').all(|c| !c.is_empty() && c != "." && c != ".."),
+        None => false,
+    }
+}
+
+/// `a/b/c` with no empty, `.` or `..` component.
+fn is_plain_rel(p: &str) -> bool {
+    !p.is_empty() && !p.starts_with('/') && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 /// A relative path, normalized; `None` if it climbs out with `..`.
@@ -123,6 +167,48 @@ mod tests {
         assert_eq!(r.rel("/home/luce/apps/sparkqueue/sparkq/tests/test_api.py").as_deref(), Some("sparkq/tests/test_api.py"));
         assert_eq!(r.rel("./sparkq/src/api.py").as_deref(), Some("sparkq/src/api.py"));
         assert_eq!(r.rel("/tmp/x/sparkq-phase6/_build/logs/a.jsonl").as_deref(), Some("_build/logs/a.jsonl"));
+    }
+
+    #[test]
+    fn plain_fast_path_agrees_with_the_general_one() {
+        let mut r = Rebaser::new(Path::new("/tmp/x/sparkq-phase6"));
+        r.add_foreign_root("/home/luce/apps/sparkqueue");
+        r.add_foreign_root("/home/luce/apps");
+        r.add_foreign_root("/srv//odd/./root");
+        for raw in [
+            "/home/luce/apps/sparkqueue/sparkq/tests/test_api.py",
+            "/home/luce/apps/sparkqueue",
+            "/home/luce/apps/sparkqueue2/x.py",
+            "/home/luce/apps/other/x.py",
+            "/tmp/x/sparkq-phase6/_build/logs/a.jsonl",
+            "/tmp/x/sparkq-phase6",
+            "/tmp/x/sparkq-phase6/../escape",
+            "/tmp/x/sparkq-phase6/./a//b",
+            "/srv/odd/root/f.py",
+            "/etc/passwd",
+            "/",
+        ] {
+            let general = {
+                let p = crate::core::manifest::normalize(Path::new(raw));
+                let mut found = None;
+                let mut decided = false;
+                for d in std::iter::once(&r.root).chain(r.foreign.iter()) {
+                    if let Ok(rest) = p.strip_prefix(d) {
+                        found = lexical_rel(rest);
+                        decided = true;
+                        break;
+                    }
+                }
+                decided.then_some(found)
+            };
+            if let Some(fast) = r.rel_plain(raw) {
+                assert_eq!(Some(fast), general, "{raw}");
+            }
+        }
+        assert_eq!(r.rel_plain("/home/luce/apps/sparkqueue/a/b.py"), Some(Some("a/b.py".into())));
+        for raw in ["a/b.py", "sparkq/src/x.py", "a", "a/./b", "./a", "a//b", "a/", "a/../b", "../a", "a/b/.."] {
+            assert_eq!(r.rel(raw), lexical_rel(Path::new(raw)), "{raw}");
+        }
     }
 
     #[test]

@@ -98,11 +98,30 @@ fn push_command(out: &mut Vec<Vec<String>>, text: &str, vars: &HashMap<String, S
     if !runnable.contains(&first) {
         return;
     }
+    if let Some(argv) = simple_argv(text) {
+        // Nothing a shell would expand, quote or redirect: its words are the argv.
+        if !shell_with_command_string(&argv) && !out.contains(&argv) {
+            out.push(argv);
+        }
+        return;
+    }
     if let Some(inv) = shell::parse_command(text, vars) {
         if !inv.argv.is_empty() && !shell_with_command_string(&inv.argv) && !out.contains(&inv.argv) {
             out.push(inv.argv);
         }
     }
+}
+
+/// The words of a command made only of characters no shell treats specially (letters, digits,
+/// `_-./:,@+%`, blanks), else `None`. Most `Validation:` lines are like that, and reading
+/// them this way is much cheaper than running the shell reader.
+fn simple_argv(text: &str) -> Option<Vec<String>> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b':' | b',' | b'@' | b'+' | b'%' | b' ' | b'\t');
+    if !text.bytes().all(plain) {
+        return None;
+    }
+    let argv: Vec<String> = text.split([' ', '\t']).filter(|w| !w.is_empty()).map(str::to_string).collect();
+    (!argv.is_empty()).then_some(argv)
 }
 
 /// `bash -c '...'`, `sh -lc ...`: a shell told to run a string, here a string from a prompt.

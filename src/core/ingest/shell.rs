@@ -176,6 +176,19 @@ impl Word {
         });
     }
 
+    fn push_chars(&mut self, chars: &[char], quoted: bool) {
+        if let Some(Seg::Lit { text, quoted: q }) = self.segs.last_mut() {
+            if *q == quoted {
+                text.extend(chars);
+                return;
+            }
+        }
+        self.segs.push(Seg::Lit {
+            text: chars.iter().collect(),
+            quoted,
+        });
+    }
+
     fn push_str(&mut self, s: &str, quoted: bool) {
         if let Some(Seg::Lit { text, quoted: q }) = self.segs.last_mut() {
             if *q == quoted {
@@ -738,12 +751,21 @@ impl Lexer {
                 },
                 Some('$') => self.dollar(w, true),
                 Some('`') => self.backtick(w, true),
-                Some(c) => {
-                    if c == '\n' {
-                        self.line += 1;
+                Some(_) => {
+                    // A run of plain characters (long prompts are mostly this): copy it at once.
+                    let start = self.pos;
+                    let mut end = start;
+                    while let Some(&c) = self.chars.get(end) {
+                        if matches!(c, '"' | '\\' | '$' | '`') {
+                            break;
+                        }
+                        if c == '\n' {
+                            self.line += 1;
+                        }
+                        end += 1;
                     }
-                    w.push_char(c, true);
-                    self.pos += 1;
+                    w.push_chars(&self.chars[start..end], true);
+                    self.pos = end;
                 }
             }
         }

@@ -138,9 +138,29 @@ fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dy
     let index_path = sd.snapshots_path().join("index.json");
     let mut index = Index::load(&index_path);
     let mut pending: Vec<(PathBuf, PathBuf)> = Vec::new();
+    // Blob paths already pending (two files with the same content publish one blob).
+    let mut pending_dst: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     let mut files = Vec::with_capacity(collected.entries.len());
     let mut fresh: Vec<(String, IndexEntry)> = Vec::new();
-    for e in &collected.entries {
+    // First the stat cache: which files need reading at all.
+    let cached: Vec<Option<String>> = collected
+        .entries
+        .iter()
+        .map(|e| {
+            let md = e.meta.as_ref()?;
+            let stat = StatKey::of(md);
+            let c = index.entries.get(&index_key(&e.rel)).filter(|c| c.stat == stat)?;
+            let ok = paths::is_sha256_hex(&c.sha256)
+                && std::fs::symlink_metadata(blob_path(sd, &c.sha256))
+                    .is_ok_and(|m| m.is_file() && m.len() == stat.size);
+            ok.then(|| c.sha256.clone())
+        })
+        .collect();
+    // Then read, hash and copy the others, on every core (each file is independent).
+    let todo: Vec<usize> =
+        (0..collected.entries.len()).filter(|&i| cached[i].is_none() && collected.entries[i].meta.is_some()).collect();
+    let mut stored = store_files(sd, &tmp_dir, &collected.entries, &todo);
+    for (i, e) in collected.entries.iter().enumerate() {
         let (path, path_hex) = paths::to_record(&e.rel);
         let Some(md) = &e.meta else {
             files.push(SnapshotFile { path, path_hex, size: 0, mode: 0, sha256: None });
@@ -151,17 +171,15 @@ fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dy
             None => path.clone(),
         };
         let stat = StatKey::of(md);
-        let cached = index.entries.get(&key).filter(|c| c.stat == stat).map(|c| c.sha256.clone()).filter(|sha| {
-            paths::is_sha256_hex(sha)
-                && std::fs::symlink_metadata(blob_path(sd, sha)).is_ok_and(|m| m.is_file() && m.len() == stat.size)
-        });
-        let sha = match cached {
+        let sha = match cached[i].clone() {
             Some(sha) => sha,
-            None => match store_file(sd, &tmp_dir, &e.full, md) {
+            None => match stored[i].take().unwrap_or_else(|| store_file(sd, &tmp_dir, &e.full, md)) {
                 Ok(Stored { sha, publish, changed }) => {
                     if let Some(p) = publish {
-                        if !pending.iter().any(|(_, dst)| *dst == p.1) {
+                        if pending_dst.insert(p.1.clone()) {
                             pending.push(p);
+                        } else {
+                            let _ = std::fs::remove_file(&p.0);
                         }
                     }
                     if changed {
@@ -439,6 +457,53 @@ fn walk(rel: &Path, full: &Path, state: &Path, map: &mut BTreeMap<PathBuf, Entry
 // ---------------------------------------------------------------------------------------------
 // Blobs.
 
+/// The index key of a relative path (as [`SnapshotFile::key`]).
+fn index_key(rel: &Path) -> String {
+    let (path, path_hex) = paths::to_record(rel);
+    match path_hex {
+        Some(h) => format!("\u{0}{h}"),
+        None => path,
+    }
+}
+
+/// [`store_file`] for `entries[i]`, `i` in `todo`, spread over the machine's cores. The result
+/// has one slot per entry (`None` for those not in `todo`).
+fn store_files(
+    sd: &StateDir,
+    tmp_dir: &Path,
+    entries: &[Entry],
+    todo: &[usize],
+) -> Vec<Option<std::io::Result<Stored>>> {
+    let mut out: Vec<Option<std::io::Result<Stored>>> = entries.iter().map(|_| None).collect();
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(todo.len());
+    let one = |i: usize| entries[i].meta.as_ref().map(|md| (i, store_file(sd, tmp_dir, &entries[i].full, md)));
+    if threads <= 1 {
+        for (i, r) in todo.iter().filter_map(|&i| one(i)) {
+            out[i] = Some(r);
+        }
+        return out;
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<Vec<(usize, std::io::Result<Stored>)>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    while let Some(&i) = todo.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                        mine.extend(one(i));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    for (i, r) in done.into_iter().flatten() {
+        out[i] = Some(r);
+    }
+    out
+}
+
 struct Stored {
     sha: String,
     /// (temp file, final blob path) still to publish.
@@ -557,11 +622,14 @@ fn clear_dir(dir: &Path) {
 // ---------------------------------------------------------------------------------------------
 // The stat cache.
 
+/// Times are `i64` nanoseconds (enough until 2262): the index entry flattens this struct, and
+/// serde's `flatten` cannot carry `i128` (an index holding them never read back, so every
+/// re-snapshot re-read every file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct StatKey {
     size: u64,
-    mtime_ns: i128,
-    ctime_ns: i128,
+    mtime_ns: i64,
+    ctime_ns: i64,
     inode: u64,
     dev: u64,
     #[serde(default)]
@@ -573,10 +641,11 @@ impl StatKey {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
+            let ns = |secs: i64, nsec: i64| secs.saturating_mul(1_000_000_000).saturating_add(nsec);
             StatKey {
                 size: md.len(),
-                mtime_ns: md.mtime() as i128 * 1_000_000_000 + md.mtime_nsec() as i128,
-                ctime_ns: md.ctime() as i128 * 1_000_000_000 + md.ctime_nsec() as i128,
+                mtime_ns: ns(md.mtime(), md.mtime_nsec()),
+                ctime_ns: ns(md.ctime(), md.ctime_nsec()),
                 inode: md.ino(),
                 dev: md.dev(),
                 mode: md.mode() & 0o7777,
@@ -588,7 +657,7 @@ impl StatKey {
                 .modified()
                 .ok()
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_nanos() as i128)
+                .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
                 .unwrap_or(0);
             StatKey {
                 size: md.len(),
@@ -605,9 +674,9 @@ impl StatKey {
     fn is_racy(&self) -> bool {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as i128)
-            .unwrap_or(i128::MAX);
-        now - self.mtime_ns < 2_000_000_000
+            .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+            .unwrap_or(i64::MAX);
+        now.saturating_sub(self.mtime_ns) < 2_000_000_000
     }
 }
 
@@ -738,6 +807,25 @@ pub(crate) mod tests {
         let mut ids = vec![first.id.clone(), second.id.clone(), third.id.clone()];
         ids.sort();
         assert_eq!(all.iter().map(|m| m.id.clone()).collect::<Vec<_>>(), ids);
+    }
+
+    #[test]
+    fn the_stat_cache_reads_back_what_it_wrote() {
+        let fx = fixture();
+        fx.write("a.txt", b"one", 0o644);
+        fx.write("b/c.txt", b"two", 0o600);
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        for rel in ["a.txt", "b/c.txt"] {
+            let p = fx.sd.project_root().join(rel);
+            std::fs::File::options().write(true).open(&p).unwrap().set_modified(old).unwrap();
+        }
+        fx.take(&["a.txt", "b"]);
+        let index_path = fx.sd.snapshots_path().join("index.json");
+        let index = Index::load(&index_path);
+        assert_eq!(index.entries.len(), 2, "{}", std::fs::read_to_string(&index_path).unwrap());
+        let md = std::fs::symlink_metadata(fx.sd.project_root().join("a.txt")).unwrap();
+        assert_eq!(index.entries["a.txt"].stat, StatKey::of(&md));
+        assert_eq!(index.entries["a.txt"].sha256, sha256_hex(b"one"));
     }
 
     #[test]
