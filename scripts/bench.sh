@@ -10,7 +10,8 @@
 #   PLAN_BATCHES=200 PLAN_JOBS=50      shape of the plan run (small logs)
 #   SNAP_FILES=10000 SNAP_FILE_KB=105  output set of the snapshot benchmark (~1 GiB)
 #   DIFF_LINES=100000                  lines of each file of the diff benchmark
-#   RUNS=5 SLOW_RUNS=3                 timed runs per command (SLOW_RUNS for jq, cp, snapshot)
+#   RUNS=5 SLOW_RUNS=3                 timed runs per command (SLOW_RUNS for jq)
+#   SNAP_ROUNDS=5                      rounds of cp -a / cp -a && sync / snapshot, interleaved
 #   OUT=BENCHMARKS.md  KEEP=1 (keep the generated files)  BENCH_TMP=/tmp (where to generate)
 #   NO_HYPERFINE=1     time with the built-in loop even when hyperfine is there
 #
@@ -30,6 +31,7 @@ SNAP_FILE_KB=${SNAP_FILE_KB:-105}
 DIFF_LINES=${DIFF_LINES:-100000}
 RUNS=${RUNS:-5}
 SLOW_RUNS=${SLOW_RUNS:-3}
+SNAP_ROUNDS=${SNAP_ROUNDS:-5}
 OUT=${OUT:-BENCHMARKS.md}
 SEED=${SEED:-1}
 
@@ -83,15 +85,33 @@ RESULTS=$WORK/results.tsv   # label \t median_s \t min_s \t max_s \t runs \t com
 # ---------------------------------------------------------------------------------------------
 # Measuring
 
-# measure LABEL RUNS PREPARE CMD...: time CMD (stdout discarded) RUNS times; PREPARE (a shell
-# command, may be empty) runs before each run, untimed. A non-zero exit is not a failure
-# (diff exits 1 when files differ). Appends the median to $RESULTS.
+# record LABEL SHOWN CPU NS...: append the median, min and max of the run times NS
+# (nanoseconds) to $RESULTS; CPU is the mean user+system time of a run in seconds, or "-".
+record() {
+    local label=$1 shown=$2 cpu=$3; shift 3
+    printf '%s\n' "$@" | sort -n | L=$label C=$shown U=$cpu awk '
+        { t[NR] = $1 / 1e9 }
+        END { m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+              printf "%s\t%.6f\t%.6f\t%.6f\t%d\t%s\t%s\n", ENVIRON["L"], m, t[1], t[NR], NR, ENVIRON["C"], ENVIRON["U"] }' >> "$RESULTS"
+}
+
+# shown_cmd CMD...: the command as the report shows it: SHOW when set (long file lists),
+# else the shell-quoted words; $WORK written as $W.
+shown_cmd() {
+    local cmd
+    cmd=$(printf '%q ' "$@"); cmd=${cmd% }
+    cmd=${SHOW:-$cmd}
+    printf '%s' "${cmd//$WORK/\$W}"
+}
+
+# measure LABEL RUNS PREPARE CMD...: time CMD (stdout discarded) RUNS times after one warm-up
+# run; PREPARE (a shell command, may be empty) runs before each run, untimed. A non-zero exit
+# is not a failure (diff exits 1 when files differ).
 measure() {
     local label=$1 runs=$2 prepare=$3; shift 3
     local cmd shown
     cmd=$(printf '%q ' "$@"); cmd=${cmd% }
-    # What the report shows: SHOW when set (long file lists), with $WORK written as $W.
-    shown=${SHOW:-$cmd}; shown=${shown//$WORK/\$W}
+    shown=$(shown_cmd "$@")
     say "timing: $label ($runs runs)"
     if [[ $HAVE_HYPERFINE == 1 ]]; then
         local json=$WORK/h.json
@@ -99,28 +119,56 @@ measure() {
         [[ -n $prepare ]] && args+=(--prepare "$prepare")
         hyperfine "${args[@]}" "$cmd" >&2
         jq -r --arg l "$label" --arg c "$shown" \
-            '.results[0] | [$l, .median, .min, .max, (.times | length), $c] | @tsv' "$json" >> "$RESULTS"
+            '.results[0] | [$l, .median, .min, .max, (.times | length), $c, (.user + .system)] | @tsv' "$json" >> "$RESULTS"
     else
-        local times=() t0 t1 i
+        local times=() t0 t1 i cpu=0 u
         [[ -n $prepare ]] && bash -c "$prepare"
         "$@" >/dev/null 2>&1 || true   # warm-up
         for ((i = 0; i < runs; i++)); do
             [[ -n $prepare ]] && bash -c "$prepare"
             t0=$(date +%s%N)
-            "$@" >/dev/null 2>&1 || true
+            /usr/bin/time -f '%U %S' -o "$WORK/cpu.txt" "$@" >/dev/null 2>&1 || true
             t1=$(date +%s%N)
             times+=("$(( t1 - t0 ))")
+            u=$(awk 'END { print $1 + $2 }' "$WORK/cpu.txt")
+            cpu=$(awk -v a="$cpu" -v b="$u" 'BEGIN { print a + b }')
         done
-        printf '%s\n' "${times[@]}" | sort -n | L=$label C=$shown awk '
-            { t[NR] = $1 / 1e9 }
-            END { l = ENVIRON["L"]; c = ENVIRON["C"]
-                  m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
-                  printf "%s\t%.6f\t%.6f\t%.6f\t%d\t%s\n", l, m, t[1], t[NR], NR, c }' >> "$RESULTS"
+        record "$label" "$shown" "$(awk -v c="$cpu" -v n="$runs" 'BEGIN { printf "%.6f", c / n }')" "${times[@]}"
     fi
 }
 
+# snapshot_rounds ROUNDS: cp -a, cp -a && sync, and a first snapshot, one of each per round
+# (after one warm-up round), so that all three meet the same moments of a shared machine.
+# Before each run the target is removed and `sync` is run, untimed.
+snapshot_rounds() {
+    local rounds=$1 i what t0 t1
+    local -A ns=([cp]="" [cp_sync]="" [snapshot]="")
+    say "timing: cp -a, cp -a && sync, snapshot, interleaved ($rounds rounds)"
+    for ((i = 0; i <= rounds; i++)); do
+        for what in cp cp_sync snapshot; do
+            rm -rf "$COPY" "$STATE"
+            sync
+            t0=$(date +%s%N)
+            case $what in
+                cp) cp -a "$SNAPP/app" "$COPY" ;;
+                cp_sync) cp -a "$SNAPP/app" "$COPY" && sync ;;
+                snapshot) "${SNAP_CMD[@]}" >/dev/null ;;
+            esac
+            t1=$(date +%s%N)
+            ((i > 0)) && ns[$what]+="$(( t1 - t0 )) "
+        done
+    done
+    # shellcheck disable=SC2086 # word splitting of the time lists is intended
+    {
+        record cp "$(shown_cmd cp -a "$SNAPP/app" "$COPY")" - ${ns[cp]}
+        record cp_sync "$(SHOW="cp -a $SNAPP/app $COPY && sync" shown_cmd)" - ${ns[cp_sync]}
+        record snapshot "$(shown_cmd "${SNAP_CMD[@]}")" - ${ns[snapshot]}
+    }
+}
+
 med() { awk -F'\t' -v l="$1" '$1 == l { print $2 }' "$RESULTS"; }
-cmd_of() { awk -F'\t' -v l="$1" '$1 == l { print $6 }' "$RESULTS"; }
+min_of() { awk -F'\t' -v l="$1" '$1 == l { print $3 }' "$RESULTS"; }
+cpu_of() { awk -F'\t' -v l="$1" '$1 == l { print $7 }' "$RESULTS"; }
 
 # peak_rss_kb [--prepare CMD] CMD...: the median over 3 runs of the peak RSS (KiB) by
 # /usr/bin/time -v; the prepare command (shell) runs before each.
@@ -205,9 +253,7 @@ fi
 sleep 3   # files modified in the last 2 s are never cached: let the tree age
 cat "$SNAPP"/app/*/* > /dev/null
 # Each first snapshot / copy starts from nothing, with nothing dirty left to flush.
-measure cp "$SLOW_RUNS" "rm -rf $COPY && sync" cp -a "$SNAPP/app" "$COPY"
-SHOW="cp -a $SNAPP/app $COPY && sync" measure cp_sync "$SLOW_RUNS" "rm -rf $COPY && sync" bash -c "cp -a $SNAPP/app $COPY && sync"
-measure snapshot "$SLOW_RUNS" "rm -rf $STATE && sync" "${SNAP_CMD[@]}"
+snapshot_rounds "$SNAP_ROUNDS"
 "${SNAP_CMD[@]}" >/dev/null   # the state the re-snapshots start from
 measure resnapshot "$RUNS" "" "${SNAP_CMD[@]}"
 SNAP_RSS=$(peak_rss_kb --prepare "rm -rf $STATE && sync" "${SNAP_CMD[@]}")
@@ -289,7 +335,7 @@ noisy. Each comparison is timed in the same run, back to back, and reported as a
 | ingest >= 8x faster than \`jq -c 'select(.type=="turn.failed")'\` | ${R_JQ1}x on one core (${R_JQ}x on $CORES cores) | $(mark le 8 "$R_JQ1") |
 | peak RSS of the ingest <= 64 MiB + 10% of the log bytes | $(mib "$INGEST_RSS") (limit $(mib "$RSS_LIMIT_KB")) | $(mark le "$INGEST_RSS" "$RSS_LIMIT_KB") |
 | first frame of the TUI < 100 ms | not measured yet: the TUI is being written separately; this row needs its binary (time from start to the first drawn screen in a real terminal) | not measured |
-| \`plan\` on a ${PLAN_BATCHES}-batch x ${PLAN_JOBS}-job run < 200 ms | $(fmt_ms "$T_PLAN") | $(mark le "$T_PLAN" 0.2) |
+| \`plan\` on a ${PLAN_BATCHES}-batch x ${PLAN_JOBS}-job run < 200 ms | $(fmt_ms "$T_PLAN") median, $(fmt_ms "$(min_of plan)") best; CPU $(fmt_ms "$(cpu_of plan)") (user + sys, both threads) | $(mark le "$T_PLAN" 0.2) |
 | snapshot of a 1 GiB / 10,000-file set <= 1.5x \`cp -a\` | ${R_SNAP}x ($(fmt_ms "$T_SNAP") vs $(fmt_ms "$T_CP")) | $(mark le "$R_SNAP" 1.5) |
 | re-snapshot of the unchanged set <= 0.2x \`cp -a\` | ${R_RESNAP}x ($(fmt_ms "$T_RESNAP") vs $(fmt_ms "$T_CP")) | $(mark le "$R_RESNAP" 0.2) |
 | diff of two ${DIFF_LINES}-line files <= 2x GNU \`diff -u\` | ${R_DIFF}x ($(fmt_ms "$T_DO") vs $(fmt_ms "$T_DG")) | $(mark le "$R_DIFF" 2) |
@@ -317,17 +363,19 @@ $((PLAN_BATCHES * PLAN_JOBS)) jobs in $PLAN_BATCHES batch scripts (the sparkq fo
 prompt inline), minimal JSONL logs ($PLAN_LOG_BYTES bytes in all), a Haiku validation report per batch that ran,
 one job failing with ModuleNotFoundError in batch $((PLAN_BATCHES * 3 / 5)), later batches not run. Verdict: \`$PLAN_VERDICT\`.
 
-| command | median | peak RSS |
-|---|---|---|
-| \`recover-tui plan DIR --json\` | $(fmt_ms "$T_PLAN") | $(mib "$PLAN_RSS") |
+| command | median | best | CPU (user + sys) | peak RSS |
+|---|---|---|---|---|
+| \`recover-tui plan DIR --json\` | $(fmt_ms "$T_PLAN") | $(fmt_ms "$(min_of plan)") | $(fmt_ms "$(cpu_of plan)") | $(mib "$PLAN_RSS") |
 
 ## 3. Snapshot vs \`cp -a\`
 
 Tree: \`$GEN_SNAP\` — $SNAP_COUNT files, $SNAP_BYTES bytes under \`app/\`, every file distinct.
 Snapshot driver: $SNAP_HOW. A snapshot hashes (SHA-256) and copies every file into the
 content-addressed store and makes it durable (one \`syncfs\`) before writing its manifest;
-\`cp -a\` leaves the data in the page cache, so \`cp -a && sync\` is shown too. Before each timed
-run of the first three rows the target is removed and \`sync\` is run (untimed).
+\`cp -a\` leaves the data in the page cache, so \`cp -a && sync\` is shown too. The first three
+rows were timed interleaved ($SNAP_ROUNDS rounds of one run each, after a warm-up round), so that
+all three meet the same moments of the shared machine; before each run the target is removed
+and \`sync\` is run (untimed).
 
 | command | median | vs \`cp -a\` | peak RSS |
 |---|---|---|---|
@@ -356,11 +404,11 @@ the list of the ${#JSONL[@]} \`*.jsonl\` files under \`\$W/ingest\` (sorted), pa
 $(awk -F'\t' '{ printf "%-14s %s\n", $1, $6 }' "$RESULTS")
 \`\`\`
 
-All timings (seconds):
+All timings (seconds; CPU = mean user + system time of a run, where measured):
 
-| label | median | min | max | runs |
-|---|---|---|---|---|
-$(awk -F'\t' '{ printf "| %s | %.4f | %.4f | %.4f | %s |\n", $1, $2, $3, $4, $5 }' "$RESULTS")
+| label | median | min | max | runs | CPU |
+|---|---|---|---|---|---|
+$(awk -F'\t' '{ printf "| %s | %.4f | %.4f | %.4f | %s | %s |\n", $1, $2, $3, $4, $5, ($7 == "-" ? "-" : sprintf("%.4f", $7)) }' "$RESULTS")
 EOF
 if [[ -f scripts/bench-notes.md ]]; then
     echo

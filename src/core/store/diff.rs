@@ -7,7 +7,7 @@
 use super::snapshot::{self, SnapshotFile, SnapshotManifest};
 use super::{paths, Result, StateDir, StoreError};
 use serde::Serialize;
-use similar::{Algorithm, DiffOp, TextDiff};
+use similar::{Algorithm, ChangeTag, DiffOp};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -68,17 +68,16 @@ pub fn diff_bytes(old: &[u8], new: &[u8], old_name: &str, new_name: &str, deadli
     }
     let start = Instant::now();
     let until = start.checked_add(deadline);
-    let mut config = TextDiff::configure();
-    config.algorithm(Algorithm::Myers);
-    if let Some(until) = until {
-        config.deadline(until);
-    }
-    let diff = config.diff_lines(old_s, new_s);
+    // Lines as similar's `diff_lines` cuts them, each replaced by a number (equal lines, equal
+    // numbers): Myers then compares integers, and the lines are hashed once, with a fast hash.
+    let (old_lines, new_lines) = (lines_of(old_s), lines_of(new_s));
+    let (old_ids, new_ids) = intern(&old_lines, &new_lines);
+    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &old_ids, &new_ids, until);
     if until.is_some_and(|u| Instant::now() >= u) {
         return FileDiff::Summary { old_lines: count_lines(old), new_lines: count_lines(new), changed };
     }
     let (mut added, mut removed) = (0, 0);
-    for op in diff.ops() {
+    for op in &ops {
         match *op {
             DiffOp::Insert { new_len, .. } => added += new_len,
             DiffOp::Delete { old_len, .. } => removed += old_len,
@@ -89,9 +88,134 @@ pub fn diff_bytes(old: &[u8], new: &[u8], old_name: &str, new_name: &str, deadli
             DiffOp::Equal { .. } => {}
         }
     }
-    let unified =
-        diff.unified_diff().context_radius(3).missing_newline_hint(true).header(old_name, new_name).to_string();
+    let unified = unified(ops, &old_lines, &new_lines, old_name, new_name);
     FileDiff::Text { unified, added, removed }
+}
+
+/// Lines with their terminators (`\n`, `\r\n` or a lone `\r`), the last one possibly without:
+/// the tokens of similar's `diff_lines`.
+fn lines_of(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', b).count() + 1);
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(k) = memchr::memchr2(b'\n', b'\r', &b[i..]) {
+        let at = i + k;
+        let end = if b[at] == b'\r' && b.get(at + 1) == Some(&b'\n') { at + 2 } else { at + 1 };
+        out.push(&text[start..end]);
+        start = end;
+        i = end;
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// Number every distinct line (same text, same number). An open-addressing table of
+/// `(hash, number)` pairs, 8 bytes a slot: much smaller than a map of `&str` keys, which
+/// matters when a side has 100,000 lines (the table is probed once per line, at random).
+fn intern<'a>(old: &[&'a str], new: &[&'a str]) -> (Vec<u32>, Vec<u32>) {
+    let n = old.len() + new.len();
+    let cap = (n * 2).next_power_of_two().max(16);
+    let bits = cap.trailing_zeros();
+    const EMPTY: u64 = u64::MAX;
+    let mut slots = vec![EMPTY; cap];
+    // Number -> the first line that got it.
+    let mut lines: Vec<&'a str> = Vec::with_capacity(n.min(1 << 16));
+    let mut id_of = |line: &'a str| -> u32 {
+        let mut h = LineHasher::default();
+        h.write(line.as_bytes());
+        let h = h.finish();
+        let tag = h & 0xffff_ffff_0000_0000;
+        let mut i = (h >> (64 - bits)) as usize;
+        loop {
+            let slot = slots[i];
+            if slot == EMPTY {
+                let id = lines.len() as u32;
+                lines.push(line);
+                slots[i] = tag | u64::from(id);
+                return id;
+            }
+            if slot & 0xffff_ffff_0000_0000 == tag && lines[(slot & 0xffff_ffff) as usize] == line {
+                return slot as u32;
+            }
+            i = (i + 1) & (cap - 1);
+        }
+    };
+    let o = old.iter().map(|&l| id_of(l)).collect();
+    let n = new.iter().map(|&l| id_of(l)).collect();
+    (o, n)
+}
+
+/// A fast multiplicative hash of lines (FxHash's mixing, 8 bytes at a time). Lines come from
+/// the user's own project files, so resistance to crafted collisions is not needed here.
+#[derive(Default)]
+struct LineHasher(u64);
+
+impl LineHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The unified diff of `ops` with 3 lines of context, written as similar's `unified_diff()`
+/// writes it (`missing_newline_hint(true)`, the header before the first hunk only).
+fn unified(ops: Vec<DiffOp>, old: &[&str], new: &[&str], old_name: &str, new_name: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for group in similar::group_diff_ops(ops, 3).into_iter().filter(|g| !g.is_empty()) {
+        if out.is_empty() {
+            let _ = writeln!(out, "--- {old_name}\n+++ {new_name}");
+        }
+        let (Some(first), Some(last)) = (group.first(), group.last()) else { continue };
+        let range = |start: usize, end: usize| {
+            let len = end.saturating_sub(start);
+            match len {
+                1 => format!("{}", start + 1),
+                0 => format!("{start},0"),
+                _ => format!("{},{len}", start + 1),
+            }
+        };
+        let _ = writeln!(
+            out,
+            "@@ -{} +{} @@",
+            range(first.old_range().start, last.old_range().end),
+            range(first.new_range().start, last.new_range().end)
+        );
+        for op in &group {
+            for change in op.iter_changes(old, new) {
+                out.push_str(match change.tag() {
+                    ChangeTag::Equal => " ",
+                    ChangeTag::Delete => "-",
+                    ChangeTag::Insert => "+",
+                });
+                out.push_str(change.value());
+                if change.missing_newline() {
+                    out.push_str("\n\\ No newline at end of file\n");
+                }
+            }
+        }
+    }
+    out
 }
 
 /// NUL in the first 8 KiB, or not UTF-8.
@@ -358,6 +482,63 @@ mod tests {
     use crate::core::store::snapshot::tests::fixture;
 
     const LONG: Duration = Duration::from_secs(30);
+
+    /// How the diff was made before lines were interned: similar's own text diff.
+    fn reference(old: &str, new: &str) -> (String, usize, usize) {
+        let diff = similar::TextDiff::configure().algorithm(Algorithm::Myers).diff_lines(old, new);
+        let (mut added, mut removed) = (0, 0);
+        for op in diff.ops() {
+            added += op.new_range().len() * usize::from(!matches!(op, DiffOp::Delete { .. } | DiffOp::Equal { .. }));
+            removed += op.old_range().len() * usize::from(!matches!(op, DiffOp::Insert { .. } | DiffOp::Equal { .. }));
+        }
+        let unified = diff.unified_diff().context_radius(3).missing_newline_hint(true).header("a", "b").to_string();
+        (unified, added, removed)
+    }
+
+    fn ours(old: &str, new: &str) -> (String, usize, usize) {
+        match diff_bytes(old.as_bytes(), new.as_bytes(), "a", "b", LONG) {
+            FileDiff::Text { unified, added, removed } => (unified, added, removed),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn same_output_as_similars_text_diff() {
+        let cases = [
+            ("", "a\n"),
+            ("a\n", ""),
+            ("a\nb\nc", "a\nb\nc\n"),
+            ("a\r\nb\r\n", "a\r\nc\r\n"),
+            ("a\rb\rc", "a\rB\rc"),
+            ("x\n\n\ny\n", "x\n\ny\n\n"),
+            ("é\nü\n日本\n", "é\nu\n日本\n"),
+        ];
+        for (old, new) in cases {
+            assert_eq!(ours(old, new), reference(old, new), "{old:?} -> {new:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_output_as_similars_text_diff_on_random_edits(
+            old in proptest::collection::vec(0u8..6, 0..120),
+            new in proptest::collection::vec(0u8..6, 0..120),
+            old_nl in proptest::bool::ANY,
+            new_nl in proptest::bool::ANY,
+        ) {
+            let text = |v: &[u8], nl: bool| {
+                let mut t: String = v.iter().map(|i| ["a\n", "b\n", "c\n", "dd\n", "\n", "e\r\n"][*i as usize]).collect();
+                if !nl && t.ends_with('\n') {
+                    t.pop();
+                }
+                t
+            };
+            let (o, n) = (text(&old, old_nl), text(&new, new_nl));
+            if o != n {
+                proptest::prop_assert_eq!(ours(&o, &n), reference(&o, &n));
+            }
+        }
+    }
 
     #[test]
     fn unified_output_is_exact() {

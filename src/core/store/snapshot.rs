@@ -198,6 +198,8 @@ fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dy
         files.push(SnapshotFile { path, path_hex, size: stat.size, mode: stat.mode, sha256: Some(sha) });
     }
     publish_blobs(&tmp_dir, &pending)?;
+    // Only the (now empty) per-worker temp directories are left.
+    clear_dir(&tmp_dir);
     files.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.path_hex.cmp(&b.path_hex)));
     let mut m = SnapshotManifest {
         schema: SCHEMA.into(),
@@ -476,21 +478,26 @@ fn store_files(
 ) -> Vec<Option<std::io::Result<Stored>>> {
     let mut out: Vec<Option<std::io::Result<Stored>>> = entries.iter().map(|_| None).collect();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(todo.len());
-    let one = |i: usize| entries[i].meta.as_ref().map(|md| (i, store_file(sd, tmp_dir, &entries[i].full, md)));
-    if threads <= 1 {
-        for (i, r) in todo.iter().filter_map(|&i| one(i)) {
+    let one = |dir: &Path, i: usize| entries[i].meta.as_ref().map(|md| (i, store_file(sd, dir, &entries[i].full, md)));
+    // Each worker creates its temp files in a directory of its own: creating thousands of
+    // files in one directory from several threads serializes them on its lock.
+    let dirs: Vec<PathBuf> = (0..threads).map(|w| tmp_dir.join(format!("w{w}"))).collect();
+    if threads <= 1 || dirs.iter().any(|d| std::fs::create_dir_all(d).is_err()) {
+        for (i, r) in todo.iter().filter_map(|&i| one(tmp_dir, i)) {
             out[i] = Some(r);
         }
         return out;
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let done: Vec<Vec<(usize, std::io::Result<Stored>)>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
+        let workers: Vec<_> = dirs
+            .iter()
+            .map(|dir| {
+                let (one, next) = (&one, &next);
+                s.spawn(move || {
                     let mut mine = Vec::new();
                     while let Some(&i) = todo.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-                        mine.extend(one(i));
+                        mine.extend(one(dir, i));
                     }
                     mine
                 })
@@ -611,10 +618,16 @@ fn sync_files<'a>(dir: &Path, files: impl Iterator<Item = &'a Path>) -> Result<(
 }
 
 /// Remove leftovers of an interrupted run (only the lock holder calls this).
+/// (Temp files are in `dir` and in its per-worker subdirectories `w0`, `w1`, ...)
 fn clear_dir(dir: &Path) {
     if let Ok(rd) = std::fs::read_dir(dir) {
         for d in rd.flatten() {
-            let _ = std::fs::remove_file(d.path());
+            if d.file_type().is_ok_and(|t| t.is_dir()) {
+                clear_dir(&d.path());
+                let _ = std::fs::remove_dir(d.path());
+            } else {
+                let _ = std::fs::remove_file(d.path());
+            }
         }
     }
 }
