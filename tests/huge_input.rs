@@ -310,7 +310,9 @@ fn millions_of_broken_lines_give_a_bounded_list_of_warnings() {
     let warnings: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
     for (name, _) in heads {
         let of_file = warnings.iter().filter(|w| w.starts_with(&format!("_build/logs/{name}:"))).count();
-        assert!(of_file <= 52, "{name}: {of_file} warnings");
+        // 50 listed, the count of the rest, and at most the note of what a large file left
+        // unread and the file's own matching warning.
+        assert!(of_file <= 50 + 3, "{name}: {of_file} warnings");
         assert!(
             warnings.iter().any(|w| w.starts_with(&format!("_build/logs/{name}:"))
                 && w.ends_with("more problem(s) in this file, not listed")),
