@@ -159,6 +159,15 @@ fn huge_broken_and_random_inputs_load_in_bounded_memory() {
     for id in ["b1-1", "b1-2", "b2-1", "b2-2", "b2-3", "b3-1", "b3-2"] {
         assert!(ids.iter().any(|i| i == id), "job {id} is still loaded: {ids:?}");
     }
+    let warnings: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert!(
+        warnings.iter().any(|w| w.starts_with("_build/logs/b2-2.jsonl:6: line 6 is not valid JSON")),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.starts_with("_build/logs/b2-2.jsonl:") && w.contains("is cut off")),
+        "{warnings:#?}"
+    );
     // The huge log was read: its failed command is evidence of b2-2.
     let b22 = v["batches"][1]["jobs"].as_array().unwrap().iter().find(|j| j["id"] == "b2-2").unwrap();
     assert!(b22["logs"].as_array().unwrap().iter().any(|l| l == "_build/logs/b2-2.jsonl"), "{b22:#}");
@@ -252,6 +261,69 @@ fn big_text_logs_of_every_format_stay_in_bounds() {
     eprintln!(
         "big text logs: {:.1} MiB in (codex text, claude stream-json, pytest transcript), peak RSS {:.1} MiB, limit {:.1} MiB, {:.1} s",
         input as f64 / MIB as f64,
+        maxrss_kib as f64 / 1024.0,
+        limit_kib as f64 / 1024.0,
+        took.as_secs_f64()
+    );
+    assert!(maxrss_kib <= limit_kib, "peak RSS {maxrss_kib} KiB over the limit {limit_kib} KiB");
+}
+
+/// Millions of short broken lines: every reader reports its first problems and counts the rest,
+/// instead of keeping one warning per line (which took 17 GiB for 69 MB of `{` lines).
+#[test]
+fn millions_of_broken_lines_give_a_bounded_list_of_warnings() {
+    let each = if long() { 100 * MIB } else { 3 * MIB };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("notes-joblog");
+    copy_dir(&fixtures().join("notes-joblog"), &root);
+    let logs = root.join("_build/logs");
+    let mut input = 0u64;
+    let heads: [(&str, &[u8]); 3] = [
+        ("b3-7.jsonl", b"{\"type\":\"thread.started\",\"thread_id\":\"t7\"}\n"),
+        ("claude-b3.jsonl", b"{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"s\",\"model\":\"m\",\"cwd\":\"/home/dev/notes\",\"tools\":[]}\n"),
+        (
+            "rollout-2025-08-01T10-00-00-0199adc1-1c2d-7e3f-8a9b-161533f0211f.jsonl",
+            b"{\"timestamp\":\"2025-08-01T10:00:00Z\",\"type\":\"session_meta\",\"payload\":{\"id\":\"0199adc1-1c2d-7e3f-8a9b-161533f0211f\",\"cwd\":\"/home/dev/notes\"}}\n",
+        ),
+    ];
+    for (name, head) in heads {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(logs.join(name)).unwrap());
+        f.write_all(head).unwrap();
+        let chunk = b"{\n\xff\n{\"a\":\n".repeat(4096);
+        let mut n = 0u64;
+        while n < each {
+            f.write_all(&chunk).unwrap();
+            n += chunk.len() as u64;
+        }
+        drop(f);
+        input += std::fs::metadata(logs.join(name)).unwrap().len();
+    }
+    let started = std::time::Instant::now();
+    let (out, err, code, maxrss_kib) = run_cli(&[os("inspect"), root.as_os_str(), os("--json")], None);
+    let took = started.elapsed();
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let ids = all_job_ids(&v);
+    for id in ["b1-1", "b1-2", "b2-1", "b2-2", "b2-3", "b3-1", "b3-2"] {
+        assert!(ids.iter().any(|i| i == id), "job {id} is still loaded: {ids:?}");
+    }
+    let warnings: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    for (name, _) in heads {
+        let of_file = warnings.iter().filter(|w| w.starts_with(&format!("_build/logs/{name}:"))).count();
+        // 50 listed, the count of the rest, and at most the note of what a large file left
+        // unread and the file's own matching warning.
+        assert!(of_file <= 50 + 3, "{name}: {of_file} warnings");
+        assert!(
+            warnings.iter().any(|w| w.starts_with(&format!("_build/logs/{name}:"))
+                && w.ends_with("more problem(s) in this file, not listed")),
+            "{name}: the rest is counted"
+        );
+    }
+    let limit_kib = (64 * MIB + input / 10) / 1024;
+    eprintln!(
+        "broken lines: {:.1} MiB in (codex JSON, claude stream-json, codex session), {} warnings, peak RSS {:.1} MiB, limit {:.1} MiB, {:.1} s",
+        input as f64 / MIB as f64,
+        warnings.len(),
         maxrss_kib as f64 / 1024.0,
         limit_kib as f64 / 1024.0,
         took.as_secs_f64()

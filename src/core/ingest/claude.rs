@@ -98,11 +98,10 @@ fn read<'s>(text: &str, source: &'s str) -> ClaudeState<'s> {
 
 impl ClaudeState<'_> {
     fn warn(&mut self, line: usize, message: String) {
-        self.log.warnings.push(ParseWarning {
-            source: self.source.to_string(),
-            line: Some(line),
-            message,
-        });
+        super::push_warning(
+            &mut self.log.warnings,
+            ParseWarning { source: self.source.to_string(), line: Some(line), message },
+        );
     }
 
     fn lines(&mut self, text: &str) {

@@ -704,11 +704,10 @@ impl<'s> StreamState<'s> {
     }
 
     fn warn(&mut self, line: usize, message: String) {
-        self.log.warnings.push(ParseWarning {
-            source: self.source.to_string(),
-            line: Some(line),
-            message,
-        });
+        super::push_warning(
+            &mut self.log.warnings,
+            ParseWarning { source: self.source.to_string(), line: Some(line), message },
+        );
     }
 
     fn set_kind(&mut self, kind: AgentLogKind) {

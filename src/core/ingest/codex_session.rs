@@ -44,7 +44,7 @@ pub fn parse(text: &str, source: &str) -> Session {
             continue;
         }
         if let Some((l, err)) = pending.take() {
-            s.warnings.push(warning(
+            super::push_warning(&mut s.warnings, warning(
                 source,
                 l,
                 format!("line {l} is not valid JSON ({err}); skipped"),
@@ -54,7 +54,7 @@ pub fn parse(text: &str, source: &str) -> Session {
             Ok(rec) => rec,
             Err(err) if err.is_data() => {
                 let message = format!("line {n} has an unexpected shape ({err}); skipped");
-                s.warnings.push(warning(source, n, message));
+                super::push_warning(&mut s.warnings, warning(source, n, message));
                 continue;
             }
             Err(err) => {
@@ -131,7 +131,7 @@ pub fn parse(text: &str, source: &str) -> Session {
         let message = format!(
             "line {l} is cut off (the process was probably killed); kept what parsed before it"
         );
-        s.warnings.push(warning(source, l, message));
+        super::push_warning(&mut s.warnings, warning(source, l, message));
     }
     if s.prompt.is_none() {
         s.prompt = fallback_prompt;

@@ -317,8 +317,10 @@ pub fn read_bounded(path: &Path) -> std::io::Result<(Vec<u8>, Option<Gap>)> {
     let mut reader = std::io::BufReader::with_capacity(256 << 10, file);
     let mut head: Vec<u8> = Vec::new();
     let mut head_full = false;
-    let mut tail: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
-    let mut tail_bytes = 0usize;
+    // The end of the file: one byte queue (not a Vec per line, whose overhead would be many
+    // times a short line), and how many lines it holds.
+    let mut tail: std::collections::VecDeque<u8> = std::collections::VecDeque::new();
+    let mut tail_lines = 0usize;
     let mut gap = Gap::default();
     let mut line_no = 0usize;
     let mut line = LongLine::default();
@@ -344,16 +346,23 @@ pub fn read_bounded(path: &Path) -> std::io::Result<(Vec<u8>, Option<Gap>)> {
                     head.extend_from_slice(&text);
                 } else {
                     head_full = true;
-                    tail_bytes += text.len();
-                    tail.push_back(text);
-                    while tail_bytes > TEXT_WHOLE.saturating_sub(head.len()) {
-                        let Some(old) = tail.pop_front() else { break };
-                        tail_bytes -= old.len();
+                    tail.extend(text.iter());
+                    tail_lines += 1;
+                    while tail.len() > TEXT_WHOLE.saturating_sub(head.len()) && tail_lines > 0 {
+                        // Drop the oldest line of the tail.
+                        let mut dropped = 0u64;
+                        while let Some(b) = tail.pop_front() {
+                            dropped += 1;
+                            if b == b'\n' {
+                                break;
+                            }
+                        }
+                        tail_lines -= 1;
                         if gap.lines == 0 {
-                            gap.first_line = line_no - tail.len();
+                            gap.first_line = line_no - tail_lines;
                         }
                         gap.lines += 1;
-                        gap.bytes += old.len() as u64;
+                        gap.bytes += dropped;
                     }
                 }
             }
@@ -363,15 +372,14 @@ pub fn read_bounded(path: &Path) -> std::io::Result<(Vec<u8>, Option<Gap>)> {
         }
     }
     let mut out = head;
+    out.reserve_exact(tail.len() + if gap.lines > 0 { 80 + (gap.lines - 1).min(TEXT_PART) } else { 0 });
     if gap.lines > 0 {
         out.extend_from_slice(
             format!("[recover-tui: {} lines ({} bytes) not read here]\n", gap.lines, gap.bytes).as_bytes(),
         );
         out.resize(out.len() + (gap.lines - 1).min(TEXT_PART), b'\n');
     }
-    for l in tail {
-        out.extend_from_slice(&l);
-    }
+    out.extend(tail);
     let noted = gap.lines > 0 || gap.long_lines > 0;
     Ok((out, noted.then_some(gap)))
 }

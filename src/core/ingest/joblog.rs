@@ -80,11 +80,10 @@ pub fn parse(bytes: &[u8], source: &str) -> Joblog {
         }
         match parse_row(line, n) {
             Ok(row) => log.rows.push(row),
-            Err(message) => log.warnings.push(ParseWarning {
-                source: source.to_string(),
-                line: Some(n),
-                message,
-            }),
+            Err(message) => super::push_warning(
+                &mut log.warnings,
+                ParseWarning { source: source.to_string(), line: Some(n), message },
+            ),
         }
     }
     log

@@ -26,11 +26,53 @@ pub struct ParseWarning {
     pub message: String,
 }
 
+/// Warnings kept per input file. Past it one last warning counts the rest, so a file of millions
+/// of broken lines cannot fill memory (or the screen) with warnings.
+pub const MAX_WARNINGS_PER_FILE: usize = 50;
+
+/// Add a warning to a file's list, keeping at most [`MAX_WARNINGS_PER_FILE`] and a count of the
+/// rest (every reader's per-line warnings go through here).
+pub fn push_warning(warnings: &mut Vec<ParseWarning>, w: ParseWarning) {
+    if warnings.len() < MAX_WARNINGS_PER_FILE {
+        warnings.push(w);
+        return;
+    }
+    let counted = warnings
+        .get(MAX_WARNINGS_PER_FILE)
+        .and_then(|s| s.message.strip_suffix(" more problem(s) in this file, not listed"))
+        .and_then(|n| n.parse::<u64>().ok());
+    let summary = |n: u64| ParseWarning {
+        source: w.source.clone(),
+        line: None,
+        message: format!("{n} more problem(s) in this file, not listed"),
+    };
+    match counted {
+        Some(n) => warnings[MAX_WARNINGS_PER_FILE] = summary(n + 1),
+        None => warnings.insert(MAX_WARNINGS_PER_FILE, summary(1)),
+    }
+}
+
 impl std::fmt::Display for ParseWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.line {
             Some(l) => write!(f, "{}:{}: {}", self.source, l, self.message),
             None => write!(f, "{}: {}", self.source, self.message),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_per_file_are_capped_with_a_count() {
+        let mut w = Vec::new();
+        for i in 0..1_000_000 {
+            push_warning(&mut w, ParseWarning { source: "x.jsonl".into(), line: Some(i), message: format!("line {i} is bad") });
+        }
+        assert_eq!(w.len(), MAX_WARNINGS_PER_FILE + 1);
+        assert_eq!(w[0].line, Some(0));
+        assert_eq!(w[MAX_WARNINGS_PER_FILE].to_string(), format!("x.jsonl: {} more problem(s) in this file, not listed", 1_000_000 - MAX_WARNINGS_PER_FILE));
     }
 }

@@ -6,7 +6,8 @@
 //! The parent test re-runs this test binary with only the ignored `crash_writer` test selected;
 //! the writer snapshots, journals, records attempts in the ledger, writes an export file and
 //! restores in a loop, printing `begin <op>` before each operation and each commit after it
-//! returns, until it is killed. 30 trials by default, 300 with `RECOVER_TUI_LONG_TESTS=1`
+//! returns, until it is killed; every third trial the writer only restores, back and forth
+//! between two states of 60 files. 30 trials by default, 300 with `RECOVER_TUI_LONG_TESTS=1`
 //! (or `RECOVER_TUI_CRASH_TRIALS=N`).
 
 use super::journal::{self, JournalEvent};
@@ -22,6 +23,8 @@ use std::time::Duration;
 
 const ENV: &str = "RECOVER_TUI_CRASH_DIR";
 const EXPORT: &str = "RECOVERY-NOTE.md";
+/// `restore`: the writer only restores (see [`restore_loop`]).
+const MODE: &str = "RECOVER_TUI_CRASH_MODE";
 
 /// The export file the writer writes at step `i`: long enough to take more than one write.
 fn export_text(i: u64) -> String {
@@ -57,6 +60,9 @@ fn crash_writer() {
     let root = Path::new(&dir);
     let sd = StateDir::open(&root.join(".recover"), root, &SystemClock).unwrap();
     assert!(sd.read_only_reason().is_none());
+    if std::env::var(MODE).is_ok_and(|m| m == "restore") {
+        return restore_loop(&sd, root);
+    }
     let (mut ledger, _) = Ledger::load(&sd).unwrap();
     let mut ids: Vec<String> = Vec::new();
     for i in 0u64.. {
@@ -115,6 +121,38 @@ fn crash_writer() {
     }
 }
 
+/// The writer of every third trial: two states of 60 files, restored in turn, so that most
+/// kills land inside a restore (and some between its plan and its last move).
+fn restore_loop(sd: &StateDir, root: &Path) {
+    let mut ids = Vec::new();
+    for state in 0..2 {
+        std::fs::create_dir_all(root.join("many")).unwrap();
+        for k in 0..60 {
+            let p = root.join(format!("many/m{k}.py"));
+            if state == 1 && k % 4 == 0 {
+                let _ = std::fs::remove_file(&p);
+            } else {
+                std::fs::write(&p, format!("STATE = {state}\n").repeat(k + 1)).unwrap();
+            }
+        }
+        let m = snapshot::take(
+            sd,
+            &["many".into()],
+            SnapshotMeta { reason: format!("state {state}"), ..Default::default() },
+            &SystemClock,
+        )
+        .unwrap();
+        println!("snapshot {}", m.id);
+        ids.push(m.id);
+    }
+    for i in 0usize.. {
+        println!("begin restore");
+        let r = restore::restore(sd, &ids[i % 2], &SystemClock).unwrap();
+        println!("snapshot {}", r.undo_snapshot);
+        println!("restored {}", r.snapshot);
+    }
+}
+
 /// A pseudo-random number from the clock (no rand crate needed).
 fn jitter(max: u64) -> u64 {
     let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
@@ -158,6 +196,7 @@ fn kill_9_at_random_moments_loses_nothing_committed() {
         let mut child = std::process::Command::new(&exe)
             .args(["--exact", "core::store::crash_tests::crash_writer", "--ignored", "--nocapture", "--test-threads=1"])
             .env(ENV, d.path())
+            .env(MODE, if trial % 3 == 2 { "restore" } else { "all" })
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -135,11 +135,14 @@ pub fn parse_command_list(text: &str, source: &str, file_name: &str, generators:
         } else if let Some(p) = parallel_call(&inv) {
             script.parallel.push(p);
         } else {
-            script.warnings.push(ParseWarning {
-                source: source.to_string(),
-                line: Some(n),
-                message: format!("not a generator call, skipped: {}", shorten(&inv.argv.join(" "), 80)),
-            });
+            crate::core::ingest::push_warning(
+                &mut script.warnings,
+                ParseWarning {
+                    source: source.to_string(),
+                    line: Some(n),
+                    message: format!("not a generator call, skipped: {}", shorten(&inv.argv.join(" "), 80)),
+                },
+            );
         }
     }
     if !batch.calls.is_empty() {
