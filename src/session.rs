@@ -149,9 +149,6 @@ impl Session {
             warnings,
         };
         s.reload_snapshots();
-        // The facts depend on the outputs to repair, which the decision names.
-        s.redecide();
-        s.refresh_facts();
         s.redecide();
         Ok(s)
     }
@@ -178,7 +175,15 @@ impl Session {
         };
     }
 
-    /// Re-read the system facts the checklist checks (processes, mtimes, git).
+    /// Read the system facts the checklist checks and decide again with them. `open` leaves
+    /// them out (a plan does not need them); the checklist, recover, export and the app call this.
+    pub fn check_facts(&mut self) {
+        self.refresh_facts();
+        self.redecide();
+    }
+
+    /// Re-read the system facts the checklist checks (processes, mtimes, git). They depend on
+    /// the outputs to repair, which the decision names.
     pub fn refresh_facts(&mut self) {
         let root = self.run.project_root.clone();
         let mut programs: Vec<String> = vec!["codex".into(), "claude".into()];

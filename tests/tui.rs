@@ -27,7 +27,8 @@ fn demo_app() -> Demo {
     let text = std::fs::read_to_string(&config).unwrap().replace("{demo}", &project.display().to_string());
     std::fs::write(&config, text).unwrap();
     let opts = OpenOptions { path: Some(project), config: Some(config), state_dir: None };
-    let session = Session::open(&opts).unwrap();
+    let mut session = Session::open(&opts).unwrap();
+    session.check_facts();
     let mut app = App::new(Keymap::default(), Theme::plain(), false);
     let effects = update(&mut app, Msg::Loaded(Ok(Box::new(session))));
     assert!(effects.is_empty());

@@ -25,6 +25,7 @@ pub fn run(cli: &Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError>
         )));
     }
     let mut session = load(cli, path)?;
+    session.check_facts();
     if session.decision.is_none() {
         return Err(nothing_failed(&session, "there is no checklist to go through"));
     }

@@ -5,7 +5,8 @@ use crate::core::store::journal::JournalEvent;
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, format: ExportFormat, output: Option<&Path>) -> Result<i32, CliError> {
-    let session = load(cli, path)?;
+    let mut session = load(cli, path)?;
+    session.check_facts();
     let now = chrono::Utc::now();
     let (text, name) = match format {
         ExportFormat::Md => (session.export_markdown(now), "md"),

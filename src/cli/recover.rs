@@ -22,6 +22,7 @@ pub struct Args<'a> {
 
 pub fn run(cli: &Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError> {
     let mut session = load(cli, path)?;
+    session.check_facts();
     let Some(d) = session.decision.clone() else {
         return Err(nothing_failed(&session, "there is nothing to recover"));
     };

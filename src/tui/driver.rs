@@ -161,7 +161,12 @@ fn spawn_load(tx: Tx, opts: OpenOptions) {
                 }
             }
         };
-        let r = Session::open_with_progress(&opts, &progress).map(Box::new).map_err(|e| e.to_string());
+        let r = Session::open_with_progress(&opts, &progress)
+            .map(|mut s| {
+                s.check_facts();
+                Box::new(s)
+            })
+            .map_err(|e| e.to_string());
         let _ = tx.send(Msg::Loaded(r));
     });
 }

@@ -223,8 +223,14 @@ pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Par
         return Parsed::Other { text_head: String::new() };
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let format = sniff(&name, &head, generators);
     let unreadable = || Parsed::Other { text_head: String::new() };
+    // A file named like a script or command list is parsed once, as one: sniffing it would
+    // run the same shell reader over it a second time. One that holds no generator call is
+    // then sniffed like any other file.
+    if let Some(parsed) = read_named_script(path, rel, &name, &head, generators) {
+        return parsed;
+    }
+    let format = sniff(&name, &head, generators);
     if format == Format::CodexJson {
         return match std::fs::File::open(path) {
             Ok(f) => codex_json::read(std::io::BufReader::with_capacity(1 << 20, f), rel)
@@ -263,6 +269,18 @@ pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Par
         }
         _ => unreadable(),
     }
+}
+
+fn read_named_script(path: &Path, rel: &str, name: &str, head: &[u8], generators: &[String]) -> Option<Parsed> {
+    let list = name.ends_with(".cmds");
+    if !(list || name.ends_with(".sh") || name.ends_with(".bash")) || head.first() == Some(&b'{') {
+        return None;
+    }
+    let (bytes, gap) = read_bounded(path).ok()?;
+    let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let parsed = if list { script::parse_command_list(&text, rel, name, generators) } else { script::parse(&text, rel, name, generators) };
+    let calls = parsed.batches.iter().any(|b| !b.calls.is_empty()) || parsed.parallel.iter().any(|p| p.joblog.is_some());
+    calls.then(|| Parsed::Script(with_note(parsed, gap.map(|g| g.warning(rel)), |s| &mut s.warnings)))
 }
 
 fn with_note<T>(mut parsed: T, note: Option<ParseWarning>, warnings: impl FnOnce(&mut T) -> &mut Vec<ParseWarning>) -> T {
