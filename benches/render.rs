@@ -28,13 +28,33 @@ fn big_run() -> Run {
                     id: format!("b{b}-{j}"),
                     batch: b,
                     outputs: vec![out.clone()],
-                    prompt: Some(Prompt { text: format!("Task: write module {j}\n\nFile to create: {out}\n"), source: format!("prompts/b{b}-{j}.md") }),
+                    prompt: Some(Prompt {
+                        text: format!("Task: write module {j}\n\nFile to create: {out}\n"),
+                        source: format!("prompts/b{b}-{j}.md"),
+                    }),
                     matched_by: vec![format!("validated by logs/validation-batch{b}.md")],
                     result: JobResult {
-                        status: if b > 700 { Status::NotRun } else if failed { Status::Failed } else { Status::Passed },
-                        tokens: if b > 700 { TokenUsage::default() } else { TokenUsage { input: 20_000, cached_input: 8_000, output: 900 } },
+                        status: if b > 700 {
+                            Status::NotRun
+                        } else if failed {
+                            Status::Failed
+                        } else {
+                            Status::Passed
+                        },
+                        tokens: if b > 700 {
+                            TokenUsage::default()
+                        } else {
+                            TokenUsage { input: 20_000, cached_input: 8_000, output: 900 }
+                        },
                         findings: if failed {
-                            vec![Finding { file: Some(out), line: Some(1), error_type: "ModuleNotFoundError".into(), message: "No module named 'pkg.api'".into(), source: "v.md:3".into(), class: Some("import".into()) }]
+                            vec![Finding {
+                                file: Some(out),
+                                line: Some(1),
+                                error_type: "ModuleNotFoundError".into(),
+                                message: "No module named 'pkg.api'".into(),
+                                source: "v.md:3".into(),
+                                class: Some("import".into()),
+                            }]
                         } else {
                             vec![]
                         },

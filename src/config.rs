@@ -129,10 +129,12 @@ impl Config {
         }
         let mut merged = toml::Table::new();
         for path in &layers {
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-            let table: toml::Table = text
-                .parse()
-                .map_err(|e: toml::de::Error| ConfigError::Parse { path: path.clone(), message: one_line(&e.to_string()) })?;
+            let text =
+                std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: path.clone(),
+                message: one_line(&e.to_string()),
+            })?;
             merge(&mut merged, table);
         }
         apply_env(&mut merged)?;
@@ -144,7 +146,8 @@ impl Config {
 
     /// Parse one TOML text (used by tests and `config --init` checks).
     pub fn from_toml(text: &str, name: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse { path: name.to_path_buf(), message: one_line(&e.to_string()) })
+        toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { path: name.to_path_buf(), message: one_line(&e.to_string()) })
     }
 
     /// The extra classify rules as (class, regex) pairs.
@@ -257,7 +260,8 @@ mod tests {
 
     #[test]
     fn classify_rules_flatten() {
-        let c = Config::from_toml("[classify]\narchitectural = [\"contract v2\", \"schema drift\"]\n", Path::new("c")).unwrap();
+        let c = Config::from_toml("[classify]\narchitectural = [\"contract v2\", \"schema drift\"]\n", Path::new("c"))
+            .unwrap();
         assert_eq!(
             c.classify_rules(),
             vec![

@@ -14,7 +14,11 @@ pub fn init(state_dir: &Path) -> std::io::Result<()> {
     if let Ok(mut g) = FILE.lock() {
         *g = Some(f);
     }
-    log(&format!("recover-tui {} started: {}", env!("CARGO_PKG_VERSION"), std::env::args().collect::<Vec<_>>().join(" ")));
+    log(&format!(
+        "recover-tui {} started: {}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::args().collect::<Vec<_>>().join(" ")
+    ));
     Ok(())
 }
 

@@ -24,7 +24,9 @@ pub fn revised_prompt_file(state_dir: &Path, job: &str) -> PathBuf {
 /// revision built from the original prompt, the error and the context.
 pub fn generation_prompt(session: &Session, d: &Decision, job: &str) -> Result<(String, Option<String>), String> {
     let j = session.run.job(job).ok_or_else(|| format!("job `{job}` is not in the run"))?;
-    let original = || j.prompt.as_ref().map(|p| p.text.clone()).ok_or_else(|| format!("job `{job}` has no original prompt to send"));
+    let original = || {
+        j.prompt.as_ref().map(|p| p.text.clone()).ok_or_else(|| format!("job `{job}` has no original prompt to send"))
+    };
     if d.verdict == Verdict::RetryAsIs || j.result.status != Status::Failed {
         return Ok((original()?, None));
     }
@@ -34,7 +36,8 @@ pub fn generation_prompt(session: &Session, d: &Decision, job: &str) -> Result<(
         let text = std::fs::read_to_string(&saved).map_err(|e| format!("cannot read {}: {e}", saved.display()))?;
         return Ok((text, Some(rendered.text)));
     }
-    let text = prompt::direct_revision(&session.run, job, &rendered).ok_or_else(|| format!("job `{job}` has no original prompt to revise"))?;
+    let text = prompt::direct_revision(&session.run, job, &rendered)
+        .ok_or_else(|| format!("job `{job}` has no original prompt to revise"))?;
     Ok((text, Some(rendered.text)))
 }
 
@@ -82,7 +85,12 @@ pub fn current_snapshot(sd: &StateDir, outputs: &[String]) -> Option<String> {
 }
 
 /// A snapshot of `outputs` as they are now: the current one, or a new one.
-pub fn ensure_snapshot(session: &mut Session, outputs: &[String], jobs: &[String], batch: u32) -> Result<String, String> {
+pub fn ensure_snapshot(
+    session: &mut Session,
+    outputs: &[String],
+    jobs: &[String],
+    batch: u32,
+) -> Result<String, String> {
     let sd = session.writable_store()?;
     if let Some(id) = current_snapshot(&sd, outputs) {
         return Ok(id);
@@ -94,7 +102,11 @@ pub fn ensure_snapshot(session: &mut Session, outputs: &[String], jobs: &[String
 
 /// Write each attempt's recovery prompt and record the attempts as running (ledger saved), so
 /// an attempt interrupted by a crash is still in the ledger.
-pub fn begin(session: &mut Session, specs: Vec<(AttemptSpec, Option<String>)>, snapshot: &str) -> Result<Vec<AttemptSpec>, String> {
+pub fn begin(
+    session: &mut Session,
+    specs: Vec<(AttemptSpec, Option<String>)>,
+    snapshot: &str,
+) -> Result<Vec<AttemptSpec>, String> {
     let sd = session.writable_store()?;
     let mut out = Vec::new();
     for (spec, rendered) in specs {
@@ -103,7 +115,8 @@ pub fn begin(session: &mut Session, specs: Vec<(AttemptSpec, Option<String>)>, s
         let recovery_prompt = match rendered {
             Some(text) => {
                 let file = dir.join("recovery-prompt.md");
-                crate::core::store::atomic::write(&file, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+                crate::core::store::atomic::write(&file, text.as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
                 Some(relative(&sd, &file))
             }
             None => None,
@@ -139,13 +152,18 @@ pub async fn run(
     cancel: tokio::sync::watch::Receiver<bool>,
     mut on_event: impl FnMut(AttemptEvent) + Send,
 ) -> Vec<Result<Attempt, String>> {
-    let started: BTreeMap<String, (u32, String)> = specs.iter().map(|s| (s.job.id.clone(), (s.number, s.kind.clone()))).collect();
+    let started: BTreeMap<String, (u32, String)> =
+        specs.iter().map(|s| (s.job.id.clone(), (s.number, s.kind.clone()))).collect();
     let journal_sd = sd.clone();
     let snap = Some(snapshot.clone());
     let events = move |e: AttemptEvent| {
         if let AttemptEvent::Started { job } = &e {
             let (number, kind) = started.get(job).cloned().unwrap_or_default();
-            let _ = journal::append(&journal_sd, &SystemClock, JournalEvent::AttemptStarted { job: job.clone(), number, kind, snapshot: snap.clone() });
+            let _ = journal::append(
+                &journal_sd,
+                &SystemClock,
+                JournalEvent::AttemptStarted { job: job.clone(), number, kind, snapshot: snap.clone() },
+            );
         }
         on_event(e);
     };
@@ -170,7 +188,13 @@ pub async fn run(
         let _ = journal::append(
             &sd,
             &SystemClock,
-            JournalEvent::AttemptEnded { job: a.job.clone(), number: a.number, outcome: a.outcome, exit_code: a.exit_code, changes: a.changes.clone() },
+            JournalEvent::AttemptEnded {
+                job: a.job.clone(),
+                number: a.number,
+                outcome: a.outcome,
+                exit_code: a.exit_code,
+                changes: a.changes.clone(),
+            },
         );
         out.push(Ok(a));
     }
@@ -189,7 +213,11 @@ pub struct Finished {
 
 /// Record the outcomes in the ledger (replacing the running placeholders), re-decide, and
 /// journal an escalation when the decision just became one.
-pub fn finish(session: &mut Session, specs: &[AttemptSpec], results: Vec<Result<Attempt, String>>) -> Result<Finished, String> {
+pub fn finish(
+    session: &mut Session,
+    specs: &[AttemptSpec],
+    results: Vec<Result<Attempt, String>>,
+) -> Result<Finished, String> {
     let was_escalated = session.decision.as_ref().is_some_and(|d| d.escalated);
     let mut done = Finished::default();
     for (spec, result) in specs.iter().zip(results) {
@@ -217,10 +245,19 @@ pub fn finish(session: &mut Session, specs: &[AttemptSpec], results: Vec<Result<
         let history = session.ledger.history();
         let (job, failed) = specs
             .iter()
-            .find_map(|s| history.failed_recoveries.get(&s.job.id).filter(|n| **n >= max).map(|n| (s.job.id.clone(), *n)))
+            .find_map(|s| {
+                history.failed_recoveries.get(&s.job.id).filter(|n| **n >= max).map(|n| (s.job.id.clone(), *n))
+            })
             .unwrap_or_default();
-        let reason = format!("{job} failed {failed} recovery attempt(s) (limit {max}); the decision is now {}", d.verdict.as_str());
-        session.journal(JournalEvent::Escalated { job: Some(job), reason: reason.clone(), failed_recoveries: failed })?;
+        let reason = format!(
+            "{job} failed {failed} recovery attempt(s) (limit {max}); the decision is now {}",
+            d.verdict.as_str()
+        );
+        session.journal(JournalEvent::Escalated {
+            job: Some(job),
+            reason: reason.clone(),
+            failed_recoveries: failed,
+        })?;
         done.escalation = Some(reason);
     }
     Ok(done)

@@ -47,7 +47,15 @@ impl OpenOptions {
     pub fn state_dir(&self, config: Option<&Config>) -> PathBuf {
         self.state_dir
             .clone()
-            .or_else(|| config.and_then(|c| c.state_dir.clone()).map(|d| if d.is_absolute() { d } else { self.project_dir().join(d) }))
+            .or_else(|| {
+                config.and_then(|c| c.state_dir.clone()).map(|d| {
+                    if d.is_absolute() {
+                        d
+                    } else {
+                        self.project_dir().join(d)
+                    }
+                })
+            })
             .unwrap_or_else(|| self.project_dir().join(".recover"))
     }
 }
@@ -83,13 +91,19 @@ impl Session {
         Self::open_with_progress(opts, &|_| {})
     }
 
-    pub fn open_with_progress(opts: &OpenOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Session, SessionError> {
+    pub fn open_with_progress(
+        opts: &OpenOptions,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<Session, SessionError> {
         let first_state_dir = opts.state_dir(None);
         let config = Config::load(opts.config.as_deref(), Some(&first_state_dir))?;
         let state_dir = opts.state_dir(Some(&config));
         let load = LoadOptions {
             generators: config.commands.generator_names(),
-            state_dir_name: state_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| ".recover".into()),
+            state_dir_name: state_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| ".recover".into()),
             threads: 0,
         };
         // Compiling the classifier's regexes takes a few tens of ms: do it while the logs load.
@@ -154,7 +168,10 @@ impl Session {
     }
 
     pub fn prices(&self) -> Prices {
-        Prices { input_per_mtok: self.config.prices.input_per_mtok, output_per_mtok: self.config.prices.output_per_mtok }
+        Prices {
+            input_per_mtok: self.config.prices.input_per_mtok,
+            output_per_mtok: self.config.prices.output_per_mtok,
+        }
     }
 
     /// Recompute the decision and the checklist from the current facts and ledger.
@@ -230,7 +247,12 @@ impl Session {
 
     /// Output files of the jobs to repair.
     pub fn repair_outputs(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.jobs_to_repair().iter().filter_map(|j| self.run.job(j)).flat_map(|j| j.outputs.iter().cloned()).collect();
+        let mut v: Vec<String> = self
+            .jobs_to_repair()
+            .iter()
+            .filter_map(|j| self.run.job(j))
+            .flat_map(|j| j.outputs.iter().cloned())
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -252,7 +274,10 @@ impl Session {
 
     /// The writable store, or why there is none.
     pub fn writable_store(&self) -> Result<Arc<StateDir>, String> {
-        let sd = self.store.clone().ok_or_else(|| format!("{}: the state directory could not be opened", self.state_dir.display()))?;
+        let sd = self
+            .store
+            .clone()
+            .ok_or_else(|| format!("{}: the state directory could not be opened", self.state_dir.display()))?;
         if let Some(r) = sd.read_only_reason() {
             return Err(format!("{}: {r}", self.state_dir.display()));
         }
@@ -279,7 +304,13 @@ impl Session {
     }
 
     /// Snapshot the outputs of the jobs to repair (or `paths`), journal it, and re-decide.
-    pub fn take_snapshot(&mut self, paths: Option<Vec<String>>, reason: &str, job: Option<String>, batch: Option<u32>) -> Result<SnapshotInfo, String> {
+    pub fn take_snapshot(
+        &mut self,
+        paths: Option<Vec<String>>,
+        reason: &str,
+        job: Option<String>,
+        batch: Option<u32>,
+    ) -> Result<SnapshotInfo, String> {
         let sd = self.writable_store()?;
         let paths = paths.unwrap_or_else(|| self.repair_outputs());
         if paths.is_empty() {
@@ -305,19 +336,41 @@ impl Session {
     }
 
     fn export_input<'a>(&'a self, d: &'a Decision, attempts: &'a [Attempt], now: DateTime<Utc>) -> ExportInput<'a> {
-        ExportInput { run: &self.run, decision: d, checklist: &self.checklist, snapshots: &self.snapshots, attempts, generated_at: now }
+        ExportInput {
+            run: &self.run,
+            decision: d,
+            checklist: &self.checklist,
+            snapshots: &self.snapshots,
+            attempts,
+            generated_at: now,
+        }
     }
 }
 
 /// Take a snapshot and journal it (usable off the UI thread with a shared StateDir).
-pub fn snapshot_paths(sd: &StateDir, paths: &[String], reason: &str, job: Option<String>, batch: Option<u32>, clock: &dyn Clock) -> Result<SnapshotInfo, String> {
+pub fn snapshot_paths(
+    sd: &StateDir,
+    paths: &[String],
+    reason: &str,
+    job: Option<String>,
+    batch: Option<u32>,
+    clock: &dyn Clock,
+) -> Result<SnapshotInfo, String> {
     let meta = SnapshotMeta { reason: reason.to_string(), job: job.clone(), batch, attempt: None };
     let m = snapshot::take(sd, paths, meta, clock).map_err(|e| e.to_string())?;
     let bytes = m.total_size();
     let _ = journal::append(
         sd,
         clock,
-        JournalEvent::Snapshot { id: m.id.clone(), reason: reason.to_string(), job, batch, attempt: None, files: m.files.len() as u32, bytes },
+        JournalEvent::Snapshot {
+            id: m.id.clone(),
+            reason: reason.to_string(),
+            job,
+            batch,
+            attempt: None,
+            files: m.files.len() as u32,
+            bytes,
+        },
     );
     Ok(snapshot_info(&m))
 }
@@ -344,5 +397,11 @@ pub fn safe_name(id: &str) -> String {
 }
 
 pub fn snapshot_info(m: &SnapshotManifest) -> SnapshotInfo {
-    SnapshotInfo { id: m.id.clone(), created_at: m.created_at, reason: m.reason.clone(), files: m.files.len(), job: m.job.clone() }
+    SnapshotInfo {
+        id: m.id.clone(),
+        created_at: m.created_at,
+        reason: m.reason.clone(),
+        files: m.files.len(),
+        job: m.job.clone(),
+    }
 }

@@ -60,7 +60,11 @@ fn demo_walk_from_failure_to_recovery_and_export() {
     let bin = env!("CARGO_BIN_EXE_recover-tui");
     let home = tempfile::tempdir().unwrap();
     // Keep the user's config out of it; print the exit status after the app ends.
-    let cmd = format!("HOME={} XDG_CONFIG_HOME={}/cfg {bin} --demo; echo APP-EXITED-$?; sleep 30", home.path().display(), home.path().display());
+    let cmd = format!(
+        "HOME={} XDG_CONFIG_HOME={}/cfg {bin} --demo; echo APP-EXITED-$?; sleep 30",
+        home.path().display(),
+        home.path().display()
+    );
     let Some(t) = Tmux::start(NAME, &cmd) else {
         panic!("tmux is required for this test (.ci/run installs it)");
     };
@@ -125,8 +129,13 @@ fn hostile_project(root: &std::path::Path) {
         "#!/bin/sh\n# Batch 1\ncodex exec --json \"File to create: pkg/a.py\" > logs/b1-a.jsonl &\ncodex exec --json \"File to create: pkg/c.py\" > logs/b1-c.jsonl &\nwait\n",
     );
     w("validation-batch1.txt", "$ python -m py_compile pkg/a.py\n\n$ python -m py_compile pkg/c.py\n");
-    w("run-batch2.sh", "#!/bin/sh\n# Batch 2\ncodex exec --json \"File to create: pkg/b.py\" > logs/b2-b.jsonl &\nwait\n");
-    let ok = |out: &str| format!("{{\"type\":\"thread.started\",\"thread_id\":\"t\"}}\n{{\"type\":\"turn.started\"}}\n{{\"type\":\"item.completed\",\"item\":{{\"id\":\"i\",\"type\":\"agent_message\",\"text\":\"Created {out}\"}}}}\n{{\"type\":\"turn.completed\",\"usage\":{{\"input_tokens\":20000,\"cached_input_tokens\":0,\"output_tokens\":900}}}}\n");
+    w(
+        "run-batch2.sh",
+        "#!/bin/sh\n# Batch 2\ncodex exec --json \"File to create: pkg/b.py\" > logs/b2-b.jsonl &\nwait\n",
+    );
+    let ok = |out: &str| {
+        format!("{{\"type\":\"thread.started\",\"thread_id\":\"t\"}}\n{{\"type\":\"turn.started\"}}\n{{\"type\":\"item.completed\",\"item\":{{\"id\":\"i\",\"type\":\"agent_message\",\"text\":\"Created {out}\"}}}}\n{{\"type\":\"turn.completed\",\"usage\":{{\"input_tokens\":20000,\"cached_input_tokens\":0,\"output_tokens\":900}}}}\n")
+    };
     w("logs/b1-a.jsonl", &ok("pkg/a.py"));
     w("logs/b1-c.jsonl", &ok("pkg/c.py"));
     w("logs/b2-b.jsonl", &ok("pkg/b.py \u{1b}]0;PWNED-TITLE\u{7}\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J"));
@@ -163,11 +172,16 @@ fn escapes_in_logs_do_not_touch_title_screen_or_clipboard() {
     let home = tempfile::tempdir().unwrap();
     let project = home.path().join("p");
     hostile_project(&project);
-    let cmd = format!("HOME={h} XDG_CONFIG_HOME={h}/cfg {bin} {p}; echo APP-EXITED; sleep 30", h = home.path().display(), p = project.display());
+    let cmd = format!(
+        "HOME={h} XDG_CONFIG_HOME={h}/cfg {bin} {p}; echo APP-EXITED; sleep 30",
+        h = home.path().display(),
+        p = project.display()
+    );
     let Some(t) = Tmux::start(NAME, &cmd) else { panic!("tmux is required for this test (.ci/run installs it)") };
     let s = t.wait_for("SyntaxError: '(' was never closed");
     assert!(s.contains("1 Overview"), "the screen was cleared:\n{s}");
-    let title = Command::new("tmux").args(["display-message", "-p", "-t", &t.session, "#{pane_title}"]).output().unwrap();
+    let title =
+        Command::new("tmux").args(["display-message", "-p", "-t", &t.session, "#{pane_title}"]).output().unwrap();
     assert!(!String::from_utf8_lossy(&title.stdout).contains("PWNED"), "title changed");
     let buffers = Command::new("tmux").args(["list-buffers"]).output().unwrap();
     assert!(!String::from_utf8_lossy(&buffers.stdout).contains("pwned"), "clipboard written");
@@ -182,7 +196,11 @@ fn a_hanging_generator_and_its_children_die_when_the_app_quits() {
     let home = tempfile::tempdir().unwrap();
     let project = home.path().join("p");
     hostile_project(&project);
-    let cmd = format!("HOME={h} XDG_CONFIG_HOME={h}/cfg {bin} {p}; echo APP-EXITED; sleep 30", h = home.path().display(), p = project.display());
+    let cmd = format!(
+        "HOME={h} XDG_CONFIG_HOME={h}/cfg {bin} {p}; echo APP-EXITED; sleep 30",
+        h = home.path().display(),
+        p = project.display()
+    );
     let Some(t) = Tmux::start(NAME, &cmd) else { panic!("tmux is required for this test (.ci/run installs it)") };
     t.wait_for("loaded: 1 failed job(s)");
     t.keys(&["3", "j", "j", "j", "j", "c", "c", "a"]);
@@ -240,14 +258,22 @@ fn edit_in_editor_and_copy_with_osc52() {
     assert!(s.contains("+ Every def line ends with a colon."), "{s}");
     t.keys(&["y"]);
     t.wait_for("copied with OSC 52");
-    let demo = std::fs::read_dir(home.path()).unwrap().flatten().find(|e| e.file_name().to_string_lossy().starts_with("recover-tui-demo-")).unwrap().path();
+    let demo = std::fs::read_dir(home.path())
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("recover-tui-demo-"))
+        .unwrap()
+        .path();
     let prompts = demo.join("notes/.recover/prompts");
     let revised = std::fs::read_to_string(prompts.join("b2-1.md")).unwrap();
     assert!(revised.starts_with("Context: notes Phase 2 Batch 2"), "{revised}");
     assert!(revised.ends_with("Every def line ends with a colon.\n"), "{revised}");
     assert_eq!(std::fs::read_to_string(prompts.join("b2-1.copied.md")).unwrap(), revised);
     let buf = Command::new("tmux").args(["show-buffer"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&buf.stdout).contains("Every def line ends with a colon."), "the clipboard did not get the prompt");
+    assert!(
+        String::from_utf8_lossy(&buf.stdout).contains("Every def line ends with a colon."),
+        "the clipboard did not get the prompt"
+    );
     t.keys(&["q"]);
     t.wait_for("APP-EXITED");
 }

@@ -31,8 +31,9 @@ fn copy_dir(from: &Path, to: &Path) {
 
 fn json_of(args: &[&str], dir: &Path) -> (Value, i32) {
     let out = Command::cargo_bin("recover-tui").unwrap().args(args).arg(dir).arg("--json").output().unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
     (v, out.status.code().unwrap_or(-1))
 }
 
@@ -40,14 +41,22 @@ fn check_plan(name: &str) -> Value {
     let tmp = copy(name);
     let (got, code) = json_of(&["plan"], &tmp.path().join(name));
     assert_eq!(code, 0);
-    let exp: Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join(format!("{name}.expected.json"))).unwrap()).unwrap();
+    let exp: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join(format!("{name}.expected.json"))).unwrap())
+            .unwrap();
     for k in ["verdict", "scope", "failing_batch", "continue_from_batch", "escalated"] {
         assert_eq!(got[k], exp[k], "{name}: {k}");
     }
     for k in ["preserved_batches", "rerun_batches_after"] {
         assert_eq!(got[k], exp[k], "{name}: {k}");
     }
-    let outs: Vec<&str> = got["rerun_jobs"].as_array().unwrap().iter().flat_map(|j| j["outputs"].as_array().unwrap()).map(|o| o.as_str().unwrap()).collect();
+    let outs: Vec<&str> = got["rerun_jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|j| j["outputs"].as_array().unwrap())
+        .map(|o| o.as_str().unwrap())
+        .collect();
     let want: Vec<&str> = exp["rerun_outputs"].as_array().unwrap().iter().map(|o| o.as_str().unwrap()).collect();
     assert_eq!(outs, want, "{name}: rerun outputs");
     assert_eq!(got["schema"], "recover-tui/plan@1");
@@ -115,7 +124,11 @@ fn sparkq_jobs_statuses_tokens_and_matches() {
     assert_eq!(f["message"], "No module named 'sparkq.api'");
     assert_eq!(f["class"], "import");
     assert_eq!(api["findings"].as_array().unwrap().len(), 1, "{:#}", api["findings"]);
-    assert!(api["matched_by"].as_array().unwrap().iter().any(|m| m.as_str().unwrap().starts_with("log _build/logs/phase6/b3-api-tests.jsonl: named by the redirect")));
+    assert!(api["matched_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m.as_str().unwrap().starts_with("log _build/logs/phase6/b3-api-tests.jsonl: named by the redirect")));
 }
 
 #[test]
@@ -133,10 +146,16 @@ fn notes_joblog_rows_give_exit_codes_and_durations() {
 #[test]
 fn plan_text_reads_like_a_dry_run() {
     let tmp = copy("sparkq-phase6");
-    let out = Command::cargo_bin("recover-tui").unwrap().arg("plan").arg(tmp.path().join("sparkq-phase6")).output().unwrap();
+    let out =
+        Command::cargo_bin("recover-tui").unwrap().arg("plan").arg(tmp.path().join("sparkq-phase6")).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Verdict: TARGETED RECOVERY   scope: fix_then_continue"), "{text}");
-    assert!(text.contains("re-run b3-api-tests (batch 3): validation: ModuleNotFoundError in sparkq/tests/test_api.py:1  [import]"), "{text}");
+    assert!(
+        text.contains(
+            "re-run b3-api-tests (batch 3): validation: ModuleNotFoundError in sparkq/tests/test_api.py:1  [import]"
+        ),
+        "{text}"
+    );
     assert!(text.contains("then continue from batch 4"), "{text}");
     assert!(text.contains("batch 1 (2 jobs): before the failure, ran and passed"), "{text}");
 }

@@ -46,7 +46,10 @@ fn a_job_killed_by_timeout_is_retried_as_is() {
             cmds.push('\n');
             let killed = b == 2 && n == 1;
             let (exit, sig, rt) = if killed { (-1, 15, "   600.002") } else { (0, 0, "   212.090") };
-            log.push_str(&format!("{n}\t:\t1763647391.{n}00\t{rt}\t0\t0\t{exit}\t{sig}\t{}\n", cmd.replace('\n', "\0")));
+            log.push_str(&format!(
+                "{n}\t:\t1763647391.{n}00\t{rt}\t0\t0\t{exit}\t{sig}\t{}\n",
+                cmd.replace('\n', "\0")
+            ));
             write(r, out, if killed { "" } else { "pub fn f() {}\n" });
             let stream = if killed {
                 "{\"type\":\"thread.started\",\"thread_id\":\"t-killed\"}\n{\"type\":\"turn.started\"}\n{\"type\":\"item.started\",\"item\":{\"id\":\"item_0\",\"type\":\"command_execution\",\"command\":\"bash -lc 'cargo build'\",\"aggregated_output\":\"\",\"exit_code\":null,\"status\":\"in_progress\"}}\n".to_string()
@@ -92,7 +95,11 @@ fn a_later_batch_that_read_the_repaired_file_re_runs() {
         write(r, out, "x = 1\n");
     }
     write(r, "logs/validation-batch3.md", "Haiku Validation Report - Batch 3:\n❌ FAIL: app/schema.py\n   - NameError: name 'Field' is not defined (line 7)\n");
-    write(r, "logs/validation-batch4.md", "Haiku Validation Report - Batch 4:\n✅ PASS: docs/SCHEMA.md\n✅ PASS: README.md\n");
+    write(
+        r,
+        "logs/validation-batch4.md",
+        "Haiku Validation Report - Batch 4:\n✅ PASS: docs/SCHEMA.md\n✅ PASS: README.md\n",
+    );
     let p = plan(r);
     assert_eq!(p["verdict"], "targeted_recovery", "{p:#}");
     assert_eq!(p["scope"], "fix_then_continue");
@@ -101,7 +108,14 @@ fn a_later_batch_that_read_the_repaired_file_re_runs() {
     assert_eq!(p["continue_from_batch"], 4);
     assert_eq!(p["preserved_batches"], serde_json::json!([1, 2]));
     let q2 = p["rationale"].as_array().unwrap().iter().find(|s| s["step"] == "Q2").unwrap();
-    assert!(q2["evidence"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().contains("b4-docs reads what the repair changes")), "{q2:#}");
+    assert!(
+        q2["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("b4-docs reads what the repair changes")),
+        "{q2:#}"
+    );
 }
 
 /// Only codex streams and session files: jobs come from the logs, prompts from the sessions.
@@ -109,7 +123,11 @@ fn a_later_batch_that_read_the_repaired_file_re_runs() {
 fn prompts_are_recovered_from_session_files_by_thread_id() {
     let d = tempfile::tempdir().unwrap();
     let r = d.path();
-    let jobs = [(1, "b1-lexer", "src/lexer.rs", "0199b5c2-0000-7d40-9a7c-000000000001"), (1, "b1-token", "src/token.rs", "0199b5c2-0000-7d40-9a7c-000000000002"), (2, "b2-parser", "src/parser.rs", "0199b5c2-0000-7d40-9a7c-000000000003")];
+    let jobs = [
+        (1, "b1-lexer", "src/lexer.rs", "0199b5c2-0000-7d40-9a7c-000000000001"),
+        (1, "b1-token", "src/token.rs", "0199b5c2-0000-7d40-9a7c-000000000002"),
+        (2, "b2-parser", "src/parser.rs", "0199b5c2-0000-7d40-9a7c-000000000003"),
+    ];
     for (b, job, out, thread) in jobs {
         write(r, &format!("logs/b{b}/{job}.jsonl"), &ok_stream(thread, out, 25000));
         write(r, out, "pub fn f() {}\n");
@@ -124,7 +142,10 @@ fn prompts_are_recovered_from_session_files_by_thread_id() {
     let b2 = &i["batches"][1]["jobs"][0];
     assert_eq!(b2["id"], "b2-parser");
     assert_eq!(b2["status"], "failed");
-    assert_eq!(b2["prompt_source"], "sessions/2025/11/20/rollout-2025-11-20T14-03-11-0199b5c2-0000-7d40-9a7c-000000000003.jsonl");
+    assert_eq!(
+        b2["prompt_source"],
+        "sessions/2025/11/20/rollout-2025-11-20T14-03-11-0199b5c2-0000-7d40-9a7c-000000000003.jsonl"
+    );
     assert_eq!(b2["findings"][0]["error_type"], "E0432");
     assert_eq!(b2["findings"][0]["line"], 3);
     let p = plan(r);
@@ -137,8 +158,11 @@ fn prompts_are_recovered_from_session_files_by_thread_id() {
 fn a_failure_in_the_first_batch_restarts_the_phase() {
     let d = tempfile::tempdir().unwrap();
     let r = d.path();
-    for (b, job, out) in [(1, "b1-a", "pkg/a.py"), (1, "b1-b", "pkg/b.py"), (2, "b2-c", "pkg/c.py"), (3, "b3-d", "pkg/d.py")] {
-        let script = format!("#!/bin/sh\n# Batch {b}\ncodex exec --json \"File to create: {out}\" > logs/{job}.jsonl &\nwait\n");
+    for (b, job, out) in
+        [(1, "b1-a", "pkg/a.py"), (1, "b1-b", "pkg/b.py"), (2, "b2-c", "pkg/c.py"), (3, "b3-d", "pkg/d.py")]
+    {
+        let script =
+            format!("#!/bin/sh\n# Batch {b}\ncodex exec --json \"File to create: {out}\" > logs/{job}.jsonl &\nwait\n");
         write(r, &format!("run-batch{b}-{job}.sh"), &script);
         if b == 1 {
             write(r, &format!("logs/{job}.jsonl"), &ok_stream(job, out, 30000));
@@ -162,12 +186,24 @@ fn a_manifest_written_by_import_reads_back_the_same() {
     let d = tempfile::tempdir().unwrap();
     let copy = d.path().join("p");
     copy_dir(&src, &copy);
-    let out = Command::cargo_bin("recover-tui").unwrap().arg("import").arg(&copy).arg("-o").arg(copy.join("run.json")).output().unwrap();
+    let out = Command::cargo_bin("recover-tui")
+        .unwrap()
+        .arg("import")
+        .arg(&copy)
+        .arg("-o")
+        .arg(copy.join("run.json"))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = std::fs::read_to_string(copy.join("run.json")).unwrap();
     assert!(text.contains("\"schema\": \"recover-tui/run@1\""));
     let from_logs = Command::cargo_bin("recover-tui").unwrap().args(["plan", "--json"]).arg(&copy).output().unwrap();
-    let from_manifest = Command::cargo_bin("recover-tui").unwrap().args(["plan", "--json"]).arg(copy.join("run.json")).output().unwrap();
+    let from_manifest = Command::cargo_bin("recover-tui")
+        .unwrap()
+        .args(["plan", "--json"])
+        .arg(copy.join("run.json"))
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&from_logs.stdout), String::from_utf8_lossy(&from_manifest.stdout));
     let a = inspect(&copy.join("run.json"));
     assert_eq!(a["batches"][2]["jobs"][2]["findings"][0]["message"], "No module named 'sparkq.api'");

@@ -77,7 +77,14 @@ fn run_effects(app: &mut App, effects: Vec<Effect>) {
         let msg = match e {
             Effect::Snapshot { paths, reason } => {
                 let sd = app.session.as_ref().unwrap().writable_store().unwrap();
-                Msg::Snapshotted(recover_tui::session::snapshot_paths(&sd, &paths, &reason, None, None, &recover_tui::core::model::SystemClock))
+                Msg::Snapshotted(recover_tui::session::snapshot_paths(
+                    &sd,
+                    &paths,
+                    &reason,
+                    None,
+                    None,
+                    &recover_tui::core::model::SystemClock,
+                ))
             }
             _ => continue,
         };
@@ -109,7 +116,9 @@ fn overriding_q3_re_decides_live_and_is_recorded() {
     let s = d.app.session.as_ref().unwrap();
     assert_eq!(s.decision.as_ref().unwrap().verdict.as_str(), "full_restart");
     assert_eq!(s.ledger.overrides.answers["Q3"].reason, "spec names the wrong module");
-    assert!(matches!(&effects[0], Effect::Record { event: JournalEvent::Overridden { question, answer: true, .. } } if question == "Q3"));
+    assert!(
+        matches!(&effects[0], Effect::Record { event: JournalEvent::Overridden { question, answer: true, .. } } if question == "Q3")
+    );
     assert!(screen(&d.app, 100, 30).contains("FULL RESTART"));
     // Toggling again removes the override.
     press(&mut d.app, " ");
@@ -132,7 +141,9 @@ fn checklist_confirm_waive_and_snapshot_action() {
     let mut d = demo_app();
     press(&mut d.app, "3jjjj");
     let effects = press(&mut d.app, "c");
-    assert!(matches!(&effects[0], Effect::Record { event: JournalEvent::Confirmed { item, .. } } if item == "dependencies_reviewed"));
+    assert!(
+        matches!(&effects[0], Effect::Record { event: JournalEvent::Confirmed { item, .. } } if item == "dependencies_reviewed")
+    );
     // Item 6 is now selected: waive it with a reason.
     press(&mut d.app, "w");
     press(&mut d.app, "schema unchanged since batch 1\n");
@@ -178,7 +189,13 @@ fn recovery_is_refused_until_the_checklist_is_done_then_confirmed() {
 #[test]
 fn a_revised_prompt_is_what_recovery_sends() {
     let mut d = demo_app();
-    update(&mut d.app, Msg::Revised { job: "b2-1".into(), result: Ok("Write notes/render.py with `def render(note: Note) -> str:`".into()) });
+    update(
+        &mut d.app,
+        Msg::Revised {
+            job: "b2-1".into(),
+            result: Ok("Write notes/render.py with `def render(note: Note) -> str:`".into()),
+        },
+    );
     assert!(d.app.show_prompt_diff);
     press(&mut d.app, "4");
     let s = screen(&d.app, 100, 30);
@@ -244,7 +261,11 @@ fn attempts_done_records_and_escalates_after_two_failures() {
     };
     let specs = |app: &App| {
         let s = app.session.as_ref().unwrap();
-        recover_tui::recovery::specs(s, s.decision.as_ref().unwrap(), &["b2-1".to_string()]).unwrap().into_iter().map(|(sp, _)| sp).collect::<Vec<_>>()
+        recover_tui::recovery::specs(s, s.decision.as_ref().unwrap(), &["b2-1".to_string()])
+            .unwrap()
+            .into_iter()
+            .map(|(sp, _)| sp)
+            .collect::<Vec<_>>()
     };
     let effects = update(&mut d.app, Msg::AttemptsDone(vec![Ok(failed(1))]));
     assert!(matches!(&effects[0], Effect::FinishAttempts { results } if results.len() == 1));
@@ -256,7 +277,11 @@ fn attempts_done_records_and_escalates_after_two_failures() {
     let dec = d.app.session.as_ref().unwrap().decision.as_ref().unwrap();
     assert!(dec.escalated);
     assert_eq!(dec.verdict.as_str(), "full_restart");
-    assert!(d.app.status.as_ref().unwrap().text.starts_with("ESCALATED: b2-1 failed 2 recovery attempt(s) (limit 2)"), "{:?}", d.app.status);
+    assert!(
+        d.app.status.as_ref().unwrap().text.starts_with("ESCALATED: b2-1 failed 2 recovery attempt(s) (limit 2)"),
+        "{:?}",
+        d.app.status
+    );
     let (journal, _) = d.app.session.as_ref().unwrap().journal_lines();
     assert!(journal.last().unwrap().contains("escalated"), "{journal:?}");
     press(&mut d.app, "5");
@@ -271,14 +296,30 @@ fn mouse_click_on_a_tab_switches_screen() {
     let mut d = demo_app();
     screen(&d.app, 120, 30);
     // " recover-tui " is 13 columns; tab 1 " 1 Overview " then a space: tab 2 starts at 26.
-    update(&mut d.app, Msg::Mouse(MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column: 28, row: 0, modifiers: KeyModifiers::NONE }));
+    update(
+        &mut d.app,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 28,
+            row: 0,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
     assert_eq!(d.app.screen, Screen::Decision);
 }
 
 #[test]
 fn every_screen_at_100x30() {
     let mut d = demo_app();
-    for (k, name) in [('1', "overview"), ('2', "decision"), ('3', "checklist"), ('4', "prompt"), ('5', "run"), ('6', "snapshots"), ('7', "log")] {
+    for (k, name) in [
+        ('1', "overview"),
+        ('2', "decision"),
+        ('3', "checklist"),
+        ('4', "prompt"),
+        ('5', "run"),
+        ('6', "snapshots"),
+        ('7', "log"),
+    ] {
         press(&mut d.app, &k.to_string());
         d.app.status = None;
         insta::assert_snapshot!(name, screen(&d.app, 100, 30));

@@ -20,10 +20,12 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
 
 pub fn import(cli: &Cli, path: Option<&Path>, output: &Path) -> Result<i32, CliError> {
     let session = load(cli, path)?;
-    let dir = output.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
+    let dir =
+        output.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
     let dir = std::fs::canonicalize(&dir).map_err(|e| CliError::from(format!("{}: {e}", dir.display())))?;
     let text = manifest::to_json(&session.run, &dir);
-    crate::core::store::atomic::write(output, text.as_bytes()).map_err(|e| CliError::from(format!("cannot write {}: {e}", output.display())))?;
+    crate::core::store::atomic::write(output, text.as_bytes())
+        .map_err(|e| CliError::from(format!("cannot write {}: {e}", output.display())))?;
     println!("wrote {} ({} batches, {} jobs)", output.display(), session.run.batches.len(), session.run.jobs().count());
     Ok(0)
 }
@@ -68,7 +70,12 @@ pub fn inspect_text(run: &Run) -> String {
                 crate::core::model::Status::Failed => "✗",
                 _ => "·",
             };
-            s += &format!("  {mark} {:<24} {:<8} {}\n", clean_line(&j.id), j.result.status.as_str(), clean_line(&j.outputs.join(", ")));
+            s += &format!(
+                "  {mark} {:<24} {:<8} {}\n",
+                clean_line(&j.id),
+                j.result.status.as_str(),
+                clean_line(&j.outputs.join(", "))
+            );
             for f in &j.result.findings {
                 let place = f.location().map(|l| format!("{l}: ")).unwrap_or_default();
                 s += &format!(

@@ -302,4 +302,3 @@ pub fn load(cli: &Cli, path: Option<&Path>) -> Result<Session, CliError> {
     ));
     Ok(s)
 }
-

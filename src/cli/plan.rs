@@ -2,8 +2,8 @@
 
 use super::{load, Cli, CliError, EXIT_NOTHING};
 use crate::core::decide::{Decision, Verdict};
-use crate::core::model::{Run, Status};
 use crate::core::export::duration;
+use crate::core::model::{Run, Status};
 use crate::core::sanitize::clean_line;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -14,7 +14,12 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
         if as_json {
             println!("{}", crate::core::export::to_safe_json(&nothing_failed_json(&session.run)));
         } else {
-            println!("Nothing failed in {}: {} batches, {} jobs. Nothing to recover.", clean_line(&session.run.title), session.run.batches.len(), session.run.jobs().count());
+            println!(
+                "Nothing failed in {}: {} batches, {} jobs. Nothing to recover.",
+                clean_line(&session.run.title),
+                session.run.batches.len(),
+                session.run.jobs().count()
+            );
         }
         exit_without_freeing(session);
         return Ok(EXIT_NOTHING);
@@ -70,7 +75,8 @@ pub fn plan_text(run: &Run, d: &Decision) -> String {
     };
     s += &format!("{} — {}\n\n", clean_line(&run.title), clean_line(&run.project_root.display().to_string()));
     let failing = run.batch(d.failing_batch);
-    let failed_count = failing.map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).count()).unwrap_or(0);
+    let failed_count =
+        failing.map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).count()).unwrap_or(0);
     let total = failing.map(|b| b.jobs.len()).unwrap_or(0);
     s += &format!("Verdict: {verdict}   scope: {}\n", d.scope.as_str());
     s += &format!("Failing batch: {} ({failed_count} of {total} jobs failed)\n\n", d.failing_batch);
@@ -85,8 +91,18 @@ pub fn plan_text(run: &Run, d: &Decision) -> String {
         s += "Will re-run:\n";
         let how = if d.verdict == Verdict::RetryAsIs { "retry as is" } else { "re-run" };
         for j in &d.rerun_jobs {
-            let done = if d.repaired_jobs.contains(&j.job) { "  ✓ repaired: its latest recovery attempt passed" } else { "" };
-            s += &format!("  {how} {} (batch {}): {}  [{}]{done}\n", clean_line(&j.job), j.batch, clean_line(&j.reason), j.class);
+            let done = if d.repaired_jobs.contains(&j.job) {
+                "  ✓ repaired: its latest recovery attempt passed"
+            } else {
+                ""
+            };
+            s += &format!(
+                "  {how} {} (batch {}): {}  [{}]{done}\n",
+                clean_line(&j.job),
+                j.batch,
+                clean_line(&j.reason),
+                j.class
+            );
             s += &format!("      output: {}\n", clean_line(&j.outputs.join(", ")));
         }
         for b in &d.rerun_batches_after {
@@ -103,7 +119,11 @@ pub fn plan_text(run: &Run, d: &Decision) -> String {
         for &b in &d.preserved_batches {
             let batch = run.batch(b);
             let jobs = batch.map(|b| b.jobs.len()).unwrap_or(0);
-            let why = if b < d.failing_batch { "before the failure, ran and passed" } else { "ran and passed; reads nothing the repair changes" };
+            let why = if b < d.failing_batch {
+                "before the failure, ran and passed"
+            } else {
+                "ran and passed; reads nothing the repair changes"
+            };
             s += &format!("  batch {b} ({jobs} jobs): {why}\n");
         }
     }
@@ -129,8 +149,18 @@ pub fn plan_text(run: &Run, d: &Decision) -> String {
 
     let c = &d.cost;
     s += "\nCost                 tokens        time\n";
-    s += &format!("  full restart   {:>12}  {:>10}{}\n", c.full_restart.tokens, duration(c.full_restart.seconds), usd(c.full_restart.usd));
-    s += &format!("  this plan      {:>12}  {:>10}{}\n", c.recovery.tokens, duration(c.recovery.seconds), usd(c.recovery.usd));
+    s += &format!(
+        "  full restart   {:>12}  {:>10}{}\n",
+        c.full_restart.tokens,
+        duration(c.full_restart.seconds),
+        usd(c.full_restart.usd)
+    );
+    s += &format!(
+        "  this plan      {:>12}  {:>10}{}\n",
+        c.recovery.tokens,
+        duration(c.recovery.seconds),
+        usd(c.recovery.usd)
+    );
     s += &format!(
         "  savings        {:>12}  {:>10}{}   ({:.1}% tokens, {:.1}% time)\n",
         c.savings.tokens,

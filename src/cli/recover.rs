@@ -56,7 +56,8 @@ pub fn run(cli: &Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError>
     for (job, e) in &done.not_run {
         say(&format!("{}: the attempt did not run: {}", clean_line(job), clean_line(e)));
     }
-    for (a, spec) in done.attempts.iter().zip(specs.iter().filter(|s| done.attempts.iter().any(|a| a.job == s.job.id))) {
+    for (a, spec) in done.attempts.iter().zip(specs.iter().filter(|s| done.attempts.iter().any(|a| a.job == s.job.id)))
+    {
         say(&line(a, &spec.attempt_dir));
     }
     if let Some(reason) = &done.escalation {
@@ -91,7 +92,12 @@ fn dry_run(
 }
 
 /// Run the attempts on a 2-worker runtime; Ctrl-C cancels them (their process groups end).
-fn execute(session: &Session, sd: &Arc<StateDir>, specs: Vec<AttemptSpec>, snapshot: &str) -> Result<Vec<Result<Attempt, String>>, CliError> {
+fn execute(
+    session: &Session,
+    sd: &Arc<StateDir>,
+    specs: Vec<AttemptSpec>,
+    snapshot: &str,
+) -> Result<Vec<Result<Attempt, String>>, CliError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -99,7 +105,9 @@ fn execute(session: &Session, sd: &Arc<StateDir>, specs: Vec<AttemptSpec>, snaps
         .map_err(|e| CliError::from(format!("cannot start the async runtime: {e}")))?;
     let numbers: BTreeMap<String, u32> = specs.iter().map(|s| (s.job.id.clone(), s.number)).collect();
     let on_event = move |e: AttemptEvent| match e {
-        AttemptEvent::Started { job } => eprintln!("{job}: attempt {} started", numbers.get(&job).copied().unwrap_or(0)),
+        AttemptEvent::Started { job } => {
+            eprintln!("{job}: attempt {} started", numbers.get(&job).copied().unwrap_or(0))
+        }
         AttemptEvent::ValidationStarted { job, argv } => {
             eprintln!("{job}: validating: {}", crate::exec::argv::display_argv(&argv));
         }

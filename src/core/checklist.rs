@@ -104,9 +104,17 @@ pub const IDS: [&str; 10] = [
 ];
 
 pub fn evaluate(run: &Run, d: &Decision, facts: &Facts, recorded: &BTreeMap<String, Recorded>) -> Vec<ChecklistItem> {
-    let failed: Vec<&super::model::Job> = run.batch(d.failing_batch).map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).collect()).unwrap_or_default();
+    let failed: Vec<&super::model::Job> = run
+        .batch(d.failing_batch)
+        .map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).collect())
+        .unwrap_or_default();
     let mut items = Vec::with_capacity(10);
-    let mut push = |id: &'static str, title: &'static str, kind: ItemKind, passed: bool, detail: Vec<String>, action: Option<&'static str>| {
+    let mut push = |id: &'static str,
+                    title: &'static str,
+                    kind: ItemKind,
+                    passed: bool,
+                    detail: Vec<String>,
+                    action: Option<&'static str>| {
         let number = IDS.iter().position(|i| *i == id).map(|p| p as u8 + 1).unwrap_or(0);
         let auto_state = match (kind, passed) {
             (ItemKind::Auto, true) => ItemState::Passed,
@@ -126,35 +134,102 @@ pub fn evaluate(run: &Run, d: &Decision, facts: &Facts, recorded: &BTreeMap<Stri
     let unvalidated: Vec<String> = d.warnings.iter().filter(|w| w.contains("not all validated")).cloned().collect();
     let mut detail = vec![format!("failing batch {}; batches kept: {}", d.failing_batch, nums(&d.preserved_batches))];
     detail.extend(unvalidated.iter().cloned());
-    push("boundary", "Failure boundary identified (batch N; batches before it validated)", ItemKind::Auto, unvalidated.is_empty(), detail, None);
+    push(
+        "boundary",
+        "Failure boundary identified (batch N; batches before it validated)",
+        ItemKind::Auto,
+        unvalidated.is_empty(),
+        detail,
+        None,
+    );
 
     // 2. Outputs named.
-    let unnamed: Vec<String> = failed.iter().filter(|j| j.outputs.is_empty()).map(|j| format!("{}: no output file named", j.id)).collect();
-    let detail = if unnamed.is_empty() { failed.iter().map(|j| format!("{}: {}", j.id, j.outputs.join(", "))).collect() } else { unnamed.clone() };
-    push("outputs_named", "Every failed job has its output file(s) named", ItemKind::Auto, unnamed.is_empty(), detail, None);
+    let unnamed: Vec<String> =
+        failed.iter().filter(|j| j.outputs.is_empty()).map(|j| format!("{}: no output file named", j.id)).collect();
+    let detail = if unnamed.is_empty() {
+        failed.iter().map(|j| format!("{}: {}", j.id, j.outputs.join(", "))).collect()
+    } else {
+        unnamed.clone()
+    };
+    push(
+        "outputs_named",
+        "Every failed job has its output file(s) named",
+        ItemKind::Auto,
+        unnamed.is_empty(),
+        detail,
+        None,
+    );
 
     // 3. Prompts found.
-    let missing: Vec<String> = failed.iter().filter(|j| j.prompt.as_ref().is_none_or(|p| p.text.trim().is_empty())).map(|j| format!("{}: original prompt not found", j.id)).collect();
-    let detail = if missing.is_empty() { failed.iter().filter_map(|j| j.prompt.as_ref().map(|p| format!("{}: {}", j.id, p.source))).collect() } else { missing.clone() };
-    push("prompts_found", "Every failed job's original prompt is found", ItemKind::Auto, missing.is_empty(), detail, None);
+    let missing: Vec<String> = failed
+        .iter()
+        .filter(|j| j.prompt.as_ref().is_none_or(|p| p.text.trim().is_empty()))
+        .map(|j| format!("{}: original prompt not found", j.id))
+        .collect();
+    let detail = if missing.is_empty() {
+        failed.iter().filter_map(|j| j.prompt.as_ref().map(|p| format!("{}: {}", j.id, p.source))).collect()
+    } else {
+        missing.clone()
+    };
+    push(
+        "prompts_found",
+        "Every failed job's original prompt is found",
+        ItemKind::Auto,
+        missing.is_empty(),
+        detail,
+        None,
+    );
 
     // 4. Errors captured.
-    let no_error: Vec<String> = failed.iter().filter(|j| j.result.findings.iter().all(|f| f.message.trim().is_empty())).map(|j| format!("{}: no error text", j.id)).collect();
-    let detail = if no_error.is_empty() { failed.iter().map(|j| format!("{}: {}", j.id, failure::reason(j))).collect() } else { no_error.clone() };
-    push("errors_captured", "Every failed job's error text is captured", ItemKind::Auto, no_error.is_empty(), detail, None);
+    let no_error: Vec<String> = failed
+        .iter()
+        .filter(|j| j.result.findings.iter().all(|f| f.message.trim().is_empty()))
+        .map(|j| format!("{}: no error text", j.id))
+        .collect();
+    let detail = if no_error.is_empty() {
+        failed.iter().map(|j| format!("{}: {}", j.id, failure::reason(j))).collect()
+    } else {
+        no_error.clone()
+    };
+    push(
+        "errors_captured",
+        "Every failed job's error text is captured",
+        ItemKind::Auto,
+        no_error.is_empty(),
+        detail,
+        None,
+    );
 
     // 5. Dependencies reviewed (confirm).
-    let mut detail: Vec<String> = d.graph.edges.iter().map(|e| format!("{} reads {} of {} — {}", e.reader, e.output, e.writer, e.evidence)).collect();
+    let mut detail: Vec<String> = d
+        .graph
+        .edges
+        .iter()
+        .map(|e| format!("{} reads {} of {} — {}", e.reader, e.output, e.writer, e.evidence))
+        .collect();
     for b in &d.graph.declared {
-        detail.push(format!("batch {b} declares depends_on {:?}", d.graph.batch_deps.get(b).map(|s| s.iter().copied().collect::<Vec<_>>()).unwrap_or_default()));
+        detail.push(format!(
+            "batch {b} declares depends_on {:?}",
+            d.graph.batch_deps.get(b).map(|s| s.iter().copied().collect::<Vec<_>>()).unwrap_or_default()
+        ));
     }
     if detail.is_empty() {
         detail.push("no dependency between batches was declared or inferred".into());
     }
-    push("dependencies_reviewed", "Dependencies of later batches on the failing batch reviewed", ItemKind::Confirm, false, detail, None);
+    push(
+        "dependencies_reviewed",
+        "Dependencies of later batches on the failing batch reviewed",
+        ItemKind::Confirm,
+        false,
+        detail,
+        None,
+    );
 
     // 6. Not architectural (confirm).
-    let detail: Vec<String> = failed.iter().map(|j| format!("{}: class {} — {}", j.id, failure::job_class(j).as_str(), failure::reason(j))).collect();
+    let detail: Vec<String> = failed
+        .iter()
+        .map(|j| format!("{}: class {} — {}", j.id, failure::job_class(j).as_str(), failure::reason(j)))
+        .collect();
     let arch = failed.iter().any(|j| failure::job_class(j) == FailureClass::Architectural);
     let mut detail = detail;
     if arch {
@@ -167,7 +242,14 @@ pub fn evaluate(run: &Run, d: &Decision, facts: &Facts, recorded: &BTreeMap<Stri
         Some(id) => vec![format!("snapshot {id} holds the failed jobs' outputs")],
         None => vec!["no snapshot of the failed jobs' outputs yet".into()],
     };
-    push("snapshot_taken", "Snapshot of the batch output taken", ItemKind::Auto, facts.snapshot.is_some(), detail, Some("snapshot"));
+    push(
+        "snapshot_taken",
+        "Snapshot of the batch output taken",
+        ItemKind::Auto,
+        facts.snapshot.is_some(),
+        detail,
+        Some("snapshot"),
+    );
 
     // 8. Nothing still running.
     let mut detail: Vec<String> = facts.generators_running.iter().map(|p| format!("still running: {p}")).collect();
@@ -182,7 +264,12 @@ pub fn evaluate(run: &Run, d: &Decision, facts: &Facts, recorded: &BTreeMap<Stri
     let (ok, detail) = match &facts.git_status {
         None => (true, vec!["not a git repository: nothing to record".to_string()]),
         Some(s) if s.trim().is_empty() => (true, vec!["git working tree clean".to_string()]),
-        Some(s) => (true, std::iter::once("git status --porcelain recorded:".to_string()).chain(s.lines().take(20).map(|l| format!("  {l}"))).collect()),
+        Some(s) => (
+            true,
+            std::iter::once("git status --porcelain recorded:".to_string())
+                .chain(s.lines().take(20).map(|l| format!("  {l}")))
+                .collect(),
+        ),
     };
     push("worktree_recorded", "Working tree state recorded", ItemKind::Auto, ok, detail, None);
 
@@ -235,7 +322,11 @@ mod tests {
             outputs: vec![format!("src/{id}.py")],
             prompt: Some(Prompt { text: "Task: x".into(), source: format!("prompts/{id}.md") }),
             matched_by: vec!["validated by report.md".into()],
-            result: JobResult { status, tokens: TokenUsage { input: 10_000, cached_input: 0, output: 500 }, ..JobResult::default() },
+            result: JobResult {
+                status,
+                tokens: TokenUsage { input: 10_000, cached_input: 0, output: 500 },
+                ..JobResult::default()
+            },
             ..Job::default()
         };
         if status == Status::Failed {
@@ -254,12 +345,27 @@ mod tests {
     fn setup() -> (Run, Decision) {
         let run = Run {
             batches: vec![
-                Batch { number: 1, jobs: vec![j("a", 1, Status::Passed), j("b", 1, Status::Passed)], ..Batch::default() },
-                Batch { number: 2, jobs: vec![j("c", 2, Status::Passed), j("d", 2, Status::Failed)], ..Batch::default() },
+                Batch {
+                    number: 1,
+                    jobs: vec![j("a", 1, Status::Passed), j("b", 1, Status::Passed)],
+                    ..Batch::default()
+                },
+                Batch {
+                    number: 2,
+                    jobs: vec![j("c", 2, Status::Passed), j("d", 2, Status::Failed)],
+                    ..Batch::default()
+                },
             ],
             ..Run::default()
         };
-        let d = decide(&Input { run: &run, history: &History::default(), thresholds: Thresholds::default(), overrides: &Overrides::default(), prices: Prices::default() }).unwrap();
+        let d = decide(&Input {
+            run: &run,
+            history: &History::default(),
+            thresholds: Thresholds::default(),
+            overrides: &Overrides::default(),
+            prices: Prices::default(),
+        })
+        .unwrap();
         (run, d)
     }
 
@@ -299,8 +405,14 @@ mod tests {
     fn confirmations_waivers_and_a_snapshot_satisfy_it() {
         let (run, d) = setup();
         let mut rec = BTreeMap::new();
-        rec.insert("dependencies_reviewed".to_string(), Recorded { state: ItemState::Confirmed, reason: None, by: Some("ana".into()), at: None });
-        rec.insert("not_architectural".to_string(), Recorded { state: ItemState::Waived, reason: Some("the spec is fine".into()), by: None, at: None });
+        rec.insert(
+            "dependencies_reviewed".to_string(),
+            Recorded { state: ItemState::Confirmed, reason: None, by: Some("ana".into()), at: None },
+        );
+        rec.insert(
+            "not_architectural".to_string(),
+            Recorded { state: ItemState::Waived, reason: Some("the spec is fine".into()), by: None, at: None },
+        );
         let facts = Facts { snapshot: Some("20261125T150000Z-1a2b3c4d".into()), ..Facts::default() };
         let items = evaluate(&run, &d, &facts, &rec);
         assert!(satisfied(&items));
@@ -313,7 +425,14 @@ mod tests {
     fn running_generator_and_missing_prompt_fail_their_items() {
         let (mut run, _) = setup();
         run.batches[1].jobs[1].prompt = None;
-        let d = decide(&Input { run: &run, history: &History::default(), thresholds: Thresholds::default(), overrides: &Overrides::default(), prices: Prices::default() }).unwrap();
+        let d = decide(&Input {
+            run: &run,
+            history: &History::default(),
+            thresholds: Thresholds::default(),
+            overrides: &Overrides::default(),
+            prices: Prices::default(),
+        })
+        .unwrap();
         let facts = Facts { generators_running: vec!["pid 4242: codex exec --json -".into()], ..Facts::default() };
         let items = evaluate(&run, &d, &facts, &BTreeMap::new());
         assert_eq!(state(&items, "prompts_found"), ItemState::Failed);
@@ -326,7 +445,10 @@ mod tests {
     fn a_waiver_of_a_failed_auto_item_is_kept() {
         let (run, d) = setup();
         let mut rec = BTreeMap::new();
-        rec.insert("snapshot_taken".to_string(), Recorded { state: ItemState::Waived, reason: Some("outputs are in git".into()), by: None, at: None });
+        rec.insert(
+            "snapshot_taken".to_string(),
+            Recorded { state: ItemState::Waived, reason: Some("outputs are in git".into()), by: None, at: None },
+        );
         let items = evaluate(&run, &d, &Facts::default(), &rec);
         assert_eq!(state(&items, "snapshot_taken"), ItemState::Waived);
     }

@@ -135,10 +135,7 @@ impl FromStr for FailureClass {
         FailureClass::ALL
             .into_iter()
             .find(|c| c.as_str() == wanted)
-            .ok_or_else(|| ClassifyError::UnknownClass {
-                rule: String::new(),
-                class: s.to_string(),
-            })
+            .ok_or_else(|| ClassifyError::UnknownClass { rule: String::new(), class: s.to_string() })
     }
 }
 
@@ -186,17 +183,9 @@ const BUILTIN: &[(FailureClass, &str, &str)] = &[
         "context-window",
         r"(?i)context[ _-]?length[ _-]?exceeded|maximum context length|context[ _-]window|prompt is too long|input is too long|too many (?:input )?tokens|exceeds? the (?:model'?s? )?context",
     ),
-    (
-        FailureClass::Context,
-        "max-turns",
-        r"(?i)maximum number of turns|\bmax(?:imum)?[ _]turns\b|error_max_turns",
-    ),
+    (FailureClass::Context, "max-turns", r"(?i)maximum number of turns|\bmax(?:imum)?[ _]turns\b|error_max_turns"),
     // Sandbox: the environment stopped the agent.
-    (
-        FailureClass::Sandbox,
-        "untrusted-directory",
-        r"(?i)not inside a trusted directory|--skip-git-repo-check",
-    ),
+    (FailureClass::Sandbox, "untrusted-directory", r"(?i)not inside a trusted directory|--skip-git-repo-check"),
     (
         FailureClass::Sandbox,
         "permission-denied",
@@ -313,9 +302,7 @@ static BUILTIN_RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 
 impl Default for Classifier {
     fn default() -> Self {
-        Classifier {
-            rules: BUILTIN_RULES.clone(),
-        }
+        Classifier { rules: BUILTIN_RULES.clone() }
     }
 }
 
@@ -329,20 +316,13 @@ impl Classifier {
             let name = format!("extra[{}]", i + 1);
             let class = class
                 .parse::<FailureClass>()
-                .map_err(|_| ClassifyError::UnknownClass {
-                    rule: name.clone(),
-                    class: class.clone(),
-                })?;
+                .map_err(|_| ClassifyError::UnknownClass { rule: name.clone(), class: class.clone() })?;
             let pattern = Regex::new(pattern).map_err(|e| ClassifyError::BadPattern {
                 rule: name.clone(),
                 pattern: pattern.clone(),
                 source: Box::new(e),
             })?;
-            rules.push(Rule {
-                class,
-                pattern,
-                name,
-            });
+            rules.push(Rule { class, pattern, name });
         }
         rules.extend(BUILTIN_RULES.iter().cloned());
         Ok(Classifier { rules })
@@ -364,9 +344,7 @@ impl Classifier {
         self.rules
             .iter()
             .find(|r| r.pattern.is_match(&text))
-            .map_or((FailureClass::Unknown, None), |r| {
-                (r.class, Some(r.name.clone()))
-            })
+            .map_or((FailureClass::Unknown, None), |r| (r.class, Some(r.name.clone())))
     }
 
     pub fn classify_finding(&self, f: &Finding) -> FailureClass {

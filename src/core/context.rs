@@ -15,7 +15,8 @@ const MAX_SNIPPETS: usize = 8;
 const MAX_LINES: usize = 24;
 /// Bytes of project source read while searching for definitions.
 const MAX_SCAN_BYTES: u64 = 32 << 20;
-const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target", ".venv", "venv", "__pycache__", ".recover", "_build", "dist", "build"];
+const SKIP_DIRS: &[&str] =
+    &[".git", "node_modules", "target", ".venv", "venv", "__pycache__", ".recover", "_build", "dist", "build"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snippet {
@@ -43,7 +44,12 @@ pub fn gather(root: &Path, job: &Job, finding: Option<&Finding>) -> Vec<Snippet>
     if let Some(module) = missing_module(&text) {
         let last = module.rsplit(['.', '/']).next().unwrap_or(&module).to_string();
         for (path, m) in project_modules(root).into_iter().filter(|(p, _)| file_stem(p) == last).take(3) {
-            out.push(Snippet { title: format!("`{module}` does not exist; the project has {path} (module `{m}`)"), file: path, line: 1, code: String::new() });
+            out.push(Snippet {
+                title: format!("`{module}` does not exist; the project has {path} (module `{m}`)"),
+                file: path,
+                line: 1,
+                code: String::new(),
+            });
         }
     }
     // 3. Definitions of the symbols the error names (and that the failing file imports).
@@ -105,7 +111,12 @@ fn around(root: &Path, file: &str, line: u32, title: &str) -> Option<Snippet> {
     let l = (line as usize).clamp(1, lines.len());
     let start = l.saturating_sub(6).max(1);
     let end = (l + 5).min(lines.len());
-    Some(Snippet { title: title.to_string(), file: file.to_string(), line: start as u32, code: lines[start - 1..end].join("\n") })
+    Some(Snippet {
+        title: title.to_string(),
+        file: file.to_string(),
+        line: start as u32,
+        code: lines[start - 1..end].join("\n"),
+    })
 }
 
 fn read_text(p: &Path) -> Option<String> {
@@ -261,7 +272,12 @@ fn find_definitions(root: &Path, symbols: &[String], failing_file: Option<&str>)
     }
     for s in symbols {
         if !found.contains(s) {
-            out.push(Snippet { title: format!("{s} is not defined anywhere in the project"), file: failing_file.unwrap_or("").to_string(), line: 1, code: String::new() });
+            out.push(Snippet {
+                title: format!("{s} is not defined anywhere in the project"),
+                file: failing_file.unwrap_or("").to_string(),
+                line: 1,
+                code: String::new(),
+            });
         }
     }
     out
@@ -311,7 +327,10 @@ mod tests {
         assert_eq!(def.line, 5);
         assert!(def.code.starts_with("def handle_enqueue(repo: TaskRepository, body: dict)"));
         assert!(snippets.iter().any(|s| s.title.starts_with("handle_status is defined in sparkq/src/api.py")));
-        assert!(snippets.iter().any(|s| s.title == "`sparkq.api` does not exist; the project has sparkq/src/api.py (module `sparkq.src.api`)"));
+        assert!(snippets
+            .iter()
+            .any(|s| s.title
+                == "`sparkq.api` does not exist; the project has sparkq/src/api.py (module `sparkq.src.api`)"));
         let text = render(&snippets);
         assert!(text.contains("       5 | def handle_enqueue("), "{text}");
     }
@@ -320,7 +339,13 @@ mod tests {
     fn syntax_error_shows_the_lines_around_it() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures/notes-joblog");
         let job = Job { id: "b2-1".into(), outputs: vec!["notes/render.py".into()], ..Job::default() };
-        let f = Finding { file: Some("notes/render.py".into()), line: Some(4), error_type: "SyntaxError".into(), message: "expected ':'".into(), ..Finding::default() };
+        let f = Finding {
+            file: Some("notes/render.py".into()),
+            line: Some(4),
+            error_type: "SyntaxError".into(),
+            message: "expected ':'".into(),
+            ..Finding::default()
+        };
         let s = gather(&root, &job, Some(&f));
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].file, "notes/render.py");
@@ -331,7 +356,12 @@ mod tests {
     #[test]
     fn escaping_paths_are_never_read() {
         let job = Job::default();
-        let f = Finding { file: Some("../../etc/passwd".into()), line: Some(1), error_type: "SyntaxError".into(), ..Finding::default() };
+        let f = Finding {
+            file: Some("../../etc/passwd".into()),
+            line: Some(1),
+            error_type: "SyntaxError".into(),
+            ..Finding::default()
+        };
         assert!(gather(Path::new("/tmp"), &job, Some(&f)).is_empty());
     }
 }

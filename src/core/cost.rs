@@ -82,7 +82,8 @@ impl CostModel {
     pub fn new(run: &Run) -> CostModel {
         let ran: Vec<&Job> = run.jobs().filter(|j| j.result.status.ran()).collect();
         let with_tokens: Vec<&Job> = ran.iter().copied().filter(|j| j.result.tokens.total() > 0).collect();
-        let with_time: Vec<&Job> = ran.iter().copied().filter(|j| j.result.duration_s.is_some_and(|d| d > 0.0)).collect();
+        let with_time: Vec<&Job> =
+            ran.iter().copied().filter(|j| j.result.duration_s.is_some_and(|d| d > 0.0)).collect();
         let measure = if !ran.is_empty() && with_tokens.len() == ran.len() {
             Measure::Tokens
         } else if !ran.is_empty() && with_time.len() == ran.len() {
@@ -241,7 +242,11 @@ mod tests {
     fn run() -> Run {
         Run {
             batches: vec![
-                Batch { number: 1, jobs: vec![job("a", 1, Status::Passed, 1000, 100.0), job("b", 1, Status::Passed, 3000, 300.0)], ..Batch::default() },
+                Batch {
+                    number: 1,
+                    jobs: vec![job("a", 1, Status::Passed, 1000, 100.0), job("b", 1, Status::Passed, 3000, 300.0)],
+                    ..Batch::default()
+                },
                 Batch { number: 2, jobs: vec![job("c", 2, Status::Failed, 2000, 200.0)], ..Batch::default() },
                 Batch { number: 3, jobs: vec![job("d", 3, Status::NotRun, 0, 0.0)], ..Batch::default() },
             ],
@@ -280,7 +285,12 @@ mod tests {
         let r = run();
         let m = CostModel::new(&r);
         let p = Prices { input_per_mtok: Some(2.0), output_per_mtok: Some(10.0) };
-        let cmp = m.compare(&r, Amount { tokens: 1_000_000, ..Amount::default() }, Amount { tokens: 250_000, ..Amount::default() }, p);
+        let cmp = m.compare(
+            &r,
+            Amount { tokens: 1_000_000, ..Amount::default() },
+            Amount { tokens: 250_000, ..Amount::default() },
+            p,
+        );
         // All logged tokens are input here, so the input price applies.
         assert_eq!(cmp.full_restart.usd, Some(2.0));
         assert_eq!(cmp.recovery.usd, Some(0.5));

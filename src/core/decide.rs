@@ -146,7 +146,12 @@ pub struct Input<'a> {
 /// Decide. `None` when nothing failed.
 pub fn decide(input: &Input<'_>) -> Option<Decision> {
     let run = input.run;
-    let n = run.batches.iter().filter(|b| b.jobs.iter().any(|j| j.result.status == Status::Failed)).map(|b| b.number).min()?;
+    let n = run
+        .batches
+        .iter()
+        .filter(|b| b.jobs.iter().any(|j| j.result.status == Status::Failed))
+        .map(|b| b.number)
+        .min()?;
     let failed: Vec<&Job> = run.batch(n)?.jobs.iter().filter(|j| j.result.status == Status::Failed).collect();
     let graph = deps::infer(run, &input.overrides.edges);
     let model = CostModel::new(run);
@@ -166,7 +171,10 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
         failed.iter().map(|j| format!("{} ({})", j.id, failure::reason(j))).collect::<Vec<_>>().join("; ")
     )];
     if !unvalidated.is_empty() {
-        ev.push(format!("not validated or not all passed before batch {n}: {} (flagged for the checklist)", list(&unvalidated)));
+        ev.push(format!(
+            "not validated or not all passed before batch {n}: {} (flagged for the checklist)",
+            list(&unvalidated)
+        ));
     }
     ev.push(if ran_after.is_empty() {
         format!("no batch after {n} has run yet")
@@ -176,7 +184,11 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
     trail.push(step(
         "Q1",
         "Where is the failure boundary?",
-        format!("batch {n} failed; kept so far: {}; ran after it: {}", list_or(&earlier, "none"), list_or(&ran_after, "none")),
+        format!(
+            "batch {n} failed; kept so far: {}; ran after it: {}",
+            list_or(&earlier, "none"),
+            list_or(&ran_after, "none")
+        ),
         ev,
         None,
     ));
@@ -201,24 +213,35 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
     let mut preserved: Vec<u32> = earlier.clone();
     let mut q2_ev = Vec::new();
     for b in run.batches.iter().filter(|b| b.number > n) {
-        let stale_here: Vec<&Job> = b.jobs.iter().filter(|j| j.result.status.ran() && stale.contains_key(&j.id)).collect();
+        let stale_here: Vec<&Job> =
+            b.jobs.iter().filter(|j| j.result.status.ran() && stale.contains_key(&j.id)).collect();
         let failed_here = b.jobs.iter().any(|j| j.result.status == Status::Failed);
         let unfinished = b.jobs.iter().any(|j| !matches!(j.result.status, Status::Passed | Status::Failed));
         if !stale_here.is_empty() {
             rerun_after.insert(b.number);
             for j in stale_here {
-                q2_ev.push(format!("batch {} must re-run: {} reads what the repair changes ({})", b.number, j.id, stale[&j.id].join("; ")));
+                q2_ev.push(format!(
+                    "batch {} must re-run: {} reads what the repair changes ({})",
+                    b.number,
+                    j.id,
+                    stale[&j.id].join("; ")
+                ));
             }
         } else if failed_here {
             rerun_after.insert(b.number);
             q2_ev.push(format!("batch {} must run again: it has failed jobs of its own", b.number));
         } else if !b.ran() || unfinished {
             to_run_after.insert(b.number);
-            let readers: Vec<&str> = b.jobs.iter().filter(|j| stale.contains_key(&j.id)).map(|j| j.id.as_str()).collect();
+            let readers: Vec<&str> =
+                b.jobs.iter().filter(|j| stale.contains_key(&j.id)).map(|j| j.id.as_str()).collect();
             q2_ev.push(if readers.is_empty() {
                 format!("batch {} has not run yet; it runs after the fix", b.number)
             } else {
-                format!("batch {} has not run yet and reads the repaired output ({}); it runs after the fix", b.number, readers.join(", "))
+                format!(
+                    "batch {} has not run yet and reads the repaired output ({}); it runs after the fix",
+                    b.number,
+                    readers.join(", ")
+                )
             });
         } else {
             preserved.push(b.number);
@@ -231,7 +254,8 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
     for e in graph.rejected.iter().filter(|e| repaired.contains(&e.writer)) {
         q2_ev.push(format!("rejected by the user: {}", e.evidence));
     }
-    let depends = !rerun_after.is_empty() && rerun_after.iter().any(|b| run.batch(*b).is_some_and(|b| b.jobs.iter().any(|j| stale.contains_key(&j.id))));
+    let depends = !rerun_after.is_empty()
+        && rerun_after.iter().any(|b| run.batch(*b).is_some_and(|b| b.jobs.iter().any(|j| stale.contains_key(&j.id))));
     let continue_from = rerun_after.iter().chain(to_run_after.iter()).min().copied();
     let scope = if continue_from.is_some() { Scope::FixThenContinue } else { Scope::FixBatchOnly };
     trail.push(step(
@@ -239,7 +263,11 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
         &format!("Do batches after {n} depend on what the repair will change?"),
         format!(
             "{}; scope {}{}",
-            if depends { format!("yes: re-run {}", list(&rerun_after.iter().copied().collect::<Vec<_>>())) } else { "no".to_string() },
+            if depends {
+                format!("yes: re-run {}", list(&rerun_after.iter().copied().collect::<Vec<_>>()))
+            } else {
+                "no".to_string()
+            },
             scope.as_str(),
             continue_from.map(|c| format!(", continue from batch {c}")).unwrap_or_default()
         ),
@@ -270,15 +298,24 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
         .filter(|j| stale.contains_key(&j.id) || j.result.status != Status::Passed)
         .map(|j| j.id.as_str())
         .collect();
-    let prompt_tokens: u64 = if all_failed_transient { 0 } else { failed.iter().map(|j| recovery_prompt_tokens(j)).sum() };
-    let scope_cost = RecoveryScope { repair: failed.iter().map(|j| j.id.as_str()).collect(), then_run: later_jobs, prompt_tokens };
+    let prompt_tokens: u64 =
+        if all_failed_transient { 0 } else { failed.iter().map(|j| recovery_prompt_tokens(j)).sum() };
+    let scope_cost =
+        RecoveryScope { repair: failed.iter().map(|j| j.id.as_str()).collect(), then_run: later_jobs, prompt_tokens };
     let full = model.full_restart(run);
     let recovery = model.recovery(run, &scope_cost);
     let cost = model.compare(run, full, recovery, input.prices);
 
     // Verdict rules, in order.
     let mut verdict: Option<(Verdict, bool)> = None;
-    let mut fire = |trail: &mut Vec<Step>, id: &str, q: &str, fires: bool, answer: String, ev: Vec<String>, v: Verdict, escalated: bool| {
+    let mut fire = |trail: &mut Vec<Step>,
+                    id: &str,
+                    q: &str,
+                    fires: bool,
+                    answer: String,
+                    ev: Vec<String>,
+                    v: Verdict,
+                    escalated: bool| {
         let first = fires && verdict.is_none();
         if first {
             verdict = Some((v, escalated));
@@ -292,16 +329,36 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
     let max = input.thresholds.max_failed_recoveries;
     let exhausted: Vec<String> = failed
         .iter()
-        .filter_map(|j| input.history.failed_recoveries.get(&j.id).filter(|c| **c >= max).map(|c| format!("{} has {c} failed recovery attempts (limit {max})", j.id)))
+        .filter_map(|j| {
+            input
+                .history
+                .failed_recoveries
+                .get(&j.id)
+                .filter(|c| **c >= max)
+                .map(|c| format!("{} has {c} failed recovery attempts (limit {max})", j.id))
+        })
         .collect();
     fire(
         &mut trail,
         "R1",
         "Escalation: has a failed job used up its recovery attempts?",
         !exhausted.is_empty(),
-        if exhausted.is_empty() { "no".into() } else { "yes: full restart, escalated; never a third recovery of that job".into() },
         if exhausted.is_empty() {
-            failed.iter().map(|j| format!("{}: {} failed recovery attempt(s) of {max}", j.id, input.history.failed_recoveries.get(&j.id).copied().unwrap_or(0))).collect()
+            "no".into()
+        } else {
+            "yes: full restart, escalated; never a third recovery of that job".into()
+        },
+        if exhausted.is_empty() {
+            failed
+                .iter()
+                .map(|j| {
+                    format!(
+                        "{}: {} failed recovery attempt(s) of {max}",
+                        j.id,
+                        input.history.failed_recoveries.get(&j.id).copied().unwrap_or(0)
+                    )
+                })
+                .collect()
         } else {
             exhausted.clone()
         },
@@ -313,7 +370,11 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
         "R2",
         "Systemic: is Q3 yes?",
         systemic,
-        if systemic { "yes: recovery cannot fix it; find the root cause and fix the specification first".into() } else { "no".into() },
+        if systemic {
+            "yes: recovery cannot fix it; find the root cause and fix the specification first".into()
+        } else {
+            "no".into()
+        },
         vec![],
         Verdict::FullRestart,
         false,
@@ -336,13 +397,24 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
         "R3",
         "Unidentifiable: does a failed job lack its prompt or its output file?",
         !unidentifiable.is_empty(),
-        if unidentifiable.is_empty() { "no: every failed job has its prompt and output".into() } else { "yes: full restart unless they are supplied".into() },
+        if unidentifiable.is_empty() {
+            "no: every failed job has its prompt and output".into()
+        } else {
+            "yes: full restart unless they are supplied".into()
+        },
         unidentifiable,
         Verdict::FullRestart,
         false,
     );
     let total_work: f64 = run.jobs().map(|j| model.value(&j.id)).sum::<f64>() + 0.0;
-    let preserved_work: f64 = run.batches.iter().filter(|b| preserved.contains(&b.number)).flat_map(|b| b.jobs.iter()).map(|j| model.value(&j.id)).sum::<f64>() + 0.0;
+    let preserved_work: f64 = run
+        .batches
+        .iter()
+        .filter(|b| preserved.contains(&b.number))
+        .flat_map(|b| b.jobs.iter())
+        .map(|j| model.value(&j.id))
+        .sum::<f64>()
+        + 0.0;
     let fraction = if total_work > 0.0 { preserved_work / total_work } else { 0.0 };
     let little = fraction < input.thresholds.min_preserved_fraction;
     let unit = measure_unit(model.measure);
@@ -401,12 +473,22 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
         Verdict::RetryAsIs,
         false,
     );
-    fire(&mut trail, "R7", "Otherwise: targeted recovery.", true, "targeted recovery of the failed jobs".into(), vec![], Verdict::TargetedRecovery, false);
+    fire(
+        &mut trail,
+        "R7",
+        "Otherwise: targeted recovery.",
+        true,
+        "targeted recovery of the failed jobs".into(),
+        vec![],
+        Verdict::TargetedRecovery,
+        false,
+    );
     let (verdict, escalated) = verdict.unwrap_or((Verdict::TargetedRecovery, false));
 
     let mut warnings = run.warnings.clone();
     if !unvalidated.is_empty() {
-        warnings.push(format!("batch(es) {} before the failing batch are not all validated as passed", list(&unvalidated)));
+        warnings
+            .push(format!("batch(es) {} before the failing batch are not all validated as passed", list(&unvalidated)));
     }
     preserved.sort_unstable();
     let decision = if verdict == Verdict::FullRestart {
@@ -441,7 +523,11 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
             skip_validation_batches: preserved,
             rationale: trail,
             cost,
-            repaired_jobs: failed.iter().filter(|j| input.history.repaired.contains_key(&j.id)).map(|j| j.id.clone()).collect(),
+            repaired_jobs: failed
+                .iter()
+                .filter(|j| input.history.repaired.contains_key(&j.id))
+                .map(|j| j.id.clone())
+                .collect(),
             warnings,
             stale_jobs: stale,
             graph,
@@ -452,7 +538,8 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
 }
 
 fn rerun_job(j: &Job) -> RerunJob {
-    let class = if j.result.status == Status::Failed { failure::job_class(j).as_str().to_string() } else { String::new() };
+    let class =
+        if j.result.status == Status::Failed { failure::job_class(j).as_str().to_string() } else { String::new() };
     let reason = match j.result.status {
         Status::Failed => failure::reason(j),
         Status::NotRun => "full restart: never ran".to_string(),
@@ -463,7 +550,8 @@ fn rerun_job(j: &Job) -> RerunJob {
 
 /// A job counts as validated when a report checked it or it has validation commands and passed.
 fn is_validated(j: &Job) -> bool {
-    j.matched_by.iter().any(|m| m.starts_with("validated by ")) || (!j.validate.is_empty() && j.result.status == Status::Passed)
+    j.matched_by.iter().any(|m| m.starts_with("validated by "))
+        || (!j.validate.is_empty() && j.result.status == Status::Passed)
 }
 
 /// Q3: architectural class, or the same error signature across batches / in most jobs of N.
@@ -478,7 +566,10 @@ fn systemic(run: &Run, n: u32) -> (bool, Vec<String>) {
     let mut by_sig: BTreeMap<String, Vec<&Job>> = BTreeMap::new();
     for j in &failed {
         let c = failure::job_class(j);
-        if matches!(c, FailureClass::Transient | FailureClass::Sandbox | FailureClass::Context | FailureClass::MissingOutput) {
+        if matches!(
+            c,
+            FailureClass::Transient | FailureClass::Sandbox | FailureClass::Context | FailureClass::MissingOutput
+        ) {
             continue;
         }
         if let Some(s) = failure::signature(j) {

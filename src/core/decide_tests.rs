@@ -20,7 +20,10 @@ fn job(id: &str, batch: u32, out: &str, prompt: &str, tokens: u64) -> Job {
         id: id.into(),
         batch,
         outputs: vec![out.into()],
-        prompt: Some(Prompt { text: format!("Task: {prompt}\n\nFile to create: {out}\n"), source: "script.sh:3".into() }),
+        prompt: Some(Prompt {
+            text: format!("Task: {prompt}\n\nFile to create: {out}\n"),
+            source: "script.sh:3".into(),
+        }),
         matched_by: vec!["validated by validation.md".into()],
         result: JobResult {
             status: Status::Passed,
@@ -47,7 +50,11 @@ fn not_run(mut j: Job) -> Job {
 fn run_of(jobs: Vec<Job>) -> Run {
     let mut batches: BTreeMap<u32, crate::core::model::Batch> = BTreeMap::new();
     for j in jobs {
-        batches.entry(j.batch).or_insert_with(|| Batch { number: j.batch, name: format!("Batch {}", j.batch), ..Batch::default() }).jobs.push(j);
+        batches
+            .entry(j.batch)
+            .or_insert_with(|| Batch { number: j.batch, name: format!("Batch {}", j.batch), ..Batch::default() })
+            .jobs
+            .push(j);
     }
     Run { title: "test phase".into(), batches: batches.into_values().collect(), ..Run::default() }
 }
@@ -77,7 +84,10 @@ fn api_test_failure() -> Run {
         job("b2-api", 2, "app/api.py", "Create the API; import from app.storage", 16000),
         job("b2-cli", 2, "app/cli.py", "Create the CLI", 11000),
         job("b3-storage-tests", 3, "tests/test_storage.py", "Test the storage", 15000),
-        failed(job("b3-api-tests", 3, "tests/test_api.py", "Test the API handlers", 13000), import_error("tests/test_api.py")),
+        failed(
+            job("b3-api-tests", 3, "tests/test_api.py", "Test the API handlers", 13000),
+            import_error("tests/test_api.py"),
+        ),
     ])
 }
 
@@ -106,8 +116,16 @@ fn targeted_recovery_of_the_last_batch_keeps_everything_else() {
 #[test]
 fn later_batches_that_never_ran_are_continued_from() {
     let mut r = api_test_failure();
-    r.batches.push(Batch { number: 4, jobs: vec![not_run(job("b4-e2e", 4, "tests/test_e2e.py", "End to end via app.api", 0))], ..Batch::default() });
-    r.batches.push(Batch { number: 5, jobs: vec![not_run(job("b5-docs", 5, "docs/TESTING.md", "Write docs", 0))], ..Batch::default() });
+    r.batches.push(Batch {
+        number: 4,
+        jobs: vec![not_run(job("b4-e2e", 4, "tests/test_e2e.py", "End to end via app.api", 0))],
+        ..Batch::default()
+    });
+    r.batches.push(Batch {
+        number: 5,
+        jobs: vec![not_run(job("b5-docs", 5, "docs/TESTING.md", "Write docs", 0))],
+        ..Batch::default()
+    });
     let d = plain(&r);
     assert_eq!(d.verdict, Verdict::TargetedRecovery);
     assert_eq!(d.scope, Scope::FixThenContinue);
@@ -123,7 +141,11 @@ fn a_later_batch_that_ran_and_reads_the_repaired_file_re_runs() {
     let mut b4 = job("b4-report", 4, "tools/report.py", "Summarise the results of tests/test_api.py", 9000);
     b4.id = "b4-report".into();
     r.batches.push(Batch { number: 4, jobs: vec![b4], ..Batch::default() });
-    r.batches.push(Batch { number: 5, jobs: vec![job("b5-docs", 5, "docs/TESTING.md", "Write docs", 8000)], ..Batch::default() });
+    r.batches.push(Batch {
+        number: 5,
+        jobs: vec![job("b5-docs", 5, "docs/TESTING.md", "Write docs", 8000)],
+        ..Batch::default()
+    });
     let d = plain(&r);
     assert_eq!(d.verdict, Verdict::TargetedRecovery);
     assert_eq!(d.scope, Scope::FixThenContinue);
@@ -139,7 +161,11 @@ fn a_later_batch_that_ran_and_reads_the_repaired_file_re_runs() {
 #[test]
 fn a_later_batch_that_ran_and_reads_nothing_repaired_is_kept() {
     let mut r = api_test_failure();
-    r.batches.push(Batch { number: 4, jobs: vec![job("b4-docs", 4, "docs/API.md", "Document app/api.py", 9000)], ..Batch::default() });
+    r.batches.push(Batch {
+        number: 4,
+        jobs: vec![job("b4-docs", 4, "docs/API.md", "Document app/api.py", 9000)],
+        ..Batch::default()
+    });
     let d = plain(&r);
     assert_eq!(d.scope, Scope::FixBatchOnly);
     assert_eq!(d.preserved_batches, vec![1, 2, 4]);
@@ -149,7 +175,11 @@ fn a_later_batch_that_ran_and_reads_nothing_repaired_is_kept() {
 #[test]
 fn q2_override_forces_later_batches_to_re_run() {
     let mut r = api_test_failure();
-    r.batches.push(Batch { number: 4, jobs: vec![job("b4-docs", 4, "docs/API.md", "Document app/api.py", 9000)], ..Batch::default() });
+    r.batches.push(Batch {
+        number: 4,
+        jobs: vec![job("b4-docs", 4, "docs/API.md", "Document app/api.py", 9000)],
+        ..Batch::default()
+    });
     let mut o = Overrides::default();
     o.answers.insert("Q2".into(), Override { answer: true, reason: "the docs quote the tests".into() });
     let d = decide_with(&r, &History::default(), &o);
@@ -195,12 +225,16 @@ fn a_passed_attempt_marks_the_job_repaired() {
 fn r2_architectural_failure_is_systemic() {
     let mut r = api_test_failure();
     let j = &mut r.batches[2].jobs[1];
-    j.result.findings = vec![finding("tests/test_api.py", 8, "OperationalError", "no such column: tasks.priority", "architectural")];
+    j.result.findings =
+        vec![finding("tests/test_api.py", 8, "OperationalError", "no such column: tasks.priority", "architectural")];
     let d = plain(&r);
     assert_eq!(d.verdict, Verdict::FullRestart);
     assert!(!d.escalated);
     assert_eq!(rule(&d, "Q3").answer, "yes");
-    assert_eq!(rule(&d, "Q3").evidence, vec!["b3-api-tests is classed architectural: validation: OperationalError in tests/test_api.py:8"]);
+    assert_eq!(
+        rule(&d, "Q3").evidence,
+        vec!["b3-api-tests is classed architectural: validation: OperationalError in tests/test_api.py:8"]
+    );
     assert_eq!(rule(&d, "R2").fired, Some(true));
 }
 
@@ -208,11 +242,17 @@ fn r2_architectural_failure_is_systemic() {
 fn r2_the_same_error_in_two_batches_is_a_cascade() {
     let mut r = api_test_failure();
     let j = r.batches[1].jobs.remove(1);
-    r.batches[1].jobs.push(failed(j, finding("app/cli.py", 1, "ModuleNotFoundError", "No module named 'app.api'", "import")));
+    r.batches[1]
+        .jobs
+        .push(failed(j, finding("app/cli.py", 1, "ModuleNotFoundError", "No module named 'app.api'", "import")));
     let d = plain(&r);
     assert_eq!(d.failing_batch, 2);
     assert_eq!(d.verdict, Verdict::FullRestart);
-    assert!(rule(&d, "Q3").evidence[0].starts_with("the same error in batches 2, 3: b2-cli, b3-api-tests"), "{:?}", rule(&d, "Q3").evidence);
+    assert!(
+        rule(&d, "Q3").evidence[0].starts_with("the same error in batches 2, 3: b2-cli, b3-api-tests"),
+        "{:?}",
+        rule(&d, "Q3").evidence
+    );
 }
 
 #[test]
@@ -222,13 +262,17 @@ fn r2_the_same_error_in_most_jobs_of_the_batch_is_systemic() {
     r.batches[2].jobs.insert(0, failed(j, import_error("tests/test_storage.py")));
     let d = plain(&r);
     assert_eq!(d.verdict, Verdict::FullRestart);
-    assert_eq!(rule(&d, "Q3").evidence, vec!["the same error in 2 of 2 jobs of batch 3: validation: ModuleNotFoundError in tests/test_storage.py:1"]);
+    assert_eq!(
+        rule(&d, "Q3").evidence,
+        vec!["the same error in 2 of 2 jobs of batch 3: validation: ModuleNotFoundError in tests/test_storage.py:1"]
+    );
 }
 
 #[test]
 fn q3_override_no_lets_recovery_go_on() {
     let mut r = api_test_failure();
-    r.batches[2].jobs[1].result.findings = vec![finding("tests/test_api.py", 8, "OperationalError", "no such column", "architectural")];
+    r.batches[2].jobs[1].result.findings =
+        vec![finding("tests/test_api.py", 8, "OperationalError", "no such column", "architectural")];
     let mut o = Overrides::default();
     o.answers.insert("Q3".into(), Override { answer: false, reason: "only the test's fixture is stale".into() });
     let d = decide_with(&r, &History::default(), &o);
@@ -263,7 +307,10 @@ fn r3_a_failed_job_without_its_prompt_cannot_be_recovered() {
 #[test]
 fn r4_a_failure_in_batch_1_has_little_to_preserve() {
     let r = run_of(vec![
-        failed(job("b1-models", 1, "app/models.py", "models", 12000), finding("app/models.py", 3, "SyntaxError", "invalid syntax", "syntax")),
+        failed(
+            job("b1-models", 1, "app/models.py", "models", 12000),
+            finding("app/models.py", 3, "SyntaxError", "invalid syntax", "syntax"),
+        ),
         job("b1-storage", 1, "app/storage.py", "storage", 14000),
         not_run(job("b2-api", 2, "app/api.py", "api", 0)),
     ]);
@@ -277,7 +324,10 @@ fn r4_a_failure_in_batch_1_has_little_to_preserve() {
 fn r5_recovery_that_costs_nearly_a_restart_is_not_worth_it() {
     let r = run_of(vec![
         job("b1-small", 1, "a/small.py", "small", 3000),
-        failed(job("b2-huge", 2, "a/huge.py", "huge", 7000), finding("a/huge.py", 9, "TypeError", "unsupported operand", "type")),
+        failed(
+            job("b2-huge", 2, "a/huge.py", "huge", 7000),
+            finding("a/huge.py", 9, "TypeError", "unsupported operand", "type"),
+        ),
     ]);
     let d = plain(&r);
     assert_eq!(rule(&d, "R4").fired, Some(false));
@@ -321,7 +371,13 @@ fn nothing_failed_means_no_decision() {
     let mut r = api_test_failure();
     r.batches[2].jobs[1].result.status = Status::Passed;
     r.batches[2].jobs[1].result.findings.clear();
-    let input = Input { run: &r, history: &History::default(), thresholds: Thresholds::default(), overrides: &Overrides::default(), prices: Prices::default() };
+    let input = Input {
+        run: &r,
+        history: &History::default(),
+        thresholds: Thresholds::default(),
+        overrides: &Overrides::default(),
+        prices: Prices::default(),
+    };
     assert!(decide(&input).is_none());
 }
 
@@ -329,7 +385,13 @@ fn nothing_failed_means_no_decision() {
 fn thresholds_come_from_config() {
     let r = api_test_failure();
     let t = Thresholds { min_preserved_fraction: 0.9, ..Thresholds::default() };
-    let input = Input { run: &r, history: &History::default(), thresholds: t, overrides: &Overrides::default(), prices: Prices::default() };
+    let input = Input {
+        run: &r,
+        history: &History::default(),
+        thresholds: t,
+        overrides: &Overrides::default(),
+        prices: Prices::default(),
+    };
     let d = decide(&input).unwrap();
     assert_eq!(d.verdict, Verdict::FullRestart);
     assert!(rule(&d, "R4").answer.ends_with("minimum 90%)"), "{}", rule(&d, "R4").answer);
@@ -344,11 +406,17 @@ fn arb_run() -> impl Strategy<Value = (Run, BTreeMap<String, u32>)> {
         for (bi, b) in batches.iter().enumerate() {
             for (ji, (state, class, tokens, mentions_prev)) in b.iter().enumerate() {
                 let n = bi as u32 + 1;
-                let prev = if *mentions_prev && bi > 0 { format!("reads out/b{}_0.py", bi) } else { "standalone".into() };
+                let prev =
+                    if *mentions_prev && bi > 0 { format!("reads out/b{}_0.py", bi) } else { "standalone".into() };
                 let mut j = job(&format!("b{n}-{ji}"), n, &format!("out/b{n}_{ji}.py"), &prev, *tokens);
                 match state {
                     0 => {}
-                    1 => j = failed(j, finding(&format!("out/b{n}_{ji}.py"), 2, "Error", &format!("boom {class}"), class)),
+                    1 => {
+                        j = failed(
+                            j,
+                            finding(&format!("out/b{n}_{ji}.py"), 2, "Error", &format!("boom {class}"), class),
+                        )
+                    }
                     _ => j = not_run(j),
                 }
                 jobs.push(j);

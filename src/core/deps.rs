@@ -286,7 +286,10 @@ impl Graph {
             for b in run.batches.iter().filter(|b| b.number > after && self.declared.contains(&b.number)) {
                 if b.depends_on.as_ref().is_some_and(|d| d.contains(&wb)) {
                     for j in &b.jobs {
-                        stale.entry(j.id.clone()).or_default().push(format!("batch {} declares depends_on [{}]", b.number, wb));
+                        stale
+                            .entry(j.id.clone())
+                            .or_default()
+                            .push(format!("batch {} declares depends_on [{}]", b.number, wb));
                         if known.insert(j.id.clone()) {
                             frontier.push(j.id.clone());
                         }
@@ -351,7 +354,12 @@ mod tests {
     fn path_and_module_mentions_make_edges_with_evidence() {
         let r = run(vec![
             job("b1-storage", 1, "sparkq/src/storage.py", "File to create: sparkq/src/storage.py"),
-            job("b2-api", 2, "sparkq/src/api.py", "File to create: sparkq/src/api.py\n- Use TaskRepository from sparkq.src.storage"),
+            job(
+                "b2-api",
+                2,
+                "sparkq/src/api.py",
+                "File to create: sparkq/src/api.py\n- Use TaskRepository from sparkq.src.storage",
+            ),
             job("b3-tests", 3, "sparkq/tests/test_api.py", "Requirements:\n- read sparkq/src/api.py first"),
         ]);
         let g = infer(&r, &BTreeMap::new());

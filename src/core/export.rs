@@ -57,7 +57,11 @@ pub fn outcome(d: &Decision, attempts: &[Attempt]) -> Outcome {
         return Outcome::InProgress;
     }
     let all_passed = d.rerun_jobs.iter().all(|r| {
-        attempts.iter().filter(|a| a.job == r.job).max_by_key(|a| a.number).is_some_and(|a| a.outcome == AttemptOutcome::Passed)
+        attempts
+            .iter()
+            .filter(|a| a.job == r.job)
+            .max_by_key(|a| a.number)
+            .is_some_and(|a| a.outcome == AttemptOutcome::Passed)
     });
     if all_passed {
         Outcome::Success
@@ -89,7 +93,8 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
 
     // What failed.
     let failing = run.batch(d.failing_batch);
-    let failed: Vec<&super::model::Job> = failing.map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).collect()).unwrap_or_default();
+    let failed: Vec<&super::model::Job> =
+        failing.map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).collect()).unwrap_or_default();
     s += "## What failed\n\n";
     s += &format!(
         "Batch {} of {} failed: {} of {} jobs.\n\n",
@@ -123,7 +128,10 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
             s += &format!("- Re-run **{}** (batch {}): {}\n", t(&j.job), j.batch, t(&j.reason));
         }
         if !d.rerun_batches_after.is_empty() {
-            s += &format!("- Then re-run batch(es) {}: they read what the repair changes.\n", nums(&d.rerun_batches_after));
+            s += &format!(
+                "- Then re-run batch(es) {}: they read what the repair changes.\n",
+                nums(&d.rerun_batches_after)
+            );
         }
         if let Some(c) = d.continue_from_batch {
             s += &format!("- Then continue the phase from batch {c}.\n");
@@ -145,7 +153,13 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
     }
     s += "### The rules, in order\n\n| rule | question | fired | answer |\n|---|---|---|---|\n";
     for r in d.rationale.iter().filter(|r| r.step.starts_with('R')) {
-        s += &format!("| {} | {} | {} | {} |\n", r.step, cell(&r.question), if r.fired == Some(true) { "yes" } else { "no" }, cell(&r.answer));
+        s += &format!(
+            "| {} | {} | {} | {} |\n",
+            r.step,
+            cell(&r.question),
+            if r.fired == Some(true) { "yes" } else { "no" },
+            cell(&r.answer)
+        );
     }
 
     // Preserved.
@@ -154,7 +168,13 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
         s += "Nothing: every batch runs again.\n";
     } else {
         let jobs: usize = d.preserved_batches.iter().filter_map(|b| run.batch(*b)).map(|b| b.jobs.len()).sum();
-        let tokens: u64 = d.preserved_batches.iter().filter_map(|b| run.batch(*b)).flat_map(|b| b.jobs.iter()).map(|j| j.result.tokens.total()).sum();
+        let tokens: u64 = d
+            .preserved_batches
+            .iter()
+            .filter_map(|b| run.batch(*b))
+            .flat_map(|b| b.jobs.iter())
+            .map(|j| j.result.tokens.total())
+            .sum();
         s += &format!(
             "Batches {} are kept as they are — {jobs} jobs, {tokens} tokens of generation — and are not validated again ({:.0}% of the phase's work).\n",
             nums(&d.preserved_batches),
@@ -171,7 +191,14 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
             (None, Some(a)) => a.format("%Y-%m-%d %H:%M UTC").to_string(),
             (None, None) => String::new(),
         };
-        s += &format!("| {} | {} | {} | {} | {} |\n", i.number, cell(i.title), i.state.as_str(), cell(&who), cell(i.reason.as_deref().unwrap_or("")));
+        s += &format!(
+            "| {} | {} | {} | {} | {} |\n",
+            i.number,
+            cell(i.title),
+            i.state.as_str(),
+            cell(&who),
+            cell(i.reason.as_deref().unwrap_or(""))
+        );
     }
 
     // Snapshots.
@@ -180,7 +207,13 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
         s += "None taken.\n";
     }
     for sn in x.snapshots {
-        s += &format!("- `{}` — {} ({} files, {})\n", t(&sn.id), t(&sn.reason), sn.files, sn.created_at.format("%Y-%m-%d %H:%M:%S UTC"));
+        s += &format!(
+            "- `{}` — {} ({} files, {})\n",
+            t(&sn.id),
+            t(&sn.reason),
+            sn.files,
+            sn.created_at.format("%Y-%m-%d %H:%M:%S UTC")
+        );
     }
 
     // Attempts.
@@ -205,7 +238,12 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
             s += &format!("Changed: {}\n", t(c));
         }
         for f in &a.findings {
-            s += &format!("- {}: {}{}\n", t(&f.error_type), t(&failure::one_line(&f.message, 300)), f.line.map(|l| format!(" (line {l})")).unwrap_or_default());
+            s += &format!(
+                "- {}: {}{}\n",
+                t(&f.error_type),
+                t(&failure::one_line(&f.message, 300)),
+                f.line.map(|l| format!(" (line {l})")).unwrap_or_default()
+            );
         }
         s += "\n";
     }
@@ -217,8 +255,18 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
     let c = &d.cost;
     s += "\n## Cost\n\n| | tokens | time | money |\n|---|---|---|---|\n";
     let money = |u: Option<f64>| u.map(|v| format!("${v:.2}")).unwrap_or_else(|| "—".into());
-    s += &format!("| full restart | {} | {} | {} |\n", c.full_restart.tokens, duration(c.full_restart.seconds), money(c.full_restart.usd));
-    s += &format!("| this recovery | {} | {} | {} |\n", c.recovery.tokens, duration(c.recovery.seconds), money(c.recovery.usd));
+    s += &format!(
+        "| full restart | {} | {} | {} |\n",
+        c.full_restart.tokens,
+        duration(c.full_restart.seconds),
+        money(c.full_restart.usd)
+    );
+    s += &format!(
+        "| this recovery | {} | {} | {} |\n",
+        c.recovery.tokens,
+        duration(c.recovery.seconds),
+        money(c.recovery.usd)
+    );
     s += &format!(
         "| saved | {} ({:.1}%) | {} ({:.1}%) | {} |\n",
         c.savings.tokens,
@@ -315,7 +363,12 @@ mod tests {
             batch: b,
             outputs: vec![format!("pkg/{id}.py")],
             prompt: Some(Prompt { text: "Task".into(), source: "p.md".into() }),
-            result: JobResult { status: st, tokens: TokenUsage { input: 9000, cached_input: 0, output: 1000 }, duration_s: Some(120.0), ..JobResult::default() },
+            result: JobResult {
+                status: st,
+                tokens: TokenUsage { input: 9000, cached_input: 0, output: 1000 },
+                duration_s: Some(120.0),
+                ..JobResult::default()
+            },
             ..Job::default()
         };
         let mut bad = job("b2-render", 2, Status::Failed);
@@ -330,7 +383,11 @@ mod tests {
         Run {
             title: "notes Phase 2".into(),
             batches: vec![
-                Batch { number: 1, jobs: vec![job("b1-model", 1, Status::Passed), job("b1-store", 1, Status::Passed)], ..Batch::default() },
+                Batch {
+                    number: 1,
+                    jobs: vec![job("b1-model", 1, Status::Passed), job("b1-store", 1, Status::Passed)],
+                    ..Batch::default()
+                },
                 Batch { number: 2, jobs: vec![bad, job("b2-export", 2, Status::Passed)], ..Batch::default() },
             ],
             ..Run::default()
@@ -357,9 +414,23 @@ mod tests {
 
     fn note(attempts: &[Attempt], history: &History) -> (String, Value) {
         let r = run();
-        let d = decide(&Input { run: &r, history, thresholds: Thresholds::default(), overrides: &Overrides::default(), prices: Prices::default() }).unwrap();
+        let d = decide(&Input {
+            run: &r,
+            history,
+            thresholds: Thresholds::default(),
+            overrides: &Overrides::default(),
+            prices: Prices::default(),
+        })
+        .unwrap();
         let items = evaluate(&r, &d, &Facts::default(), &Default::default());
-        let x = ExportInput { run: &r, decision: &d, checklist: &items, snapshots: &[], attempts, generated_at: Utc.with_ymd_and_hms(2026, 11, 25, 15, 10, 0).unwrap() };
+        let x = ExportInput {
+            run: &r,
+            decision: &d,
+            checklist: &items,
+            snapshots: &[],
+            attempts,
+            generated_at: Utc.with_ymd_and_hms(2026, 11, 25, 15, 10, 0).unwrap(),
+        };
         (markdown(&x), json(&x, json!({})))
     }
 
@@ -368,12 +439,19 @@ mod tests {
         let (md, _) = note(&[attempt(1, AttemptOutcome::Passed)], &History::default());
         assert!(md.starts_with("# Recovery note — notes Phase 2\n"));
         assert!(md.contains("Batch 2 of 2 failed: 1 of 2 jobs."));
-        assert!(md.contains("- **b2-render** (`pkg/b2-render.py`) — syntax: SyntaxError: expected ':' at pkg/b2-render.py:4"), "{md}");
+        assert!(
+            md.contains(
+                "- **b2-render** (`pkg/b2-render.py`) — syntax: SyntaxError: expected ':' at pkg/b2-render.py:4"
+            ),
+            "{md}"
+        );
         assert!(md.contains("## Decision: targeted recovery (fix_batch_only)"));
         assert!(md.contains("### b2-render attempt 1 — passed"));
         assert!(md.contains("Changed: pkg/b2-render.py +2 -1"));
         assert!(md.ends_with("## Outcome: SUCCESS\n"));
-        assert!(!md.chars().any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}' || ('\u{80}'..='\u{9f}').contains(&c)));
+        assert!(!md
+            .chars()
+            .any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}' || ('\u{80}'..='\u{9f}').contains(&c)));
     }
 
     #[test]

@@ -18,15 +18,22 @@ pub fn generators_running(project_root: &Path, programs: &[String]) -> Vec<Strin
             continue;
         }
         let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else { continue };
-        let args: Vec<String> = cmdline.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
         let Some(prog) = args.first().map(|a| a.rsplit('/').next().unwrap_or(a).to_string()) else { continue };
         // `node .../codex.js exec` runs codex too.
-        let runs_generator = programs.iter().any(|p| prog == *p || args.iter().take(3).any(|a| a.ends_with(&format!("/{p}")) || a.ends_with(&format!("/{p}.js"))));
+        let runs_generator = programs.iter().any(|p| {
+            prog == *p || args.iter().take(3).any(|a| a.ends_with(&format!("/{p}")) || a.ends_with(&format!("/{p}.js")))
+        });
         if !runs_generator {
             continue;
         }
         let cwd = std::fs::read_link(e.path().join("cwd")).ok();
-        let in_project = cwd.as_deref().is_some_and(|c| c.starts_with(&root)) || args.iter().any(|a| Path::new(a).starts_with(&root));
+        let in_project = cwd.as_deref().is_some_and(|c| c.starts_with(&root))
+            || args.iter().any(|a| Path::new(a).starts_with(&root));
         if in_project {
             let line = crate::core::failure::one_line(&args.join(" "), 120);
             out.push(format!("pid {pid}: {line}"));

@@ -102,7 +102,9 @@ pub fn reason(job: &Job) -> String {
         Some(f) => {
             let place = f.location().map(|l| format!(" in {l}")).unwrap_or_default();
             match f.error_type.as_str() {
-                "agent_error" | "exit_status" | "missing_output" => format!("{}: {}", origin(f), one_line(&f.message, 160)),
+                "agent_error" | "exit_status" | "missing_output" => {
+                    format!("{}: {}", origin(f), one_line(&f.message, 160))
+                }
                 t => format!("{}: {t}{place}", origin(f)),
             }
         }

@@ -165,12 +165,19 @@ pub fn read(path: &Path) -> Result<Run, ManifestError> {
 
 /// Parse manifest text; `name` is used in errors, `dir` resolves relative paths.
 pub fn parse(text: &str, name: &Path, dir: &Path) -> Result<Run, ManifestError> {
-    let m: ManifestRun = serde_json::from_str(text)
-        .map_err(|e| ManifestError::Parse { path: name.into(), line: e.line(), message: e.to_string() })?;
+    let m: ManifestRun = serde_json::from_str(text).map_err(|e| ManifestError::Parse {
+        path: name.into(),
+        line: e.line(),
+        message: e.to_string(),
+    })?;
     if m.schema != SCHEMA {
         return Err(ManifestError::Schema { path: name.into(), found: m.schema });
     }
-    let root = if Path::new(&m.project_root).is_absolute() { PathBuf::from(&m.project_root) } else { dir.join(&m.project_root) };
+    let root = if Path::new(&m.project_root).is_absolute() {
+        PathBuf::from(&m.project_root)
+    } else {
+        dir.join(&m.project_root)
+    };
     let root = normalize(&root);
     let mut warnings = Vec::new();
     let mut batches: Vec<Batch> = m
@@ -195,7 +202,14 @@ pub fn parse(text: &str, name: &Path, dir: &Path) -> Result<Run, ManifestError> 
     })
 }
 
-fn job_from_manifest(j: ManifestJob, batch: u32, dir: &Path, name: &Path, root: &Path, warnings: &mut Vec<String>) -> Job {
+fn job_from_manifest(
+    j: ManifestJob,
+    batch: u32,
+    dir: &Path,
+    name: &Path,
+    root: &Path,
+    warnings: &mut Vec<String>,
+) -> Job {
     let prompt = match (j.prompt, j.prompt_file) {
         (Some(text), _) => Some(Prompt { text, source: j.prompt_source.unwrap_or_else(|| name.display().to_string()) }),
         (None, Some(file)) => {
@@ -218,7 +232,11 @@ fn job_from_manifest(j: ManifestJob, batch: u32, dir: &Path, name: &Path, root: 
         match rebase.rel(&o) {
             Some(rel) if !outputs.contains(&rel) => outputs.push(rel),
             Some(_) => {}
-            None => warnings.push(format!("{}: job {}: output {o} lies outside the project root; ignored", name.display(), j.id)),
+            None => warnings.push(format!(
+                "{}: job {}: output {o} lies outside the project root; ignored",
+                name.display(),
+                j.id
+            )),
         }
     }
     Job {

@@ -69,7 +69,14 @@ impl Templates {
         let by_name = EMBEDDED
             .iter()
             .map(|(n, t)| {
-                (n.to_string(), Template { name: n.to_string(), origin: format!("recovery-templates/{n} (built in)"), text: t.to_string() })
+                (
+                    n.to_string(),
+                    Template {
+                        name: n.to_string(),
+                        origin: format!("recovery-templates/{n} (built in)"),
+                        text: t.to_string(),
+                    },
+                )
             })
             .collect();
         Templates { by_name }
@@ -82,7 +89,8 @@ impl Templates {
         let mut warnings = Vec::new();
         for dir in dirs {
             let Ok(entries) = std::fs::read_dir(dir) else { continue };
-            let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "md")).collect();
+            let mut files: Vec<PathBuf> =
+                entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "md")).collect();
             files.sort();
             for p in files {
                 let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -112,7 +120,11 @@ impl Templates {
 
     /// Check every template's placeholders (for `config --check` and tests).
     pub fn validate(&self) -> Vec<PromptError> {
-        self.by_name.values().filter_map(|t| render(t, &BTreeMap::new()).err()).filter(|e| !matches!(e, PromptError::NoPrompt(_))).collect()
+        self.by_name
+            .values()
+            .filter_map(|t| render(t, &BTreeMap::new()).err())
+            .filter(|e| !matches!(e, PromptError::NoPrompt(_)))
+            .collect()
     }
 }
 
@@ -178,13 +190,20 @@ pub fn recovery_prompt(
     let finding = failure::primary_finding(job);
     let file = finding.and_then(|f| f.file.clone()).or_else(|| job.outputs.first().cloned()).unwrap_or_default();
     let snippets = context::gather(&run.project_root, job, finding);
-    let t = if full_restart { templates.get("full-restart.md").unwrap_or_else(|| templates.for_class(class)) } else { templates.for_class(class) };
+    let t = if full_restart {
+        templates.get("full-restart.md").unwrap_or_else(|| templates.for_class(class))
+    } else {
+        templates.for_class(class)
+    };
     let mut vars: BTreeMap<&str, String> = BTreeMap::new();
     vars.insert("original_prompt", original.text.trim_end().to_string());
     vars.insert("file", file);
     vars.insert("error_type", finding.map(|f| f.error_type.clone()).unwrap_or_else(|| "unknown error".into()));
     vars.insert("error_message", finding.map(|f| f.message.trim().to_string()).unwrap_or_default());
-    vars.insert("error_line", finding.and_then(|f| f.line).map(|l| l.to_string()).unwrap_or_else(|| "(not given)".into()));
+    vars.insert(
+        "error_line",
+        finding.and_then(|f| f.line).map(|l| l.to_string()).unwrap_or_else(|| "(not given)".into()),
+    );
     vars.insert("context", context::render(&snippets));
     vars.insert("validation", validation_text(job));
     vars.insert("phase", run.title.clone());

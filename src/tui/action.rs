@@ -14,8 +14,15 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub const ALL: [Screen; 7] =
-        [Screen::Overview, Screen::Decision, Screen::Checklist, Screen::Prompt, Screen::Run, Screen::Snapshots, Screen::Log];
+    pub const ALL: [Screen; 7] = [
+        Screen::Overview,
+        Screen::Decision,
+        Screen::Checklist,
+        Screen::Prompt,
+        Screen::Run,
+        Screen::Snapshots,
+        Screen::Log,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {

@@ -18,7 +18,10 @@ pub type JobList = std::rc::Rc<Vec<(usize, usize)>>;
 pub enum Hit {
     Tab(Screen),
     /// A list whose row at `top` shows item `first`.
-    Row { first: usize, top: u16 },
+    Row {
+        first: usize,
+        top: u16,
+    },
 }
 
 /// Why the reason box is open.

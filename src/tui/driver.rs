@@ -136,7 +136,9 @@ fn spawn_signals(tx: Tx) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else { return };
+        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+            return;
+        };
         tokio::select! {
             _ = term.recv() => {}
             _ = hup.recv() => {}
@@ -214,12 +216,23 @@ impl Driver {
                     Ok(sd) => sd,
                     Err(e) => return self.send(Msg::Snapshotted(Err(e))),
                 };
-                self.queue_write(move || Some(Msg::Snapshotted(crate::session::snapshot_paths(&sd, &paths, &reason, None, None, &SystemClock))));
+                self.queue_write(move || {
+                    Some(Msg::Snapshotted(crate::session::snapshot_paths(
+                        &sd,
+                        &paths,
+                        &reason,
+                        None,
+                        None,
+                        &SystemClock,
+                    )))
+                });
             }
             Effect::Export => {
                 let Some(s) = &app.session else { return };
                 let now = chrono::Utc::now();
-                let Some(md) = s.export_markdown(now) else { return self.send(Msg::Exported(Err("nothing failed: nothing to export".into()))) };
+                let Some(md) = s.export_markdown(now) else {
+                    return self.send(Msg::Exported(Err("nothing failed: nothing to export".into())));
+                };
                 let sd = match s.writable_store() {
                     Ok(sd) => sd,
                     Err(e) => return self.send(Msg::Exported(Err(e))),
@@ -227,9 +240,14 @@ impl Driver {
                 let path = s.state_dir.join(format!("rationale-{}.md", now.format("%Y%m%dT%H%M%SZ")));
                 let tx = self.tx.clone();
                 self.queue_write(move || {
-                    let r = crate::core::store::atomic::write(&path, md.as_bytes()).map_err(|e| format!("{}: {e}", path.display()));
+                    let r = crate::core::store::atomic::write(&path, md.as_bytes())
+                        .map_err(|e| format!("{}: {e}", path.display()));
                     if r.is_ok() {
-                        let _ = journal::append(&sd, &SystemClock, JournalEvent::Exported { format: "md".into(), path: Some(path.display().to_string()) });
+                        let _ = journal::append(
+                            &sd,
+                            &SystemClock,
+                            JournalEvent::Exported { format: "md".into(), path: Some(path.display().to_string()) },
+                        );
                         let _ = tx.send(Msg::Journal(journal_lines(&sd)));
                     }
                     Some(Msg::Exported(r.map(|_| path)))
@@ -248,8 +266,12 @@ impl Driver {
                 let saved = write_prompt(&file, &text);
                 let osc = terminal::osc52(&text).is_ok();
                 let msg = match (osc, saved) {
-                    (true, Ok(())) => Ok(format!("copied with OSC 52 (if your terminal allows it); also saved to {}", file.display())),
-                    (false, Ok(())) => Ok(format!("the terminal refused the clipboard; the prompt is saved to {}", file.display())),
+                    (true, Ok(())) => {
+                        Ok(format!("copied with OSC 52 (if your terminal allows it); also saved to {}", file.display()))
+                    }
+                    (false, Ok(())) => {
+                        Ok(format!("the terminal refused the clipboard; the prompt is saved to {}", file.display()))
+                    }
                     (true, Err(e)) => Ok(format!("copied with OSC 52; could not save a copy: {e}")),
                     (false, Err(e)) => Err(format!("could not copy or save the prompt: {e}")),
                 };
@@ -305,10 +327,16 @@ impl Driver {
                             let _ = journal::append(
                                 &sd,
                                 &SystemClock,
-                                JournalEvent::Restore { snapshot: rep.snapshot.clone(), undo_snapshot: rep.undo_snapshot.clone(), written: rep.written.len() as u32, deleted: rep.deleted.len() as u32 },
+                                JournalEvent::Restore {
+                                    snapshot: rep.snapshot.clone(),
+                                    undo_snapshot: rep.undo_snapshot.clone(),
+                                    written: rep.written.len() as u32,
+                                    deleted: rep.deleted.len() as u32,
+                                },
                             );
                             if let Ok((list, _)) = crate::core::store::snapshot::list(&sd) {
-                                let _ = tx.send(Msg::Snapshots(list.iter().map(crate::session::snapshot_info).collect()));
+                                let _ =
+                                    tx.send(Msg::Snapshots(list.iter().map(crate::session::snapshot_info).collect()));
                             }
                             let _ = tx.send(Msg::Journal(journal_lines(&sd)));
                             Ok(format!(
@@ -329,7 +357,9 @@ impl Driver {
                 let Some(sd) = s.store.clone() else { return };
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let r = crate::core::store::diff::diff_snapshot_vs_current(&sd, &id, None).map(|d| render_diff(&d)).map_err(|e| e.to_string());
+                    let r = crate::core::store::diff::diff_snapshot_vs_current(&sd, &id, None)
+                        .map(|d| render_diff(&d))
+                        .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::DiffReady(r));
                 });
             }
@@ -386,8 +416,12 @@ fn render_diff(diffs: &[crate::core::store::diff::PathDiff]) -> String {
     for d in diffs {
         match &d.diff {
             FileDiff::Text { unified, .. } => s += unified,
-            FileDiff::Binary { old_size, new_size, .. } => s += &format!("{}: binary file ({old_size} -> {new_size} bytes)\n", d.path),
-            FileDiff::Summary { old_lines, new_lines, .. } => s += &format!("{}: too large to diff quickly ({old_lines} -> {new_lines} lines)\n", d.path),
+            FileDiff::Binary { old_size, new_size, .. } => {
+                s += &format!("{}: binary file ({old_size} -> {new_size} bytes)\n", d.path)
+            }
+            FileDiff::Summary { old_lines, new_lines, .. } => {
+                s += &format!("{}: too large to diff quickly ({old_lines} -> {new_lines} lines)\n", d.path)
+            }
         }
         if let Some(n) = &d.note {
             s += &format!("({n})\n");

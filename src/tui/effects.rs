@@ -9,24 +9,46 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Save the ledger (what the user recorded) and journal `event`.
-    Record { event: JournalEvent },
+    Record {
+        event: JournalEvent,
+    },
     /// Snapshot the failed jobs' outputs.
-    Snapshot { paths: Vec<String>, reason: String },
+    Snapshot {
+        paths: Vec<String>,
+        reason: String,
+    },
     /// Write the rationale log (Markdown) into the state dir.
     Export,
     /// Edit a prompt in `$VISUAL`/`$EDITOR` (the driver suspends the terminal).
-    Edit { job: String, text: String },
+    Edit {
+        job: String,
+        text: String,
+    },
     /// Copy text to the clipboard (OSC 52) and to a file as a fallback.
-    Copy { job: String, text: String },
+    Copy {
+        job: String,
+        text: String,
+    },
     /// Run the configured reviser on a recovery prompt.
-    Revise { job: String, prompt: String },
+    Revise {
+        job: String,
+        prompt: String,
+    },
     /// Run recovery attempts of these jobs (prompts: `crate::recovery::generation_prompt`).
-    StartRecovery { jobs: Vec<String> },
+    StartRecovery {
+        jobs: Vec<String>,
+    },
     /// Record the outcomes of the attempts that just ended.
-    FinishAttempts { results: Vec<Result<crate::core::model::Attempt, String>> },
+    FinishAttempts {
+        results: Vec<Result<crate::core::model::Attempt, String>>,
+    },
     Cancel,
-    Restore { id: String },
-    Diff { id: String },
+    Restore {
+        id: String,
+    },
+    Diff {
+        id: String,
+    },
     Quit,
 }
 
@@ -41,11 +63,20 @@ pub enum Msg {
     Recorded(Result<String, String>),
     Snapshotted(Result<SnapshotInfo, String>),
     Exported(Result<PathBuf, String>),
-    Edited { job: String, result: Result<String, String> },
+    Edited {
+        job: String,
+        result: Result<String, String>,
+    },
     Copied(Result<String, String>),
-    Revised { job: String, result: Result<String, String> },
+    Revised {
+        job: String,
+        result: Result<String, String>,
+    },
     /// A line of live output (or a state change) of one job's attempt.
-    AttemptLine { job: String, line: String },
+    AttemptLine {
+        job: String,
+        line: String,
+    },
     /// The attempts ended (`Err` for one that never ran).
     AttemptsDone(Vec<Result<crate::core::model::Attempt, String>>),
     Restored(Result<String, String>),

@@ -37,7 +37,9 @@ impl Key {
             "home" => KeyCode::Home,
             "end" => KeyCode::End,
             "space" => KeyCode::Char(' '),
-            f if f.starts_with('f') && f.len() > 1 && f[1..].chars().all(|c| c.is_ascii_digit()) => KeyCode::F(f[1..].parse().ok()?),
+            f if f.starts_with('f') && f.len() > 1 && f[1..].chars().all(|c| c.is_ascii_digit()) => {
+                KeyCode::F(f[1..].parse().ok()?)
+            }
             _ => {
                 // Keep the case of single characters as written (`G` differs from `g`).
                 let orig = s.trim();
@@ -146,8 +148,10 @@ impl Keymap {
         for (name, keys) in overrides {
             let action: Action = serde_json::from_value(serde_json::Value::String(name.clone()))
                 .map_err(|_| format!("[keys] {name}: unknown action"))?;
-            let parsed: Vec<Key> =
-                keys.iter().map(|k| Key::parse(k).ok_or_else(|| format!("[keys] {name}: cannot read key {k:?}"))).collect::<Result<_, _>>()?;
+            let parsed: Vec<Key> = keys
+                .iter()
+                .map(|k| Key::parse(k).ok_or_else(|| format!("[keys] {name}: cannot read key {k:?}")))
+                .collect::<Result<_, _>>()?;
             km.bindings.retain(|(k, a)| *a != action && !parsed.contains(k));
             km.bindings.extend(parsed.into_iter().map(|k| (k, action)));
         }
@@ -177,7 +181,11 @@ impl Keymap {
             let keys = self.keys_for(*a).join(" ");
             let screen = a.screen().map(|s| s.title()).unwrap_or("everywhere");
             let row = (keys, a.describe(), screen);
-            if q.is_empty() || row.0.to_ascii_lowercase().contains(&q) || row.1.contains(&q) || row.2.to_ascii_lowercase().contains(&q) {
+            if q.is_empty()
+                || row.0.to_ascii_lowercase().contains(&q)
+                || row.1.contains(&q)
+                || row.2.to_ascii_lowercase().contains(&q)
+            {
                 rows.push(row);
             }
         }

@@ -11,7 +11,12 @@ use tokio::sync::watch;
 
 /// Snapshot (if the outputs changed since the last one), record the attempts as running, and
 /// start them off the UI task. Returns the specs, to finish the attempts with when they end.
-pub fn start(app: &mut App, tx: Tx, cancel: watch::Receiver<bool>, jobs: Vec<String>) -> Result<Vec<AttemptSpec>, String> {
+pub fn start(
+    app: &mut App,
+    tx: Tx,
+    cancel: watch::Receiver<bool>,
+    jobs: Vec<String>,
+) -> Result<Vec<AttemptSpec>, String> {
     let s = app.session.as_mut().ok_or("nothing is loaded")?;
     let d = s.decision.clone().ok_or("nothing failed: nothing to recover")?;
     let sd = s.writable_store()?;
@@ -33,9 +38,14 @@ pub fn start(app: &mut App, tx: Tx, cancel: watch::Receiver<bool>, jobs: Vec<Str
                     None => return,
                 },
                 AttemptEvent::ValidationStarted { job, argv } => (job, format!("▶ validation: {}", argv.join(" "))),
-                AttemptEvent::ValidationDone { job, argv, exit_code } => {
-                    (job, format!("■ validation {} exited {}", argv.join(" "), exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())))
-                }
+                AttemptEvent::ValidationDone { job, argv, exit_code } => (
+                    job,
+                    format!(
+                        "■ validation {} exited {}",
+                        argv.join(" "),
+                        exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())
+                    ),
+                ),
                 AttemptEvent::Finished { job, outcome } => (job, format!("■ attempt finished: {outcome:?}")),
                 AttemptEvent::Error { job, message } => (job, format!("✗ {message}")),
             };
@@ -89,18 +99,31 @@ pub fn readable(line: &str) -> Option<String> {
         ("thread.started", _) => format!("session {}", v["thread_id"].as_str().unwrap_or("?")),
         ("turn.completed", _) => {
             let u = &v["usage"];
-            format!("turn completed: {} input + {} output tokens", u["input_tokens"].as_u64().unwrap_or(0), u["output_tokens"].as_u64().unwrap_or(0))
+            format!(
+                "turn completed: {} input + {} output tokens",
+                u["input_tokens"].as_u64().unwrap_or(0),
+                u["output_tokens"].as_u64().unwrap_or(0)
+            )
         }
         ("turn.failed", _) => format!("TURN FAILED: {}", v["error"]["message"].as_str().unwrap_or("")),
         ("error", _) => format!("notice: {}", v["message"].as_str().unwrap_or("")),
         ("item.completed", "agent_message") => format!("codex: {}", item["text"].as_str().unwrap_or("")),
-        ("item.completed", "reasoning") => format!("thinking: {}", item["text"].as_str().unwrap_or("").trim_matches('*')),
+        ("item.completed", "reasoning") => {
+            format!("thinking: {}", item["text"].as_str().unwrap_or("").trim_matches('*'))
+        }
         ("item.completed", "file_change") => {
-            let paths: Vec<&str> = item["changes"].as_array().map(|c| c.iter().filter_map(|x| x["path"].as_str()).collect()).unwrap_or_default();
+            let paths: Vec<&str> = item["changes"]
+                .as_array()
+                .map(|c| c.iter().filter_map(|x| x["path"].as_str()).collect())
+                .unwrap_or_default();
             format!("wrote {}", paths.join(", "))
         }
         ("item.completed", "command_execution") => {
-            format!("$ {} (exit {})", item["command"].as_str().unwrap_or(""), item["exit_code"].as_i64().map(|c| c.to_string()).unwrap_or_else(|| "-".into()))
+            format!(
+                "$ {} (exit {})",
+                item["command"].as_str().unwrap_or(""),
+                item["exit_code"].as_i64().map(|c| c.to_string()).unwrap_or_else(|| "-".into())
+            )
         }
         ("result", _) => format!("result: {}", v["subtype"].as_str().unwrap_or("")),
         _ => return None,
@@ -114,7 +137,10 @@ mod tests {
     fn codex_events_read_as_lines() {
         assert_eq!(super::readable(r#"{"type":"item.completed","item":{"id":"item_1","type":"file_change","changes":[{"path":"notes/render.py","kind":"update"}],"status":"completed"}}"#).as_deref(), Some("wrote notes/render.py"));
         assert_eq!(super::readable(r#"{"type":"turn.completed","usage":{"input_tokens":4234,"cached_input_tokens":2048,"output_tokens":380}}"#).as_deref(), Some("turn completed: 4234 input + 380 output tokens"));
-        assert_eq!(super::readable(r#"{"type":"item.updated","item":{"id":"item_2","type":"command_execution"}}"#), None);
+        assert_eq!(
+            super::readable(r#"{"type":"item.updated","item":{"id":"item_2","type":"command_execution"}}"#),
+            None
+        );
         assert_eq!(super::readable("plain text").as_deref(), Some("plain text"));
     }
 }

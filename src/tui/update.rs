@@ -35,9 +35,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.invalidate();
             app.loading = None;
             // Open on the first failed job.
-            app.job_sel = app.visible_jobs().iter().position(|&(b, j)| {
-                app.session.as_ref().and_then(|s| s.run.batches.get(b)).and_then(|b| b.jobs.get(j)).is_some_and(|j| j.result.status == Status::Failed)
-            }).unwrap_or(0);
+            app.job_sel = app
+                .visible_jobs()
+                .iter()
+                .position(|&(b, j)| {
+                    app.session
+                        .as_ref()
+                        .and_then(|s| s.run.batches.get(b))
+                        .and_then(|b| b.jobs.get(j))
+                        .is_some_and(|j| j.result.status == Status::Failed)
+                })
+                .unwrap_or(0);
             let w = if warnings > 0 { format!("; {warnings} warning(s): see Log (7)") } else { String::new() };
             app.set_status(format!("loaded: {failed} failed job(s); verdict {verdict}{w}"), false);
             vec![]
@@ -85,7 +93,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 Ok(text) if !text.trim().is_empty() => {
                     app.revised.insert(job.clone(), text);
                     app.show_prompt_diff = true;
-                    app.set_status(format!("revised prompt for {job} kept; it is what the recovery will send (d: diff)"), false);
+                    app.set_status(
+                        format!("revised prompt for {job} kept; it is what the recovery will send (d: diff)"),
+                        false,
+                    );
                 }
                 Ok(_) => app.set_status("the revised prompt is empty; nothing kept", true),
                 Err(e) => app.set_status(e, true),
@@ -241,7 +252,15 @@ fn submit_reason(app: &mut App, purpose: ReasonFor, reason: String) -> Vec<Effec
             (JournalEvent::Overridden { question: step, answer, reason }, said)
         }
         ReasonFor::Waive { id } => {
-            s.ledger.checklist.insert(id.clone(), Recorded { state: ItemState::Waived, reason: Some(reason.clone()), by: user(), at: Some(chrono::Utc::now()) });
+            s.ledger.checklist.insert(
+                id.clone(),
+                Recorded {
+                    state: ItemState::Waived,
+                    reason: Some(reason.clone()),
+                    by: user(),
+                    at: Some(chrono::Utc::now()),
+                },
+            );
             let said = format!("item {id} waived");
             (JournalEvent::Waived { item: id, reason, by: user() }, said)
         }
@@ -269,7 +288,14 @@ pub fn decided_event(d: Option<&crate::core::decide::Decision>) -> JournalEvent 
             rerun_jobs: d.rerun_jobs.iter().map(|r| r.job.clone()).collect(),
             summary: d.rationale.iter().find(|r| r.fired == Some(true)).map(|r| format!("{}: {}", r.step, r.answer)),
         },
-        None => JournalEvent::Decided { verdict: "none".into(), scope: "-".into(), failing_batch: 0, escalated: false, rerun_jobs: vec![], summary: Some("nothing failed".into()) },
+        None => JournalEvent::Decided {
+            verdict: "none".into(),
+            scope: "-".into(),
+            failing_batch: 0,
+            escalated: false,
+            rerun_jobs: vec![],
+            summary: Some("nothing failed".into()),
+        },
     }
 }
 
@@ -323,7 +349,10 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
     match a {
         Action::Quit => {
             if app.running {
-                app.modal = Some(Modal::Confirm { question: "Recovery attempts are running. Stop them and quit?".into(), effect: Box::new(Effect::Quit) });
+                app.modal = Some(Modal::Confirm {
+                    question: "Recovery attempts are running. Stop them and quit?".into(),
+                    effect: Box::new(Effect::Quit),
+                });
                 return vec![];
             }
             app.should_quit = true;
@@ -399,8 +428,11 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::ToggleAnswer if app.screen == Screen::Decision => toggle_answer(app),
         Action::Confirm if app.screen == Screen::Checklist => confirm_item(app),
         Action::Waive if app.screen == Screen::Checklist => {
-            let Some(item) = app.session.as_ref().and_then(|s| s.checklist.get(app.checklist_sel)) else { return vec![] };
-            app.modal = Some(Modal::Reason { purpose: ReasonFor::Waive { id: item.id.to_string() }, text: String::new() });
+            let Some(item) = app.session.as_ref().and_then(|s| s.checklist.get(app.checklist_sel)) else {
+                return vec![];
+            };
+            app.modal =
+                Some(Modal::Reason { purpose: ReasonFor::Waive { id: item.id.to_string() }, text: String::new() });
             vec![]
         }
         Action::RunItemAction if app.screen == Screen::Checklist => {
@@ -419,7 +451,10 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::Revise if app.screen == Screen::Prompt => {
             let has = app.session.as_ref().is_some_and(|s| s.config.commands.reviser.is_some());
             if !has {
-                app.set_status("no reviser configured ([commands] reviser): edit the prompt with e, or copy it with y", true);
+                app.set_status(
+                    "no reviser configured ([commands] reviser): edit the prompt with e, or copy it with y",
+                    true,
+                );
                 return vec![];
             }
             app.busy = Some("running the reviser".into());
@@ -430,14 +465,22 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Diff if app.screen == Screen::Snapshots => {
-            let Some(id) = app.session.as_ref().and_then(|s| s.snapshots.get(app.snapshot_sel)).map(|s| s.id.clone()) else { return vec![] };
+            let Some(id) = app.session.as_ref().and_then(|s| s.snapshots.get(app.snapshot_sel)).map(|s| s.id.clone())
+            else {
+                return vec![];
+            };
             app.busy = Some("computing the diff".into());
             vec![Effect::Diff { id }]
         }
         Action::Restore if app.screen == Screen::Snapshots => {
-            let Some(id) = app.session.as_ref().and_then(|s| s.snapshots.get(app.snapshot_sel)).map(|s| s.id.clone()) else { return vec![] };
+            let Some(id) = app.session.as_ref().and_then(|s| s.snapshots.get(app.snapshot_sel)).map(|s| s.id.clone())
+            else {
+                return vec![];
+            };
             app.modal = Some(Modal::Confirm {
-                question: format!("Restore snapshot {id}? The current files are snapshotted first, so this can be undone."),
+                question: format!(
+                    "Restore snapshot {id}? The current files are snapshotted first, so this can be undone."
+                ),
                 effect: Box::new(Effect::Restore { id }),
             });
             vec![]
@@ -465,7 +508,9 @@ fn go(app: &mut App, screen: Screen) -> Vec<Effect> {
 
 fn toggle_answer(app: &mut App) -> Vec<Effect> {
     let Some(s) = app.session.as_mut() else { return vec![] };
-    let Some(step) = s.decision.as_ref().and_then(|d| d.rationale.get(app.decision_sel)).cloned() else { return vec![] };
+    let Some(step) = s.decision.as_ref().and_then(|d| d.rationale.get(app.decision_sel)).cloned() else {
+        return vec![];
+    };
     if step.step != "Q2" && step.step != "Q3" {
         app.set_status("only Q2 and Q3 can be overridden (the rules follow from them)", true);
         return vec![];
@@ -474,13 +519,20 @@ fn toggle_answer(app: &mut App) -> Vec<Effect> {
         s.redecide();
         let v = s.decision.as_ref().map(|d| d.verdict.as_str()).unwrap_or("-");
         let text = format!("override of {} removed; verdict now {v}", step.step);
-        let event = JournalEvent::Overridden { question: step.step.clone(), answer: !old.answer, reason: format!("override removed (it was: {})", old.reason) };
+        let event = JournalEvent::Overridden {
+            question: step.step.clone(),
+            answer: !old.answer,
+            reason: format!("override removed (it was: {})", old.reason),
+        };
         let effects = vec![Effect::Record { event }, Effect::Record { event: decided_event(d_of(s)) }];
         app.set_status(text, false);
         return effects;
     }
     let current_yes = step.answer.starts_with("yes");
-    app.modal = Some(Modal::Reason { purpose: ReasonFor::Override { step: step.step.clone(), answer: !current_yes }, text: String::new() });
+    app.modal = Some(Modal::Reason {
+        purpose: ReasonFor::Override { step: step.step.clone(), answer: !current_yes },
+        text: String::new(),
+    });
     vec![]
 }
 
@@ -489,10 +541,16 @@ fn confirm_item(app: &mut App) -> Vec<Effect> {
     let Some(item) = s.checklist.get(app.checklist_sel).cloned() else { return vec![] };
     if item.kind != ItemKind::Confirm {
         let hint = if item.action.is_some() { "run its action with a, or waive it with w" } else { "waive it with w" };
-        app.set_status(format!("item {} is checked automatically; {hint}", item.number), item.state == ItemState::Failed);
+        app.set_status(
+            format!("item {} is checked automatically; {hint}", item.number),
+            item.state == ItemState::Failed,
+        );
         return vec![];
     }
-    s.ledger.checklist.insert(item.id.to_string(), Recorded { state: ItemState::Confirmed, reason: None, by: user(), at: Some(chrono::Utc::now()) });
+    s.ledger.checklist.insert(
+        item.id.to_string(),
+        Recorded { state: ItemState::Confirmed, reason: None, by: user(), at: Some(chrono::Utc::now()) },
+    );
     s.redecide();
     let len = s.checklist.len();
     app.set_status(format!("confirmed: {}", item.title), false);
@@ -502,7 +560,8 @@ fn confirm_item(app: &mut App) -> Vec<Effect> {
 
 fn snapshot(app: &mut App) -> Vec<Effect> {
     let Some(s) = app.session.as_ref() else { return vec![] };
-    let paths: Vec<String> = s.jobs_to_repair().iter().filter_map(|j| s.run.job(j)).flat_map(|j| j.outputs.iter().cloned()).collect();
+    let paths: Vec<String> =
+        s.jobs_to_repair().iter().filter_map(|j| s.run.job(j)).flat_map(|j| j.outputs.iter().cloned()).collect();
     if paths.is_empty() {
         app.set_status("nothing to snapshot: no failed job names an output", true);
         return vec![];
@@ -568,7 +627,8 @@ fn start_recovery(app: &mut App) -> Vec<Effect> {
         app.set_status(format!("checklist not done: {}", blocking.join("; ")), true);
         return vec![];
     }
-    let jobs: Vec<String> = d.rerun_jobs.iter().map(|r| r.job.clone()).filter(|j| !d.repaired_jobs.contains(j)).collect();
+    let jobs: Vec<String> =
+        d.rerun_jobs.iter().map(|r| r.job.clone()).filter(|j| !d.repaired_jobs.contains(j)).collect();
     if jobs.is_empty() {
         app.set_status("every job is repaired: its latest attempt passed; export the rationale with X", false);
         return vec![];
@@ -578,14 +638,22 @@ fn start_recovery(app: &mut App) -> Vec<Effect> {
     }
     let n = jobs.len();
     app.modal = Some(Modal::Confirm {
-        question: format!("Run {} of {n} job(s) now with the configured generator?", d.verdict.as_str().replace('_', " ")),
+        question: format!(
+            "Run {} of {n} job(s) now with the configured generator?",
+            d.verdict.as_str().replace('_', " ")
+        ),
         effect: Box::new(Effect::StartRecovery { jobs }),
     });
     vec![]
 }
 
 fn on_click(app: &mut App, col: u16, row: u16) -> Vec<Effect> {
-    let hit = app.hits.borrow().iter().find(|(r, _)| r.x <= col && col < r.x + r.width && r.y <= row && row < r.y + r.height).map(|(_, h)| *h);
+    let hit = app
+        .hits
+        .borrow()
+        .iter()
+        .find(|(r, _)| r.x <= col && col < r.x + r.width && r.y <= row && row < r.y + r.height)
+        .map(|(_, h)| *h);
     match hit {
         Some(super::app::Hit::Tab(screen)) => go(app, screen),
         Some(super::app::Hit::Row { first, top }) => {

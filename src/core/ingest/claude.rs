@@ -29,11 +29,7 @@ pub fn result_text(text: &str) -> Option<String> {
 
 pub fn looks_like(head: &[u8]) -> bool {
     let head = trim_ascii(head);
-    let is_claude = |v: &Value| {
-        v.get("type")
-            .and_then(Value::as_str)
-            .is_some_and(is_claude_type)
-    };
+    let is_claude = |v: &Value| v.get("type").and_then(Value::as_str).is_some_and(is_claude_type);
     // One document: `--output-format json` (maybe pretty-printed) or a `--verbose` array.
     match serde_json::from_slice::<Value>(head) {
         Ok(Value::Array(items)) => return items.first().is_some_and(is_claude),
@@ -46,9 +42,7 @@ pub fn looks_like(head: &[u8]) -> bool {
         // A head cut inside a long line or a pretty-printed object.
         Err(_) => {
             matches!(head.first(), Some(b'{' | b'['))
-                && first_type_value(head)
-                    .and_then(|t| std::str::from_utf8(t).ok())
-                    .is_some_and(is_claude_type)
+                && first_type_value(head).and_then(|t| std::str::from_utf8(t).ok()).is_some_and(is_claude_type)
         }
     }
 }
@@ -120,9 +114,7 @@ impl ClaudeState<'_> {
             }
         }
         if let Some((l, _)) = pending {
-            let message = format!(
-                "line {l} is cut off (the process was probably killed); kept what parsed before it"
-            );
+            let message = format!("line {l} is cut off (the process was probably killed); kept what parsed before it");
             self.warn(l, message);
         }
     }
@@ -155,14 +147,10 @@ impl ClaudeState<'_> {
             }
             let name = str_of(block, "name").unwrap_or("tool").to_string();
             let input = block.get("input").and_then(Value::as_object);
-            let path = input
-                .and_then(|i| str_of(i, "file_path").or_else(|| str_of(i, "notebook_path")))
-                .map(str::to_string);
+            let path =
+                input.and_then(|i| str_of(i, "file_path").or_else(|| str_of(i, "notebook_path"))).map(str::to_string);
             let command = input.and_then(|i| str_of(i, "command")).map(str::to_string);
-            if matches!(
-                name.as_str(),
-                "Write" | "Edit" | "MultiEdit" | "NotebookEdit"
-            ) {
+            if matches!(name.as_str(), "Write" | "Edit" | "MultiEdit" | "NotebookEdit") {
                 if let Some(p) = &path {
                     self.log.add_file(p);
                 }
@@ -171,14 +159,8 @@ impl ClaudeState<'_> {
                 self.tools.insert(id.to_string(), (name, path, command));
             }
         }
-        if let Some(usage) = message
-            .and_then(|m| m.get("usage"))
-            .and_then(Value::as_object)
-        {
-            let id = message
-                .and_then(|m| str_of(m, "id"))
-                .unwrap_or("")
-                .to_string();
+        if let Some(usage) = message.and_then(|m| m.get("usage")).and_then(Value::as_object) {
+            let id = message.and_then(|m| str_of(m, "id")).unwrap_or("").to_string();
             let tokens = tokens_of(usage);
             match self.last_message.take() {
                 // The same message again: its usage replaces the earlier copy.
@@ -206,9 +188,7 @@ impl ClaudeState<'_> {
                 continue;
             }
             let content = block.get("content").map(content_text).unwrap_or_default();
-            let content = content
-                .replace("<tool_use_error>", "")
-                .replace("</tool_use_error>", "");
+            let content = content.replace("<tool_use_error>", "").replace("</tool_use_error>", "");
             let tool = str_of(block, "tool_use_id").and_then(|id| self.tools.get(id));
             let label = match tool {
                 Some((_, _, Some(command))) => clip(command.lines().next().unwrap_or(""), 160),
@@ -216,9 +196,7 @@ impl ClaudeState<'_> {
                 None => "tool".to_string(),
             };
             let located = locate(&content);
-            let file = tool
-                .and_then(|t| t.1.clone())
-                .or_else(|| located.as_ref().map(|l| l.0.clone()));
+            let file = tool.and_then(|t| t.1.clone()).or_else(|| located.as_ref().map(|l| l.0.clone()));
             let detail = first_meaningful_line(&content).unwrap_or("no message");
             let finding = Finding {
                 file,
@@ -242,8 +220,7 @@ impl ClaudeState<'_> {
             self.log.tokens = Some(tokens_of(usage));
         }
         let subtype = str_of(obj, "subtype").unwrap_or("");
-        let is_error = obj.get("is_error").and_then(Value::as_bool) == Some(true)
-            || subtype.starts_with("error");
+        let is_error = obj.get("is_error").and_then(Value::as_bool) == Some(true) || subtype.starts_with("error");
         if is_error {
             self.log.failure = Some(error_text(obj));
         } else {
@@ -265,11 +242,8 @@ impl ClaudeState<'_> {
 /// The error text of an `is_error` result: `errors`, then `result`, then `subtype`
 /// (other than `success`), then `api_error_status`.
 fn error_text(obj: &Map<String, Value>) -> String {
-    let errors: Vec<String> = obj
-        .get("errors")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(text_of).collect())
-        .unwrap_or_default();
+    let errors: Vec<String> =
+        obj.get("errors").and_then(Value::as_array).map(|a| a.iter().filter_map(text_of).collect()).unwrap_or_default();
     if !errors.is_empty() {
         return errors.join("; ");
     }
@@ -294,11 +268,7 @@ fn text_of(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
-        Value::Object(o) => Some(
-            str_of(o, "message")
-                .map(str::to_string)
-                .unwrap_or_else(|| v.to_string()),
-        ),
+        Value::Object(o) => Some(str_of(o, "message").map(str::to_string).unwrap_or_else(|| v.to_string())),
         _ => None,
     }
 }
@@ -314,11 +284,9 @@ fn content_blocks(message: &Map<String, Value>) -> Vec<&Map<String, Value>> {
 fn content_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .filter_map(|p| p.get("text").and_then(Value::as_str))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Value::Array(parts) => {
+            parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n")
+        }
         _ => String::new(),
     }
 }
@@ -327,9 +295,7 @@ fn tokens_of(usage: &Map<String, Value>) -> TokenUsage {
     let n = |k: &str| usage.get(k).and_then(Value::as_u64).unwrap_or(0);
     let cache_read = n("cache_read_input_tokens");
     TokenUsage {
-        input: n("input_tokens")
-            .saturating_add(n("cache_creation_input_tokens"))
-            .saturating_add(cache_read),
+        input: n("input_tokens").saturating_add(n("cache_creation_input_tokens")).saturating_add(cache_read),
         cached_input: cache_read,
         output: n("output_tokens"),
     }
@@ -357,14 +323,9 @@ mod tests {
         assert!(log.finished);
         assert_eq!(
             log.failure.as_deref(),
-            Some(
-                r#"API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#
-            )
+            Some(r#"API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#)
         );
-        assert_eq!(
-            log.thread_id.as_deref(),
-            Some("5d2c9e1f-8a7b-4c6d-b3e2-1f0a9b8c7d6e")
-        );
+        assert_eq!(log.thread_id.as_deref(), Some("5d2c9e1f-8a7b-4c6d-b3e2-1f0a9b8c7d6e"));
         assert_eq!(log.duration_s, Some(4.12));
         assert_eq!(log.tokens, Some(TokenUsage::default()));
         assert_eq!(result_text(API_ERROR), None);
@@ -374,32 +335,16 @@ mod tests {
     fn stream_json_max_turns() {
         let log = parse(STREAM, "logs/b2-1.jsonl");
         assert!(log.finished);
-        assert_eq!(
-            log.failure.as_deref(),
-            Some("Reached maximum number of turns (10)")
-        );
-        assert_eq!(
-            log.thread_id.as_deref(),
-            Some("7c1e2b9a-5f0d-4c3e-9a11-3b6f2d8e0c44")
-        );
+        assert_eq!(log.failure.as_deref(), Some("Reached maximum number of turns (10)"));
+        assert_eq!(log.thread_id.as_deref(), Some("7c1e2b9a-5f0d-4c3e-9a11-3b6f2d8e0c44"));
         assert_eq!(log.cwd.as_deref(), Some("/home/dev/app"));
         assert_eq!(log.files_written, vec!["/home/dev/app/src/parser.rs"]);
         assert_eq!(log.duration_s, Some(91.234));
-        assert_eq!(
-            log.tokens,
-            Some(TokenUsage {
-                input: 3021 + 10442 + 88310,
-                cached_input: 88310,
-                output: 5120
-            })
-        );
+        assert_eq!(log.tokens, Some(TokenUsage { input: 3021 + 10442 + 88310, cached_input: 88310, output: 5120 }));
         assert_eq!(log.evidence.len(), 1);
         let ev = &log.evidence[0];
         assert_eq!(ev.error_type, "tool_error");
-        assert_eq!(
-            ev.message,
-            "`Write` failed: File has not been read yet. Read it first before writing to it."
-        );
+        assert_eq!(ev.message, "`Write` failed: File has not been read yet. Read it first before writing to it.");
         assert_eq!(ev.file.as_deref(), Some("/home/dev/app/src/parser.rs"));
         assert_eq!(ev.source, "logs/b2-1.jsonl:3");
         assert_eq!(log.lines, 4);
@@ -424,22 +369,11 @@ mod tests {
         let result_only = result_line(
             r#""subtype":"success","is_error":true,"errors":[],"result":"API Error: 500 Internal server error""#,
         );
-        assert_eq!(
-            parse(&result_only, "r").failure.as_deref(),
-            Some("API Error: 500 Internal server error")
-        );
+        assert_eq!(parse(&result_only, "r").failure.as_deref(), Some("API Error: 500 Internal server error"));
         let subtype_only = result_line(r#""subtype":"error_max_budget_usd","is_error":true"#);
-        assert_eq!(
-            parse(&subtype_only, "r").failure.as_deref(),
-            Some("error_max_budget_usd")
-        );
-        let status_only = result_line(
-            r#""subtype":"success","is_error":true,"result":"","api_error_status":429"#,
-        );
-        assert_eq!(
-            parse(&status_only, "r").failure.as_deref(),
-            Some("API error status 429")
-        );
+        assert_eq!(parse(&subtype_only, "r").failure.as_deref(), Some("error_max_budget_usd"));
+        let status_only = result_line(r#""subtype":"success","is_error":true,"result":"","api_error_status":429"#);
+        assert_eq!(parse(&status_only, "r").failure.as_deref(), Some("API error status 429"));
         let ok = result_line(r#""subtype":"success","is_error":false,"result":"Done.""#);
         let log = parse(&ok, "r");
         assert!(log.finished);
@@ -453,14 +387,7 @@ mod tests {
         assert!(!log.finished);
         assert_eq!(log.failure.as_deref(), Some(NO_RESULT));
         // Tokens from the assistant message seen so far.
-        assert_eq!(
-            log.tokens,
-            Some(TokenUsage {
-                input: 12,
-                cached_input: 0,
-                output: 48
-            })
-        );
+        assert_eq!(log.tokens, Some(TokenUsage { input: 12, cached_input: 0, output: 48 }));
         // A line cut by a kill is reported.
         let killed = format!("{cut}{}", &STREAM.lines().nth(3).unwrap_or("")[..50]);
         let log = parse(&killed, "s.jsonl");
@@ -485,20 +412,10 @@ mod tests {
         ]
         .join("\n");
         let log = parse(&text, "s.jsonl");
-        assert_eq!(
-            log.tokens,
-            Some(TokenUsage {
-                input: 110 + 120,
-                cached_input: 200,
-                output: 7 + 9
-            })
-        );
+        assert_eq!(log.tokens, Some(TokenUsage { input: 110 + 120, cached_input: 200, output: 7 + 9 }));
         assert_eq!(log.files_written, vec!["/p/notes/store.py"]);
         assert_eq!(log.evidence.len(), 1);
-        assert_eq!(
-            log.evidence[0].message,
-            "`pytest -q tests/test_store.py` failed: E   KeyError: 'title'"
-        );
+        assert_eq!(log.evidence[0].message, "`pytest -q tests/test_store.py` failed: E   KeyError: 'title'");
         assert_eq!(log.evidence[0].file.as_deref(), Some("notes/store.py"));
         assert_eq!(log.evidence[0].line, Some(12));
         assert_eq!(log.evidence[0].source, "s.jsonl:4");
@@ -532,9 +449,7 @@ mod tests {
         assert!(looks_like(API_ERROR.as_bytes()));
         assert!(looks_like(STREAM.as_bytes()));
         assert!(looks_like(&STREAM.as_bytes()[..120]));
-        assert!(looks_like(
-            b"{\n  \"type\": \"result\",\n  \"subtype\": \"succ"
-        ));
+        assert!(looks_like(b"{\n  \"type\": \"result\",\n  \"subtype\": \"succ"));
         let codex = include_str!("../../../tests/data/formats/codex_exec_json_failed.jsonl");
         assert!(!looks_like(codex.as_bytes()));
         let rollout = include_str!("../../../tests/data/formats/codex_rollout.jsonl");

@@ -20,8 +20,7 @@ use std::fmt;
 use std::io::{self, Read};
 
 /// The failure recorded when a stream ends without a final event.
-pub const NO_FINAL_EVENT: &str =
-    "no final event: the stream stopped before the turn ended (interrupted or killed)";
+pub const NO_FINAL_EVENT: &str = "no final event: the stream stopped before the turn ended (interrupted or killed)";
 
 /// Read a whole stream from any reader without keeping it in memory:
 /// lines are processed one at a time; `item.updated` payloads are skipped unparsed.
@@ -42,10 +41,7 @@ pub fn parse(bytes: &[u8], source: &str) -> AgentLog {
 
 /// True when the first line(s) look like any generation of a codex exec JSON stream.
 pub fn looks_like(head: &[u8]) -> bool {
-    let mut lines = head
-        .split(|&b| b == b'\n')
-        .map(trim_ascii)
-        .filter(|l| !l.is_empty());
+    let mut lines = head.split(|&b| b == b'\n').map(trim_ascii).filter(|l| !l.is_empty());
     let Some(first) = lines.next() else {
         return false;
     };
@@ -253,9 +249,7 @@ fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::
                 match memchr::memchr(b'\n', avail) {
                     Some(i) => {
                         *last = last_non_blank(&avail[..i]).unwrap_or(*last);
-                        on_line(Line::Skipped {
-                            complete: *last == b'}',
-                        });
+                        on_line(Line::Skipped { complete: *last == b'}' });
                         skipping = None;
                         start += i + 1;
                         searched = 0;
@@ -271,9 +265,7 @@ fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::
                     Some(i) => {
                         let line = &buf[start..start + searched + i];
                         if is_skippable(&finder, line) {
-                            on_line(Line::Skipped {
-                                complete: last_non_blank(line) == Some(b'}'),
-                            });
+                            on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
                         } else {
                             on_line(Line::Text(line));
                         }
@@ -304,15 +296,11 @@ fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::
             if let Some(c) = condensing.take() {
                 c.emit(&mut on_line);
             } else if let Some(last) = skipping {
-                on_line(Line::Skipped {
-                    complete: last == b'}',
-                });
+                on_line(Line::Skipped { complete: last == b'}' });
             } else if start < end {
                 let line = &buf[start..end];
                 if is_skippable(&finder, line) {
-                    on_line(Line::Skipped {
-                        complete: last_non_blank(line) == Some(b'}'),
-                    });
+                    on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
                 } else {
                     on_line(Line::Text(line));
                 }
@@ -391,22 +379,12 @@ fn type_value_with<'b>(finder: &memmem::Finder<'_>, bytes: &'b [u8]) -> Option<&
 }
 
 fn last_non_blank(bytes: &[u8]) -> Option<u8> {
-    bytes
-        .iter()
-        .rev()
-        .find(|b| !b.is_ascii_whitespace())
-        .copied()
+    bytes.iter().rev().find(|b| !b.is_ascii_whitespace()).copied()
 }
 
 pub(super) fn trim_ascii(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |p| p + 1);
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |p| p + 1);
     &bytes[start..end]
 }
 
@@ -719,10 +697,7 @@ impl<'s> StreamState<'s> {
     /// A bad line followed by more lines was not cut off by a kill: say so and go on.
     fn flush_invalid(&mut self) {
         if let Some((line, _, err)) = self.pending_invalid.take() {
-            self.warn(
-                line,
-                format!("line {line} is not valid JSON ({err}); skipped"),
-            );
+            self.warn(line, format!("line {line} is not valid JSON ({err}); skipped"));
         }
     }
 
@@ -778,10 +753,7 @@ impl<'s> StreamState<'s> {
         };
         if err.is_data() {
             let line_no = self.line_no;
-            self.warn(
-                line_no,
-                format!("line {line_no} has an unexpected shape ({err}); skipped"),
-            );
+            self.warn(line_no, format!("line {line_no} has an unexpected shape ({err}); skipped"));
         } else {
             self.pending_invalid = Some((self.line_no, true, err.to_string()));
         }
@@ -837,10 +809,7 @@ impl<'s> StreamState<'s> {
                 self.final_event(None);
             }
             "turn.failed" => {
-                let message = ev
-                    .error
-                    .and_then(|e| e.0)
-                    .unwrap_or_else(|| "turn failed (no message)".to_string());
+                let message = ev.error.and_then(|e| e.0).unwrap_or_else(|| "turn failed (no message)".to_string());
                 self.final_event(Some(message));
             }
             "item.started" | "item.completed" => {
@@ -878,8 +847,7 @@ impl<'s> StreamState<'s> {
         };
         let status = item.status.as_ref().map(Str::as_str).unwrap_or("");
         if completed {
-            self.last_was_agent_message =
-                matches!(kind.as_str(), "agent_message" | "assistant_message");
+            self.last_was_agent_message = matches!(kind.as_str(), "agent_message" | "assistant_message");
         }
         match kind.as_str() {
             "file_change" => {
@@ -909,8 +877,7 @@ impl<'s> StreamState<'s> {
                         .map(|s| s.0)
                         .unwrap_or_default();
                     let command = item.command.and_then(|c| c.0).unwrap_or_default();
-                    let finding =
-                        failed_command_finding(&command, item.exit_code, &output, self.here());
+                    let finding = failed_command_finding(&command, item.exit_code, &output, self.here());
                     self.log.evidence.push(finding);
                 }
             }
@@ -974,15 +941,13 @@ impl<'s> StreamState<'s> {
                         .or_else(|| non_blank(msg.stderr))
                         .or_else(|| non_blank(msg.stdout))
                         .unwrap_or_default();
-                    let finding =
-                        failed_command_finding(&command, msg.exit_code, &output, self.here());
+                    let finding = failed_command_finding(&command, msg.exit_code, &output, self.here());
                     self.log.evidence.push(finding);
                 }
                 self.last_was_agent_message = false;
             }
             "patch_apply_begin" => {
-                self.patches
-                    .insert(call_id, msg.changes.map(|c| c.0).unwrap_or_default());
+                self.patches.insert(call_id, msg.changes.map(|c| c.0).unwrap_or_default());
             }
             "patch_apply_end" => {
                 let paths = self.patches.remove(&call_id).unwrap_or_default();
@@ -1010,13 +975,11 @@ impl<'s> StreamState<'s> {
             "token_count" => {
                 let usage = match msg.info.and_then(|i| i.total_token_usage) {
                     Some(u) => Some(u),
-                    None if msg.input_tokens.is_some() || msg.output_tokens.is_some() => {
-                        Some(Usage {
-                            input_tokens: msg.input_tokens,
-                            cached_input_tokens: msg.cached_input_tokens,
-                            output_tokens: msg.output_tokens,
-                        })
-                    }
+                    None if msg.input_tokens.is_some() || msg.output_tokens.is_some() => Some(Usage {
+                        input_tokens: msg.input_tokens,
+                        cached_input_tokens: msg.cached_input_tokens,
+                        output_tokens: msg.output_tokens,
+                    }),
                     None => None,
                 };
                 if let Some(usage) = usage {
@@ -1038,9 +1001,7 @@ impl<'s> StreamState<'s> {
     fn finish(mut self) -> AgentLog {
         if let Some((line, object, err)) = self.pending_invalid.take() {
             let message = if object {
-                format!(
-                    "line {line} is cut off (the process was probably killed); kept what parsed before it"
-                )
+                format!("line {line} is cut off (the process was probably killed); kept what parsed before it")
             } else {
                 format!("line {line} is not valid JSON ({err}); skipped")
             };
@@ -1067,11 +1028,7 @@ impl<'s> StreamState<'s> {
                 });
             } else {
                 self.log.finished = false;
-                self.log.failure = Some(
-                    self.turn_error
-                        .take()
-                        .unwrap_or_else(|| NO_FINAL_EVENT.to_string()),
-                );
+                self.log.failure = Some(self.turn_error.take().unwrap_or_else(|| NO_FINAL_EVENT.to_string()));
             }
         }
         self.log
@@ -1083,9 +1040,7 @@ fn non_blank(s: Option<Str<'_>>) -> Option<Cow<'_, str>> {
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1103,18 +1058,8 @@ pub(super) fn clip(text: &str, max: usize) -> String {
 /// The line of a command's output that best says what went wrong: the first line that
 /// looks like an error, else the first non-blank line that is not a rule.
 pub(super) fn first_meaningful_line(output: &str) -> Option<&str> {
-    const MARKERS: [&str; 10] = [
-        "error",
-        "Error",
-        "ERROR",
-        "FAILED",
-        "FAIL",
-        "panicked",
-        "fatal",
-        "Fatal",
-        "Exception",
-        "No such file",
-    ];
+    const MARKERS: [&str; 10] =
+        ["error", "Error", "ERROR", "FAILED", "FAIL", "panicked", "fatal", "Fatal", "Exception", "No such file"];
     const RULE: &str = "=-_*#~+ ";
     let mut fallback = None;
     for line in output.lines().map(str::trim) {
@@ -1145,12 +1090,7 @@ pub(super) fn locate(output: &str) -> Option<(String, u32)> {
                 }
             }
         }
-        let token = line
-            .strip_prefix("--> ")
-            .unwrap_or(line)
-            .split_whitespace()
-            .next()
-            .unwrap_or("");
+        let token = line.strip_prefix("--> ").unwrap_or(line).split_whitespace().next().unwrap_or("");
         if let Some(found) = path_colon_line(token).or_else(|| path_paren_line(token)) {
             return Some(found);
         }
@@ -1166,13 +1106,7 @@ fn leading_number(s: &str) -> Option<u32> {
 fn path_colon_line(token: &str) -> Option<(String, u32)> {
     let mut parts = token.splitn(3, ':');
     let path = parts.next()?;
-    let n = parts.next().and_then(|p| {
-        if p.chars().all(|c| c.is_ascii_digit()) {
-            p.parse().ok()
-        } else {
-            None
-        }
-    })?;
+    let n = parts.next().and_then(|p| if p.chars().all(|c| c.is_ascii_digit()) { p.parse().ok() } else { None })?;
     looks_like_path(path).then(|| (path.to_string(), n))
 }
 
@@ -1189,12 +1123,7 @@ fn looks_like_path(path: &str) -> bool {
 }
 
 /// Evidence for a command the agent ran that failed.
-pub(super) fn failed_command_finding(
-    command: &str,
-    exit_code: Option<i64>,
-    output: &str,
-    source: String,
-) -> Finding {
+pub(super) fn failed_command_finding(command: &str, exit_code: Option<i64>, output: &str, source: String) -> Finding {
     let command = clip(command.lines().next().unwrap_or(""), 160);
     let head = match exit_code {
         Some(code) => format!("`{command}` exited {code}"),
@@ -1208,14 +1137,7 @@ pub(super) fn failed_command_finding(
         Some((file, line)) => (Some(file), Some(line)),
         None => (None, None),
     };
-    Finding {
-        file,
-        line,
-        error_type: "command_failed".to_string(),
-        message,
-        source,
-        class: None,
-    }
+    Finding { file, line, error_type: "command_failed".to_string(), message, source, class: None }
 }
 
 #[cfg(test)]
@@ -1226,8 +1148,7 @@ mod tests {
     const FAILED: &str = include_str!("../../../tests/data/formats/codex_exec_json_failed.jsonl");
     const EARLY: &str = include_str!("../../../tests/data/formats/codex_exec_json_early.jsonl");
     const OLDEST: &str = include_str!("../../../tests/data/formats/codex_exec_json_oldest.jsonl");
-    const SPARKQ: &str =
-        include_str!("../../../tests/data/fixtures/sparkq-phase6/_build/logs/phase6/b1-storage.jsonl");
+    const SPARKQ: &str = include_str!("../../../tests/data/fixtures/sparkq-phase6/_build/logs/phase6/b1-storage.jsonl");
 
     /// A reader that hands out a few bytes at a time, to cross every buffer boundary.
     struct Trickle<'a> {
@@ -1248,20 +1169,10 @@ mod tests {
     fn current_generation_success() {
         let log = parse(OK.as_bytes(), "logs/b1-1.jsonl");
         assert_eq!(log.kind, AgentLogKind::CodexJson);
-        assert_eq!(
-            log.thread_id.as_deref(),
-            Some("0199b5c2-4a07-7b12-8e55-90d1c3f2aa07")
-        );
+        assert_eq!(log.thread_id.as_deref(), Some("0199b5c2-4a07-7b12-8e55-90d1c3f2aa07"));
         assert!(log.finished);
         assert_eq!(log.failure, None);
-        assert_eq!(
-            log.tokens,
-            Some(TokenUsage {
-                input: 18234,
-                cached_input: 12800,
-                output: 911
-            })
-        );
+        assert_eq!(log.tokens, Some(TokenUsage { input: 18234, cached_input: 12800, output: 911 }));
         assert_eq!(log.files_written, vec!["/home/dev/app/src/lexer.rs"]);
         assert!(log.evidence.is_empty());
         assert!(log.warnings.is_empty());
@@ -1273,10 +1184,7 @@ mod tests {
     fn turn_failed_429_with_retry_notice_and_failed_command() {
         let log = parse(FAILED.as_bytes(), "logs/b1-2.jsonl");
         assert!(log.finished);
-        assert_eq!(
-            log.failure.as_deref(),
-            Some("exceeded retry limit, last status: 429 Too Many Requests")
-        );
+        assert_eq!(log.failure.as_deref(), Some("exceeded retry limit, last status: 429 Too Many Requests"));
         assert_eq!(log.notices.len(), 1);
         assert!(log.notices[0].starts_with("Reconnecting... 1/5 (stream disconnected"));
         assert_eq!(log.files_written, vec!["/home/dev/app/src/parser.rs"]);
@@ -1328,10 +1236,7 @@ mod tests {
         let log = parse(text.as_bytes(), "b1-2.jsonl");
         assert_eq!(log.failure.as_deref(), Some(NO_FINAL_EVENT));
         assert!(!log.finished);
-        assert_eq!(
-            log.thread_id.as_deref(),
-            Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11")
-        );
+        assert_eq!(log.thread_id.as_deref(), Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11"));
         assert_eq!(log.files_written, vec!["/home/dev/app/src/parser.rs"]);
         assert_eq!(log.warnings.len(), 1);
         assert_eq!(log.warnings[0].line, Some(6));
@@ -1363,41 +1268,26 @@ mod tests {
         assert_eq!(log.failure, None);
         let lines: Vec<Option<usize>> = log.warnings.iter().map(|w| w.line).collect();
         assert_eq!(lines, vec![Some(2), Some(4)]);
-        assert!(log.warnings[0]
-            .message
-            .starts_with("line 2 is not valid JSON"));
-        assert!(log.warnings[1]
-            .message
-            .starts_with("line 4 is not valid JSON"));
+        assert!(log.warnings[0].message.starts_with("line 2 is not valid JSON"));
+        assert!(log.warnings[1].message.starts_with("line 4 is not valid JSON"));
     }
 
     fn huge_stream(output_bytes: usize, cut_last: bool) -> Vec<u8> {
         let mut out = String::from("pytest output line that passes\n");
-        let filler =
-            "tests/test_api.py::test_list_queues PASSED                                [ 42%]\n";
+        let filler = "tests/test_api.py::test_list_queues PASSED                                [ 42%]\n";
         while out.len() < output_bytes {
             out.push_str(filler);
         }
         out.push_str("FAILED tests/test_api.py::test_create - KeyError: 'name'\n");
         let escaped = serde_json::to_string(&out).unwrap();
         let mut s = String::new();
-        s.push_str(
-            r#"{"type":"thread.started","thread_id":"0199c0de-1111-7000-8000-000000000001"}"#,
-        );
+        s.push_str(r#"{"type":"thread.started","thread_id":"0199c0de-1111-7000-8000-000000000001"}"#);
         s.push('\n');
         s.push_str(r#"{"type":"turn.started"}"#);
         s.push('\n');
         for kind in ["item.updated", "item.updated", "item.completed"] {
-            let status = if kind == "item.completed" {
-                "failed"
-            } else {
-                "in_progress"
-            };
-            let exit = if kind == "item.completed" {
-                "1"
-            } else {
-                "null"
-            };
+            let status = if kind == "item.completed" { "failed" } else { "in_progress" };
+            let exit = if kind == "item.completed" { "1" } else { "null" };
             s.push_str(&format!(
                 r#"{{"type":"{kind}","item":{{"id":"item_3","type":"command_execution","command":"bash -lc 'pytest -x'","aggregated_output":{escaped},"exit_code":{exit},"status":"{status}"}}}}"#
             ));
@@ -1431,14 +1321,7 @@ mod tests {
         );
         assert_eq!(log.evidence[0].source, "big.jsonl:5");
         // The same through a reader that gives 4 KiB at a time.
-        let trickled = read(
-            Trickle {
-                data: &bytes,
-                step: 4096,
-            },
-            "big.jsonl",
-        )
-        .unwrap();
+        let trickled = read(Trickle { data: &bytes, step: 4096 }, "big.jsonl").unwrap();
         assert_eq!(trickled, log);
     }
 
@@ -1492,21 +1375,11 @@ mod tests {
         let log = parse(text.as_bytes(), "r.jsonl");
         assert!(log.finished);
         assert_eq!(log.failure, None);
-        assert_eq!(
-            log.tokens,
-            Some(TokenUsage {
-                input: 3400,
-                cached_input: 2900,
-                output: 410
-            })
-        );
+        assert_eq!(log.tokens, Some(TokenUsage { input: 3400, cached_input: 2900, output: 410 }));
         // The other order: completed, then a resumed turn that failed.
         let failed_last: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
         let log = parse(failed_last.as_bytes(), "r.jsonl");
-        assert_eq!(
-            log.failure.as_deref(),
-            Some("stream disconnected before completion: error sending request")
-        );
+        assert_eq!(log.failure.as_deref(), Some("stream disconnected before completion: error sending request"));
         assert_eq!(log.tokens.map(|t| t.output), Some(50));
         // A resumed turn that never ended.
         let open: String = text.lines().take(7).map(|l| format!("{l}\n")).collect();
@@ -1534,19 +1407,11 @@ mod tests {
         let log = parse(text.as_bytes(), "f.jsonl");
         assert_eq!(
             log.files_written,
-            vec![
-                "/p/notes/store.py",
-                "/p/notes/__init__.py",
-                "/p/tests/test_store.py",
-                "/p/notes/cli.py"
-            ]
+            vec!["/p/notes/store.py", "/p/notes/__init__.py", "/p/tests/test_store.py", "/p/notes/cli.py"]
         );
         assert_eq!(log.evidence.len(), 1);
         assert_eq!(log.evidence[0].error_type, "patch_failed");
-        assert_eq!(
-            log.evidence[0].message,
-            "file change failed: /p/notes/cli.py"
-        );
+        assert_eq!(log.evidence[0].message, "file change failed: /p/notes/cli.py");
     }
 
     #[test]
@@ -1592,31 +1457,21 @@ mod tests {
     fn early_generation() {
         let log = parse(EARLY.as_bytes(), "early.jsonl");
         assert_eq!(log.kind, AgentLogKind::CodexJsonEarly);
-        assert_eq!(
-            log.thread_id.as_deref(),
-            Some("0199a213-81c0-7800-8aa1-bbab2a035a53")
-        );
+        assert_eq!(log.thread_id.as_deref(), Some("0199a213-81c0-7800-8aa1-bbab2a035a53"));
         assert!(log.finished);
         assert_eq!(log.failure, None);
         assert_eq!(log.files_written, vec!["/home/dev/calc/calc.py"]);
         assert_eq!(log.tokens.map(|t| t.total()), Some(9012 + 733));
         assert_eq!(log.notices.len(), 1);
         assert_eq!(log.evidence.len(), 1);
-        assert_eq!(
-            log.evidence[0].message,
-            "`bash -lc 'pytest -q'` exited 1: E   assert 4 == 5"
-        );
+        assert_eq!(log.evidence[0].message, "`bash -lc 'pytest -q'` exited 1: E   assert 4 == 5");
         assert_eq!(log.evidence[0].file.as_deref(), Some("tests/test_calc.py"));
         assert_eq!(log.evidence[0].line, Some(4));
     }
 
     #[test]
     fn early_build_without_turn_events_ends_on_the_agent_message() {
-        let text: String = EARLY
-            .lines()
-            .filter(|l| !l.contains("\"turn."))
-            .map(|l| format!("{l}\n"))
-            .collect();
+        let text: String = EARLY.lines().filter(|l| !l.contains("\"turn.")).map(|l| format!("{l}\n")).collect();
         let log = parse(text.as_bytes(), "early.jsonl");
         assert!(log.finished);
         assert_eq!(log.failure, None);
@@ -1637,30 +1492,17 @@ mod tests {
             Some("Create src/tokens.rs: a Token enum for the lexer.\n\nFile to create: src/tokens.rs\nValidation: cargo build")
         );
         assert_eq!(log.cwd.as_deref(), Some("/home/dev/app"));
-        assert_eq!(
-            log.thread_id.as_deref(),
-            Some("5b0f7a0e-2f1c-4f5e-9c1d-2b7d1e0c9a34")
-        );
+        assert_eq!(log.thread_id.as_deref(), Some("5b0f7a0e-2f1c-4f5e-9c1d-2b7d1e0c9a34"));
         assert!(log.finished);
         assert_eq!(
             log.failure.as_deref(),
             Some("stream disconnected before completion: Transport error: error decoding response body")
         );
-        assert_eq!(
-            log.tokens,
-            Some(TokenUsage {
-                input: 5120,
-                cached_input: 2048,
-                output: 640
-            })
-        );
+        assert_eq!(log.tokens, Some(TokenUsage { input: 5120, cached_input: 2048, output: 640 }));
         assert_eq!(log.files_written, vec!["/home/dev/app/src/tokens.rs"]);
         assert_eq!(log.evidence.len(), 1);
         let ev = &log.evidence[0];
-        assert_eq!(
-            ev.message,
-            "`bash -lc cargo build` exited 101: error[E0432]: unresolved import `crate::lexer`"
-        );
+        assert_eq!(ev.message, "`bash -lc cargo build` exited 101: error[E0432]: unresolved import `crate::lexer`");
         assert_eq!(ev.file.as_deref(), Some("src/tokens.rs"));
         assert_eq!(ev.line, Some(1));
         assert_eq!(ev.source, "oldest.jsonl:10");
@@ -1669,11 +1511,8 @@ mod tests {
 
     #[test]
     fn oldest_generation_clean_and_killed() {
-        let clean: String = OLDEST
-            .lines()
-            .filter(|l| !l.contains("\"type\":\"error\""))
-            .map(|l| format!("{l}\n"))
-            .collect();
+        let clean: String =
+            OLDEST.lines().filter(|l| !l.contains("\"type\":\"error\"")).map(|l| format!("{l}\n")).collect();
         let log = parse(clean.as_bytes(), "o.jsonl");
         assert!(log.finished);
         assert_eq!(log.failure, None);
@@ -1694,25 +1533,12 @@ mod tests {
     #[test]
     fn realistic_fixture_log() {
         let log = parse(SPARKQ.as_bytes(), "logs/phase6/b1-storage.jsonl");
-        assert_eq!(
-            log.thread_id.as_deref(),
-            Some("0199a6ce-612e-7c9e-35bf-7ce418072e8c")
-        );
-        assert_eq!(
-            log.files_written,
-            vec!["/home/luce/apps/sparkqueue/sparkq/src/storage.py"]
-        );
+        assert_eq!(log.thread_id.as_deref(), Some("0199a6ce-612e-7c9e-35bf-7ce418072e8c"));
+        assert_eq!(log.files_written, vec!["/home/luce/apps/sparkqueue/sparkq/src/storage.py"]);
         assert_eq!(log.tokens.map(|t| t.total()), Some(27467 + 1567));
         assert!(log.finished && log.failure.is_none() && log.evidence.is_empty());
         // Byte-at-a-time reading gives the same summary.
-        let trickled = read(
-            Trickle {
-                data: SPARKQ.as_bytes(),
-                step: 1,
-            },
-            "logs/phase6/b1-storage.jsonl",
-        )
-        .unwrap();
+        let trickled = read(Trickle { data: SPARKQ.as_bytes(), step: 1 }, "logs/phase6/b1-storage.jsonl").unwrap();
         assert_eq!(trickled, log);
     }
 
@@ -1722,14 +1548,8 @@ mod tests {
         let log = parse(text.as_bytes(), "c.jsonl");
         assert!(log.warnings.is_empty());
         assert_eq!(log.thread_id.as_deref(), Some("t-9"));
-        assert_eq!(
-            log.started_at.map(|t| t.to_rfc3339()),
-            Some("2025-11-20T14:03:11+00:00".to_string())
-        );
-        assert_eq!(
-            log.ended_at.map(|t| t.timestamp_millis()),
-            Some(1_763_647_500_500)
-        );
+        assert_eq!(log.started_at.map(|t| t.to_rfc3339()), Some("2025-11-20T14:03:11+00:00".to_string()));
+        assert_eq!(log.ended_at.map(|t| t.timestamp_millis()), Some(1_763_647_500_500));
     }
 
     #[test]
@@ -1743,18 +1563,11 @@ mod tests {
             "\n"
         );
         let log = parse(text.as_bytes(), "m.jsonl");
-        let got: Vec<(&str, &str)> = log
-            .evidence
-            .iter()
-            .map(|f| (f.error_type.as_str(), f.message.as_str()))
-            .collect();
+        let got: Vec<(&str, &str)> = log.evidence.iter().map(|f| (f.error_type.as_str(), f.message.as_str())).collect();
         assert_eq!(
             got,
             vec![
-                (
-                    "tool_failed",
-                    "`docs.search` failed: tool call timed out after 60s"
-                ),
+                ("tool_failed", "`docs.search` failed: tool call timed out after 60s"),
                 ("agent_warning", "command output was truncated"),
             ]
         );
@@ -1767,14 +1580,10 @@ mod tests {
         assert!(looks_like(FAILED.as_bytes()));
         assert!(looks_like(EARLY.as_bytes()));
         assert!(looks_like(OLDEST.as_bytes()));
-        assert!(looks_like(
-            b"\n\n{\"id\":\"0\",\"msg\":{\"type\":\"task_started\"}}\n"
-        ));
+        assert!(looks_like(b"\n\n{\"id\":\"0\",\"msg\":{\"type\":\"task_started\"}}\n"));
         assert!(looks_like(b"{\"prompt\":\"Create src/a.rs\"}\n"));
         // A head that ends inside a long first line.
-        assert!(looks_like(
-            b"{\"type\":\"item.updated\",\"item\":{\"id\":\"item_0\",\"aggregated_output\":\"aaaa"
-        ));
+        assert!(looks_like(b"{\"type\":\"item.updated\",\"item\":{\"id\":\"item_0\",\"aggregated_output\":\"aaaa"));
         let claude = include_str!("../../../tests/data/formats/claude_stream_json_error.jsonl");
         assert!(!looks_like(claude.as_bytes()));
         let claude_json = include_str!("../../../tests/data/formats/claude_json_api_error.json");
@@ -1782,12 +1591,8 @@ mod tests {
         let rollout = include_str!("../../../tests/data/formats/codex_rollout.jsonl");
         assert!(!looks_like(rollout.as_bytes()));
         assert!(!looks_like(&rollout.as_bytes()[..60]));
-        assert!(!looks_like(
-            b"OpenAI Codex v0.63.0 (research preview)\n--------\n"
-        ));
-        assert!(!looks_like(
-            b"{\"model\":\"gpt-5\",\"cwd\":\"/x\"}\n{\"other\":1}\n"
-        ));
+        assert!(!looks_like(b"OpenAI Codex v0.63.0 (research preview)\n--------\n"));
+        assert!(!looks_like(b"{\"model\":\"gpt-5\",\"cwd\":\"/x\"}\n{\"other\":1}\n"));
         assert!(!looks_like(b""));
     }
 
@@ -1801,26 +1606,14 @@ mod tests {
             locate("sparkq/src/models.py:12: error: Name \"Queue\" is not defined  [name-defined]"),
             Some(("sparkq/src/models.py".to_string(), 12))
         );
-        assert_eq!(
-            locate("src/x.ts(3,5): error TS2307: Cannot find module './y'"),
-            Some(("src/x.ts".to_string(), 3))
-        );
-        assert_eq!(
-            locate("./main.go:3:5: undefined: y"),
-            Some(("./main.go".to_string(), 3))
-        );
-        assert_eq!(
-            locate("at 12:30:45 nothing here\nsee https://x.io:443/a.b"),
-            None
-        );
+        assert_eq!(locate("src/x.ts(3,5): error TS2307: Cannot find module './y'"), Some(("src/x.ts".to_string(), 3)));
+        assert_eq!(locate("./main.go:3:5: undefined: y"), Some(("./main.go".to_string(), 3)));
+        assert_eq!(locate("at 12:30:45 nothing here\nsee https://x.io:443/a.b"), None);
         assert_eq!(
             first_meaningful_line("\n======\nCompiling x\nerror: linking failed\n"),
             Some("error: linking failed")
         );
-        assert_eq!(
-            first_meaningful_line("\n  just text  \n"),
-            Some("just text")
-        );
+        assert_eq!(first_meaningful_line("\n  just text  \n"), Some("just text"));
         assert_eq!(first_meaningful_line(" \n----\n"), None);
         assert_eq!(clip("ééééé", 3), "ééé…");
     }
@@ -1839,9 +1632,7 @@ mod perf {
             out.push_str("tests/test_api.py::test_list_queues PASSED \"quoted\" \t [ 42%]\n");
         }
         let esc = serde_json::to_string(&out).unwrap_or_default();
-        let mut s = String::from(
-            "{\"type\":\"thread.started\",\"thread_id\":\"t\"}\n{\"type\":\"turn.started\"}\n",
-        );
+        let mut s = String::from("{\"type\":\"thread.started\",\"thread_id\":\"t\"}\n{\"type\":\"turn.started\"}\n");
         for i in 0..800 {
             let item = |kind: &str, output: &str, code: &str, status: &str| {
                 format!(
@@ -1852,11 +1643,7 @@ mod perf {
             for _ in 0..updates {
                 s.push_str(&item("item.updated", &esc, "null", "in_progress"));
             }
-            let (code, status) = if i % 50 == 0 {
-                ("1", "failed")
-            } else {
-                ("0", "completed")
-            };
+            let (code, status) = if i % 50 == 0 { ("1", "failed") } else { ("0", "completed") };
             s.push_str(&item("item.completed", &esc, code, status));
             s.push_str(&format!(
                 "{{\"type\":\"item.completed\",\"item\":{{\"id\":\"m{i}\",\"type\":\"agent_message\",\"text\":\"step {i}\"}}}}\n"
@@ -1874,10 +1661,7 @@ mod perf {
             let t = std::time::Instant::now();
             let log = parse(&bytes, "p.jsonl");
             let rate = bytes.len() as f64 / t.elapsed().as_secs_f64() / 1e9;
-            eprintln!(
-                "{} MB with {updates} updates per command: {rate:.2} GB/s",
-                bytes.len() >> 20
-            );
+            eprintln!("{} MB with {updates} updates per command: {rate:.2} GB/s", bytes.len() >> 20);
             assert_eq!(log.evidence.len(), 16);
             assert!(rate >= 1.0, "{rate:.2} GB/s");
         }
@@ -1903,8 +1687,9 @@ mod condense_tests {
                 let body = format!("{}{}", "x".repeat(pad), unit.repeat(STRING_KEEP / unit.len() + 20));
                 let line = format!("{{\"type\":\"item.completed\",\"text\":\"{body}\",\"n\":1}}");
                 let out = condense(line.as_bytes());
-                let v: serde_json::Value = serde_json::from_slice(&out)
-                    .unwrap_or_else(|e| panic!("{unit:?} pad {pad}: {e}: {}", String::from_utf8_lossy(&out[out.len() - 80..])));
+                let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_else(|e| {
+                    panic!("{unit:?} pad {pad}: {e}: {}", String::from_utf8_lossy(&out[out.len() - 80..]))
+                });
                 let text = v["text"].as_str().unwrap();
                 assert!(text.ends_with("bytes cut by recover-tui]"), "{unit:?} {pad}");
                 assert_eq!(v["n"], 1);
@@ -1943,7 +1728,9 @@ mod condense_tests {
             line.push_str("1,");
         }
         line.push_str("1]}}");
-        let stream = format!("{{\"type\":\"turn.started\"}}\n{line}\n{{\"type\":\"turn.failed\",\"error\":{{\"message\":\"boom\"}}}}\n");
+        let stream = format!(
+            "{{\"type\":\"turn.started\"}}\n{line}\n{{\"type\":\"turn.failed\",\"error\":{{\"message\":\"boom\"}}}}\n"
+        );
         let log = read(stream.as_bytes(), "b.jsonl").unwrap();
         assert_eq!(log.failure.as_deref(), Some("boom"));
         assert_eq!(log.warnings.len(), 1);

@@ -44,11 +44,10 @@ pub fn parse(text: &str, source: &str) -> Session {
             continue;
         }
         if let Some((l, err)) = pending.take() {
-            super::push_warning(&mut s.warnings, warning(
-                source,
-                l,
-                format!("line {l} is not valid JSON ({err}); skipped"),
-            ));
+            super::push_warning(
+                &mut s.warnings,
+                warning(source, l, format!("line {l} is not valid JSON ({err}); skipped")),
+            );
         }
         let rec: Record<'_> = match serde_json::from_str(line) {
             Ok(rec) => rec,
@@ -71,11 +70,7 @@ pub fn parse(text: &str, source: &str) -> Session {
         let Some(p) = rec.payload else {
             // Very old files: bare items and a bare meta line.
             if kind == "message" {
-                let item = Payload {
-                    role: rec.role,
-                    content: rec.content,
-                    ..Payload::default()
-                };
+                let item = Payload { role: rec.role, content: rec.content, ..Payload::default() };
                 note_user_input(&item, &mut fallback_prompt);
             } else if was_first && kind.is_empty() {
                 if let Some(id) = rec.id {
@@ -110,10 +105,7 @@ pub fn parse(text: &str, source: &str) -> Session {
                 }
             }
             ("event_msg", "error") => {
-                let message = p
-                    .message
-                    .and_then(|m| m.0)
-                    .unwrap_or_else(|| "error".to_string());
+                let message = p.message.and_then(|m| m.0).unwrap_or_else(|| "error".to_string());
                 s.error = Some(match p.codex_error_info.and_then(|i| i.0) {
                     Some(info) => format!("{message} ({info})"),
                     None => message,
@@ -128,9 +120,7 @@ pub fn parse(text: &str, source: &str) -> Session {
         }
     }
     if let Some((l, _)) = pending {
-        let message = format!(
-            "line {l} is cut off (the process was probably killed); kept what parsed before it"
-        );
+        let message = format!("line {l} is cut off (the process was probably killed); kept what parsed before it");
         super::push_warning(&mut s.warnings, warning(source, l, message));
     }
     if s.prompt.is_none() {
@@ -145,9 +135,7 @@ pub fn parse(text: &str, source: &str) -> Session {
 /// The thread id at the end of `rollout-2025-11-20T14-03-11-<thread_id>.jsonl`.
 pub fn thread_id_from_file_name(name: &str) -> Option<String> {
     let file = name.rsplit(['/', '\\']).next()?;
-    let stem = file
-        .strip_suffix(".jsonl")
-        .or_else(|| file.strip_suffix(".json"))?;
+    let stem = file.strip_suffix(".jsonl").or_else(|| file.strip_suffix(".json"))?;
     if !stem.starts_with("rollout-") || stem.len() < "rollout-".len() + 37 {
         return None;
     }
@@ -155,59 +143,38 @@ pub fn thread_id_from_file_name(name: &str) -> Option<String> {
     if !before.ends_with('-') {
         return None;
     }
-    let shape_ok = id.split('-').map(str::len).eq([8, 4, 4, 4, 12])
-        && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit());
+    let shape_ok =
+        id.split('-').map(str::len).eq([8, 4, 4, 4, 12]) && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit());
     shape_ok.then(|| id.to_string())
 }
 
 /// True when the first line is a session line (`{"timestamp":..,"type":"session_meta",...}`).
 pub fn looks_like(head: &[u8]) -> bool {
-    let Some(first) = head
-        .split(|&b| b == b'\n')
-        .map(trim_ascii)
-        .find(|l| !l.is_empty())
-    else {
+    let Some(first) = head.split(|&b| b == b'\n').map(trim_ascii).find(|l| !l.is_empty()) else {
         return false;
     };
-    const KINDS: [&str; 5] = [
-        "session_meta",
-        "turn_context",
-        "response_item",
-        "event_msg",
-        "compacted",
-    ];
+    const KINDS: [&str; 5] = ["session_meta", "turn_context", "response_item", "event_msg", "compacted"];
     match serde_json::from_slice::<serde_json::Value>(first) {
         Ok(serde_json::Value::Object(obj)) => {
             obj.contains_key("timestamp")
                 && obj.contains_key("payload")
-                && obj
-                    .get("type")
-                    .and_then(|t| t.as_str())
-                    .is_some_and(|t| KINDS.contains(&t))
+                && obj.get("type").and_then(|t| t.as_str()).is_some_and(|t| KINDS.contains(&t))
         }
         Ok(_) => false,
         // A head that ends inside a long first line.
         Err(_) => {
             first.starts_with(b"{\"timestamp\":")
-                && first_type_value(first)
-                    .and_then(|t| std::str::from_utf8(t).ok())
-                    .is_some_and(|t| KINDS.contains(&t))
+                && first_type_value(first).and_then(|t| std::str::from_utf8(t).ok()).is_some_and(|t| KINDS.contains(&t))
         }
     }
 }
 
 fn warning(source: &str, line: usize, message: String) -> ParseWarning {
-    ParseWarning {
-        source: source.to_string(),
-        line: Some(line),
-        message,
-    }
+    ParseWarning { source: source.to_string(), line: Some(line), message }
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
 
 /// The first user text that is the prompt, not the context codex adds before it.
@@ -344,37 +311,18 @@ mod tests {
     #[test]
     fn rollout_example() {
         let s = parse(ROLLOUT, NAME);
-        assert_eq!(
-            s.id.as_deref(),
-            Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11")
-        );
+        assert_eq!(s.id.as_deref(), Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11"));
         assert_eq!(s.cwd.as_deref(), Some("/home/dev/app"));
         assert_eq!(s.originator.as_deref(), Some("codex_exec"));
         assert_eq!(
             s.prompt.as_deref(),
             Some("Create src/parser.rs implementing a recursive-descent parser for the Token stream in src/lexer.rs.")
         );
-        assert_eq!(
-            s.tokens,
-            Some(TokenUsage {
-                input: 18234,
-                cached_input: 12800,
-                output: 911
-            })
-        );
-        assert_eq!(
-            s.error.as_deref(),
-            Some("You've hit your usage limit. Try again later. (usage_limit_exceeded)")
-        );
+        assert_eq!(s.tokens, Some(TokenUsage { input: 18234, cached_input: 12800, output: 911 }));
+        assert_eq!(s.error.as_deref(), Some("You've hit your usage limit. Try again later. (usage_limit_exceeded)"));
         assert!(!s.completed);
-        assert_eq!(
-            s.started_at.map(|t| t.to_rfc3339()),
-            Some("2025-11-20T14:03:11.482+00:00".to_string())
-        );
-        assert_eq!(
-            s.ended_at.map(|t| t.to_rfc3339()),
-            Some("2025-11-20T14:03:30.771+00:00".to_string())
-        );
+        assert_eq!(s.started_at.map(|t| t.to_rfc3339()), Some("2025-11-20T14:03:11.482+00:00".to_string()));
+        assert_eq!(s.ended_at.map(|t| t.to_rfc3339()), Some("2025-11-20T14:03:30.771+00:00".to_string()));
         assert!(s.warnings.is_empty());
     }
 
@@ -390,18 +338,12 @@ mod tests {
         );
         let s = parse(text, "x.jsonl");
         assert!(s.completed);
-        assert_eq!(
-            s.error.as_deref(),
-            Some("stream disconnected before completion (response_stream_disconnected)")
-        );
+        assert_eq!(s.error.as_deref(), Some("stream disconnected before completion (response_stream_disconnected)"));
         let aborted = format!(
             "{text}{}\n",
             r#"{"timestamp":"2025-10-29T01:00:00.000Z","type":"event_msg","payload":{"type":"turn_aborted","reason":"interrupted"}}"#
         );
-        assert_eq!(
-            parse(&aborted, "x.jsonl").error.as_deref(),
-            Some("turn aborted: interrupted")
-        );
+        assert_eq!(parse(&aborted, "x.jsonl").error.as_deref(), Some("turn aborted: interrupted"));
     }
 
     #[test]
@@ -417,10 +359,7 @@ mod tests {
         let s = parse(text, NAME);
         assert_eq!(s.prompt.as_deref(), Some("Write notes/store.py"));
         // No session_meta: the id comes from the file name.
-        assert_eq!(
-            s.id.as_deref(),
-            Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11")
-        );
+        assert_eq!(s.id.as_deref(), Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11"));
     }
 
     #[test]
@@ -448,35 +387,22 @@ mod tests {
             "\n"
         );
         let s = parse(text, "sessions/rollout-2025-07-01-5b0f7a0e.jsonl");
-        assert_eq!(
-            s.id.as_deref(),
-            Some("5b0f7a0e-2f1c-4f5e-9c1d-2b7d1e0c9a34")
-        );
+        assert_eq!(s.id.as_deref(), Some("5b0f7a0e-2f1c-4f5e-9c1d-2b7d1e0c9a34"));
         assert_eq!(s.prompt.as_deref(), Some("Create src/tokens.rs"));
     }
 
     #[test]
     fn thread_id_from_names() {
         assert_eq!(
-            thread_id_from_file_name(
-                "rollout-2025-11-20T14-03-11-0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11.jsonl"
-            )
-            .as_deref(),
+            thread_id_from_file_name("rollout-2025-11-20T14-03-11-0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11.jsonl")
+                .as_deref(),
             Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11")
         );
-        assert_eq!(
-            thread_id_from_file_name(NAME).as_deref(),
-            Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11")
-        );
-        assert_eq!(
-            thread_id_from_file_name("rollout-2025-11-20T14-03-11.jsonl"),
-            None
-        );
+        assert_eq!(thread_id_from_file_name(NAME).as_deref(), Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11"));
+        assert_eq!(thread_id_from_file_name("rollout-2025-11-20T14-03-11.jsonl"), None);
         assert_eq!(thread_id_from_file_name("b1-2.jsonl"), None);
         assert_eq!(
-            thread_id_from_file_name(
-                "rollout-2025-11-20T14-03-11-0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b1z.jsonl"
-            ),
+            thread_id_from_file_name("rollout-2025-11-20T14-03-11-0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b1z.jsonl"),
             None
         );
     }

@@ -96,8 +96,7 @@ fn timestamp_re() -> &'static Regex {
 fn result_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"^(?P<head>.*?) ?(?:succeeded|exited (?P<code>-?\d+))(?: in [^:]*)?:$")
-            .expect("constant pattern")
+        Regex::new(r"^(?P<head>.*?) ?(?:succeeded|exited (?P<code>-?\d+))(?: in [^:]*)?:$").expect("constant pattern")
     })
 }
 
@@ -116,11 +115,7 @@ fn split_timestamp(line: &str) -> (Option<DateTime<Utc>>, &str) {
     let time = DateTime::parse_from_rfc3339(ts)
         .map(|t| t.with_timezone(&Utc))
         .ok()
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(ts, "%Y-%m-%dT%H:%M:%S%.f")
-                .ok()
-                .map(|n| n.and_utc())
-        });
+        .or_else(|| NaiveDateTime::parse_from_str(ts, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|n| n.and_utc()));
     (time, &line[all.end()..])
 }
 
@@ -187,11 +182,7 @@ impl<'s> TextParser<'s> {
 
         if let Block::Header { rules } = self.block {
             if trimmed == "--------" {
-                self.block = if rules == 0 {
-                    Block::Header { rules: 1 }
-                } else {
-                    Block::Other
-                };
+                self.block = if rules == 0 { Block::Header { rules: 1 } } else { Block::Other };
                 return;
             }
             if rules == 1 {
@@ -267,20 +258,11 @@ impl<'s> TextParser<'s> {
         if timestamped {
             return true;
         }
-        let exact = matches!(
-            line,
-            "thinking" | "exec" | "codex" | "tokens used" | "file update" | "file update:" | "user"
-        );
-        let prefixed = [
-            "ERROR:",
-            "warning:",
-            "tokens used:",
-            "mcp startup:",
-            "mcp:",
-            "deprecated:",
-        ]
-        .iter()
-        .any(|p| line.starts_with(p));
+        let exact =
+            matches!(line, "thinking" | "exec" | "codex" | "tokens used" | "file update" | "file update:" | "user");
+        let prefixed = ["ERROR:", "warning:", "tokens used:", "mcp startup:", "mcp:", "deprecated:"]
+            .iter()
+            .any(|p| line.starts_with(p));
         match self.block {
             // A prompt ends only at an unmistakable block line.
             Block::Prompt => (exact && line != "user") || prefixed,
@@ -340,9 +322,7 @@ impl<'s> TextParser<'s> {
         } else if line == "task interrupted" || line.starts_with("task aborted") {
             self.log.failure = Some(line.to_string());
         } else if let Some(id) = line.strip_prefix("codex session ") {
-            self.log
-                .thread_id
-                .get_or_insert_with(|| id.trim().to_string());
+            self.log.thread_id.get_or_insert_with(|| id.trim().to_string());
         } else if self.exec_result(n, line) {
             // An old-build result line `[ts] <command> exited 1 in 2s:`.
         } else if line.starts_with("Reconnecting") || line.starts_with("stream error") {
@@ -364,21 +344,12 @@ impl<'s> TextParser<'s> {
         };
         let head = caps.name("head").map_or("", |m| m.as_str()).trim();
         let code: Option<i64> = caps.name("code").and_then(|m| m.as_str().parse().ok());
-        let command = if head.is_empty() {
-            self.exec_command.clone().unwrap_or_default()
-        } else {
-            strip_cwd(head).to_string()
-        };
+        let command =
+            if head.is_empty() { self.exec_command.clone().unwrap_or_default() } else { strip_cwd(head).to_string() };
         self.end_block();
         self.exec_command = None;
         if code.is_some_and(|c| c != 0) {
-            self.failed = Some(FailedExec {
-                command,
-                code,
-                line: n,
-                output: String::new(),
-                output_lines: 0,
-            });
+            self.failed = Some(FailedExec { command, code, line: n, output: String::new(), output_lines: 0 });
             self.block = Block::ExecOutput;
         } else {
             self.block = Block::Other;
@@ -394,11 +365,7 @@ impl<'s> TextParser<'s> {
             .collect();
         if let Ok(total) = digits.parse::<u64>() {
             self.tokens_seen = true;
-            self.log.tokens = Some(TokenUsage {
-                input: total,
-                cached_input: 0,
-                output: 0,
-            });
+            self.log.tokens = Some(TokenUsage { input: total, cached_input: 0, output: 0 });
         }
     }
 
@@ -445,9 +412,8 @@ fn changed_path(line: &str) -> Option<&str> {
         "R " => rest.rsplit(" -> ").next()?.trim(),
         _ => return None,
     };
-    let plausible = !path.is_empty()
-        && !path.contains(char::is_whitespace)
-        && (path.contains('/') || path.contains('.'));
+    let plausible =
+        !path.is_empty() && !path.contains(char::is_whitespace) && (path.contains('/') || path.contains('.'));
     plausible.then_some(path)
 }
 
@@ -471,32 +437,16 @@ mod tests {
     fn current_text_log_with_colour_codes() {
         let log = parse(ANSI, "logs/b1-2.err");
         assert_eq!(log.kind, AgentLogKind::CodexText);
-        assert_eq!(
-            log.thread_id.as_deref(),
-            Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11")
-        );
+        assert_eq!(log.thread_id.as_deref(), Some("0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11"));
         assert_eq!(log.cwd.as_deref(), Some("/home/dev/app"));
         assert_eq!(
             log.prompt.as_deref(),
             Some("Create src/parser.rs implementing a recursive-descent parser for the Token stream in src/lexer.rs.\n\nFile to create: src/parser.rs\nValidation: cargo check")
         );
         assert!(log.finished);
-        assert_eq!(
-            log.failure.as_deref(),
-            Some("exceeded retry limit, last status: 429 Too Many Requests")
-        );
-        assert_eq!(
-            log.tokens,
-            Some(TokenUsage {
-                input: 12345,
-                cached_input: 0,
-                output: 0
-            })
-        );
-        assert_eq!(
-            log.files_written,
-            vec!["/home/dev/app/src/parser.rs", "/home/dev/app/src/lib.rs"]
-        );
+        assert_eq!(log.failure.as_deref(), Some("exceeded retry limit, last status: 429 Too Many Requests"));
+        assert_eq!(log.tokens, Some(TokenUsage { input: 12345, cached_input: 0, output: 0 }));
+        assert_eq!(log.files_written, vec!["/home/dev/app/src/parser.rs", "/home/dev/app/src/lib.rs"]);
         assert_eq!(log.evidence.len(), 1);
         let ev = &log.evidence[0];
         assert_eq!(
@@ -519,14 +469,8 @@ mod tests {
     #[test]
     fn old_timestamped_text_log() {
         let log = parse(OLD, "b1.log");
-        assert_eq!(
-            log.started_at.map(|t| t.to_rfc3339()),
-            Some("2025-08-01T10:00:00+00:00".to_string())
-        );
-        assert_eq!(
-            log.ended_at.map(|t| t.to_rfc3339()),
-            Some("2025-08-01T10:00:31+00:00".to_string())
-        );
+        assert_eq!(log.started_at.map(|t| t.to_rfc3339()), Some("2025-08-01T10:00:00+00:00".to_string()));
+        assert_eq!(log.ended_at.map(|t| t.to_rfc3339()), Some("2025-08-01T10:00:31+00:00".to_string()));
         assert_eq!(
             log.prompt.as_deref(),
             Some("Create src/lexer.rs: a Token enum and a Lexer iterator over &str.\n\nFile to create: src/lexer.rs\nRequirements:\n- Token::Ident, Token::Number, Token::Op")
@@ -543,10 +487,7 @@ mod tests {
             ev.message,
             "`bash -lc 'cargo build'` exited 101: error[E0599]: no method named `peek` found for struct `Chars` in the current scope"
         );
-        assert_eq!(
-            (ev.file.as_deref(), ev.line),
-            (Some("src/lexer.rs"), Some(22))
-        );
+        assert_eq!((ev.file.as_deref(), ev.line), (Some("src/lexer.rs"), Some(22)));
         assert_eq!(ev.source, "b1.log:29");
     }
 
@@ -573,18 +514,12 @@ mod tests {
         let text = format!("{text}ERROR: unexpected status 401 Unauthorized\n");
         let log = parse(&text, "a.err");
         assert!(!log.finished);
-        assert_eq!(
-            log.failure.as_deref(),
-            Some("unexpected status 401 Unauthorized")
-        );
+        assert_eq!(log.failure.as_deref(), Some("unexpected status 401 Unauthorized"));
     }
 
     #[test]
     fn token_count_on_the_same_line() {
-        let log = parse(
-            "OpenAI Codex v0.30.0\n--------\n--------\nuser\nx\ntokens used: 1,204,331\n",
-            "t",
-        );
+        let log = parse("OpenAI Codex v0.30.0\n--------\n--------\nuser\nx\ntokens used: 1,204,331\n", "t");
         assert_eq!(log.tokens.map(|t| t.input), Some(1_204_331));
         assert!(log.finished);
     }
@@ -593,15 +528,9 @@ mod tests {
     fn looks_like_codex_text_only() {
         assert!(looks_like(ANSI));
         assert!(looks_like(OLD));
-        assert!(looks_like(
-            "[2025-08-01T10:00:00] User instructions:\nWrite x\n"
-        ));
-        assert!(!looks_like(
-            "{\"type\":\"thread.started\",\"thread_id\":\"x\"}\n"
-        ));
-        assert!(!looks_like(
-            "============ test session starts ============\n"
-        ));
+        assert!(looks_like("[2025-08-01T10:00:00] User instructions:\nWrite x\n"));
+        assert!(!looks_like("{\"type\":\"thread.started\",\"thread_id\":\"x\"}\n"));
+        assert!(!looks_like("============ test session starts ============\n"));
         assert!(!looks_like(""));
     }
 }

@@ -81,9 +81,13 @@ pub enum Parsed {
     Session(Session),
     Validation(ValidationReport),
     /// Empty, unreadable, or not a format we read (prompt files, stderr captures ...).
-    Other { text_head: String },
+    Other {
+        text_head: String,
+    },
     /// A file of a known format that was not read, and why.
-    Skipped { reason: String },
+    Skipped {
+        reason: String,
+    },
 }
 
 /// A file found by the scan: its path relative to the scanned directory and what it holds.
@@ -100,7 +104,11 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Run, LoadError> {
     load_with_progress(path, opts, &|_| {})
 }
 
-pub fn load_with_progress(path: &Path, opts: &LoadOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Run, LoadError> {
+pub fn load_with_progress(
+    path: &Path,
+    opts: &LoadOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Run, LoadError> {
     if !path.exists() {
         return Err(LoadError::NotFound(path.to_path_buf()));
     }
@@ -129,7 +137,11 @@ pub fn load_with_progress(path: &Path, opts: &LoadOptions, progress: &(dyn Fn(Pr
 }
 
 fn absolute(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf()) };
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+    };
     manifest::normalize(&abs)
 }
 
@@ -158,9 +170,45 @@ fn is_source_code(name: &str) -> bool {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     matches!(
         ext.as_str(),
-        "py" | "rs" | "ts" | "tsx" | "js" | "jsx" | "mjs" | "go" | "java" | "kt" | "c" | "h" | "cc" | "cpp" | "hpp" | "rb"
-            | "toml" | "lock" | "cfg" | "ini" | "css" | "scss" | "html" | "png" | "jpg" | "jpeg" | "gif" | "svg" | "ico"
-            | "pdf" | "zip" | "gz" | "tar" | "pyc" | "so" | "o" | "a" | "wasm" | "db" | "sqlite"
+        "py" | "rs"
+            | "ts"
+            | "tsx"
+            | "js"
+            | "jsx"
+            | "mjs"
+            | "go"
+            | "java"
+            | "kt"
+            | "c"
+            | "h"
+            | "cc"
+            | "cpp"
+            | "hpp"
+            | "rb"
+            | "toml"
+            | "lock"
+            | "cfg"
+            | "ini"
+            | "css"
+            | "scss"
+            | "html"
+            | "png"
+            | "jpg"
+            | "jpeg"
+            | "gif"
+            | "svg"
+            | "ico"
+            | "pdf"
+            | "zip"
+            | "gz"
+            | "tar"
+            | "pyc"
+            | "so"
+            | "o"
+            | "a"
+            | "wasm"
+            | "db"
+            | "sqlite"
     )
 }
 
@@ -184,7 +232,11 @@ fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dy
     let sizes: Vec<u64> = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).collect();
     let total = Progress { files_done: 0, files_total: files.len(), bytes_done: 0, bytes_total: sizes.iter().sum() };
     progress(total);
-    let threads = if opts.threads > 0 { opts.threads } else { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) };
+    let threads = if opts.threads > 0 {
+        opts.threads
+    } else {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    };
     let threads = threads.min(files.len().max(1));
     let next = AtomicUsize::new(0);
     let done = Mutex::new(total);
@@ -253,20 +305,16 @@ pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Par
     match format {
         Format::Claude => Parsed::Agent(with_note(claude::parse(&text, rel), note, |a| &mut a.warnings)),
         Format::CodexText => Parsed::Agent(with_note(codex_text::parse(&text, rel), note, |a| &mut a.warnings)),
-        Format::CodexSession => {
-            Parsed::Session(with_note(codex_session::parse(&text, rel), note, |s| &mut s.warnings))
-        }
+        Format::CodexSession => Parsed::Session(with_note(codex_session::parse(&text, rel), note, |s| &mut s.warnings)),
         Format::Script => {
             Parsed::Script(with_note(script::parse(&text, rel, &name, generators), note, |s| &mut s.warnings))
         }
-        Format::CommandList => Parsed::Script(with_note(
-            script::parse_command_list(&text, rel, &name, generators),
-            note,
-            |s| &mut s.warnings,
-        )),
-        Format::Validation => {
-            Parsed::Validation(with_note(validation::parse(&text, rel), note, |v| &mut v.warnings))
+        Format::CommandList => {
+            Parsed::Script(with_note(script::parse_command_list(&text, rel, &name, generators), note, |s| {
+                &mut s.warnings
+            }))
         }
+        Format::Validation => Parsed::Validation(with_note(validation::parse(&text, rel), note, |v| &mut v.warnings)),
         _ => unreadable(),
     }
 }
@@ -278,12 +326,21 @@ fn read_named_script(path: &Path, rel: &str, name: &str, head: &[u8], generators
     }
     let (bytes, gap) = read_bounded(path).ok()?;
     let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    let parsed = if list { script::parse_command_list(&text, rel, name, generators) } else { script::parse(&text, rel, name, generators) };
-    let calls = parsed.batches.iter().any(|b| !b.calls.is_empty()) || parsed.parallel.iter().any(|p| p.joblog.is_some());
+    let parsed = if list {
+        script::parse_command_list(&text, rel, name, generators)
+    } else {
+        script::parse(&text, rel, name, generators)
+    };
+    let calls =
+        parsed.batches.iter().any(|b| !b.calls.is_empty()) || parsed.parallel.iter().any(|p| p.joblog.is_some());
     calls.then(|| Parsed::Script(with_note(parsed, gap.map(|g| g.warning(rel)), |s| &mut s.warnings)))
 }
 
-fn with_note<T>(mut parsed: T, note: Option<ParseWarning>, warnings: impl FnOnce(&mut T) -> &mut Vec<ParseWarning>) -> T {
+fn with_note<T>(
+    mut parsed: T,
+    note: Option<ParseWarning>,
+    warnings: impl FnOnce(&mut T) -> &mut Vec<ParseWarning>,
+) -> T {
     if let Some(n) = note {
         warnings(&mut parsed).push(n);
     }
@@ -441,9 +498,8 @@ impl LongLine {
         let newline = |v: &[u8]| v.last() == Some(&b'\n');
         if let Some(c) = self.json {
             let total = c.total();
-            let mut out = c
-                .finish()
-                .unwrap_or_else(|| format!("[recover-tui: a line of {total} bytes not read]").into_bytes());
+            let mut out =
+                c.finish().unwrap_or_else(|| format!("[recover-tui: a line of {total} bytes not read]").into_bytes());
             if !newline(&out) {
                 out.push(b'\n');
             }

@@ -46,11 +46,7 @@ impl Joblog {
         by_seq
             .into_iter()
             .filter_map(|(seq, (last, count))| {
-                Some(JoblogJob {
-                    seq,
-                    last: self.rows.get(last)?,
-                    earlier_attempts: count.saturating_sub(1),
-                })
+                Some(JoblogJob { seq, last: self.rows.get(last)?, earlier_attempts: count.saturating_sub(1) })
             })
             .collect()
     }
@@ -96,28 +92,18 @@ fn field(b: &[u8]) -> String {
 fn parse_row(line: &[u8], n: usize) -> Result<JoblogRow, String> {
     let fields: Vec<&[u8]> = line.splitn(9, |&b| b == b'\t').collect();
     if fields.len() < 9 {
-        return Err(format!(
-            "malformed joblog line: expected 9 TAB-separated fields, found {}",
-            fields.len()
-        ));
+        return Err(format!("malformed joblog line: expected 9 TAB-separated fields, found {}", fields.len()));
     }
     let seq_s = field(fields[0]);
-    let seq = seq_s
-        .parse::<u64>()
-        .map_err(|_| format!("malformed joblog line: Seq `{seq_s}` is not a number"))?;
+    let seq = seq_s.parse::<u64>().map_err(|_| format!("malformed joblog line: Seq `{seq_s}` is not a number"))?;
     let exit_s = field(fields[6]);
-    let exitval = exit_s
-        .parse::<i64>()
-        .map_err(|_| format!("malformed joblog line: Exitval `{exit_s}` is not a number"))?;
+    let exitval =
+        exit_s.parse::<i64>().map_err(|_| format!("malformed joblog line: Exitval `{exit_s}` is not a number"))?;
     let sig_s = field(fields[7]);
-    let signal = sig_s
-        .parse::<i64>()
-        .map_err(|_| format!("malformed joblog line: Signal `{sig_s}` is not a number"))?;
+    let signal =
+        sig_s.parse::<i64>().map_err(|_| format!("malformed joblog line: Signal `{sig_s}` is not a number"))?;
     let num = |b: &[u8]| field(b).parse::<f64>().ok().filter(|f| f.is_finite());
-    let command: Vec<u8> = fields[8]
-        .iter()
-        .map(|&b| if b == 0 { b'\n' } else { b })
-        .collect();
+    let command: Vec<u8> = fields[8].iter().map(|&b| if b == 0 { b'\n' } else { b }).collect();
     Ok(JoblogRow {
         seq,
         host: field(fields[1]),
@@ -132,9 +118,7 @@ fn parse_row(line: &[u8], n: usize) -> Result<JoblogRow, String> {
 
 /// Header line, or a first line of 9+ TAB-separated fields with numeric Seq/Starttime/Exitval.
 pub fn looks_like(head: &[u8]) -> bool {
-    let first = head
-        .split(|&b| b == b'\n')
-        .find(|l| !l.iter().all(|b| b.is_ascii_whitespace()));
+    let first = head.split(|&b| b == b'\n').find(|l| !l.iter().all(|b| b.is_ascii_whitespace()));
     let Some(first) = first else {
         return false;
     };
@@ -180,10 +164,7 @@ mod tests {
         assert_eq!(killed.start, Some(1763647391.288));
         assert_eq!(killed.runtime_s, Some(600.002));
         assert_eq!(killed.line, 4);
-        assert_eq!(
-            killed.command,
-            "codex exec --json 'Create src/ast.rs' > logs/b1/2.jsonl 2> logs/b1/2.err"
-        );
+        assert_eq!(killed.command, "codex exec --json 'Create src/ast.rs' > logs/b1/2.jsonl 2> logs/b1/2.err");
         let jobs = log.jobs();
         let seqs: Vec<u64> = jobs.iter().map(|j| j.seq).collect();
         assert_eq!(seqs, [1, 2, 3]);
@@ -223,10 +204,7 @@ mod tests {
         // NUL -> newline, TAB inside Command kept.
         let killed = &log.rows[1];
         assert_eq!((killed.exitval, killed.signal), (-1, 15));
-        assert_eq!(
-            killed.command,
-            "codex exec --json 'Create c.py:\n- keep\tTABs\n- two lines' > logs/b2/3.jsonl"
-        );
+        assert_eq!(killed.command, "codex exec --json 'Create c.py:\n- keep\tTABs\n- two lines' > logs/b2/3.jsonl");
         let inv = shell::parse_command(&killed.command, &HashMap::new()).unwrap();
         assert_eq!(inv.argv[3], "Create c.py:\n- keep\tTABs\n- two lines");
         assert_eq!(inv.stdout.as_deref(), Some("logs/b2/3.jsonl"));
@@ -234,10 +212,8 @@ mod tests {
         assert_eq!(log.rows[2].runtime_s, Some(0.0));
 
         let jobs = log.jobs();
-        let summary: Vec<(u64, i64, usize, usize)> = jobs
-            .iter()
-            .map(|j| (j.seq, j.last.exitval, j.earlier_attempts, j.last.line))
-            .collect();
+        let summary: Vec<(u64, i64, usize, usize)> =
+            jobs.iter().map(|j| (j.seq, j.last.exitval, j.earlier_attempts, j.last.line)).collect();
         assert_eq!(summary, [(1, 1, 2, 7), (2, -2, 0, 3), (3, 0, 1, 6)]);
         assert_eq!(jobs[0].last.start, Some(1763651500.0));
         assert_eq!(log.rows[3].host, "server1");
@@ -245,8 +221,7 @@ mod tests {
 
     #[test]
     fn bad_numbers_and_invalid_utf8_are_tolerated() {
-        let mut bytes =
-            b"Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n".to_vec();
+        let mut bytes = b"Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n".to_vec();
         bytes.extend_from_slice(b"x\t:\t1.0\t1.0\t0\t0\t0\t0\tcmd\n");
         bytes.extend_from_slice(b"2\t:\t1.0\t1.0\t0\t0\tboom\t0\tcmd\n");
         bytes.extend_from_slice(b"3\t:\t-\t \t0\t0\t0\t0\techo caf\xe9\r\n");

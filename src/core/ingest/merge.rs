@@ -125,7 +125,8 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
     attach_sessions(&inp, &mut drafts);
     for d in &mut drafts {
         if d.outputs.is_empty() {
-            d.outputs = d.agents.iter().flat_map(|&a| inp.agents[a].1.files_written.iter()).filter_map(|p| rb.rel(p)).collect();
+            d.outputs =
+                d.agents.iter().flat_map(|&a| inp.agents[a].1.files_written.iter()).filter_map(|p| rb.rel(p)).collect();
             d.outputs.dedup();
         }
         if d.validate.is_empty() {
@@ -219,7 +220,11 @@ fn draft_from_call(call: &GeneratorCall, batch: u32, source: &str, rb: &Rebaser)
     let mut d = Draft { batch, origin: origin.clone(), command: inv.argv.clone(), ..Draft::default() };
     d.stdout_log = inv.stdout.as_deref().and_then(|p| rb.rel(p));
     d.stderr_log = inv.stderr.as_deref().and_then(|p| rb.rel(p));
-    d.other_logs = [inv.tee.as_deref(), call.last_message_file.as_deref()].into_iter().flatten().filter_map(|p| rb.rel(p)).collect();
+    d.other_logs = [inv.tee.as_deref(), call.last_message_file.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| rb.rel(p))
+        .collect();
     match &call.prompt {
         PromptText::Inline(text) => {
             d.prompt = Some(Prompt { text: text.trim_matches('\n').to_string(), source: origin.clone() });
@@ -252,7 +257,13 @@ fn id_hint(d: &Draft) -> String {
     String::new()
 }
 
-fn attach_joblogs(inp: &Inputs, rb: &Rebaser, generators: &[String], drafts: &mut Vec<Draft>, warnings: &mut Vec<String>) {
+fn attach_joblogs(
+    inp: &Inputs,
+    rb: &Rebaser,
+    generators: &[String],
+    drafts: &mut Vec<Draft>,
+    warnings: &mut Vec<String>,
+) {
     // joblog rel -> (runner script rel, input list rel)
     let mut links: HashMap<String, (String, Option<String>)> = HashMap::new();
     for (rel, s) in &inp.scripts {
@@ -310,7 +321,8 @@ fn attach_joblogs(inp: &Inputs, rb: &Rebaser, generators: &[String], drafts: &mu
             let inv = shell::parse_command(&row.command, &HashMap::new());
             let call = inv.as_ref().and_then(|i| script::generator_call(i, generators));
             let stdout = inv.as_ref().and_then(|i| i.stdout.as_deref()).and_then(|p| rb.rel(p));
-            let stdin = inv.as_ref().and_then(|i| i.stdin_file.as_deref().or(i.piped_from.as_deref())).and_then(|p| rb.rel(p));
+            let stdin =
+                inv.as_ref().and_then(|i| i.stdin_file.as_deref().or(i.piped_from.as_deref())).and_then(|p| rb.rel(p));
             let argv = inv.as_ref().map(|i| i.argv.clone()).unwrap_or_default();
             let found = stdout
                 .as_deref()
@@ -423,14 +435,25 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
     for (ai, (rel, log)) in inp.agents.iter().enumerate() {
         if let Some(ds) = by_log.get(rel.as_str()) {
             if ds.len() > 1 {
-                warnings.push(format!("{rel}: named by the redirects of {} jobs; matched to the first ({})", ds.len(), drafts[ds[0]].origin));
+                warnings.push(format!(
+                    "{rel}: named by the redirects of {} jobs; matched to the first ({})",
+                    ds.len(),
+                    drafts[ds[0]].origin
+                ));
             }
             let d = &mut drafts[ds[0]];
             d.agents.push(ai);
             d.matched_by.push(format!("log {rel}: named by the redirect at {}", d.origin));
             continue;
         }
-        let mut hits: Vec<usize> = log.files_written.iter().filter_map(|p| rb.rel(p)).filter_map(|p| by_output.get(&p)).flatten().copied().collect();
+        let mut hits: Vec<usize> = log
+            .files_written
+            .iter()
+            .filter_map(|p| rb.rel(p))
+            .filter_map(|p| by_output.get(&p))
+            .flatten()
+            .copied()
+            .collect();
         hits.sort_unstable();
         hits.dedup();
         match hits.as_slice() {
@@ -466,7 +489,9 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
     // Prompts carried by the logs themselves (oldest JSON generation, text logs).
     for d in drafts.iter_mut() {
         if d.prompt.is_none() {
-            if let Some((rel, p)) = d.agents.iter().find_map(|&a| inp.agents[a].1.prompt.as_ref().map(|p| (&inp.agents[a].0, p))) {
+            if let Some((rel, p)) =
+                d.agents.iter().find_map(|&a| inp.agents[a].1.prompt.as_ref().map(|p| (&inp.agents[a].0, p)))
+            {
                 d.prompt = Some(Prompt { text: p.clone(), source: rel.clone() });
                 if d.outputs.is_empty() {
                     d.outputs = prompt_text::outputs(p);
@@ -480,7 +505,8 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
 fn batch_from_path(rel: &str) -> Option<u32> {
     for part in rel.rsplit('/') {
         let lower = part.to_ascii_lowercase();
-        let rest = lower.strip_prefix("batch").map(|r| r.trim_start_matches(['-', '_'])).or_else(|| lower.strip_prefix('b'));
+        let rest =
+            lower.strip_prefix("batch").map(|r| r.trim_start_matches(['-', '_'])).or_else(|| lower.strip_prefix('b'));
         if let Some(rest) = rest {
             let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
             let after = rest[digits.len()..].chars().next();
@@ -496,7 +522,8 @@ fn attach_sessions(inp: &Inputs, drafts: &mut [Draft]) {
     if inp.sessions.is_empty() {
         return;
     }
-    let by_id: HashMap<&str, &(String, Session)> = inp.sessions.iter().filter_map(|s| s.1.id.as_deref().map(|id| (id, s))).collect();
+    let by_id: HashMap<&str, &(String, Session)> =
+        inp.sessions.iter().filter_map(|s| s.1.id.as_deref().map(|id| (id, s))).collect();
     for d in drafts.iter_mut() {
         for &a in &d.agents {
             let Some(tid) = inp.agents[a].1.thread_id.as_deref() else { continue };
@@ -545,7 +572,8 @@ fn epoch(secs: f64) -> Option<DateTime<Utc>> {
 /// validation, matched_by); `decide_status` reads the rest of the draft afterwards.
 fn build_job(d: &mut Draft, id: String, inp: &Inputs) -> Job {
     let mut r = JobResult::default();
-    let mut logs: Vec<String> = d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()).cloned().collect();
+    let mut logs: Vec<String> =
+        d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()).cloned().collect();
     for &a in &d.agents {
         let (rel, log) = &inp.agents[a];
         if !logs.contains(rel) {
@@ -632,7 +660,9 @@ fn apply_reports(reports: &[(String, ValidationReport)], rb: &Rebaser, jobs: &mu
 
 /// Add a finding unless the same error (file, type, message) is already there; keep the one with a line.
 fn add_finding(list: &mut Vec<Finding>, f: Finding) {
-    if let Some(existing) = list.iter_mut().find(|e| e.file == f.file && e.error_type == f.error_type && e.message == f.message) {
+    if let Some(existing) =
+        list.iter_mut().find(|e| e.file == f.file && e.error_type == f.error_type && e.message == f.message)
+    {
         if existing.line.is_none() && f.line.is_some() {
             existing.line = f.line;
             existing.source = f.source;
@@ -666,7 +696,14 @@ fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], 
                 j.result.agent_error.get_or_insert_with(|| msg.clone());
                 add_finding(
                     &mut j.result.findings,
-                    Finding { file: first_output.clone(), line: None, error_type: "agent_error".into(), message: msg.clone(), source: rel.clone(), class: None },
+                    Finding {
+                        file: first_output.clone(),
+                        line: None,
+                        error_type: "agent_error".into(),
+                        message: msg.clone(),
+                        source: rel.clone(),
+                        class: None,
+                    },
                 );
             }
         }
@@ -675,7 +712,16 @@ fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], 
                 if inp.others.get(l).is_some_and(|t| t.trim().is_empty()) && d.row.is_none() {
                     let msg = "the job's log is empty: it started but wrote no event (killed before its first event, or still starting)".to_string();
                     j.result.agent_error.get_or_insert_with(|| msg.clone());
-                    add_finding(&mut j.result.findings, Finding { file: first_output.clone(), error_type: "agent_error".into(), message: msg, source: l.clone(), ..Finding::default() });
+                    add_finding(
+                        &mut j.result.findings,
+                        Finding {
+                            file: first_output.clone(),
+                            error_type: "agent_error".into(),
+                            message: msg,
+                            source: l.clone(),
+                            ..Finding::default()
+                        },
+                    );
                 }
             }
         }
@@ -686,7 +732,9 @@ fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], 
                 (0, 0) => None,
                 (-1, s) => Some(format!("killed (Exitval -1, signal {s}): timeout, interrupt or out of memory")),
                 (-2, _) => Some("skipped by GNU parallel (Exitval -2): never ran".to_string()),
-                (e, 0) => Some(format!("exited with status {e}{}", stderr_tail.map(|t| format!(": {t}")).unwrap_or_default())),
+                (e, 0) => {
+                    Some(format!("exited with status {e}{}", stderr_tail.map(|t| format!(": {t}")).unwrap_or_default()))
+                }
                 (e, s) => Some(format!("exited with status {e} after signal {s}")),
             };
             if let Some(msg) = msg {
@@ -696,7 +744,13 @@ fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], 
                 }
                 add_finding(
                     &mut j.result.findings,
-                    Finding { file: first_output.clone(), error_type: "exit_status".into(), message: msg, source: row.source.clone(), ..Finding::default() },
+                    Finding {
+                        file: first_output.clone(),
+                        error_type: "exit_status".into(),
+                        message: msg,
+                        source: row.source.clone(),
+                        ..Finding::default()
+                    },
                 );
             }
         }

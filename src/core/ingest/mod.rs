@@ -69,10 +69,16 @@ mod tests {
     fn warnings_per_file_are_capped_with_a_count() {
         let mut w = Vec::new();
         for i in 0..1_000_000 {
-            push_warning(&mut w, ParseWarning { source: "x.jsonl".into(), line: Some(i), message: format!("line {i} is bad") });
+            push_warning(
+                &mut w,
+                ParseWarning { source: "x.jsonl".into(), line: Some(i), message: format!("line {i} is bad") },
+            );
         }
         assert_eq!(w.len(), MAX_WARNINGS_PER_FILE + 1);
         assert_eq!(w[0].line, Some(0));
-        assert_eq!(w[MAX_WARNINGS_PER_FILE].to_string(), format!("x.jsonl: {} more problem(s) in this file, not listed", 1_000_000 - MAX_WARNINGS_PER_FILE));
+        assert_eq!(
+            w[MAX_WARNINGS_PER_FILE].to_string(),
+            format!("x.jsonl: {} more problem(s) in this file, not listed", 1_000_000 - MAX_WARNINGS_PER_FILE)
+        );
     }
 }

@@ -164,7 +164,10 @@ mod tests {
     fn rebases_generator_dir_and_keeps_relative() {
         let mut r = Rebaser::new(Path::new("/tmp/x/sparkq-phase6"));
         r.add_foreign_root("/home/luce/apps/sparkqueue");
-        assert_eq!(r.rel("/home/luce/apps/sparkqueue/sparkq/tests/test_api.py").as_deref(), Some("sparkq/tests/test_api.py"));
+        assert_eq!(
+            r.rel("/home/luce/apps/sparkqueue/sparkq/tests/test_api.py").as_deref(),
+            Some("sparkq/tests/test_api.py")
+        );
         assert_eq!(r.rel("./sparkq/src/api.py").as_deref(), Some("sparkq/src/api.py"));
         assert_eq!(r.rel("/tmp/x/sparkq-phase6/_build/logs/a.jsonl").as_deref(), Some("_build/logs/a.jsonl"));
     }

@@ -22,7 +22,14 @@ pub fn outputs(prompt: &str) -> Vec<String> {
         let key = key.trim().trim_start_matches(['-', '*', '#', ' ']).trim().to_ascii_lowercase();
         let is_output_key = matches!(
             key.as_str(),
-            "file to create" | "file to create/modify" | "file to modify" | "files to create" | "files" | "file" | "output file" | "output files"
+            "file to create"
+                | "file to create/modify"
+                | "file to modify"
+                | "files to create"
+                | "files"
+                | "file"
+                | "output file"
+                | "output files"
         );
         if !is_output_key {
             continue;
@@ -92,8 +99,8 @@ fn push_command(out: &mut Vec<Vec<String>>, text: &str, vars: &HashMap<String, S
     let text = text.trim().trim_matches('`');
     let first = text.split_whitespace().next().unwrap_or("");
     let runnable = [
-        "python", "python3", "pytest", "mypy", "ruff", "cargo", "rustc", "go", "npx", "tsc", "npm", "node", "eslint", "test",
-        "make", "bash", "sh", "uv", "poetry", "flake8", "pyright", "deno", "bun", "pnpm", "yarn",
+        "python", "python3", "pytest", "mypy", "ruff", "cargo", "rustc", "go", "npx", "tsc", "npm", "node", "eslint",
+        "test", "make", "bash", "sh", "uv", "poetry", "flake8", "pyright", "deno", "bun", "pnpm", "yarn",
     ];
     if !runnable.contains(&first) {
         return;
@@ -116,7 +123,10 @@ fn push_command(out: &mut Vec<Vec<String>>, text: &str, vars: &HashMap<String, S
 /// `_-./:,@+%`, blanks), else `None`. Most `Validation:` lines are like that, and reading
 /// them this way is much cheaper than running the shell reader.
 fn simple_argv(text: &str) -> Option<Vec<String>> {
-    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b':' | b',' | b'@' | b'+' | b'%' | b' ' | b'\t');
+    let plain = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(b, b'_' | b'-' | b'.' | b'/' | b':' | b',' | b'@' | b'+' | b'%' | b' ' | b'\t')
+    };
     if !text.bytes().all(plain) {
         return None;
     }
@@ -148,7 +158,8 @@ Output: Confirm file created and any important details.\n";
 
     #[test]
     fn files_list_and_modify_forms() {
-        let p = "Task: split the parser\n\nFiles:\n- src/parser.rs\n- `src/ast.rs`\n\nFile to create/modify: src/lib.rs\n";
+        let p =
+            "Task: split the parser\n\nFiles:\n- src/parser.rs\n- `src/ast.rs`\n\nFile to create/modify: src/lib.rs\n";
         assert_eq!(outputs(p), vec!["src/parser.rs", "src/ast.rs", "src/lib.rs"]);
         assert_eq!(outputs("Files: web/a.ts, web/b.ts\n"), vec!["web/a.ts", "web/b.ts"]);
     }
@@ -157,7 +168,10 @@ Output: Confirm file created and any important details.\n";
     fn shells_given_a_command_string_are_not_validation_commands() {
         assert!(validation("Validation: bash -c 'rm -rf ~'\n").is_empty());
         assert!(validation("Validation:\n- sh -lc 'touch x'\n").is_empty());
-        assert_eq!(validation("Validation: bash scripts/check.sh\n"), vec![vec!["bash".to_string(), "scripts/check.sh".into()]]);
+        assert_eq!(
+            validation("Validation: bash scripts/check.sh\n"),
+            vec![vec!["bash".to_string(), "scripts/check.sh".into()]]
+        );
     }
 
     #[test]

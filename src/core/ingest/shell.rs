@@ -33,11 +33,7 @@ pub struct Invocation {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShellItem {
     /// `NAME=value`, `export NAME=value` (value expanded with the variables known then).
-    Assign {
-        name: String,
-        value: String,
-        line: usize,
-    },
+    Assign { name: String, value: String, line: usize },
     /// Any other simple command (pipelines are folded: `cat f | cmd` -> `cmd` with
     /// `piped_from`, `cmd | tee log` -> `cmd` with `tee`).
     Command(Invocation),
@@ -61,10 +57,7 @@ pub fn parse_command(text: &str, vars: &HashMap<String, String>) -> Option<Invoc
 ///
 /// When the text holds several commands (`cd x && codex exec ...`), the first one that is not
 /// a setup command (`cd`, `export`, `mkdir`, ...) is returned.
-pub fn parse_command_checked(
-    text: &str,
-    vars: &HashMap<String, String>,
-) -> (Option<Invocation>, Vec<String>) {
+pub fn parse_command_checked(text: &str, vars: &HashMap<String, String>) -> (Option<Invocation>, Vec<String>) {
     let mut vars = vars.clone();
     let (items, problems) = run(text, &mut vars, false);
     let cmds: Vec<Invocation> = items
@@ -94,10 +87,7 @@ pub fn parse_command_checked(
             )
         )
     };
-    let pick = cmds
-        .iter()
-        .position(|c| !setup(c))
-        .or(if cmds.is_empty() { None } else { Some(0) });
+    let pick = cmds.iter().position(|c| !setup(c)).or(if cmds.is_empty() { None } else { Some(0) });
     let inv = pick.and_then(|i| cmds.into_iter().nth(i));
     (inv, problems)
 }
@@ -149,11 +139,7 @@ fn is_valid_name(s: &str) -> bool {
     matches!(chars.next(), Some(c) if is_name_start(c)) && chars.all(is_name_char)
 }
 
-fn lookup(
-    name: &str,
-    default: &Option<(bool, String)>,
-    vars: &HashMap<String, String>,
-) -> Option<String> {
+fn lookup(name: &str, default: &Option<(bool, String)>, vars: &HashMap<String, String>) -> Option<String> {
     match (vars.get(name), default) {
         (Some(v), Some((true, d))) if v.is_empty() => Some(d.clone()),
         (Some(v), _) => Some(v.clone()),
@@ -170,10 +156,7 @@ impl Word {
                 return;
             }
         }
-        self.segs.push(Seg::Lit {
-            text: c.to_string(),
-            quoted,
-        });
+        self.segs.push(Seg::Lit { text: c.to_string(), quoted });
     }
 
     fn push_chars(&mut self, chars: &[char], quoted: bool) {
@@ -183,10 +166,7 @@ impl Word {
                 return;
             }
         }
-        self.segs.push(Seg::Lit {
-            text: chars.iter().collect(),
-            quoted,
-        });
+        self.segs.push(Seg::Lit { text: chars.iter().collect(), quoted });
     }
 
     fn push_str(&mut self, s: &str, quoted: bool) {
@@ -196,19 +176,13 @@ impl Word {
                 return;
             }
         }
-        self.segs.push(Seg::Lit {
-            text: s.to_string(),
-            quoted,
-        });
+        self.segs.push(Seg::Lit { text: s.to_string(), quoted });
     }
 
     /// The word when it is one unquoted literal (reserved words, `{`).
     fn plain(&self) -> Option<&str> {
         match self.segs.as_slice() {
-            [Seg::Lit {
-                text,
-                quoted: false,
-            }] => Some(text),
+            [Seg::Lit { text, quoted: false }] => Some(text),
             _ => None,
         }
     }
@@ -237,9 +211,7 @@ impl Word {
         for s in &self.segs {
             match s {
                 Seg::Lit { text, .. } => out.push_str(text),
-                Seg::Var {
-                    name, raw, default, ..
-                } => match lookup(name, default, vars) {
+                Seg::Var { name, raw, default, .. } => match lookup(name, default, vars) {
                     Some(v) => out.push_str(&v),
                     None => out.push_str(raw),
                 },
@@ -262,12 +234,7 @@ impl Word {
                         live = true;
                     }
                 }
-                Seg::Var {
-                    name,
-                    raw,
-                    default,
-                    quoted,
-                } => match lookup(name, default, vars) {
+                Seg::Var { name, raw, default, quoted } => match lookup(name, default, vars) {
                     None => {
                         cur.push_str(raw);
                         live = true;
@@ -308,11 +275,7 @@ impl Word {
 
     /// `NAME=value` / `NAME+=value` at the start of an unquoted word.
     fn assignment(&self) -> Option<(String, bool, Word)> {
-        let Some(Seg::Lit {
-            text,
-            quoted: false,
-        }) = self.segs.first()
-        else {
+        let Some(Seg::Lit { text, quoted: false }) = self.segs.first() else {
             return None;
         };
         let eq = text.find('=')?;
@@ -326,10 +289,7 @@ impl Word {
         let mut value = Word::default();
         let rest = &text[eq + 1..];
         if !rest.is_empty() {
-            value.segs.push(Seg::Lit {
-                text: rest.to_string(),
-                quoted: false,
-            });
+            value.segs.push(Seg::Lit { text: rest.to_string(), quoted: false });
         }
         value.segs.extend(self.segs[1..].iter().cloned());
         Some((name.to_string(), append, value))
@@ -399,22 +359,15 @@ impl Lexer {
     }
 
     fn starts_with(&self, s: &str) -> bool {
-        (self.pos..)
-            .zip(s.chars())
-            .all(|(i, c)| self.chars.get(i) == Some(&c))
+        (self.pos..).zip(s.chars()).all(|(i, c)| self.chars.get(i) == Some(&c))
     }
 
     fn text(&self, from: usize, to: usize) -> String {
-        self.chars[from.min(self.chars.len())..to.min(self.chars.len())]
-            .iter()
-            .collect()
+        self.chars[from.min(self.chars.len())..to.min(self.chars.len())].iter().collect()
     }
 
     fn count_newlines(&self, from: usize, to: usize) -> usize {
-        self.chars[from.min(self.chars.len())..to.min(self.chars.len())]
-            .iter()
-            .filter(|&&c| c == '\n')
-            .count()
+        self.chars[from.min(self.chars.len())..to.min(self.chars.len())].iter().filter(|&&c| c == '\n').count()
     }
 
     fn push(&mut self, kind: Tok, line: usize) {
@@ -517,28 +470,15 @@ impl Lexer {
             Some(_) => true,
         };
         if !at_word {
-            self.problems.push(format!(
-                "line {line}: heredoc `<<` without a delimiter word"
-            ));
+            self.problems.push(format!("line {line}: heredoc `<<` without a delimiter word"));
             return;
         }
         let mut w = Word::default();
         self.word_into(&mut w);
         let delim = w.literal();
         let quoted = w.any_quoted();
-        self.push(
-            Tok::HereDoc {
-                body: Word::default(),
-            },
-            line,
-        );
-        self.pending.push(Pending {
-            tok: self.toks.len() - 1,
-            delim,
-            quoted,
-            strip,
-            line,
-        });
+        self.push(Tok::HereDoc { body: Word::default() }, line);
+        self.pending.push(Pending { tok: self.toks.len() - 1, delim, quoted, strip, line });
     }
 
     /// Read the bodies of the heredocs opened on the line just ended.
@@ -549,10 +489,8 @@ impl Lexer {
             let mut found = false;
             let body_line = self.line;
             while self.pos < self.chars.len() {
-                let eol = self.chars[self.pos..]
-                    .iter()
-                    .position(|&c| c == '\n')
-                    .map_or(self.chars.len(), |i| self.pos + i);
+                let eol =
+                    self.chars[self.pos..].iter().position(|&c| c == '\n').map_or(self.chars.len(), |i| self.pos + i);
                 let mut text = self.text(self.pos, eol);
                 if eol < self.chars.len() {
                     self.line += 1;
@@ -569,10 +507,7 @@ impl Lexer {
                 body.push('\n');
             }
             if !found {
-                self.problems.push(format!(
-                    "line {}: unterminated heredoc (no line `{}` closes it)",
-                    p.line, p.delim
-                ));
+                self.problems.push(format!("line {}: unterminated heredoc (no line `{}` closes it)", p.line, p.delim));
             }
             let word = if p.quoted {
                 let mut w = Word::default();
@@ -631,8 +566,7 @@ impl Lexer {
                 '(' => {
                     // `arr=(a b c)`: keep the array literally in the assignment.
                     let assign = w.plain().is_some_and(|t| {
-                        t.strip_suffix('=')
-                            .is_some_and(|n| is_valid_name(n.strip_suffix('+').unwrap_or(n)))
+                        t.strip_suffix('=').is_some_and(|n| is_valid_name(n.strip_suffix('+').unwrap_or(n)))
                     });
                     if assign {
                         self.balanced_literal(w, 0, "array assignment");
@@ -688,12 +622,8 @@ impl Lexer {
     /// A quote that never closes: report it, keep the rest of its first line as literal text
     /// and go on from the end of that line.
     fn unterminated(&mut self, w: &mut Word, saved: Word, start: usize, line: usize, what: &str) {
-        self.problems
-            .push(format!("line {line}: unterminated {what}"));
-        let eol = self.chars[start..]
-            .iter()
-            .position(|&c| c == '\n')
-            .map_or(self.chars.len(), |i| start + i);
+        self.problems.push(format!("line {line}: unterminated {what}"));
+        let eol = self.chars[start..].iter().position(|&c| c == '\n').map_or(self.chars.len(), |i| start + i);
         *w = saved;
         let text = self.text(start + 1, eol);
         w.push_str(&text, true);
@@ -829,10 +759,7 @@ impl Lexer {
                             _ => break,
                         }
                     }
-                    match u32::from_str_radix(&digits, radix)
-                        .ok()
-                        .and_then(char::from_u32)
-                    {
+                    match u32::from_str_radix(&digits, radix).ok().and_then(char::from_u32) {
                         Some(ch) => w.push_char(ch, true),
                         None => {
                             w.push_char('\\', true);
@@ -916,8 +843,7 @@ impl Lexer {
                 self.pos = end;
             }
             None => {
-                self.problems
-                    .push(format!("line {}: unterminated {what}", self.line));
+                self.problems.push(format!("line {}: unterminated {what}", self.line));
                 let raw = self.text(self.pos, open + 1);
                 w.push_str(&raw, true);
                 self.pos = open + 1;
@@ -937,8 +863,7 @@ impl Lexer {
                     .map(|i| from + i)
                     .filter(|&i| self.chars[i] == '}');
                 let Some(close) = close else {
-                    self.problems
-                        .push(format!("line {}: unterminated `${{`", self.line));
+                    self.problems.push(format!("line {}: unterminated `${{`", self.line));
                     w.push_str("${", quoted);
                     self.pos += 2;
                     return;
@@ -946,31 +871,20 @@ impl Lexer {
                 let inner = self.text(from, close);
                 let raw = self.text(self.pos, close + 1);
                 self.pos = close + 1;
-                let name_end = inner
-                    .char_indices()
-                    .find(|&(_, c)| !is_name_char(c))
-                    .map_or(inner.len(), |(i, _)| i);
+                let name_end = inner.char_indices().find(|&(_, c)| !is_name_char(c)).map_or(inner.len(), |(i, _)| i);
                 let (name, rest) = inner.split_at(name_end);
                 let default = if rest.is_empty() {
                     Some(None)
                 } else if let Some(d) = rest.strip_prefix(":-").or(rest.strip_prefix(":=")) {
                     Some(Some((true, d.to_string())))
                 } else {
-                    rest.strip_prefix('-')
-                        .or(rest.strip_prefix('='))
-                        .map(|d| Some((false, d.to_string())))
+                    rest.strip_prefix('-').or(rest.strip_prefix('=')).map(|d| Some((false, d.to_string())))
                 };
                 match default {
                     Some(default)
-                        if is_valid_name(name)
-                            || (!name.is_empty() && name.chars().all(|c| c.is_ascii_digit())) =>
+                        if is_valid_name(name) || (!name.is_empty() && name.chars().all(|c| c.is_ascii_digit())) =>
                     {
-                        w.segs.push(Seg::Var {
-                            name: name.to_string(),
-                            raw,
-                            default,
-                            quoted,
-                        })
+                        w.segs.push(Seg::Var { name: name.to_string(), raw, default, quoted })
                     }
                     _ => w.push_str(&raw, true),
                 }
@@ -984,21 +898,11 @@ impl Lexer {
                 let name = self.text(from, i);
                 let raw = format!("${name}");
                 self.pos = i;
-                w.segs.push(Seg::Var {
-                    name,
-                    raw,
-                    default: None,
-                    quoted,
-                });
+                w.segs.push(Seg::Var { name, raw, default: None, quoted });
             }
             Some(c) if c.is_ascii_digit() || "@*#?$!-".contains(c) => {
                 self.pos += 2;
-                w.segs.push(Seg::Var {
-                    name: c.to_string(),
-                    raw: format!("${c}"),
-                    default: None,
-                    quoted,
-                });
+                w.segs.push(Seg::Var { name: c.to_string(), raw: format!("${c}"), default: None, quoted });
             }
             _ => {
                 w.push_char('$', quoted);
@@ -1024,8 +928,7 @@ impl Lexer {
             }
             i += 1;
         }
-        self.problems
-            .push(format!("line {}: unterminated backquote", self.line));
+        self.problems.push(format!("line {}: unterminated backquote", self.line));
         w.push_char('`', true);
         self.pos += 1;
     }
@@ -1075,11 +978,7 @@ struct Parser<'v> {
     cont: bool,
 }
 
-fn run(
-    text: &str,
-    vars: &mut HashMap<String, String>,
-    classify: bool,
-) -> (Vec<ShellItem>, Vec<String>) {
+fn run(text: &str, vars: &mut HashMap<String, String>, classify: bool) -> (Vec<ShellItem>, Vec<String>) {
     let mut lexer = Lexer::new(text, 1);
     lexer.run();
     let mut p = Parser {
@@ -1111,17 +1010,11 @@ fn run(
                 }
                 match iter.peek().map(|t| &t.kind) {
                     Some(Tok::Word(_)) => {
-                        if let Some(Token {
-                            kind: Tok::Word(target),
-                            ..
-                        }) = iter.next()
-                        {
+                        if let Some(Token { kind: Tok::Word(target), .. }) = iter.next() {
                             p.cur.redirs.push(RawRedir { fd, op, target });
                         }
                     }
-                    _ => p
-                        .problems
-                        .push(format!("line {line}: redirect `{op}` without a target")),
+                    _ => p.problems.push(format!("line {line}: redirect `{op}` without a target")),
                 }
                 p.cont = false;
             }
@@ -1129,11 +1022,7 @@ fn run(
                 if p.cur.is_empty() {
                     p.cur.line = line;
                 }
-                p.cur.redirs.push(RawRedir {
-                    fd: None,
-                    op: "<<",
-                    target: body,
-                });
+                p.cur.redirs.push(RawRedir { fd: None, op: "<<", target: body });
                 p.cont = false;
             }
             Tok::Op(op) => match op {
@@ -1226,10 +1115,8 @@ impl Parser<'_> {
             let args: Vec<&String> = first.argv.iter().skip(1).collect();
             let feed = match prog {
                 "cat" => {
-                    let files: Vec<&&String> = args
-                        .iter()
-                        .filter(|a| !a.starts_with('-') || a.as_str() == "-")
-                        .collect();
+                    let files: Vec<&&String> =
+                        args.iter().filter(|a| !a.starts_with('-') || a.as_str() == "-").collect();
                     match files.as_slice() {
                         [f] if f.as_str() != "-" => Some((Some(f.to_string()), None)),
                         _ => None,
@@ -1254,12 +1141,7 @@ impl Parser<'_> {
         if cmds.len() >= 2 {
             let last = &cmds[cmds.len() - 1].inv;
             if last.argv.first().map(|a| basename(a)) == Some("tee") {
-                let file = last
-                    .argv
-                    .iter()
-                    .skip(1)
-                    .find(|a| !a.starts_with('-'))
-                    .cloned();
+                let file = last.argv.iter().skip(1).find(|a| !a.starts_with('-')).cloned();
                 cmds.pop();
                 let n = cmds.len();
                 let prev = &mut cmds[n - 1];
@@ -1295,10 +1177,7 @@ impl Parser<'_> {
                     .unwrap_or_else(|| "~".to_string());
                 ShellItem::Cd { dir, line }
             }
-            Some("echo") => ShellItem::Echo {
-                text: echo_text(&inv.argv),
-                line,
-            },
+            Some("echo") => ShellItem::Echo { text: echo_text(&inv.argv), line },
             _ => ShellItem::Command(inv),
         }
     }
@@ -1309,8 +1188,8 @@ impl Parser<'_> {
         loop {
             match raw.words.first().and_then(|w| w.plain()) {
                 Some(
-                    "then" | "do" | "else" | "elif" | "if" | "while" | "until" | "!" | "time" | "{"
-                    | "done" | "fi" | "esac" | "}",
+                    "then" | "do" | "else" | "elif" | "if" | "while" | "until" | "!" | "time" | "{" | "done" | "fi"
+                    | "esac" | "}",
                 ) => {
                     raw.words.remove(0);
                 }
@@ -1341,11 +1220,7 @@ impl Parser<'_> {
                 return None;
             }
         }
-        let mut inv = Invocation {
-            argv,
-            line: raw.line,
-            ..Invocation::default()
-        };
+        let mut inv = Invocation { argv, line: raw.line, ..Invocation::default() };
         let mut follows = false;
         for r in &raw.redirs {
             let target = r.target.expand(self.vars);
@@ -1378,10 +1253,7 @@ impl Parser<'_> {
                 _ => {}
             }
         }
-        Some(Cmd {
-            inv,
-            stderr_follows_stdout: follows,
-        })
+        Some(Cmd { inv, stderr_follows_stdout: follows })
     }
 
     fn assign(&mut self, name: String, append: bool, value: &Word, line: usize) {
@@ -1390,11 +1262,7 @@ impl Parser<'_> {
             v = format!("{}{}", self.vars.get(&name).map_or("", String::as_str), v);
         }
         self.vars.insert(name.clone(), v.clone());
-        self.items.push(ShellItem::Assign {
-            name,
-            value: v,
-            line,
-        });
+        self.items.push(ShellItem::Assign { name, value: v, line });
     }
 }
 
@@ -1424,10 +1292,7 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn cmd(text: &str) -> Invocation {
@@ -1453,18 +1318,7 @@ mod tests {
     #[test]
     fn joblog_command_with_redirects() {
         let inv = cmd("codex exec --full-auto --json -C /home/dev/notes - < _build/prompts/b1-1.md > _build/logs/b1-1.jsonl 2> _build/logs/b1-1.err");
-        assert_eq!(
-            inv.argv,
-            [
-                "codex",
-                "exec",
-                "--full-auto",
-                "--json",
-                "-C",
-                "/home/dev/notes",
-                "-"
-            ]
-        );
+        assert_eq!(inv.argv, ["codex", "exec", "--full-auto", "--json", "-C", "/home/dev/notes", "-"]);
         assert_eq!(inv.stdin_file.as_deref(), Some("_build/prompts/b1-1.md"));
         assert_eq!(inv.stdout.as_deref(), Some("_build/logs/b1-1.jsonl"));
         assert_eq!(inv.stderr.as_deref(), Some("_build/logs/b1-1.err"));
@@ -1475,10 +1329,7 @@ mod tests {
     #[test]
     fn gnu_parallel_quoting_of_single_quotes() {
         let inv = cmd(r#"codex exec 'Create src/lib.rs: a '"'"'hello'"'"' fn' > logs/b1/3.jsonl"#);
-        assert_eq!(
-            inv.argv,
-            ["codex", "exec", "Create src/lib.rs: a 'hello' fn"]
-        );
+        assert_eq!(inv.argv, ["codex", "exec", "Create src/lib.rs: a 'hello' fn"]);
         assert_eq!(inv.stdout.as_deref(), Some("logs/b1/3.jsonl"));
     }
 
@@ -1536,33 +1387,13 @@ mod tests {
     fn unquoted_variable_is_split_into_fields() {
         let v = vars(&[("FLAGS", "--full-auto  --json")]);
         let inv = parse_command(r#"codex exec $FLAGS "$FLAGS" x"#, &v).unwrap();
-        assert_eq!(
-            inv.argv,
-            [
-                "codex",
-                "exec",
-                "--full-auto",
-                "--json",
-                "--full-auto  --json",
-                "x"
-            ]
-        );
+        assert_eq!(inv.argv, ["codex", "exec", "--full-auto", "--json", "--full-auto  --json", "x"]);
     }
 
     #[test]
     fn command_substitution_is_kept_as_text() {
-        let inv = cmd(
-            r#"codex exec "Fix $(touch pwned) and `rm -rf /`" $(date +%s) > "log-$(id -u).txt""#,
-        );
-        assert_eq!(
-            inv.argv,
-            [
-                "codex",
-                "exec",
-                "Fix $(touch pwned) and `rm -rf /`",
-                "$(date +%s)"
-            ]
-        );
+        let inv = cmd(r#"codex exec "Fix $(touch pwned) and `rm -rf /`" $(date +%s) > "log-$(id -u).txt""#);
+        assert_eq!(inv.argv, ["codex", "exec", "Fix $(touch pwned) and `rm -rf /`", "$(date +%s)"]);
         assert_eq!(inv.stdout.as_deref(), Some("log-$(id -u).txt"));
         assert!(!std::path::Path::new("pwned").exists());
     }
@@ -1613,16 +1444,9 @@ mod tests {
 
     #[test]
     fn separators_and_background() {
-        let (items, problems, _) =
-            script("cd /srv/app && codex exec 'a' & codex exec 'b'; wait || true\n");
+        let (items, problems, _) = script("cd /srv/app && codex exec 'a' & codex exec 'b'; wait || true\n");
         assert!(problems.is_empty());
-        assert_eq!(
-            items[0],
-            ShellItem::Cd {
-                dir: "/srv/app".into(),
-                line: 1
-            }
-        );
+        assert_eq!(items[0], ShellItem::Cd { dir: "/srv/app".into(), line: 1 });
         let cmds = invocations(&items);
         assert_eq!(cmds[0].argv, ["codex", "exec", "a"]);
         assert!(cmds[0].background);
@@ -1644,11 +1468,7 @@ mod tests {
         assert!(!v.contains_key("FOO"), "prefix assignments do not persist");
         assert_eq!(
             items[1],
-            ShellItem::Assign {
-                name: "LOGS".into(),
-                value: "/home/luce/apps/sparkqueue/_build/logs".into(),
-                line: 2
-            }
+            ShellItem::Assign { name: "LOGS".into(), value: "/home/luce/apps/sparkqueue/_build/logs".into(), line: 2 }
         );
         let cmds = invocations(&items);
         assert_eq!(cmds.len(), 1);
@@ -1661,37 +1481,14 @@ mod tests {
         let text = "#!/bin/bash\n# Batch 1\ncodex exec --json 'Context: x\nTask: it'\"'\"'s fine\n\nFile to create: a.py\n' > a.jsonl &\nwait\necho \"Batch 1 done\"\n";
         let (items, problems, _) = script(text);
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(
-            items[0],
-            ShellItem::Comment {
-                text: "!/bin/bash".into(),
-                line: 1
-            }
-        );
-        assert_eq!(
-            items[1],
-            ShellItem::Comment {
-                text: "Batch 1".into(),
-                line: 2
-            }
-        );
-        let ShellItem::Command(inv) = &items[2] else {
-            panic!("{:?}", items[2])
-        };
-        assert_eq!(
-            inv.argv[3],
-            "Context: x\nTask: it's fine\n\nFile to create: a.py\n"
-        );
+        assert_eq!(items[0], ShellItem::Comment { text: "!/bin/bash".into(), line: 1 });
+        assert_eq!(items[1], ShellItem::Comment { text: "Batch 1".into(), line: 2 });
+        let ShellItem::Command(inv) = &items[2] else { panic!("{:?}", items[2]) };
+        assert_eq!(inv.argv[3], "Context: x\nTask: it's fine\n\nFile to create: a.py\n");
         assert_eq!(inv.line, 3);
         assert!(inv.background);
         assert_eq!(items[3], ShellItem::Wait { line: 8 });
-        assert_eq!(
-            items[4],
-            ShellItem::Echo {
-                text: "Batch 1 done".into(),
-                line: 9
-            }
-        );
+        assert_eq!(items[4], ShellItem::Echo { text: "Batch 1 done".into(), line: 9 });
     }
 
     #[test]
@@ -1705,10 +1502,7 @@ mod tests {
         assert_eq!(cmds[0].stdout.as_deref(), Some("/app/a.jsonl"));
         assert!(cmds[0].background);
         assert_eq!(cmds[0].line, 2);
-        assert_eq!(
-            cmds[1].stdin_text.as_deref(),
-            Some("expanded /app $P $(date)\n")
-        );
+        assert_eq!(cmds[1].stdin_text.as_deref(), Some("expanded /app $P $(date)\n"));
         assert_eq!(cmds[1].line, 5);
         assert_eq!(cmds[2].stdin_text.as_deref(), Some("indented\n"));
         assert_eq!(cmds[2].line, 8);
@@ -1731,14 +1525,8 @@ mod tests {
     #[test]
     fn unterminated_heredoc_is_reported() {
         let (items, problems, _) = script("codex exec - <<'EOF'\nbody line\n");
-        assert_eq!(
-            problems,
-            ["line 1: unterminated heredoc (no line `EOF` closes it)"]
-        );
-        assert_eq!(
-            invocations(&items)[0].stdin_text.as_deref(),
-            Some("body line\n")
-        );
+        assert_eq!(problems, ["line 1: unterminated heredoc (no line `EOF` closes it)"]);
+        assert_eq!(invocations(&items)[0].stdin_text.as_deref(), Some("body line\n"));
     }
 
     #[test]
@@ -1758,13 +1546,8 @@ mod tests {
         let cmds = invocations(&items);
         assert_eq!(cmds[0].argv, ["codex", "exec", "$1"]);
         assert_eq!(cmds[1].stdin_file.as_deref(), Some("$f"));
-        assert!(cmds
-            .iter()
-            .all(|c| c.argv[0] != "run" && c.argv[0] != "for"));
-        assert!(items.contains(&ShellItem::Echo {
-            text: "hi".into(),
-            line: 7
-        }));
+        assert!(cmds.iter().all(|c| c.argv[0] != "run" && c.argv[0] != "for"));
+        assert!(items.contains(&ShellItem::Echo { text: "hi".into(), line: 7 }));
         assert_eq!(v["ARR"], "(one two)");
     }
 
@@ -1772,13 +1555,7 @@ mod tests {
     fn comment_after_command_keeps_order() {
         let (items, _, _) = script("codex exec x & # job 1\n# Batch 2\n");
         assert!(matches!(items[0], ShellItem::Command(_)));
-        assert_eq!(
-            items[1],
-            ShellItem::Comment {
-                text: "job 1".into(),
-                line: 1
-            }
-        );
+        assert_eq!(items[1], ShellItem::Comment { text: "job 1".into(), line: 1 });
         assert!(matches!(&items[2], ShellItem::Comment { text, line: 2 } if text == "Batch 2"));
     }
 
@@ -1791,14 +1568,12 @@ mod tests {
 
     #[test]
     fn sparkq_batch3_script_reads() {
-        let text = include_str!("../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch3.sh");
+        let text =
+            include_str!("../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch3.sh");
         let (items, problems, v) = script(text);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(v["LOGS"], "/home/luce/apps/sparkqueue/_build/logs/phase6");
-        let codex: Vec<&Invocation> = invocations(&items)
-            .into_iter()
-            .filter(|c| c.argv[0] == "codex")
-            .collect();
+        let codex: Vec<&Invocation> = invocations(&items).into_iter().filter(|c| c.argv[0] == "codex").collect();
         assert_eq!(codex.len(), 3);
         assert_eq!(codex[0].line, 8);
         assert!(codex[0].argv[6].contains("Fixture `repo` returns"));

@@ -84,7 +84,8 @@ impl Ledger {
             if n > 0 {
                 h.failed_recoveries.insert(job.clone(), u32::try_from(n).unwrap_or(u32::MAX));
             }
-            if let Some(last) = attempts.iter().max_by_key(|a| a.number).filter(|a| a.outcome == AttemptOutcome::Passed) {
+            if let Some(last) = attempts.iter().max_by_key(|a| a.number).filter(|a| a.outcome == AttemptOutcome::Passed)
+            {
                 h.repaired.insert(job.clone(), last.number);
             }
         }

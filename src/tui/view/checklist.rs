@@ -36,7 +36,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines).block(b), left);
 
     let Some(it) = s.checklist.get(app.checklist_sel) else { return };
-    let mut l = vec![Line::styled(format!("{}. {}", it.number, it.title), app.theme.title), Line::raw(format!("{:?} item, {}", it.kind, it.state.as_str()).to_lowercase()), Line::raw("")];
+    let mut l = vec![
+        Line::styled(format!("{}. {}", it.number, it.title), app.theme.title),
+        Line::raw(format!("{:?} item, {}", it.kind, it.state.as_str()).to_lowercase()),
+        Line::raw(""),
+    ];
     for d in &it.detail {
         l.push(Line::raw(clean_line(d)));
     }
@@ -45,7 +49,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         l.push(Line::styled(format!("reason: {}", clean_line(r)), app.theme.warn));
     }
     if let Some(by) = &it.by {
-        l.push(Line::styled(format!("by {}{}", clean_line(by), it.at.map(|a| a.format(" at %Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()), app.theme.dim));
+        l.push(Line::styled(
+            format!(
+                "by {}{}",
+                clean_line(by),
+                it.at.map(|a| a.format(" at %Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
+            ),
+            app.theme.dim,
+        ));
     }
     l.push(Line::raw(""));
     let hint = match (it.kind, it.action, it.state) {

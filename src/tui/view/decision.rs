@@ -12,12 +12,20 @@ use ratatui::Frame;
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let Some(s) = &app.session else { return };
     let Some(d) = &s.decision else {
-        f.render_widget(Paragraph::new("Nothing failed: there is nothing to decide.").block(block("Decision", false, app)), area);
+        f.render_widget(
+            Paragraph::new("Nothing failed: there is nothing to decide.").block(block("Decision", false, app)),
+            area,
+        );
         return;
     };
     let [top, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
-    let verdict_style = if d.verdict == crate::core::decide::Verdict::FullRestart { app.theme.bad } else { app.theme.ok };
-    let kept = if d.preserved_batches.is_empty() { "nothing".to_string() } else { d.preserved_batches.iter().map(u32::to_string).collect::<Vec<_>>().join(", ") };
+    let verdict_style =
+        if d.verdict == crate::core::decide::Verdict::FullRestart { app.theme.bad } else { app.theme.ok };
+    let kept = if d.preserved_batches.is_empty() {
+        "nothing".to_string()
+    } else {
+        d.preserved_batches.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+    };
     let rerun = d.rerun_jobs.iter().map(|r| r.job.as_str()).collect::<Vec<_>>().join(", ");
     let cont = d.continue_from_batch.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
     let head = vec![
@@ -48,7 +56,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let answer = r.answer.split([';', ':']).next().unwrap_or("").trim().to_string();
         let ov = if r.overridden.is_some() { "*" } else { "" };
         let width = left.width.saturating_sub(22) as usize;
-        let text = format!("{path} {:<3} {:<14} {}", r.step, short(&clean_line(&format!("{answer}{ov}")), 14), clean_line(&short(&r.question, width.max(8))));
+        let text = format!(
+            "{path} {:<3} {:<14} {}",
+            r.step,
+            short(&clean_line(&format!("{answer}{ov}")), 14),
+            clean_line(&short(&r.question, width.max(8)))
+        );
         let style = if i == app.decision_sel {
             app.theme.selected
         } else if Some(i) == fired {
@@ -65,7 +78,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines).block(b), left);
 
     let Some(r) = d.rationale.get(app.decision_sel) else { return };
-    let mut l = vec![Line::styled(format!("{} {}", r.step, clean_line(&r.question)), app.theme.title), Line::raw(""), Line::raw(format!("→ {}", clean_line(&r.answer)))];
+    let mut l = vec![
+        Line::styled(format!("{} {}", r.step, clean_line(&r.question)), app.theme.title),
+        Line::raw(""),
+        Line::raw(format!("→ {}", clean_line(&r.answer))),
+    ];
     if let Some(o) = &r.overridden {
         l.push(Line::styled(format!("overridden by you: {}", clean_line(o)), app.theme.warn));
     }
@@ -79,7 +96,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if r.step == "Q2" || r.step == "Q3" {
         l.push(Line::raw(""));
         let keys = app.keymap.keys_for(crate::tui::action::Action::ToggleAnswer).join("/");
-        let what = if r.overridden.is_some() { "remove your override" } else { "override this answer (you give a reason)" };
+        let what =
+            if r.overridden.is_some() { "remove your override" } else { "override this answer (you give a reason)" };
         l.push(Line::styled(format!("{keys}: {what}; the verdict is decided again at once"), app.theme.dim));
     }
     f.render_widget(Paragraph::new(l).wrap(Wrap { trim: false }).block(block("Details", false, app)), right);

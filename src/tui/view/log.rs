@@ -28,5 +28,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("X: export the rationale log (Markdown) into the state directory", app.theme.dim));
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.log_scroll, 0)).block(block("Log", true, app)), area);
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.log_scroll, 0)).block(block("Log", true, app)),
+        area,
+    );
 }

@@ -24,7 +24,8 @@ const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 pub fn draw(f: &mut Frame, app: &App) {
     app.hits.borrow_mut().clear();
     let [header, body, footer, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)]).areas(f.area());
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
+            .areas(f.area());
     draw_tabs(f, app, header);
     match (&app.session, &app.load_error) {
         (_, Some(e)) => {
@@ -57,7 +58,11 @@ pub fn draw(f: &mut Frame, app: &App) {
 fn draw_tabs(f: &mut Frame, app: &App, area: Rect) {
     let verdict = app.session.as_ref().and_then(|s| s.decision.as_ref()).map(|d| {
         let v = d.verdict.as_str().replace('_', " ").to_uppercase();
-        let style = if d.escalated || d.verdict == crate::core::decide::Verdict::FullRestart { app.theme.bad } else { app.theme.ok };
+        let style = if d.escalated || d.verdict == crate::core::decide::Verdict::FullRestart {
+            app.theme.bad
+        } else {
+            app.theme.ok
+        };
         (format!(" {v}{} ", if d.escalated { " (ESCALATED)" } else { "" }), style)
     });
     let verdict_w = verdict.as_ref().map(|(v, _)| v.chars().count()).unwrap_or(0) as u16;

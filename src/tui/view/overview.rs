@@ -91,26 +91,40 @@ fn draw_details(f: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let lines = details(app, j);
-    let p = Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.detail_scroll, 0)).block(block(&clean_line(&j.id), app.pane == 1, app));
+    let p = Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.detail_scroll, 0)).block(block(
+        &clean_line(&j.id),
+        app.pane == 1,
+        app,
+    ));
     f.render_widget(p, area);
 }
 
 fn details(app: &App, j: &Job) -> Vec<Line<'static>> {
     let t = &app.theme;
     let mut l = vec![Line::from(vec![
-        Span::styled(format!("{} {}", mark(j.result.status), j.result.status.as_str()), status_style(app, j.result.status)),
+        Span::styled(
+            format!("{} {}", mark(j.result.status), j.result.status.as_str()),
+            status_style(app, j.result.status),
+        ),
         Span::raw(format!("  batch {}", j.batch)),
         Span::styled(
             j.result.exit_code.map(|c| format!("  exit {c}")).unwrap_or_default()
                 + &j.result.duration_s.map(|d| format!("  {d:.1}s")).unwrap_or_default()
-                + &if j.result.tokens.total() > 0 { format!("  {} tokens", j.result.tokens.total()) } else { String::new() },
+                + &if j.result.tokens.total() > 0 {
+                    format!("  {} tokens", j.result.tokens.total())
+                } else {
+                    String::new()
+                },
             t.dim,
         ),
     ])];
     l.push(Line::raw(format!("outputs: {}", clean_line(&j.outputs.join(", ")))));
     if j.result.status == Status::Failed {
         l.push(Line::raw(""));
-        l.push(Line::styled(format!("Why it failed ({}): {}", failure::job_class(j).as_str(), clean_line(&failure::reason(j))), t.bad));
+        l.push(Line::styled(
+            format!("Why it failed ({}): {}", failure::job_class(j).as_str(), clean_line(&failure::reason(j))),
+            t.bad,
+        ));
     }
     if !j.result.findings.is_empty() {
         l.push(Line::raw(""));
@@ -129,7 +143,10 @@ fn details(app: &App, j: &Job) -> Vec<Line<'static>> {
         l.push(Line::raw(""));
         l.push(Line::styled("From the log", t.title));
         for e in j.result.evidence.iter().take(12) {
-            l.push(Line::styled(format!("  {}: {}", clean_line(&e.error_type), clean_line(&failure::one_line(&e.message, 200))), t.dim));
+            l.push(Line::styled(
+                format!("  {}: {}", clean_line(&e.error_type), clean_line(&failure::one_line(&e.message, 200))),
+                t.dim,
+            ));
         }
     }
     l.push(Line::raw(""));

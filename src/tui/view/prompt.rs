@@ -16,7 +16,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let jobs = s.jobs_to_repair();
-    let which = if jobs.len() > 1 { format!(" ({} of {}, Tab: next)", app.prompt_job + 1, jobs.len()) } else { String::new() };
+    let which =
+        if jobs.len() > 1 { format!(" ({} of {}, Tab: next)", app.prompt_job + 1, jobs.len()) } else { String::new() };
     let revised = app.revised.get(&job);
     let lines: Vec<Line> = if app.show_prompt_diff {
         let original = s.run.job(&job).and_then(|j| j.prompt.as_ref()).map(|p| p.text.clone()).unwrap_or_default();
@@ -42,7 +43,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let template = s.prompt_for(&job).map(|p| p.template).unwrap_or_default();
         format!("{job}: recovery prompt from {template}{which}")
     };
-    let p = Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.prompt_scroll, 0)).block(block(&crate::core::sanitize::clean_line(&title), true, app));
+    let p = Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.prompt_scroll, 0)).block(block(
+        &crate::core::sanitize::clean_line(&title),
+        true,
+        app,
+    ));
     f.render_widget(p, area);
 }
 

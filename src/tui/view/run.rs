@@ -30,17 +30,27 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     for j in &jobs {
         let failed = history.failed_recoveries.get(j).copied().unwrap_or(0);
         let last = s.ledger.attempts.get(j).and_then(|v| v.iter().max_by_key(|a| a.number));
-        let last_txt = last.map(|a| format!("last attempt {}: {}", a.number, a.outcome.word())).unwrap_or_else(|| "no attempt yet".into());
+        let last_txt = last
+            .map(|a| format!("last attempt {}: {}", a.number, a.outcome.word()))
+            .unwrap_or_else(|| "no attempt yet".into());
         let view = if d.repaired_jobs.contains(j) {
             "✓ repaired".to_string()
         } else {
             app.run_views.get(j).map(|v| v.state.clone()).unwrap_or_default()
         };
-        head.push(Line::raw(format!("{:<24} failed recoveries {failed}/{max}   {last_txt}   {}", clean_line(j), clean_line(&view))));
+        head.push(Line::raw(format!(
+            "{:<24} failed recoveries {failed}/{max}   {last_txt}   {}",
+            clean_line(j),
+            clean_line(&view)
+        )));
     }
     if !app.running {
         let ready = crate::core::checklist::satisfied(&s.checklist);
-        let hint = if ready { "R: start the recovery (asks to confirm)" } else { "the checklist (3) must be done before a recovery runs" };
+        let hint = if ready {
+            "R: start the recovery (asks to confirm)"
+        } else {
+            "the checklist (3) must be done before a recovery runs"
+        };
         head.push(Line::styled(hint, app.theme.dim));
     } else {
         head.push(Line::styled("running… x: cancel", app.theme.accent));
@@ -61,6 +71,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             }
             None => vec![Line::styled("no output yet", app.theme.dim)],
         };
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&format!("{} output", clean_line(j)), false, app)), *area);
+        f.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(
+                &format!("{} output", clean_line(j)),
+                false,
+                app,
+            )),
+            *area,
+        );
     }
 }

@@ -19,8 +19,17 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::styled("No snapshot yet. s: snapshot the failed jobs' outputs.", app.theme.dim));
     }
     for (i, sn) in s.snapshots.iter().enumerate().take(last).skip(first) {
-        let text = format!("{}  {}  {:>4} files  {}", sn.created_at.format("%Y-%m-%d %H:%M:%S"), clean_line(&sn.id), sn.files, clean_line(&sn.reason));
-        lines.push(Line::styled(text, if i == app.snapshot_sel { app.theme.selected } else { ratatui::style::Style::new() }));
+        let text = format!(
+            "{}  {}  {:>4} files  {}",
+            sn.created_at.format("%Y-%m-%d %H:%M:%S"),
+            clean_line(&sn.id),
+            sn.files,
+            clean_line(&sn.reason)
+        );
+        lines.push(Line::styled(
+            text,
+            if i == app.snapshot_sel { app.theme.selected } else { ratatui::style::Style::new() },
+        ));
     }
     let b = block("Snapshots (Enter/d: diff against now, u: restore)", app.diff_text.is_none(), app);
     hit_rows(app, b.inner(top), first);
@@ -43,5 +52,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             .collect(),
         None => vec![Line::styled("Select a snapshot and press Enter to see what changed since.", app.theme.dim)],
     };
-    f.render_widget(Paragraph::new(diff).scroll((app.diff_scroll, 0)).block(block("Diff", app.diff_text.is_some(), app)), rest);
+    f.render_widget(
+        Paragraph::new(diff).scroll((app.diff_scroll, 0)).block(block("Diff", app.diff_text.is_some(), app)),
+        rest,
+    );
 }

@@ -2,12 +2,18 @@
 
 use super::*;
 
-const B1: &str = include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch1.sh");
-const B2: &str = include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch2.sh");
-const B3: &str = include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch3.sh");
-const B4: &str = include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch4.sh");
-const B5: &str = include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch5.sh");
-const PROMPT_MD: &str = include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/prompts/b3-api-tests.md");
+const B1: &str =
+    include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch1.sh");
+const B2: &str =
+    include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch2.sh");
+const B3: &str =
+    include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch3.sh");
+const B4: &str =
+    include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch4.sh");
+const B5: &str =
+    include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/phase6-codex-batch5.sh");
+const PROMPT_MD: &str =
+    include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/prompts-build/prompts/b3-api-tests.md");
 const CMDS1: &str = include_str!("../../../../tests/data/fixtures/notes-joblog/_build/batch1.cmds");
 const CMDS2: &str = include_str!("../../../../tests/data/fixtures/notes-joblog/_build/batch2.cmds");
 const RUN2: &str = include_str!("../../../../tests/data/fixtures/notes-joblog/_build/run-batch2.sh");

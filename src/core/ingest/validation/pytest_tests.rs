@@ -5,7 +5,10 @@ use crate::core::ingest::validation::test_support::{data, rows, sources, Row};
 
 #[test]
 fn sparkq_pytest_collection_error_is_one_finding() {
-    let r = parse(data!("fixtures/sparkq-phase6/_build/logs/phase6/batch3-pytest-test_api.py.txt"), "logs/phase6/batch3-pytest-test_api.py.txt");
+    let r = parse(
+        data!("fixtures/sparkq-phase6/_build/logs/phase6/batch3-pytest-test_api.py.txt"),
+        "logs/phase6/batch3-pytest-test_api.py.txt",
+    );
     assert_eq!(
         rows(&r),
         [(Some("sparkq/tests/test_api.py"), Some(1), "ModuleNotFoundError", "No module named 'sparkq.api'")]

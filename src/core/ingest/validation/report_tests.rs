@@ -5,7 +5,10 @@ use crate::core::ingest::validation::test_support::{data, rows, sources};
 
 #[test]
 fn sparkq_haiku_report_batch3() {
-    let r = parse(data!("fixtures/sparkq-phase6/_build/logs/phase6/batch3-validation.md"), "logs/phase6/batch3-validation.md");
+    let r = parse(
+        data!("fixtures/sparkq-phase6/_build/logs/phase6/batch3-validation.md"),
+        "logs/phase6/batch3-validation.md",
+    );
     assert_eq!(r.batch, Some(3));
     assert_eq!(r.checked, ["sparkq/tests/conftest.py", "sparkq/tests/test_storage.py", "sparkq/tests/test_api.py"]);
     assert_eq!(r.failed, ["sparkq/tests/test_api.py"]);
