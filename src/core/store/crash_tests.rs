@@ -217,7 +217,7 @@ fn kill_9_at_random_moments_loses_nothing_committed() {
         } else if last_line.starts_with("begin ") {
             last_begin
         } else {
-            "between operations".to_string()
+            "changing project files".to_string()
         };
         *killed_in.entry(op).or_default() += 1;
 
