@@ -212,7 +212,13 @@ fn kill_9_at_random_moments_loses_nothing_committed() {
         // What was the writer doing when it died?
         let last_begin = out.lines().rev().find_map(|l| l.strip_prefix("begin ")).unwrap_or("start").to_string();
         let last_line = out.lines().last().unwrap_or("");
-        let op = if last_line.starts_with("begin ") { last_begin } else { "between operations".to_string() };
+        let op = if out.is_empty() {
+            "start-up".to_string()
+        } else if last_line.starts_with("begin ") {
+            last_begin
+        } else {
+            "changing project files".to_string()
+        };
         *killed_in.entry(op).or_default() += 1;
 
         // An interrupted restore: complete it, or (every other one) complete it and undo it.
