@@ -59,6 +59,12 @@ fn a_passing_attempt_is_snapshotted_run_validated_and_recorded() {
     let plan = json(&p.run("plan", &["--json"]));
     assert_eq!(plan["schema"], "recover-tui/plan@1");
     assert_eq!(plan["escalated"], false);
+    // Nothing left to recover for that job: it is repaired, and another recover says so.
+    assert_eq!(plan["repaired_jobs"], serde_json::json!(["b2-1"]));
+    assert!(stdout(&p.run("plan", &[])).contains("✓ repaired: its latest recovery attempt passed"));
+    let again = p.run("recover", &["--job", "b2-1", "--yes"]);
+    assert_eq!(code(&again), 1);
+    assert!(stderr(&again).contains("b2-1 is already repaired"), "{}", stderr(&again));
     let md = stdout(&p.run("export", &["--format", "md"]));
     assert!(md.trim_end().ends_with("## Outcome: SUCCESS"), "{md}");
 }

@@ -341,3 +341,64 @@ fn escape_sequences_in_logs_never_reach_the_screen() {
     press(&mut d.app, "?");
     let _ = press(&mut d.app, "\x1b");
 }
+
+/// The whole walk on the demo: decide -> checklist -> snapshot -> recovery with the demo's
+/// scripted generator -> validation -> export. Effects run with the same library calls the
+/// driver makes; the test waits on the message queue, never on a timer.
+#[test]
+fn the_full_walk_from_failure_to_an_exported_success() {
+    let mut d = demo_app();
+    // Decision: targeted recovery of b2-1.
+    assert_eq!(d.app.session.as_ref().unwrap().decision.as_ref().unwrap().verdict.as_str(), "targeted_recovery");
+    // Checklist: confirm 5 and 6, take the snapshot (7).
+    press(&mut d.app, "3jjjjcc");
+    let e = press(&mut d.app, "a");
+    run_effects(&mut d.app, e);
+    assert!(recover_tui::core::checklist::satisfied(&d.app.session.as_ref().unwrap().checklist));
+    // Run: start and confirm.
+    press(&mut d.app, "5R");
+    let effects = press(&mut d.app, "y");
+    let Some(Effect::StartRecovery { jobs }) = effects.into_iter().next() else { panic!("no recovery started") };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _enter = rt.enter();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (_cancel, cancel_rx) = tokio::sync::watch::channel(false);
+    let specs = recover_tui::tui::recovery::start(&mut d.app, tx, cancel_rx, jobs).unwrap();
+    assert!(d.app.running);
+    // Drain the queue: live lines, the snapshot list, then the end of the attempts.
+    loop {
+        let msg = rt.block_on(rx.recv()).expect("the recovery task ends with AttemptsDone");
+        let last = matches!(msg, Msg::AttemptsDone(_));
+        for e in update(&mut d.app, msg) {
+            if let Effect::FinishAttempts { results } = e {
+                recover_tui::tui::recovery::finish(&mut d.app, &specs, results);
+            }
+        }
+        if last {
+            break;
+        }
+    }
+    assert!(!d.app.running);
+    assert_eq!(d.app.status.as_ref().unwrap().text, "1 of 1 attempt(s) passed validation");
+    let lines = &d.app.run_views["b2-1"].lines;
+    assert!(lines.iter().any(|l| l == "wrote notes/render.py"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("■ validation python3 -m py_compile notes/render.py exited 0")),
+        "{lines:?}"
+    );
+    let s = d.app.session.as_ref().unwrap();
+    assert_eq!(s.decision.as_ref().unwrap().repaired_jobs, vec!["b2-1"]);
+    let attempt = &s.ledger.attempts["b2-1"][0];
+    assert_eq!(attempt.outcome.word(), "passed");
+    assert_eq!(attempt.changes.as_deref(), Some("1 file changed, +2 -1"));
+    let fixed = std::fs::read_to_string(s.run.project_root.join("notes/render.py")).unwrap();
+    assert!(fixed.contains("def render(note: Note) -> str:"));
+    // Export: the note records the attempt and the outcome.
+    let md = s.export_markdown(chrono::Utc::now()).unwrap();
+    assert!(md.contains("### b2-1 attempt 1 — passed"), "{md}");
+    assert!(md.contains("Changed: 1 file changed, +2 -1"), "{md}");
+    assert!(md.trim_end().ends_with("## Outcome: SUCCESS"), "{md}");
+    let (journal, _) = s.journal_lines();
+    let events: Vec<&str> = journal.iter().map(|l| l.split_whitespace().nth(2).unwrap_or("")).collect();
+    assert_eq!(events, ["snapshot", "attempt_started", "attempt_ended"], "{journal:?}");
+}

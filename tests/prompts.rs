@@ -1,0 +1,47 @@
+//! The recovery prompt of each failure class in the bundled scenarios, as `insta` snapshots:
+//! the template chosen by class, the error, the context gathered from the project, the
+//! validation, and the instructions to the reviser.
+
+use recover_tui::session::{OpenOptions, Session};
+use std::path::{Path, PathBuf};
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+fn prompt(fixture: &str, job: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let project: PathBuf = dir.path().join(fixture);
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures").join(fixture), &project);
+    let home = dir.path().join("no-user-config.toml");
+    std::fs::write(&home, "").unwrap();
+    let s = Session::open(&OpenOptions { path: Some(project), state_dir: None, config: Some(home) }).unwrap();
+    let p = s.prompt_for(job).unwrap();
+    (p.template, p.text)
+}
+
+#[test]
+fn import_error_prompt_for_sparkq() {
+    let (template, text) = prompt("sparkq-phase6", "b3-api-tests");
+    assert_eq!(template, "recovery-templates/import.md (built in)");
+    assert!(text.contains(
+        "handle_enqueue is defined in sparkq/src/api.py; import it as `from sparkq.src.api import handle_enqueue`"
+    ));
+    insta::assert_snapshot!("import_sparkq_b3_api_tests", text);
+}
+
+#[test]
+fn syntax_error_prompt_for_notes() {
+    let (template, text) = prompt("notes-joblog", "b2-1");
+    assert_eq!(template, "recovery-templates/syntax.md (built in)");
+    assert!(text.contains("       4 | def render(note: Note) -> str"));
+    insta::assert_snapshot!("syntax_notes_b2_1", text);
+}
