@@ -1,6 +1,9 @@
 //! The bundled scenarios: `plan --json` must give the fields in each `*.expected.json`,
 //! and `inspect --json` must mark exactly the failed jobs.
 
+mod common;
+use common::copy_dir;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -16,18 +19,6 @@ fn copy(name: &str) -> tempfile::TempDir {
     tmp
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), &dst).unwrap();
-        }
-    }
-}
 
 fn json_of(args: &[&str], dir: &Path) -> (Value, i32) {
     let out = Command::cargo_bin("recover-tui").unwrap().args(args).arg(dir).arg("--json").output().unwrap();

@@ -2,20 +2,12 @@
 //! the template chosen by class, the error, the context gathered from the project, the
 //! validation, and the instructions to the reviser.
 
+mod common;
+use common::copy_dir;
+
 use recover_tui::session::{OpenOptions, Session};
 use std::path::{Path, PathBuf};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
 
 fn prompt(fixture: &str, job: &str) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,9 @@
 //! Scenarios of the kinds DESIGN §6 describes, written as the files a user would have:
 //! batch scripts, joblogs, codex streams, session files, validation reports.
 
+mod common;
+use common::copy_dir;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
@@ -209,14 +212,3 @@ fn a_manifest_written_by_import_reads_back_the_same() {
     assert_eq!(a["batches"][2]["jobs"][2]["findings"][0]["message"], "No module named 'sparkq.api'");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
