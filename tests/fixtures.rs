@@ -19,7 +19,6 @@ fn copy(name: &str) -> tempfile::TempDir {
     tmp
 }
 
-
 fn json_of(args: &[&str], dir: &Path) -> (Value, i32) {
     let out = Command::cargo_bin("recover-tui").unwrap().args(args).arg(dir).arg("--json").output().unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {

@@ -8,7 +8,6 @@ use common::copy_dir;
 use recover_tui::session::{OpenOptions, Session};
 use std::path::{Path, PathBuf};
 
-
 fn prompt(fixture: &str, job: &str) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();
     let project: PathBuf = dir.path().join(fixture);

@@ -211,4 +211,3 @@ fn a_manifest_written_by_import_reads_back_the_same() {
     let a = inspect(&copy.join("run.json"));
     assert_eq!(a["batches"][2]["jobs"][2]["findings"][0]["message"], "No module named 'sparkq.api'");
 }
-
