@@ -1,7 +1,8 @@
 //! Claude Code headless output: `-p --output-format json` and `stream-json` (formats/README.md §4).
 
 use super::agent::{AgentLog, AgentLogKind};
-use super::codex_json::{clip, first_meaningful_line, first_type_value, locate, trim_ascii};
+use super::codex_json::{first_type_value, trim_ascii};
+use super::evidence::{clip, first_meaningful_line, locate};
 use super::ParseWarning;
 use crate::core::model::{Finding, TokenUsage};
 use serde_json::{Map, Value};

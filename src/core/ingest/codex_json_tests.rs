@@ -1,4 +1,5 @@
 use super::*;
+use crate::core::ingest::evidence::locate;
 
 const OK: &str = include_str!("../../../tests/data/formats/codex_exec_json_ok.jsonl");
 const FAILED: &str = include_str!("../../../tests/data/formats/codex_exec_json_failed.jsonl");

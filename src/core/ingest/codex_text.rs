@@ -15,7 +15,8 @@
 //! `User instructions:`; their `exec` and `tokens used:` carry the value on the same line.
 
 use super::agent::{AgentLog, AgentLogKind};
-use super::codex_json::{failed_command_finding, NO_FINAL_EVENT};
+use super::codex_json::NO_FINAL_EVENT;
+use super::evidence::failed_command_finding;
 use crate::core::model::TokenUsage;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use regex::Regex;

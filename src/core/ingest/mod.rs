@@ -9,6 +9,7 @@ pub mod codex_json;
 pub mod codex_session;
 pub mod codex_text;
 pub mod discover;
+pub mod evidence;
 pub mod joblog;
 pub mod merge;
 pub mod paths;
