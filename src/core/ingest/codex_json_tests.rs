@@ -1,5 +1,5 @@
 use super::*;
-use crate::core::ingest::evidence::locate;
+use crate::core::ingest::evidence::{clip, first_meaningful_line, locate};
 
 const OK: &str = include_str!("../../../tests/data/formats/codex_exec_json_ok.jsonl");
 const FAILED: &str = include_str!("../../../tests/data/formats/codex_exec_json_failed.jsonl");
