@@ -1,0 +1,833 @@
+//! The shell reader's lexer: words with their quoting and expansions, and tokens.
+
+use std::collections::HashMap;
+
+// ---------------------------------------------------------------------------------------------
+// Words
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Seg {
+    /// Literal text; `quoted` text is not field-split and marks the word as present.
+    Lit { text: String, quoted: bool },
+    /// `$NAME` / `${NAME}` / `${NAME:-default}`.
+    Var {
+        name: String,
+        raw: String,
+        /// (`:` form, default text)
+        default: Option<(bool, String)>,
+        quoted: bool,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Word {
+    pub(super) segs: Vec<Seg>,
+}
+
+pub(super) fn is_name_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+pub(super) fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+pub(super) fn is_valid_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if is_name_start(c)) && chars.all(is_name_char)
+}
+
+pub(super) fn lookup(name: &str, default: &Option<(bool, String)>, vars: &HashMap<String, String>) -> Option<String> {
+    match (vars.get(name), default) {
+        (Some(v), Some((true, d))) if v.is_empty() => Some(d.clone()),
+        (Some(v), _) => Some(v.clone()),
+        (None, Some((_, d))) => Some(d.clone()),
+        (None, None) => None,
+    }
+}
+
+impl Word {
+    pub(super) fn push_char(&mut self, c: char, quoted: bool) {
+        if let Some(Seg::Lit { text, quoted: q }) = self.segs.last_mut() {
+            if *q == quoted {
+                text.push(c);
+                return;
+            }
+        }
+        self.segs.push(Seg::Lit { text: c.to_string(), quoted });
+    }
+
+    pub(super) fn push_chars(&mut self, chars: &[char], quoted: bool) {
+        if let Some(Seg::Lit { text, quoted: q }) = self.segs.last_mut() {
+            if *q == quoted {
+                text.extend(chars);
+                return;
+            }
+        }
+        self.segs.push(Seg::Lit { text: chars.iter().collect(), quoted });
+    }
+
+    pub(super) fn push_str(&mut self, s: &str, quoted: bool) {
+        if let Some(Seg::Lit { text, quoted: q }) = self.segs.last_mut() {
+            if *q == quoted {
+                text.push_str(s);
+                return;
+            }
+        }
+        self.segs.push(Seg::Lit { text: s.to_string(), quoted });
+    }
+
+    /// The word when it is one unquoted literal (reserved words, `{`).
+    pub(super) fn plain(&self) -> Option<&str> {
+        match self.segs.as_slice() {
+            [Seg::Lit { text, quoted: false }] => Some(text),
+            _ => None,
+        }
+    }
+
+    pub(super) fn any_quoted(&self) -> bool {
+        self.segs.iter().any(|s| match s {
+            Seg::Lit { quoted, .. } | Seg::Var { quoted, .. } => *quoted,
+        })
+    }
+
+    /// Text with quotes removed and variables as written (heredoc delimiters).
+    pub(super) fn literal(&self) -> String {
+        let mut out = String::new();
+        for s in &self.segs {
+            match s {
+                Seg::Lit { text, .. } => out.push_str(text),
+                Seg::Var { raw, .. } => out.push_str(raw),
+            }
+        }
+        out
+    }
+
+    /// Expand to one string (no field splitting): assignments, redirect targets, heredocs.
+    pub(super) fn expand(&self, vars: &HashMap<String, String>) -> String {
+        let mut out = String::new();
+        for s in &self.segs {
+            match s {
+                Seg::Lit { text, .. } => out.push_str(text),
+                Seg::Var { name, raw, default, .. } => match lookup(name, default, vars) {
+                    Some(v) => out.push_str(&v),
+                    None => out.push_str(raw),
+                },
+            }
+        }
+        out
+    }
+
+    /// Expand to argv fields: unquoted expansions of known variables are split on blanks,
+    /// an unquoted word that expands to nothing disappears.
+    pub(super) fn fields(&self, vars: &HashMap<String, String>) -> Vec<String> {
+        let mut fields = Vec::new();
+        let mut cur = String::new();
+        let mut live = false;
+        for s in &self.segs {
+            match s {
+                Seg::Lit { text, quoted } => {
+                    cur.push_str(text);
+                    if *quoted || !text.is_empty() {
+                        live = true;
+                    }
+                }
+                Seg::Var { name, raw, default, quoted } => match lookup(name, default, vars) {
+                    None => {
+                        cur.push_str(raw);
+                        live = true;
+                    }
+                    Some(v) if *quoted => {
+                        cur.push_str(&v);
+                        live = true;
+                    }
+                    Some(v) => {
+                        let ws = |c: char| c == ' ' || c == '\t' || c == '\n';
+                        let pieces: Vec<&str> = v.split(ws).filter(|p| !p.is_empty()).collect();
+                        let starts_ws = v.starts_with(ws);
+                        let ends_ws = v.ends_with(ws);
+                        if starts_ws && live {
+                            fields.push(std::mem::take(&mut cur));
+                            live = false;
+                        }
+                        for (i, p) in pieces.iter().enumerate() {
+                            if i > 0 {
+                                fields.push(std::mem::take(&mut cur));
+                            }
+                            cur.push_str(p);
+                            live = true;
+                        }
+                        if ends_ws && live {
+                            fields.push(std::mem::take(&mut cur));
+                            live = false;
+                        }
+                    }
+                },
+            }
+        }
+        if live {
+            fields.push(cur);
+        }
+        fields
+    }
+
+    /// `NAME=value` / `NAME+=value` at the start of an unquoted word.
+    pub(super) fn assignment(&self) -> Option<(String, bool, Word)> {
+        let Some(Seg::Lit { text, quoted: false }) = self.segs.first() else {
+            return None;
+        };
+        let eq = text.find('=')?;
+        let (name, append) = match text[..eq].strip_suffix('+') {
+            Some(n) => (n, true),
+            None => (&text[..eq], false),
+        };
+        if !is_valid_name(name) {
+            return None;
+        }
+        let mut value = Word::default();
+        let rest = &text[eq + 1..];
+        if !rest.is_empty() {
+            value.segs.push(Seg::Lit { text: rest.to_string(), quoted: false });
+        }
+        value.segs.extend(self.segs[1..].iter().cloned());
+        Some((name.to_string(), append, value))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lexer
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Tok {
+    Word(Word),
+    Op(&'static str),
+    Redir {
+        fd: Option<u32>,
+        op: &'static str,
+    },
+    /// `<<DELIM` / `<<-DELIM`, with the body read from the following lines.
+    HereDoc {
+        body: Word,
+    },
+    Newline,
+    Comment(String),
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Token {
+    pub(super) kind: Tok,
+    pub(super) line: usize,
+}
+
+pub(super) struct Pending {
+    pub(super) tok: usize,
+    pub(super) delim: String,
+    pub(super) quoted: bool,
+    pub(super) strip: bool,
+    pub(super) line: usize,
+}
+
+pub(super) struct Lexer {
+    pub(super) chars: Vec<char>,
+    pub(super) pos: usize,
+    pub(super) line: usize,
+    pub(super) toks: Vec<Token>,
+    pub(super) problems: Vec<String>,
+    pub(super) pending: Vec<Pending>,
+}
+
+impl Lexer {
+    pub(super) fn new(text: &str, line: usize) -> Self {
+        Lexer {
+            chars: text.chars().collect(),
+            pos: 0,
+            line,
+            toks: Vec::new(),
+            problems: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    pub(super) fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    pub(super) fn peek_at(&self, n: usize) -> Option<char> {
+        self.chars.get(self.pos + n).copied()
+    }
+
+    pub(super) fn starts_with(&self, s: &str) -> bool {
+        (self.pos..).zip(s.chars()).all(|(i, c)| self.chars.get(i) == Some(&c))
+    }
+
+    pub(super) fn text(&self, from: usize, to: usize) -> String {
+        self.chars[from.min(self.chars.len())..to.min(self.chars.len())].iter().collect()
+    }
+
+    pub(super) fn count_newlines(&self, from: usize, to: usize) -> usize {
+        self.chars[from.min(self.chars.len())..to.min(self.chars.len())].iter().filter(|&&c| c == '\n').count()
+    }
+
+    pub(super) fn push(&mut self, kind: Tok, line: usize) {
+        self.toks.push(Token { kind, line });
+    }
+
+    pub(super) fn run(&mut self) {
+        while let Some(c) = self.peek() {
+            match c {
+                ' ' | '\t' | '\r' => self.pos += 1,
+                '\\' if self.peek_at(1) == Some('\n') => {
+                    self.pos += 2;
+                    self.line += 1;
+                }
+                '\n' => {
+                    self.push(Tok::Newline, self.line);
+                    self.pos += 1;
+                    self.line += 1;
+                    self.read_heredocs();
+                }
+                '#' => {
+                    let start = self.pos + 1;
+                    while self.peek().is_some_and(|c| c != '\n') {
+                        self.pos += 1;
+                    }
+                    let text = self.text(start, self.pos).trim().to_string();
+                    self.push(Tok::Comment(text), self.line);
+                }
+                '<' | '>' if self.peek_at(1) == Some('(') => {
+                    // Process substitution: kept as a literal word.
+                    let line = self.line;
+                    let mut w = Word::default();
+                    self.balanced_literal(&mut w, 1, "process substitution");
+                    self.word_into(&mut w);
+                    self.push(Tok::Word(w), line);
+                }
+                '|' | '&' | ';' | '(' | ')' | '<' | '>' => self.operator(None),
+                c if c.is_ascii_digit() => {
+                    let mut i = self.pos;
+                    while self.chars.get(i).is_some_and(|c| c.is_ascii_digit()) {
+                        i += 1;
+                    }
+                    if matches!(self.chars.get(i), Some('<' | '>')) {
+                        let fd = self.text(self.pos, i).parse::<u32>().ok();
+                        self.pos = i;
+                        self.operator(fd);
+                    } else {
+                        self.word_token();
+                    }
+                }
+                _ => self.word_token(),
+            }
+        }
+        if !self.pending.is_empty() {
+            self.read_heredocs();
+        }
+    }
+
+    pub(super) fn word_token(&mut self) {
+        let line = self.line;
+        let mut w = Word::default();
+        self.word_into(&mut w);
+        self.push(Tok::Word(w), line);
+    }
+
+    pub(super) fn operator(&mut self, fd: Option<u32>) {
+        let line = self.line;
+        const REDIRS: [&str; 10] = ["<<<", "&>>", "&>", ">>", ">|", ">&", "<&", "<>", ">", "<"];
+        const OPS: [&str; 9] = ["&&", "||", ";;", "|&", "|", "&", ";", "(", ")"];
+        if self.starts_with("<<-") || (self.starts_with("<<") && !self.starts_with("<<<")) {
+            let strip = self.starts_with("<<-");
+            self.pos += if strip { 3 } else { 2 };
+            self.heredoc_start(strip, line);
+            return;
+        }
+        for op in REDIRS {
+            if self.starts_with(op) {
+                self.pos += op.chars().count();
+                self.push(Tok::Redir { fd, op }, line);
+                return;
+            }
+        }
+        for op in OPS {
+            if self.starts_with(op) {
+                self.pos += op.chars().count();
+                self.push(Tok::Op(op), line);
+                return;
+            }
+        }
+        // Unreachable in practice (callers check the first char); never loop forever.
+        self.pos += 1;
+    }
+
+    pub(super) fn heredoc_start(&mut self, strip: bool, line: usize) {
+        while matches!(self.peek(), Some(' ' | '\t')) {
+            self.pos += 1;
+        }
+        let at_word = match self.peek() {
+            None | Some('\n' | '\r' | '|' | '&' | ';' | '(' | ')' | '<' | '>') => false,
+            Some(_) => true,
+        };
+        if !at_word {
+            self.problems.push(format!("line {line}: heredoc `<<` without a delimiter word"));
+            return;
+        }
+        let mut w = Word::default();
+        self.word_into(&mut w);
+        let delim = w.literal();
+        let quoted = w.any_quoted();
+        self.push(Tok::HereDoc { body: Word::default() }, line);
+        self.pending.push(Pending { tok: self.toks.len() - 1, delim, quoted, strip, line });
+    }
+
+    /// Read the bodies of the heredocs opened on the line just ended.
+    pub(super) fn read_heredocs(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        for p in pending {
+            let mut body = String::new();
+            let mut found = false;
+            let body_line = self.line;
+            while self.pos < self.chars.len() {
+                let eol =
+                    self.chars[self.pos..].iter().position(|&c| c == '\n').map_or(self.chars.len(), |i| self.pos + i);
+                let mut text = self.text(self.pos, eol);
+                if eol < self.chars.len() {
+                    self.line += 1;
+                }
+                self.pos = (eol + 1).min(self.chars.len());
+                if p.strip {
+                    text = text.trim_start_matches('\t').to_string();
+                }
+                if text.strip_suffix('\r').unwrap_or(&text) == p.delim {
+                    found = true;
+                    break;
+                }
+                body.push_str(&text);
+                body.push('\n');
+            }
+            if !found {
+                self.problems.push(format!("line {}: unterminated heredoc (no line `{}` closes it)", p.line, p.delim));
+            }
+            let word = if p.quoted {
+                let mut w = Word::default();
+                w.push_str(&body, true);
+                w
+            } else {
+                self.heredoc_word(&body, body_line)
+            };
+            if let Some(tok) = self.toks.get_mut(p.tok) {
+                tok.kind = Tok::HereDoc { body: word };
+            }
+        }
+    }
+
+    /// An unquoted heredoc body: `$VAR` expansion, `\$ \` \\` and backslash-newline.
+    pub(super) fn heredoc_word(&mut self, body: &str, line: usize) -> Word {
+        let mut sub = Lexer::new(body, line);
+        let mut w = Word::default();
+        w.push_str("", true);
+        while let Some(c) = sub.peek() {
+            match c {
+                '\\' => match sub.peek_at(1) {
+                    Some(n @ ('$' | '`' | '\\')) => {
+                        w.push_char(n, true);
+                        sub.pos += 2;
+                    }
+                    Some('\n') => {
+                        sub.pos += 2;
+                        sub.line += 1;
+                    }
+                    _ => {
+                        w.push_char('\\', true);
+                        sub.pos += 1;
+                    }
+                },
+                '$' => sub.dollar(&mut w, true),
+                '`' => sub.backtick(&mut w, true),
+                _ => {
+                    if c == '\n' {
+                        sub.line += 1;
+                    }
+                    w.push_char(c, true);
+                    sub.pos += 1;
+                }
+            }
+        }
+        self.problems.append(&mut sub.problems);
+        w
+    }
+
+    /// Lex one word (until an unquoted blank, newline or operator).
+    pub(super) fn word_into(&mut self, w: &mut Word) {
+        while let Some(c) = self.peek() {
+            match c {
+                ' ' | '\t' | '\r' | '\n' | '|' | '&' | ';' | '<' | '>' | ')' => break,
+                '(' => {
+                    // `arr=(a b c)`: keep the array literally in the assignment.
+                    let assign = w.plain().is_some_and(|t| {
+                        t.strip_suffix('=').is_some_and(|n| is_valid_name(n.strip_suffix('+').unwrap_or(n)))
+                    });
+                    if assign {
+                        self.balanced_literal(w, 0, "array assignment");
+                    } else {
+                        break;
+                    }
+                }
+                '\\' => match self.peek_at(1) {
+                    Some('\n') => {
+                        self.pos += 2;
+                        self.line += 1;
+                    }
+                    Some(n) => {
+                        w.push_char(n, true);
+                        self.pos += 2;
+                    }
+                    None => {
+                        w.push_char('\\', false);
+                        self.pos += 1;
+                    }
+                },
+                '\'' => {
+                    if !self.single_quoted(w) {
+                        break;
+                    }
+                }
+                '"' => {
+                    if !self.double_quoted(w) {
+                        break;
+                    }
+                }
+                '$' if self.peek_at(1) == Some('\'') => {
+                    if !self.ansi_c(w) {
+                        break;
+                    }
+                }
+                '$' if self.peek_at(1) == Some('"') => {
+                    self.pos += 1;
+                    if !self.double_quoted(w) {
+                        break;
+                    }
+                }
+                '$' => self.dollar(w, false),
+                '`' => self.backtick(w, false),
+                _ => {
+                    w.push_char(c, false);
+                    self.pos += 1;
+                }
+            }
+        }
+    }
+
+    /// A quote that never closes: report it, keep the rest of its first line as literal text
+    /// and go on from the end of that line.
+    pub(super) fn unterminated(&mut self, w: &mut Word, saved: Word, start: usize, line: usize, what: &str) {
+        self.problems.push(format!("line {line}: unterminated {what}"));
+        let eol = self.chars[start..].iter().position(|&c| c == '\n').map_or(self.chars.len(), |i| start + i);
+        *w = saved;
+        let text = self.text(start + 1, eol);
+        w.push_str(&text, true);
+        self.pos = eol;
+        self.line = line;
+    }
+
+    pub(super) fn single_quoted(&mut self, w: &mut Word) -> bool {
+        let saved = w.clone();
+        let (start, line) = (self.pos, self.line);
+        self.pos += 1;
+        w.push_str("", true);
+        while let Some(c) = self.peek() {
+            self.pos += 1;
+            if c == '\'' {
+                return true;
+            }
+            if c == '\n' {
+                self.line += 1;
+            }
+            w.push_char(c, true);
+        }
+        self.unterminated(w, saved, start, line, "single-quoted string");
+        false
+    }
+
+    pub(super) fn double_quoted(&mut self, w: &mut Word) -> bool {
+        let saved = w.clone();
+        let (start, line) = (self.pos, self.line);
+        self.pos += 1;
+        w.push_str("", true);
+        loop {
+            match self.peek() {
+                None => {
+                    self.unterminated(w, saved, start, line, "double-quoted string");
+                    return false;
+                }
+                Some('"') => {
+                    self.pos += 1;
+                    return true;
+                }
+                Some('\\') => match self.peek_at(1) {
+                    Some('\n') => {
+                        self.pos += 2;
+                        self.line += 1;
+                    }
+                    Some(c @ ('"' | '\\' | '$' | '`')) => {
+                        w.push_char(c, true);
+                        self.pos += 2;
+                    }
+                    _ => {
+                        w.push_char('\\', true);
+                        self.pos += 1;
+                    }
+                },
+                Some('$') => self.dollar(w, true),
+                Some('`') => self.backtick(w, true),
+                Some(_) => {
+                    // A run of plain characters (long prompts are mostly this): copy it at once.
+                    let start = self.pos;
+                    let mut end = start;
+                    while let Some(&c) = self.chars.get(end) {
+                        if matches!(c, '"' | '\\' | '$' | '`') {
+                            break;
+                        }
+                        if c == '\n' {
+                            self.line += 1;
+                        }
+                        end += 1;
+                    }
+                    w.push_chars(&self.chars[start..end], true);
+                    self.pos = end;
+                }
+            }
+        }
+    }
+
+    /// `$'...'` with the usual C escapes.
+    pub(super) fn ansi_c(&mut self, w: &mut Word) -> bool {
+        let saved = w.clone();
+        let (start, line) = (self.pos, self.line);
+        self.pos += 2;
+        w.push_str("", true);
+        while let Some(c) = self.peek() {
+            match c {
+                '\'' => {
+                    self.pos += 1;
+                    return true;
+                }
+                '\\' => {
+                    let Some(n) = self.peek_at(1) else {
+                        break;
+                    };
+                    self.pos += 2;
+                    let simple = match n {
+                        'n' => Some('\n'),
+                        't' => Some('\t'),
+                        'r' => Some('\r'),
+                        'a' => Some('\u{7}'),
+                        'b' => Some('\u{8}'),
+                        'e' | 'E' => Some('\u{1b}'),
+                        'f' => Some('\u{c}'),
+                        'v' => Some('\u{b}'),
+                        '\\' | '\'' | '"' | '?' => Some(n),
+                        _ => None,
+                    };
+                    if let Some(ch) = simple {
+                        w.push_char(ch, true);
+                        continue;
+                    }
+                    let (radix, max) = match n {
+                        'x' => (16, 2),
+                        'u' => (16, 4),
+                        'U' => (16, 8),
+                        '0'..='7' => {
+                            self.pos -= 1;
+                            (8, 3)
+                        }
+                        _ => (0, 0),
+                    };
+                    if radix == 0 {
+                        w.push_char('\\', true);
+                        w.push_char(n, true);
+                        continue;
+                    }
+                    let mut digits = String::new();
+                    while digits.len() < max {
+                        match self.peek() {
+                            Some(d) if d.is_digit(radix) => {
+                                digits.push(d);
+                                self.pos += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    match u32::from_str_radix(&digits, radix).ok().and_then(char::from_u32) {
+                        Some(ch) => w.push_char(ch, true),
+                        None => {
+                            w.push_char('\\', true);
+                            w.push_char(n, true);
+                        }
+                    }
+                }
+                _ => {
+                    if c == '\n' {
+                        self.line += 1;
+                    }
+                    w.push_char(c, true);
+                    self.pos += 1;
+                }
+            }
+        }
+        self.unterminated(w, saved, start + 1, line, "$'...' string");
+        false
+    }
+
+    /// Index just after the `)` closing a substitution whose body starts at `from`, at depth 1.
+    pub(super) fn scan_parens(&self, from: usize) -> Option<usize> {
+        let mut depth = 1usize;
+        let mut i = from;
+        while let Some(&c) = self.chars.get(i) {
+            match c {
+                '\\' => i += 1,
+                '\'' => {
+                    i += 1;
+                    while self.chars.get(i).is_some_and(|&c| c != '\'') {
+                        i += 1;
+                    }
+                    self.chars.get(i)?;
+                }
+                '"' => {
+                    i += 1;
+                    while let Some(&d) = self.chars.get(i) {
+                        match d {
+                            '\\' => i += 1,
+                            '"' => break,
+                            _ => {}
+                        }
+                        i += 1;
+                    }
+                    self.chars.get(i)?;
+                }
+                '`' => {
+                    i += 1;
+                    while let Some(&d) = self.chars.get(i) {
+                        match d {
+                            '\\' => i += 1,
+                            '`' => break,
+                            _ => {}
+                        }
+                        i += 1;
+                    }
+                    self.chars.get(i)?;
+                }
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Copy `(...)` (starting `skip` chars after pos) literally into the word.
+    pub(super) fn balanced_literal(&mut self, w: &mut Word, skip: usize, what: &str) {
+        let open = self.pos + skip;
+        match self.scan_parens(open + 1) {
+            Some(end) => {
+                let raw = self.text(self.pos, end);
+                self.line += self.count_newlines(self.pos, end);
+                w.push_str(&raw, true);
+                self.pos = end;
+            }
+            None => {
+                self.problems.push(format!("line {}: unterminated {what}", self.line));
+                let raw = self.text(self.pos, open + 1);
+                w.push_str(&raw, true);
+                self.pos = open + 1;
+            }
+        }
+    }
+
+    /// `$...` at pos: variable, `${...}`, `$(...)` (kept literally), or a plain `$`.
+    pub(super) fn dollar(&mut self, w: &mut Word, quoted: bool) {
+        match self.peek_at(1) {
+            Some('(') => self.balanced_literal(w, 1, "command substitution `$(`"),
+            Some('{') => {
+                let from = self.pos + 2;
+                let close = self.chars[from.min(self.chars.len())..]
+                    .iter()
+                    .position(|&c| c == '}' || c == '\n')
+                    .map(|i| from + i)
+                    .filter(|&i| self.chars[i] == '}');
+                let Some(close) = close else {
+                    self.problems.push(format!("line {}: unterminated `${{`", self.line));
+                    w.push_str("${", quoted);
+                    self.pos += 2;
+                    return;
+                };
+                let inner = self.text(from, close);
+                let raw = self.text(self.pos, close + 1);
+                self.pos = close + 1;
+                let name_end = inner.char_indices().find(|&(_, c)| !is_name_char(c)).map_or(inner.len(), |(i, _)| i);
+                let (name, rest) = inner.split_at(name_end);
+                let default = if rest.is_empty() {
+                    Some(None)
+                } else if let Some(d) = rest.strip_prefix(":-").or(rest.strip_prefix(":=")) {
+                    Some(Some((true, d.to_string())))
+                } else {
+                    rest.strip_prefix('-').or(rest.strip_prefix('=')).map(|d| Some((false, d.to_string())))
+                };
+                match default {
+                    Some(default)
+                        if is_valid_name(name) || (!name.is_empty() && name.chars().all(|c| c.is_ascii_digit())) =>
+                    {
+                        w.segs.push(Seg::Var { name: name.to_string(), raw, default, quoted })
+                    }
+                    _ => w.push_str(&raw, true),
+                }
+            }
+            Some(c) if is_name_start(c) => {
+                let from = self.pos + 1;
+                let mut i = from;
+                while self.chars.get(i).is_some_and(|&c| is_name_char(c)) {
+                    i += 1;
+                }
+                let name = self.text(from, i);
+                let raw = format!("${name}");
+                self.pos = i;
+                w.segs.push(Seg::Var { name, raw, default: None, quoted });
+            }
+            Some(c) if c.is_ascii_digit() || "@*#?$!-".contains(c) => {
+                self.pos += 2;
+                w.segs.push(Seg::Var { name: c.to_string(), raw: format!("${c}"), default: None, quoted });
+            }
+            _ => {
+                w.push_char('$', quoted);
+                self.pos += 1;
+            }
+        }
+    }
+
+    /// A backquoted command substitution, kept literally.
+    pub(super) fn backtick(&mut self, w: &mut Word, _quoted: bool) {
+        let mut i = self.pos + 1;
+        while let Some(&c) = self.chars.get(i) {
+            match c {
+                '\\' => i += 1,
+                '`' => {
+                    let raw = self.text(self.pos, i + 1);
+                    self.line += self.count_newlines(self.pos, i + 1);
+                    w.push_str(&raw, true);
+                    self.pos = i + 1;
+                    return;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        self.problems.push(format!("line {}: unterminated backquote", self.line));
+        w.push_char('`', true);
+        self.pos += 1;
+    }
+}
