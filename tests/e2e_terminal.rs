@@ -24,6 +24,19 @@ impl Tmux {
         ok.then_some(Tmux { session })
     }
 
+    /// `run` (the app's command line) with a private HOME, so the user's config stays out;
+    /// `after` runs in the pane once the app has ended.
+    fn app(name: &str, home: &std::path::Path, run: &str, after: &str) -> Tmux {
+        let cmd = format!("HOME={h} XDG_CONFIG_HOME={h}/cfg {run}; {after}", h = home.display());
+        Tmux::start(name, &cmd).expect("tmux is required for this test (.ci/run installs it)")
+    }
+
+    /// On the Checklist: confirm items 5 and 6, take the snapshot, wait until all ten are done.
+    fn finish_checklist(&self) {
+        self.keys(&["3", "j", "j", "j", "j", "c", "c", "a"]);
+        self.wait_for("Pre-recovery checklist 10/10");
+    }
+
     fn screen(&self) -> String {
         let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -60,18 +73,10 @@ fn demo_walk_from_failure_to_recovery_and_export() {
     let bin = env!("CARGO_BIN_EXE_recover-tui");
     let home = tempfile::tempdir().unwrap();
     // Keep the user's config out of it; print the exit status after the app ends.
-    let cmd = format!(
-        "HOME={} XDG_CONFIG_HOME={}/cfg {bin} --demo; echo APP-EXITED-$?; sleep 30",
-        home.path().display(),
-        home.path().display()
-    );
-    let Some(t) = Tmux::start(NAME, &cmd) else {
-        panic!("tmux is required for this test (.ci/run installs it)");
-    };
+    let t = Tmux::app(NAME, home.path(), &format!("{bin} --demo"), "echo APP-EXITED-$?; sleep 30");
     let s = t.wait_for("loaded: 1 failed job(s)");
     assert!(s.contains("SyntaxError: expected ':'"), "{s}");
-    t.keys(&["3", "j", "j", "j", "j", "c", "c", "a"]);
-    t.wait_for("Pre-recovery checklist 10/10");
+    t.finish_checklist();
     t.keys(&["4", "r"]);
     t.wait_for("original → revised prompt");
     t.keys(&["5", "R"]);
@@ -96,14 +101,8 @@ fn sigterm_restores_the_terminal_and_exits() {
     let bin = env!("CARGO_BIN_EXE_recover-tui");
     let home = tempfile::tempdir().unwrap();
     let pidfile = home.path().join("pid");
-    let cmd = format!(
-        "HOME={h} XDG_CONFIG_HOME={h}/cfg sh -c 'echo $$ > {p}; exec {bin} --demo'; echo APP-EXITED; sleep 30",
-        h = home.path().display(),
-        p = pidfile.display()
-    );
-    let Some(t) = Tmux::start(NAME, &cmd) else {
-        panic!("tmux is required for this test (.ci/run installs it)");
-    };
+    let run = format!("sh -c 'echo $$ > {p}; exec {bin} --demo'", p = pidfile.display());
+    let t = Tmux::app(NAME, home.path(), &run, "echo APP-EXITED; sleep 30");
     t.wait_for("loaded: 1 failed job(s)");
     let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
@@ -172,12 +171,7 @@ fn escapes_in_logs_do_not_touch_title_screen_or_clipboard() {
     let home = tempfile::tempdir().unwrap();
     let project = home.path().join("p");
     hostile_project(&project);
-    let cmd = format!(
-        "HOME={h} XDG_CONFIG_HOME={h}/cfg {bin} {p}; echo APP-EXITED; sleep 30",
-        h = home.path().display(),
-        p = project.display()
-    );
-    let Some(t) = Tmux::start(NAME, &cmd) else { panic!("tmux is required for this test (.ci/run installs it)") };
+    let t = Tmux::app(NAME, home.path(), &format!("{bin} {}", project.display()), "echo APP-EXITED; sleep 30");
     let s = t.wait_for("SyntaxError: '(' was never closed");
     assert!(s.contains("1 Overview"), "the screen was cleared:\n{s}");
     let title =
@@ -196,15 +190,9 @@ fn a_hanging_generator_and_its_children_die_when_the_app_quits() {
     let home = tempfile::tempdir().unwrap();
     let project = home.path().join("p");
     hostile_project(&project);
-    let cmd = format!(
-        "HOME={h} XDG_CONFIG_HOME={h}/cfg {bin} {p}; echo APP-EXITED; sleep 30",
-        h = home.path().display(),
-        p = project.display()
-    );
-    let Some(t) = Tmux::start(NAME, &cmd) else { panic!("tmux is required for this test (.ci/run installs it)") };
+    let t = Tmux::app(NAME, home.path(), &format!("{bin} {}", project.display()), "echo APP-EXITED; sleep 30");
     t.wait_for("loaded: 1 failed job(s)");
-    t.keys(&["3", "j", "j", "j", "j", "c", "c", "a"]);
-    t.wait_for("Pre-recovery checklist 10/10");
+    t.finish_checklist();
     t.keys(&["5", "R"]);
     t.wait_for("Run targeted recovery of 1 job(s)");
     t.keys(&["y"]);
@@ -227,8 +215,8 @@ fn a_panic_restores_the_terminal() {
     const NAME: &str = "panic";
     let bin = env!("CARGO_BIN_EXE_recover-tui");
     let home = tempfile::tempdir().unwrap();
-    let cmd = format!("HOME={h} XDG_CONFIG_HOME={h}/cfg RUST_BACKTRACE=0 RECOVER_TUI_TEST_PANIC=1 {bin} --demo; echo APP-EXITED-$?; exec sh", h = home.path().display());
-    let Some(t) = Tmux::start(NAME, &cmd) else { panic!("tmux is required for this test (.ci/run installs it)") };
+    let run = format!("RUST_BACKTRACE=0 RECOVER_TUI_TEST_PANIC=1 {bin} --demo");
+    let t = Tmux::app(NAME, home.path(), &run, "echo APP-EXITED-$?; exec sh");
     let s = t.wait_for("APP-EXITED-101");
     assert!(s.contains("panicking after load"), "{s}");
     assert!(!s.contains("1 Overview"), "alternate screen left on:\n{s}");
@@ -245,12 +233,8 @@ fn edit_in_editor_and_copy_with_osc52() {
     let editor = home.path().join("ed.sh");
     std::fs::write(&editor, "#!/bin/sh\nprintf '\\nEvery def line ends with a colon.\\n' >> \"$1\"\n").unwrap();
     std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let cmd = format!(
-        "HOME={h} XDG_CONFIG_HOME={h}/cfg TMPDIR={h} EDITOR={e} {bin} --demo; echo APP-EXITED; sleep 30",
-        h = home.path().display(),
-        e = editor.display()
-    );
-    let Some(t) = Tmux::start(NAME, &cmd) else { panic!("tmux is required for this test (.ci/run installs it)") };
+    let run = format!("TMPDIR={h} EDITOR={e} {bin} --demo", h = home.path().display(), e = editor.display());
+    let t = Tmux::app(NAME, home.path(), &run, "echo APP-EXITED; sleep 30");
     Command::new("tmux").args(["set-option", "-t", &t.session, "set-clipboard", "on"]).status().unwrap();
     t.wait_for("loaded: 1 failed job(s)");
     t.keys(&["4", "e"]);

@@ -279,6 +279,9 @@ pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Par
     }
     let format = sniff(&name, &head, generators);
     if format == Format::CodexJson {
+        if is_whole(&head) {
+            return Parsed::Agent(codex_json::parse(&head, rel));
+        }
         return match std::fs::File::open(path) {
             // The reader buffers itself (small at first, growing with the lines).
             Ok(f) => codex_json::read(f, rel).map(Parsed::Agent).unwrap_or_else(|_| unreadable()),
@@ -288,7 +291,7 @@ pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Par
     if matches!(format, Format::Manifest | Format::Unknown) {
         return Parsed::Other { text_head: String::from_utf8_lossy(&head).into_owned() };
     }
-    let Ok((bytes, gap)) = read_bounded(path) else { return unreadable() };
+    let Ok((bytes, gap)) = whole_or_bounded(path, head) else { return unreadable() };
     if format == Format::Joblog {
         let mut j = joblog::parse(&bytes, rel);
         j.warnings.extend(gap.map(|g| g.warning(rel)));
@@ -313,12 +316,26 @@ pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Par
     }
 }
 
+/// The sniffed head is the whole file when it is shorter than the sniff window.
+fn is_whole(head: &[u8]) -> bool {
+    head.len() < SNIFF_BYTES
+}
+
+/// The file's text: the head already read when it is the whole file (most inputs), else the
+/// bounded reader. A small file is opened once.
+fn whole_or_bounded(path: &Path, head: Vec<u8>) -> std::io::Result<(Vec<u8>, Option<Gap>)> {
+    if is_whole(&head) {
+        return Ok((head, None));
+    }
+    read_bounded(path)
+}
+
 fn read_named_script(path: &Path, rel: &str, name: &str, head: &[u8], generators: &[String]) -> Option<Parsed> {
     let list = name.ends_with(".cmds");
     if !(list || name.ends_with(".sh") || name.ends_with(".bash")) || head.first() == Some(&b'{') {
         return None;
     }
-    let (bytes, gap) = read_bounded(path).ok()?;
+    let (bytes, gap) = whole_or_bounded(path, head.to_vec()).ok()?;
     let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let parsed = if list {
         script::parse_command_list(&text, rel, name, generators)

@@ -45,6 +45,21 @@ pub struct GeneratorCall {
     pub prompt: PromptText,
 }
 
+impl GeneratorCall {
+    /// A call of `tool` with nothing read from its options yet.
+    pub fn new(invocation: &Invocation, tool: &str) -> GeneratorCall {
+        GeneratorCall {
+            invocation: invocation.clone(),
+            tool: tool.to_string(),
+            cd: None,
+            model: None,
+            last_message_file: None,
+            json: false,
+            prompt: PromptText::Missing,
+        }
+    }
+}
+
 /// A `parallel ... --joblog F < cmds` (or `:::: cmds`) line: links a joblog to its command list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParallelCall {
