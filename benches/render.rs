@@ -4,12 +4,12 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use recover_tui::app::project::Project;
 use recover_tui::config::Config;
 use recover_tui::core::checklist::Facts;
 use recover_tui::core::model::{Batch, Finding, Job, JobResult, Prompt, Run, Status, TokenUsage};
 use recover_tui::core::prompt::Templates;
-use recover_tui::core::store::ledger::Ledger;
-use recover_tui::session::Session;
+use recover_tui::store::ledger::Ledger;
 use recover_tui::tui::action::Screen;
 use recover_tui::tui::app::App;
 use recover_tui::tui::keymap::Keymap;
@@ -64,13 +64,13 @@ fn big_run() -> Run {
                 }
             })
             .collect();
-        batches.push(Batch { number: b, name: format!("Batch {b}"), depends_on: Some(vec![]), jobs });
+        batches.push(Batch { number: b, name: format!("Batch {b}"), depends_on: Some(vec![]), jobs, scripts: vec![] });
     }
     Run { title: "bench phase".into(), batches, ..Run::default() }
 }
 
 fn bench(c: &mut Criterion) {
-    let mut session = Session {
+    let mut project = Project {
         run: big_run(),
         config: Config::default(),
         state_dir: std::env::temp_dir().join("recover-tui-render-bench"),
@@ -83,9 +83,9 @@ fn bench(c: &mut Criterion) {
         snapshots: Vec::new(),
         warnings: Vec::new(),
     };
-    session.redecide();
+    project.redecide();
     let mut app = App::new(Keymap::default(), Theme::colored(), false);
-    app.session = Some(session);
+    app.project = Some(project);
     app.loading = None;
     app.job_sel = 69_903;
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");

@@ -1,12 +1,12 @@
 //! Time-free driver for the diff benchmark (scripts/bench.sh times it against `diff -u`):
-//! read OLD and NEW, diff them with `recover_tui::core::store::diff::diff_bytes` and write the
+//! read OLD and NEW, diff them with `recover_tui::store::diff::diff_bytes` and write the
 //! unified diff to stdout, as `diff -u OLD NEW` does.
 //!
 //! ```text
 //! cargo run --release --example diff_bench -- OLD NEW > out.diff
 //! ```
 
-use recover_tui::core::store::diff::{diff_bytes, FileDiff};
+use recover_tui::store::diff::{diff_bytes, FileDiff};
 use std::io::Write;
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Time-free driver for the snapshot benchmark (scripts/bench.sh times it from outside):
 //! take one snapshot of PATHS of PROJECT into STATE_DIR with
-//! `recover_tui::core::store::snapshot::take`, as `recover-tui` does before an attempt.
+//! `recover_tui::store::snapshot::take`, as `recover-tui` does before an attempt.
 //!
 //! ```text
 //! cargo run --release --example snapshot_bench -- PROJECT STATE_DIR PATH...
@@ -9,8 +9,8 @@
 //! Prints one line: files, bytes, blobs in the store, problems.
 
 use recover_tui::core::model::SystemClock;
-use recover_tui::core::store::snapshot::{self, SnapshotMeta};
-use recover_tui::core::store::StateDir;
+use recover_tui::store::snapshot::{self, SnapshotMeta};
+use recover_tui::store::StateDir;
 use std::path::Path;
 
 fn main() {

@@ -7,11 +7,11 @@
 
 mod common;
 
+use recover_tui::app::project::{OpenOptions, Project};
 use recover_tui::core::model::{Job, Prompt, SystemClock};
 use recover_tui::exec::argv::{substitute, Placeholders};
 use recover_tui::exec::attempt::{run_attempt, AttemptSpec};
 use recover_tui::exec::ExecError;
-use recover_tui::session::{OpenOptions, Session};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -138,7 +138,7 @@ fn loading_planning_and_exporting_run_nothing() {
         assert!(code == 0 || code == 1, "{args:?}: {}", String::from_utf8_lossy(&err));
     }
     let opts = OpenOptions { path: Some(w.root.clone()), state_dir: None, config: None };
-    let s = Session::open(&opts).unwrap();
+    let s = Project::open(&opts).unwrap();
     let _ = s.export_markdown(chrono::Utc::now());
     let _ = s.export_json(chrono::Utc::now());
     for j in s.run.jobs() {
@@ -212,7 +212,7 @@ fn spec(w: &World, job: Job, prompt: &str, generator: Vec<String>) -> AttemptSpe
         attempt_dir: w.root.join(".recover/attempts").join(job.id.replace('/', "_")).join("1"),
         job,
         number: 1,
-        kind: "targeted_recovery".into(),
+        kind: recover_tui::core::model::AttemptKind::TargetedRecovery,
         prompt: prompt.into(),
         project_root: w.root.clone(),
         generator,
@@ -284,7 +284,7 @@ fn jobs_loaded_from_hostile_logs_run_safely_end_to_end() {
     let w = world();
     let (gen, record) = recorder(&w);
     let opts = OpenOptions { path: Some(w.root.clone()), state_dir: None, config: None };
-    let s = Session::open(&opts).unwrap();
+    let s = Project::open(&opts).unwrap();
     let mut ran = 0;
     for job in s.run.jobs().cloned().collect::<Vec<_>>() {
         let prompt = job.prompt.as_ref().map(|p| p.text.clone()).unwrap_or_default();

@@ -6,10 +6,10 @@
 mod common;
 
 use recover_tui::core::model::SystemClock;
-use recover_tui::core::store::journal::{self, JournalEvent};
-use recover_tui::core::store::ledger::Ledger;
-use recover_tui::core::store::snapshot::{self, SnapshotMeta};
-use recover_tui::core::store::{restore, StateDir, StoreError};
+use recover_tui::store::journal::{self, JournalEvent};
+use recover_tui::store::ledger::Ledger;
+use recover_tui::store::snapshot::{self, SnapshotMeta};
+use recover_tui::store::{restore, StateDir, StoreError};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

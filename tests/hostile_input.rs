@@ -10,7 +10,7 @@
 mod common;
 
 use common::*;
-use recover_tui::session::{OpenOptions, Session};
+use recover_tui::app::project::{OpenOptions, Project};
 use std::path::{Path, PathBuf};
 
 fn append(path: &Path, bytes: &[u8]) {
@@ -181,7 +181,7 @@ fn markdown_and_json_export_are_clean() {
     let tmp = tempfile::tempdir().unwrap();
     for root in scenarios(tmp.path()) {
         let opts = OpenOptions { path: Some(root.clone()), state_dir: Some(tmp.path().join("state")), config: None };
-        let s = Session::open(&opts).unwrap();
+        let s = Project::open(&opts).unwrap();
         let now = chrono::Utc::now();
         let md = s.export_markdown(now).expect("a failed batch gives a decision");
         assert_clean("markdown export", md.as_bytes());
@@ -218,6 +218,6 @@ fn hostile_project_directory_name_is_cleaned() {
         assert_clean(cmd, &out);
     }
     let opts = OpenOptions { path: Some(root.clone()), state_dir: Some(tmp.path().join("state")), config: None };
-    let md = Session::open(&opts).unwrap().export_markdown(chrono::Utc::now()).unwrap();
+    let md = Project::open(&opts).unwrap().export_markdown(chrono::Utc::now()).unwrap();
     assert_clean("markdown", md.as_bytes());
 }

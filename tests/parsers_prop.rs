@@ -370,7 +370,7 @@ fn sanitize_output_is_always_clean() {
 
 #[test]
 fn state_files_never_panic() {
-    use recover_tui::core::store::{journal::JournalEntry, ledger::Ledger, snapshot::SnapshotManifest};
+    use recover_tui::store::{journal::JournalEntry, ledger::Ledger, snapshot::SnapshotManifest};
     fuzz("state files", &["expected.json", ".json", ".jsonl"], |b| {
         let _ = Ledger::parse(b);
         let _ = serde_json::from_slice::<SnapshotManifest>(b);

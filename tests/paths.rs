@@ -8,9 +8,9 @@
 mod common;
 
 use recover_tui::core::model::SystemClock;
-use recover_tui::core::store::restore;
-use recover_tui::core::store::snapshot::{self, SnapshotMeta};
-use recover_tui::core::store::{StateDir, StoreError};
+use recover_tui::store::restore;
+use recover_tui::store::snapshot::{self, SnapshotMeta};
+use recover_tui::store::{StateDir, StoreError};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
@@ -330,7 +330,7 @@ codex exec --full-auto \"Task: ok\n\nFiles:\n- /etc/passwd\n- src/ok.py\n\" > _b
         let spec = recover_tui::exec::attempt::AttemptSpec {
             job,
             number: 1,
-            kind: "targeted_recovery".into(),
+            kind: recover_tui::core::model::AttemptKind::TargetedRecovery,
             prompt: "x".into(),
             attempt_dir: w.root.join(".recover/attempts/b1-a/1"),
             project_root: w.root.clone(),

@@ -177,7 +177,7 @@ fn attempt_spec(root: &Path, dir: PathBuf, timeout: Duration) -> AttemptSpec {
     AttemptSpec {
         job: Job { id: "b2-hang".into(), outputs: vec!["src/out.py".into()], ..Job::default() },
         number: 1,
-        kind: "targeted_recovery".into(),
+        kind: recover_tui::core::model::AttemptKind::TargetedRecovery,
         prompt: "write src/out.py".into(),
         attempt_dir: dir,
         project_root: root.to_path_buf(),

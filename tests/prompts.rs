@@ -5,7 +5,7 @@
 mod common;
 use common::copy_dir;
 
-use recover_tui::session::{OpenOptions, Session};
+use recover_tui::app::project::{OpenOptions, Project};
 use std::path::{Path, PathBuf};
 
 fn prompt(fixture: &str, job: &str) -> (String, String) {
@@ -14,7 +14,7 @@ fn prompt(fixture: &str, job: &str) -> (String, String) {
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures").join(fixture), &project);
     let home = dir.path().join("no-user-config.toml");
     std::fs::write(&home, "").unwrap();
-    let s = Session::open(&OpenOptions { path: Some(project), state_dir: None, config: Some(home) }).unwrap();
+    let s = Project::open(&OpenOptions { path: Some(project), state_dir: None, config: Some(home) }).unwrap();
     let p = s.prompt_for(job).unwrap();
     (p.template, p.text)
 }

@@ -1,5 +1,5 @@
 //! Scenarios of the kinds DESIGN §6 describes, written as the files a user would have:
-//! batch scripts, joblogs, codex streams, session files, validation reports.
+//! batch scripts, joblogs, codex streams, project files, validation reports.
 
 mod common;
 use common::copy_dir;
@@ -121,7 +121,7 @@ fn a_later_batch_that_read_the_repaired_file_re_runs() {
     );
 }
 
-/// Only codex streams and session files: jobs come from the logs, prompts from the sessions.
+/// Only codex streams and project files: jobs come from the logs, prompts from the sessions.
 #[test]
 fn prompts_are_recovered_from_session_files_by_thread_id() {
     let d = tempfile::tempdir().unwrap();
@@ -134,11 +134,11 @@ fn prompts_are_recovered_from_session_files_by_thread_id() {
     for (b, job, out, thread) in jobs {
         write(r, &format!("logs/b{b}/{job}.jsonl"), &ok_stream(thread, out, 25000));
         write(r, out, "pub fn f() {}\n");
-        let session = format!(
+        let project = format!(
             "{{\"timestamp\":\"2025-11-20T14:03:11.482Z\",\"type\":\"session_meta\",\"payload\":{{\"id\":\"{thread}\",\"cwd\":\"/srv/app\",\"originator\":\"codex_exec\",\"cli_version\":\"0.63.0\"}}}}\n\
 {{\"timestamp\":\"2025-11-20T14:03:11.503Z\",\"type\":\"event_msg\",\"payload\":{{\"type\":\"user_message\",\"message\":\"Task: write it.\\n\\nFile to create: {out}\\n\"}}}}\n"
         );
-        write(r, &format!("sessions/2025/11/20/rollout-2025-11-20T14-03-11-{thread}.jsonl"), &session);
+        write(r, &format!("sessions/2025/11/20/rollout-2025-11-20T14-03-11-{thread}.jsonl"), &project);
     }
     write(r, "logs/b2/cargo-check.txt", "error[E0432]: unresolved import `crate::lexer::Tok`\n --> src/parser.rs:3:5\n  |\n3 | use crate::lexer::Tok;\n  |     ^^^^^^^^^^^^^^^^^ no `Tok` in `lexer`\n");
     let i = inspect(r);

@@ -4,8 +4,8 @@
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
-use recover_tui::core::store::journal::JournalEvent;
-use recover_tui::session::{OpenOptions, Session};
+use recover_tui::app::project::{OpenOptions, Project};
+use recover_tui::store::journal::JournalEvent;
 use recover_tui::tui::action::Screen;
 use recover_tui::tui::app::{App, Modal};
 use recover_tui::tui::effects::{Effect, Msg};
@@ -27,10 +27,10 @@ fn demo_app() -> Demo {
     let text = std::fs::read_to_string(&config).unwrap().replace("{demo}", &project.display().to_string());
     std::fs::write(&config, text).unwrap();
     let opts = OpenOptions { path: Some(project), config: Some(config), state_dir: None };
-    let mut session = Session::open(&opts).unwrap();
-    session.check_facts();
+    let mut project = Project::open(&opts).unwrap();
+    project.check_facts();
     let mut app = App::new(Keymap::default(), Theme::plain(), false);
-    let effects = update(&mut app, Msg::Loaded(Ok(Box::new(session))));
+    let effects = update(&mut app, Msg::Loaded(Ok(Box::new(project))));
     assert!(effects.is_empty());
     Demo { _dir: dir, app }
 }
@@ -76,8 +76,8 @@ fn run_effects(app: &mut App, effects: Vec<Effect>) {
     for e in effects {
         let msg = match e {
             Effect::Snapshot { paths, reason } => {
-                let sd = app.session.as_ref().unwrap().writable_store().unwrap();
-                Msg::Snapshotted(recover_tui::session::snapshot_paths(
+                let sd = app.project.as_ref().unwrap().writable_store().unwrap();
+                Msg::Snapshotted(recover_tui::app::project::snapshot_paths(
                     &sd,
                     &paths,
                     &reason,
@@ -113,7 +113,7 @@ fn overriding_q3_re_decides_live_and_is_recorded() {
     press(&mut d.app, "2jj ");
     assert!(matches!(d.app.modal, Some(Modal::Reason { .. })));
     let effects = press(&mut d.app, "spec names the wrong module\n");
-    let s = d.app.session.as_ref().unwrap();
+    let s = d.app.project.as_ref().unwrap();
     assert_eq!(s.decision.as_ref().unwrap().verdict.as_str(), "full_restart");
     assert_eq!(s.ledger.overrides.answers["Q3"].reason, "spec names the wrong module");
     assert!(
@@ -122,7 +122,7 @@ fn overriding_q3_re_decides_live_and_is_recorded() {
     assert!(screen(&d.app, 100, 30).contains("FULL RESTART"));
     // Toggling again removes the override.
     press(&mut d.app, " ");
-    assert_eq!(d.app.session.as_ref().unwrap().decision.as_ref().unwrap().verdict.as_str(), "targeted_recovery");
+    assert_eq!(d.app.project.as_ref().unwrap().decision.as_ref().unwrap().verdict.as_str(), "targeted_recovery");
 }
 
 #[test]
@@ -133,7 +133,7 @@ fn an_override_needs_a_reason_and_esc_cancels() {
     assert_eq!(d.app.status.as_ref().unwrap().text, "a reason is required");
     press(&mut d.app, "\x1b");
     assert!(d.app.modal.is_none());
-    assert!(d.app.session.as_ref().unwrap().ledger.overrides.answers.is_empty());
+    assert!(d.app.project.as_ref().unwrap().ledger.overrides.answers.is_empty());
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn checklist_confirm_waive_and_snapshot_action() {
     // Item 6 is now selected: waive it with a reason.
     press(&mut d.app, "w");
     press(&mut d.app, "schema unchanged since batch 1\n");
-    let s = d.app.session.as_ref().unwrap();
+    let s = d.app.project.as_ref().unwrap();
     assert_eq!(s.checklist[5].state.as_str(), "waived");
     assert_eq!(s.checklist[5].reason.as_deref(), Some("schema unchanged since batch 1"));
     // Item 7: its action takes the snapshot.
@@ -155,7 +155,7 @@ fn checklist_confirm_waive_and_snapshot_action() {
     let effects = press(&mut d.app, "a");
     assert!(matches!(&effects[0], Effect::Snapshot { paths, .. } if paths == &vec!["notes/render.py".to_string()]));
     run_effects(&mut d.app, effects);
-    let s = d.app.session.as_ref().unwrap();
+    let s = d.app.project.as_ref().unwrap();
     assert_eq!(s.checklist[6].state.as_str(), "passed");
     assert!(recover_tui::core::checklist::satisfied(&s.checklist));
     assert!(d.app.status.as_ref().unwrap().text.starts_with("snapshot "));
@@ -178,8 +178,9 @@ fn recovery_is_refused_until_the_checklist_is_done_then_confirmed() {
     let Effect::StartRecovery { jobs } = &effects[0] else { panic!("{effects:?}") };
     assert_eq!(jobs, &vec!["b2-1".to_string()]);
     // Without a revised prompt, recovery sends the original prompt with the fix spelled out.
-    let s = d.app.session.as_ref().unwrap();
-    let (prompt, rendered) = recover_tui::recovery::generation_prompt(s, s.decision.as_ref().unwrap(), "b2-1").unwrap();
+    let s = d.app.project.as_ref().unwrap();
+    let (prompt, rendered) =
+        recover_tui::app::recovery::generation_prompt(s, s.decision.as_ref().unwrap(), "b2-1").unwrap();
     assert!(prompt.starts_with("Context: notes Phase 2 Batch 2"));
     assert!(prompt.contains("## Fix required (recovery attempt)"));
     assert!(prompt.contains("SyntaxError: expected ':' (notes/render.py:4)"));
@@ -250,7 +251,7 @@ fn attempts_done_records_and_escalates_after_two_failures() {
         snapshot: None,
         recovery_prompt: None,
         revised_prompt: None,
-        kind: "targeted_recovery".into(),
+        kind: recover_tui::core::model::AttemptKind::TargetedRecovery,
         command: vec!["codex".into()],
         started_at: chrono::Utc::now(),
         ended_at: None,
@@ -260,8 +261,8 @@ fn attempts_done_records_and_escalates_after_two_failures() {
         changes: None,
     };
     let specs = |app: &App| {
-        let s = app.session.as_ref().unwrap();
-        recover_tui::recovery::specs(s, s.decision.as_ref().unwrap(), &["b2-1".to_string()])
+        let s = app.project.as_ref().unwrap();
+        recover_tui::app::recovery::specs(s, s.decision.as_ref().unwrap(), &["b2-1".to_string()])
             .unwrap()
             .into_iter()
             .map(|(sp, _)| sp)
@@ -271,10 +272,10 @@ fn attempts_done_records_and_escalates_after_two_failures() {
     assert!(matches!(&effects[0], Effect::FinishAttempts { results } if results.len() == 1));
     let sp = specs(&d.app);
     recover_tui::tui::recovery::finish(&mut d.app, &sp, vec![Ok(failed(1))]);
-    assert!(!d.app.session.as_ref().unwrap().decision.as_ref().unwrap().escalated);
+    assert!(!d.app.project.as_ref().unwrap().decision.as_ref().unwrap().escalated);
     let sp = specs(&d.app);
     recover_tui::tui::recovery::finish(&mut d.app, &sp, vec![Ok(failed(2))]);
-    let dec = d.app.session.as_ref().unwrap().decision.as_ref().unwrap();
+    let dec = d.app.project.as_ref().unwrap().decision.as_ref().unwrap();
     assert!(dec.escalated);
     assert_eq!(dec.verdict.as_str(), "full_restart");
     assert!(
@@ -282,7 +283,7 @@ fn attempts_done_records_and_escalates_after_two_failures() {
         "{:?}",
         d.app.status
     );
-    let (journal, _) = d.app.session.as_ref().unwrap().journal_lines();
+    let (journal, _) = d.app.project.as_ref().unwrap().journal_lines();
     assert!(journal.last().unwrap().contains("escalated"), "{journal:?}");
     press(&mut d.app, "5");
     let s = screen(&d.app, 120, 30);
@@ -330,7 +331,7 @@ fn every_screen_at_100x30() {
 fn escape_sequences_in_logs_never_reach_the_screen() {
     let mut d = demo_app();
     {
-        let s = d.app.session.as_mut().unwrap();
+        let s = d.app.project.as_mut().unwrap();
         let j = &mut s.run.batches[1].jobs[0];
         j.result.findings[0].message = "expected ':'\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}evil".into();
     }
@@ -349,12 +350,12 @@ fn escape_sequences_in_logs_never_reach_the_screen() {
 fn the_full_walk_from_failure_to_an_exported_success() {
     let mut d = demo_app();
     // Decision: targeted recovery of b2-1.
-    assert_eq!(d.app.session.as_ref().unwrap().decision.as_ref().unwrap().verdict.as_str(), "targeted_recovery");
+    assert_eq!(d.app.project.as_ref().unwrap().decision.as_ref().unwrap().verdict.as_str(), "targeted_recovery");
     // Checklist: confirm 5 and 6, take the snapshot (7).
     press(&mut d.app, "3jjjjcc");
     let e = press(&mut d.app, "a");
     run_effects(&mut d.app, e);
-    assert!(recover_tui::core::checklist::satisfied(&d.app.session.as_ref().unwrap().checklist));
+    assert!(recover_tui::core::checklist::satisfied(&d.app.project.as_ref().unwrap().checklist));
     // Run: start and confirm.
     press(&mut d.app, "5R");
     let effects = press(&mut d.app, "y");
@@ -386,7 +387,7 @@ fn the_full_walk_from_failure_to_an_exported_success() {
         lines.iter().any(|l| l.starts_with("■ validation python3 -m py_compile notes/render.py exited 0")),
         "{lines:?}"
     );
-    let s = d.app.session.as_ref().unwrap();
+    let s = d.app.project.as_ref().unwrap();
     assert_eq!(s.decision.as_ref().unwrap().repaired_jobs, vec!["b2-1"]);
     let attempt = &s.ledger.attempts["b2-1"][0];
     assert_eq!(attempt.outcome.word(), "passed");

@@ -4,7 +4,7 @@
 use super::{Cli, CliError};
 use crate::config::Config;
 use crate::core::sanitize::clean_line;
-use crate::core::store::{check, StateDir};
+use crate::store::{check, StateDir};
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>) -> Result<i32, CliError> {

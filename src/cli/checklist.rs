@@ -2,10 +2,10 @@
 //! record the user's word in the ledger and the journal.
 
 use super::{load, nothing_failed, user, Cli, CliError};
+use crate::app::project::Project;
 use crate::core::checklist::{self, ChecklistItem, ItemKind, ItemState, Recorded};
 use crate::core::sanitize::clean_line;
-use crate::core::store::journal::JournalEvent;
-use crate::session::Session;
+use crate::store::journal::JournalEvent;
 use serde_json::json;
 use std::path::Path;
 
@@ -24,24 +24,24 @@ pub fn run(cli: &Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError>
             args.reasons.len()
         )));
     }
-    let mut session = load(cli, path)?;
-    session.check_facts();
-    if session.decision.is_none() {
-        return Err(nothing_failed(&session, "there is no checklist to go through"));
+    let mut project = load(cli, path)?;
+    project.check_facts();
+    if project.decision.is_none() {
+        return Err(nothing_failed(&project, "there is no checklist to go through"));
     }
-    let records = resolve(&session.checklist, args)?;
+    let records = resolve(&project.checklist, args)?;
     if !records.is_empty() {
-        record(&mut session, records, args.json)?;
+        record(&mut project, records, args.json)?;
     }
     if args.json {
         let doc = json!({
             "schema": "recover-tui/checklist@1",
-            "items": session.checklist,
-            "satisfied": checklist::satisfied(&session.checklist),
+            "items": project.checklist,
+            "satisfied": checklist::satisfied(&project.checklist),
         });
         println!("{}", crate::core::export::to_safe_json(&doc));
     } else {
-        print!("{}", text(&session.checklist));
+        print!("{}", text(&project.checklist));
     }
     Ok(0)
 }
@@ -87,8 +87,8 @@ fn resolve(items: &[ChecklistItem], args: &Args) -> Result<Vec<(&'static str, Re
 }
 
 /// Write the entries into the ledger, save it, journal each, and re-evaluate.
-pub fn record(session: &mut Session, records: Vec<(&'static str, Recorded)>, quiet: bool) -> Result<(), CliError> {
-    session.writable_store().map_err(CliError::from)?;
+pub fn record(project: &mut Project, records: Vec<(&'static str, Recorded)>, quiet: bool) -> Result<(), CliError> {
+    project.writable_store().map_err(CliError::from)?;
     let events: Vec<JournalEvent> = records
         .iter()
         .map(|(id, r)| match r.state {
@@ -101,9 +101,9 @@ pub fn record(session: &mut Session, records: Vec<(&'static str, Recorded)>, qui
         })
         .collect();
     for (id, r) in records {
-        session.ledger.checklist.insert(id.to_string(), r);
+        project.ledger.checklist.insert(id.to_string(), r);
     }
-    session.save_ledger().map_err(CliError::from)?;
+    project.save_ledger().map_err(CliError::from)?;
     for e in events {
         if !quiet {
             let what = match &e {
@@ -113,9 +113,9 @@ pub fn record(session: &mut Session, records: Vec<(&'static str, Recorded)>, qui
             };
             println!("{what}");
         }
-        session.journal(e).map_err(CliError::from)?;
+        project.journal(e).map_err(CliError::from)?;
     }
-    session.redecide();
+    project.redecide();
     Ok(())
 }
 

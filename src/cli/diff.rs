@@ -3,7 +3,7 @@
 
 use super::{load, Cli, CliError};
 use crate::core::sanitize::clean_line;
-use crate::core::store::diff::{self, FileDiff, PathDiff};
+use crate::store::diff::{self, FileDiff, PathDiff};
 use std::path::Path;
 
 pub fn run(
@@ -13,13 +13,13 @@ pub fn run(
     job: Option<&str>,
     against: Option<&str>,
 ) -> Result<i32, CliError> {
-    let session = load(cli, path)?;
-    let sd = session.store.clone().ok_or_else(|| {
-        CliError::from(format!("{}: the state directory could not be opened", session.state_dir.display()))
+    let project = load(cli, path)?;
+    let sd = project.store.clone().ok_or_else(|| {
+        CliError::from(format!("{}: the state directory could not be opened", project.state_dir.display()))
     })?;
     let only = match job {
         Some(j) => {
-            let job = session
+            let job = project
                 .run
                 .job(j)
                 .ok_or_else(|| CliError::from(format!("job `{}` is not in the run", clean_line(j))))?;

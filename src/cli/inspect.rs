@@ -8,25 +8,25 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliError> {
-    let session = load(cli, path)?;
+    let project = load(cli, path)?;
     if as_json {
-        println!("{}", crate::core::export::to_safe_json(&inspect_json(&session.run)));
+        println!("{}", crate::core::export::to_safe_json(&inspect_json(&project.run)));
     } else {
-        print!("{}", inspect_text(&session.run));
+        print!("{}", inspect_text(&project.run));
     }
-    super::plan::exit_without_freeing(session);
+    super::plan::exit_without_freeing(project);
     Ok(0)
 }
 
 pub fn import(cli: &Cli, path: Option<&Path>, output: &Path) -> Result<i32, CliError> {
-    let session = load(cli, path)?;
+    let project = load(cli, path)?;
     let dir =
         output.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
     let dir = std::fs::canonicalize(&dir).map_err(|e| CliError::from(format!("{}: {e}", dir.display())))?;
-    let text = manifest::to_json(&session.run, &dir);
-    crate::core::store::atomic::write(output, text.as_bytes())
+    let text = manifest::to_json(&project.run, &dir);
+    crate::store::atomic::write(output, text.as_bytes())
         .map_err(|e| CliError::from(format!("cannot write {}: {e}", output.display())))?;
-    println!("wrote {} ({} batches, {} jobs)", output.display(), session.run.batches.len(), session.run.jobs().count());
+    println!("wrote {} ({} batches, {} jobs)", output.display(), project.run.batches.len(), project.run.jobs().count());
     Ok(0)
 }
 

@@ -16,7 +16,7 @@ mod recover_prep;
 mod restore;
 mod snapshot;
 
-use crate::session::{OpenOptions, Session};
+use crate::app::project::{OpenOptions, Project};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -248,7 +248,17 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => completions::man(),
         Some(Command::Config { init, ref path }) => config_cmd::run(&cli, init, path.as_deref()),
-        None => crate::tui::run(&cli),
+        None => crate::tui::run(crate::tui::Launch {
+            open: cli.open_options(None),
+            demo: cli.demo,
+            color: match cli.color {
+                ColorChoice::Never => Some(false),
+                ColorChoice::Always => Some(true),
+                ColorChoice::Auto => None,
+            },
+            mouse: !cli.no_mouse,
+        })
+        .map_err(|e| CliError { message: e.0, code: EXIT_INPUT }),
     }
 }
 
@@ -285,14 +295,14 @@ pub fn user() -> String {
 }
 
 /// The error for commands that need a failure: "Nothing failed in <title>: <what>."
-pub fn nothing_failed(session: &Session, what: &str) -> CliError {
-    nothing(format!("Nothing failed in {}: {what}.", crate::core::sanitize::clean_line(&session.run.title)))
+pub fn nothing_failed(project: &Project, what: &str) -> CliError {
+    nothing(format!("Nothing failed in {}: {what}.", crate::core::sanitize::clean_line(&project.run.title)))
 }
 
 /// Load the project for a command.
-pub fn load(cli: &Cli, path: Option<&Path>) -> Result<Session, CliError> {
+pub fn load(cli: &Cli, path: Option<&Path>) -> Result<Project, CliError> {
     let started = std::time::Instant::now();
-    let s = Session::open(&cli.open_options(path)).map_err(CliError::from)?;
+    let s = Project::open(&cli.open_options(path)).map_err(CliError::from)?;
     crate::logfile::log(&format!(
         "loaded {} batches, {} jobs, {} warnings in {} ms",
         s.run.batches.len(),

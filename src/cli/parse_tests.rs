@@ -67,7 +67,7 @@ fn snapshot_job_and_batch_exclude_each_other_and_export_needs_a_format() {
 
 #[test]
 fn diff_renders_binary_summary_and_notes() {
-    use crate::core::store::diff::{Change, FileDiff, PathDiff};
+    use crate::store::diff::{Change, FileDiff, PathDiff};
     let d = PathDiff {
         path: "a.bin".into(),
         change: Change::Modified,

@@ -9,48 +9,36 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliError> {
-    let session = load(cli, path)?;
-    let Some(decision) = session.decision.as_ref() else {
+    let project = load(cli, path)?;
+    let Some(decision) = project.decision.as_ref() else {
         if as_json {
-            println!("{}", crate::core::export::to_safe_json(&nothing_failed_json(&session.run)));
+            println!("{}", crate::core::export::to_safe_json(&nothing_failed_json(&project.run)));
         } else {
             println!(
                 "Nothing failed in {}: {} batches, {} jobs. Nothing to recover.",
-                clean_line(&session.run.title),
-                session.run.batches.len(),
-                session.run.jobs().count()
+                clean_line(&project.run.title),
+                project.run.batches.len(),
+                project.run.jobs().count()
             );
         }
-        exit_without_freeing(session);
+        exit_without_freeing(project);
         return Ok(EXIT_NOTHING);
     };
     if as_json {
-        println!("{}", crate::core::export::to_safe_json(&plan_json(decision)));
+        println!("{}", crate::core::export::to_safe_json(&crate::core::export::plan_json(decision)));
     } else {
-        print!("{}", plan_text(&session.run, decision));
+        print!("{}", plan_text(&project.run, decision));
     }
-    exit_without_freeing(session);
+    exit_without_freeing(project);
     Ok(0)
 }
 
 /// The process ends right after a command: freeing a large run (tens of thousands of strings)
 /// piece by piece would only add time, so the run and the decision are left to the OS. The
-/// rest of the session is dropped as usual (its state-dir lock is released).
-pub(super) fn exit_without_freeing(mut session: crate::session::Session) {
-    std::mem::forget(std::mem::take(&mut session.run));
-    std::mem::forget(session.decision.take());
-}
-
-/// The `recover-tui/plan@1` document.
-pub fn plan_json(d: &Decision) -> Value {
-    let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        let mut out = serde_json::Map::new();
-        out.insert("schema".into(), json!("recover-tui/plan@1"));
-        out.extend(std::mem::take(m));
-        return Value::Object(out);
-    }
-    v
+/// rest of the project is dropped as usual (its state-dir lock is released).
+pub(super) fn exit_without_freeing(mut project: crate::app::project::Project) {
+    std::mem::forget(std::mem::take(&mut project.run));
+    std::mem::forget(project.decision.take());
 }
 
 fn nothing_failed_json(run: &Run) -> Value {

@@ -6,8 +6,8 @@ use crate::core::sanitize::clean_line;
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, job: &str) -> Result<i32, CliError> {
-    let session = load(cli, path)?;
-    let Some(j) = session.run.job(job) else {
+    let project = load(cli, path)?;
+    let Some(j) = project.run.job(job) else {
         return Err(CliError::from(format!(
             "job `{}` is not in the run loaded from {}",
             clean_line(job),
@@ -21,7 +21,7 @@ pub fn run(cli: &Cli, path: Option<&Path>, job: &str) -> Result<i32, CliError> {
             j.result.status.as_str()
         )));
     }
-    let p = session.prompt_for(job)?;
+    let p = project.prompt_for(job)?;
     if p.text.ends_with('\n') {
         print!("{}", p.text);
     } else {

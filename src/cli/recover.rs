@@ -4,12 +4,12 @@
 
 use super::recover_prep as prep;
 use super::{checklist, load, nothing_failed, Cli, CliError};
+use crate::app::project::Project;
+use crate::app::recovery;
 use crate::core::model::{Attempt, AttemptOutcome};
 use crate::core::sanitize::clean_line;
-use crate::core::store::StateDir;
 use crate::exec::attempt::{self, AttemptEvent, AttemptSpec};
-use crate::recovery;
-use crate::session::Session;
+use crate::store::StateDir;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -21,38 +21,38 @@ pub struct Args<'a> {
 }
 
 pub fn run(cli: &Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError> {
-    let mut session = load(cli, path)?;
-    session.check_facts();
-    let Some(d) = session.decision.clone() else {
-        return Err(nothing_failed(&session, "there is nothing to recover"));
+    let mut project = load(cli, path)?;
+    project.check_facts();
+    let Some(d) = project.decision.clone() else {
+        return Err(nothing_failed(&project, "there is nothing to recover"));
     };
     let jobs = prep::jobs(&d, args.jobs)?;
-    let gate = prep::gate(&session, args.yes);
-    let outputs = recovery::outputs(&session, &jobs);
-    let specs = recovery::specs(&session, &d, &jobs).map_err(CliError::from)?;
+    let gate = prep::gate(&project, args.yes);
+    let outputs = recovery::outputs(&project, &jobs);
+    let specs = recovery::specs(&project, &d, &jobs).map_err(CliError::from)?;
     if args.dry_run {
-        return dry_run(&session, &specs, &outputs, gate);
+        return dry_run(&project, &specs, &outputs, gate);
     }
     let confirms = gate?;
-    let sd = session.writable_store().map_err(CliError::from)?;
+    let sd = project.writable_store().map_err(CliError::from)?;
     if !confirms.is_empty() {
         let ids: Vec<&str> = confirms.iter().map(|(id, _)| *id).collect();
         eprintln!("--yes: confirming checklist item(s) {}", ids.join(", "));
-        checklist::record(&mut session, confirms, true)?;
+        checklist::record(&mut project, confirms, true)?;
     }
-    let before = session.snapshots.len();
-    let snapshot = recovery::ensure_snapshot(&mut session, &outputs, &jobs, d.failing_batch).map_err(CliError::from)?;
-    if session.snapshots.len() > before {
+    let before = project.snapshots.len();
+    let snapshot = recovery::ensure_snapshot(&mut project, &outputs, &jobs, d.failing_batch).map_err(CliError::from)?;
+    if project.snapshots.len() > before {
         eprintln!("snapshot {snapshot} taken ({} file(s))", outputs.len());
     }
-    session.redecide();
-    if !crate::core::checklist::satisfied(&session.checklist) {
-        let blocking = crate::core::checklist::blocking(&session.checklist);
+    project.redecide();
+    if !crate::core::checklist::satisfied(&project.checklist) {
+        let blocking = crate::core::checklist::blocking(&project.checklist);
         return Err(CliError::from(format!("the checklist is not satisfied: {}", blocking.join("; "))));
     }
-    let specs = recovery::begin(&mut session, specs, &snapshot).map_err(CliError::from)?;
-    let results = execute(&session, &sd, specs.clone(), &snapshot)?;
-    let done = recovery::finish(&mut session, &specs, results).map_err(CliError::from)?;
+    let specs = recovery::begin(&mut project, specs, &snapshot).map_err(CliError::from)?;
+    let results = execute(&project, &sd, specs.clone(), &snapshot)?;
+    let done = recovery::finish(&mut project, &specs, results).map_err(CliError::from)?;
     for (job, e) in &done.not_run {
         say(&format!("{}: the attempt did not run: {}", clean_line(job), clean_line(e)));
     }
@@ -68,12 +68,12 @@ pub fn run(cli: &Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError>
 }
 
 fn dry_run(
-    session: &Session,
+    project: &Project,
     specs: &[(AttemptSpec, Option<String>)],
     outputs: &[String],
     gate: Result<Vec<(&'static str, crate::core::checklist::Recorded)>, CliError>,
 ) -> Result<i32, CliError> {
-    match session.store.as_deref().and_then(|sd| recovery::current_snapshot(sd, outputs)) {
+    match project.store.as_deref().and_then(|sd| recovery::current_snapshot(sd, outputs)) {
         Some(id) => eprintln!("dry run: snapshot {id} already holds {} as they are now", outputs.join(", ")),
         None => eprintln!("dry run: would snapshot {} first", outputs.join(", ")),
     }
@@ -93,7 +93,7 @@ fn dry_run(
 
 /// Run the attempts on a 2-worker runtime; Ctrl-C cancels them (their process groups end).
 fn execute(
-    session: &Session,
+    project: &Project,
     sd: &Arc<StateDir>,
     specs: Vec<AttemptSpec>,
     snapshot: &str,
@@ -113,7 +113,7 @@ fn execute(
         }
         _ => {}
     };
-    let concurrency = session.config.commands.concurrency;
+    let concurrency = project.config.commands.concurrency;
     let (sd, snapshot) = (sd.clone(), snapshot.to_string());
     Ok(rt.block_on(async move {
         let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);

@@ -1,11 +1,11 @@
 //! What `recover` checks before anything runs: the jobs asked for and the checklist gate.
-//! Prompts, specs and snapshots are the shared `crate::recovery`.
+//! Prompts, specs and snapshots are the shared `crate::app::recovery`.
 
 use super::{user, CliError};
+use crate::app::project::Project;
 use crate::core::checklist::{ItemKind, Recorded};
 use crate::core::decide::{Decision, Verdict};
 use crate::core::sanitize::clean_line;
-use crate::session::Session;
 
 /// The jobs asked for, deduplicated, each in the decision's rerun list, each usable as a
 /// directory name. Refuses a full restart.
@@ -54,8 +54,8 @@ pub fn jobs(d: &Decision, asked: &[String]) -> Result<Vec<String>, CliError> {
 
 /// What the checklist needs before a run. `Ok(confirms)`: the Confirm-kind items `--yes`
 /// confirms (empty without `--yes`). The snapshot item is not counted: `recover` takes it.
-pub fn gate(session: &Session, yes: bool) -> Result<Vec<(&'static str, Recorded)>, CliError> {
-    let open: Vec<_> = session.checklist.iter().filter(|i| !i.state.ok() && i.id != "snapshot_taken").collect();
+pub fn gate(project: &Project, yes: bool) -> Result<Vec<(&'static str, Recorded)>, CliError> {
+    let open: Vec<_> = project.checklist.iter().filter(|i| !i.state.ok() && i.id != "snapshot_taken").collect();
     let describe = |v: &[&crate::core::checklist::ChecklistItem]| {
         v.iter().map(|i| format!("{} {} ({})", i.number, i.id, i.state.as_str())).collect::<Vec<_>>().join(", ")
     };

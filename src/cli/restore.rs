@@ -3,14 +3,14 @@
 use super::{load, Cli, CliError};
 use crate::core::model::SystemClock;
 use crate::core::sanitize::clean_line;
-use crate::core::store::journal::JournalEvent;
-use crate::core::store::restore::{self, RestoreReport};
-use crate::core::store::StoreError;
+use crate::store::journal::JournalEvent;
+use crate::store::restore::{self, RestoreReport};
+use crate::store::StoreError;
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, id: &str, resume: bool) -> Result<i32, CliError> {
-    let session = load(cli, path)?;
-    let sd = session.writable_store().map_err(CliError::from)?;
+    let project = load(cli, path)?;
+    let sd = project.writable_store().map_err(CliError::from)?;
     let report = match restore::pending_restore(&sd) {
         Some(pending) if resume => {
             if !pending.starts_with(id) {
@@ -33,7 +33,7 @@ pub fn run(cli: &Cli, path: Option<&Path>, id: &str, resume: bool) -> Result<i32
         written: u32::try_from(report.written.len()).unwrap_or(u32::MAX),
         deleted: u32::try_from(report.deleted.len()).unwrap_or(u32::MAX),
     };
-    session.journal(event).map_err(CliError::from)?;
+    project.journal(event).map_err(CliError::from)?;
     print!("{}", text(&report));
     Ok(0)
 }

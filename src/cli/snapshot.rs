@@ -1,17 +1,17 @@
 //! `recover-tui snapshot` (the new id is the last line) and `recover-tui snapshots`.
 
 use super::{load, nothing_failed, Cli, CliError};
+use crate::app::project::Project;
 use crate::core::sanitize::clean_line;
-use crate::core::store::snapshot::{self, SnapshotManifest};
-use crate::session::Session;
+use crate::store::snapshot::{self, SnapshotManifest};
 use serde_json::{json, Value};
 use std::path::Path;
 
 pub fn take(cli: &Cli, path: Option<&Path>, job: Option<&str>, batch: Option<u32>) -> Result<i32, CliError> {
-    let mut session = load(cli, path)?;
-    let (paths, reason, job, batch) = what(&session, job, batch)?;
-    let info = session.take_snapshot(paths, &reason, job, batch).map_err(CliError::from)?;
-    let sd = session.writable_store().map_err(CliError::from)?;
+    let mut project = load(cli, path)?;
+    let (paths, reason, job, batch) = what(&project, job, batch)?;
+    let info = project.take_snapshot(paths, &reason, job, batch).map_err(CliError::from)?;
+    let sd = project.writable_store().map_err(CliError::from)?;
     let m = snapshot::load(&sd, &info.id)?;
     let present = m.files.iter().filter(|f| f.sha256.is_some()).count();
     println!("Snapshot ({}): {present} file(s), {} bytes", clean_line(&m.reason), m.total_size());
@@ -31,8 +31,8 @@ pub fn take(cli: &Cli, path: Option<&Path>, job: Option<&str>, batch: Option<u32
 type What = (Option<Vec<String>>, String, Option<String>, Option<u32>);
 
 /// The paths, reason, job and batch of the snapshot asked for.
-fn what(session: &Session, job: Option<&str>, batch: Option<u32>) -> Result<What, CliError> {
-    let run = &session.run;
+fn what(project: &Project, job: Option<&str>, batch: Option<u32>) -> Result<What, CliError> {
+    let run = &project.run;
     if let Some(id) = job {
         let j = run.job(id).ok_or_else(|| CliError::from(format!("job `{}` is not in the run", clean_line(id))))?;
         if j.outputs.is_empty() {
@@ -53,16 +53,16 @@ fn what(session: &Session, job: Option<&str>, batch: Option<u32>) -> Result<What
         }
         return Ok((Some(paths), format!("batch {n}"), None, Some(n)));
     }
-    let Some(d) = session.decision.as_ref() else {
-        return Err(nothing_failed(session, "there are no outputs to repair (use --job ID or --batch N)"));
+    let Some(d) = project.decision.as_ref() else {
+        return Err(nothing_failed(project, "there are no outputs to repair (use --job ID or --batch N)"));
     };
     Ok((None, "outputs of the jobs to repair".into(), None, Some(d.failing_batch)))
 }
 
 pub fn list(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliError> {
-    let session = load(cli, path)?;
-    let sd = session.store.clone().ok_or_else(|| {
-        CliError::from(format!("{}: the state directory could not be opened", session.state_dir.display()))
+    let project = load(cli, path)?;
+    let sd = project.store.clone().ok_or_else(|| {
+        CliError::from(format!("{}: the state directory could not be opened", project.state_dir.display()))
     })?;
     let (list, problems) = snapshot::list(&sd)?;
     for p in &problems {

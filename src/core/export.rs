@@ -228,7 +228,7 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
             t(&a.job),
             a.number,
             a.outcome.word(),
-            a.kind.replace('_', " "),
+            a.kind.as_str().replace('_', " "),
             t(&a.command.join(" ")),
             a.started_at.format("%Y-%m-%d %H:%M:%S"),
             end,
@@ -348,6 +348,19 @@ pub fn to_safe_json(v: &Value) -> String {
     out
 }
 
+/// The `recover-tui/plan@1` document.
+pub fn plan_json(d: &Decision) -> serde_json::Value {
+    use serde_json::{json, Value};
+    let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        let mut out = serde_json::Map::new();
+        out.insert("schema".into(), json!("recover-tui/plan@1"));
+        out.extend(std::mem::take(m));
+        return Value::Object(out);
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,7 +414,7 @@ mod tests {
             snapshot: Some("20261125T150000Z-0badc0de".into()),
             recovery_prompt: None,
             revised_prompt: None,
-            kind: "targeted_recovery".into(),
+            kind: crate::core::model::AttemptKind::TargetedRecovery,
             command: vec!["codex".into(), "exec".into(), "-".into()],
             started_at: Utc.with_ymd_and_hms(2026, 11, 25, 15, 1, 0).unwrap(),
             ended_at: Some(Utc.with_ymd_and_hms(2026, 11, 25, 15, 4, 30).unwrap()),

@@ -45,6 +45,9 @@ struct ManifestBatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     depends_on: Option<Vec<u32>>,
     jobs: Vec<ManifestJob>,
+    /// The batch scripts or command lists that run it (relative to the project root).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    scripts: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -121,6 +124,7 @@ pub fn to_json(run: &Run, manifest_dir: &Path) -> String {
                 name: b.name.clone(),
                 depends_on: b.depends_on.clone(),
                 jobs: b.jobs.iter().map(job_to_manifest).collect(),
+                scripts: b.scripts.clone(),
             })
             .collect(),
     };
@@ -188,6 +192,7 @@ pub fn parse(text: &str, name: &Path, dir: &Path) -> Result<Run, ManifestError> 
             name: b.name,
             depends_on: b.depends_on,
             jobs: b.jobs.into_iter().map(|j| job_from_manifest(j, b.number, dir, name, &root, &mut warnings)).collect(),
+            scripts: b.scripts,
         })
         .collect();
     batches.sort_by_key(|b| b.number);

@@ -37,6 +37,10 @@ pub struct Batch {
     /// `None` = not declared (inferred later); `Some(vec![])` = declared independent.
     pub depends_on: Option<Vec<u32>>,
     pub jobs: Vec<Job>,
+    /// The batch scripts or command lists that define it (relative to the project root), as
+    /// found: what continues the phase from this batch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scripts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -164,8 +168,14 @@ impl AttemptOutcome {
             AttemptOutcome::Failed => "failed",
             AttemptOutcome::Aborted => "aborted",
             AttemptOutcome::TimedOut => "timed out",
-            AttemptOutcome::Running => "did not finish",
+            AttemptOutcome::Running => "running",
+            AttemptOutcome::Interrupted => "interrupted",
         }
+    }
+
+    /// A failed recovery for escalation (DESIGN.md §6 rule 1): it ran to the end and did not pass.
+    pub fn counts_as_failed(self) -> bool {
+        matches!(self, AttemptOutcome::Failed | AttemptOutcome::TimedOut)
     }
 }
 
@@ -212,8 +222,38 @@ pub enum AttemptOutcome {
     Failed,
     Aborted,
     TimedOut,
-    /// Started, not ended (the tool was killed while it ran).
+    /// Started and not ended yet.
     Running,
+    /// Started, never ended: the tool was killed while it ran (found at the next writable open).
+    Interrupted,
+}
+
+/// What an attempt was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptKind {
+    /// A revised prompt for a failed job of the failing batch.
+    TargetedRecovery,
+    /// The original prompt again (a transient failure).
+    RetryAsIs,
+    /// A later job re-run with its original prompt because what it reads was repaired; never
+    /// counted towards escalation.
+    Rerun,
+}
+
+impl AttemptKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptKind::TargetedRecovery => "targeted_recovery",
+            AttemptKind::RetryAsIs => "retry_as_is",
+            AttemptKind::Rerun => "rerun",
+        }
+    }
+
+    /// A repair of a failed job (not a re-run of a stale one).
+    pub fn is_repair(self) -> bool {
+        !matches!(self, AttemptKind::Rerun)
+    }
 }
 
 /// One recovery try of one job (DESIGN.md §2).
@@ -227,8 +267,7 @@ pub struct Attempt {
     /// Files under the state dir holding the recovery prompt and the revised prompt.
     pub recovery_prompt: Option<String>,
     pub revised_prompt: Option<String>,
-    /// `targeted_recovery` or `retry_as_is`.
-    pub kind: String,
+    pub kind: AttemptKind,
     pub command: Vec<String>,
     pub started_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,

@@ -13,7 +13,7 @@ use super::process::{run_command, CommandResult, CommandSpec, Stream};
 use super::ExecError;
 use crate::core::ingest::agent::AgentLog;
 use crate::core::ingest::{claude, codex_json, validation};
-use crate::core::model::{Attempt, AttemptOutcome, Clock, Finding, Job};
+use crate::core::model::{Attempt, AttemptKind, AttemptOutcome, Clock, Finding, Job};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -32,8 +32,8 @@ pub struct AttemptSpec {
     pub job: Job,
     /// 1-based per job.
     pub number: u32,
-    /// `targeted_recovery` or `retry_as_is` (copied into the attempt).
-    pub kind: String,
+    /// Copied into the attempt.
+    pub kind: AttemptKind,
     /// The generation prompt to send: the revised prompt, or the original one for a retry.
     pub prompt: String,
     /// `<state>/attempts/<job>/<n>/`; created.
@@ -427,7 +427,7 @@ async fn attempt_inner(
         snapshot: None,
         recovery_prompt: None,
         revised_prompt: None,
-        kind: spec.kind.clone(),
+        kind: spec.kind,
         command: plan.generator.clone(),
         started_at,
         ended_at: Some(clock.now()),

@@ -39,7 +39,7 @@ fn spec(root: &Path, job: Job, prompt: &str, generator: Vec<String>) -> AttemptS
         attempt_dir: root.join(".recover/attempts").join(&job.id).join("1"),
         job,
         number: 1,
-        kind: "targeted_recovery".into(),
+        kind: crate::core::model::AttemptKind::TargetedRecovery,
         prompt: prompt.into(),
         project_root: root.to_path_buf(),
         generator,

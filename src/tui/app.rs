@@ -3,8 +3,8 @@
 use super::action::Screen;
 use super::keymap::Keymap;
 use super::theme::Theme;
+use crate::app::project::Project;
 use crate::core::ingest::discover::Progress;
-use crate::session::Session;
 use ratatui::layout::Rect;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -60,7 +60,7 @@ pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub mouse: bool,
-    pub session: Option<Session>,
+    pub project: Option<Project>,
     pub loading: Option<Progress>,
     pub load_error: Option<String>,
     pub started: Instant,
@@ -104,7 +104,7 @@ impl App {
             keymap,
             theme,
             mouse,
-            session: None,
+            project: None,
             loading: Some(Progress::default()),
             load_error: None,
             started: Instant::now(),
@@ -151,7 +151,7 @@ impl App {
     }
 
     fn filter_jobs(&self) -> Vec<(usize, usize)> {
-        let Some(s) = &self.session else { return Vec::new() };
+        let Some(s) = &self.project else { return Vec::new() };
         let f = self.filter.to_ascii_lowercase();
         let mut out = Vec::new();
         for (bi, b) in s.run.batches.iter().enumerate() {
@@ -175,14 +175,14 @@ impl App {
     }
 
     pub fn selected_job(&self) -> Option<&crate::core::model::Job> {
-        let s = self.session.as_ref()?;
+        let s = self.project.as_ref()?;
         let (bi, ji) = *self.visible_jobs().get(self.job_sel)?;
         s.run.batches.get(bi)?.jobs.get(ji)
     }
 
     /// The job the Prompt screen shows.
     pub fn prompt_job_id(&self) -> Option<String> {
-        let s = self.session.as_ref()?;
+        let s = self.project.as_ref()?;
         s.jobs_to_repair().get(self.prompt_job).cloned()
     }
 

@@ -4,9 +4,9 @@
 use super::app::App;
 use super::effects::{Effect, Msg};
 use super::{terminal, update, view};
+use crate::app::project::{OpenOptions, Project};
 use crate::core::model::SystemClock;
-use crate::core::store::journal::{self, JournalEvent};
-use crate::session::{OpenOptions, Session};
+use crate::store::journal::{self, JournalEvent};
 use ratatui::crossterm::event::{self, Event};
 use ratatui::DefaultTerminal;
 use std::path::PathBuf;
@@ -80,7 +80,7 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, opts: OpenOptions)
         }
         if loaded {
             driver.refresh_journal(&app);
-            driver.record(&app, update::decided_event(app.session.as_ref().and_then(|s| s.decision.as_ref())));
+            driver.record(&app, update::decided_event(app.project.as_ref().and_then(|s| s.decision.as_ref())));
         }
         for e in effects {
             driver.run_effect(&mut app, &mut terminal, e);
@@ -163,7 +163,7 @@ fn spawn_load(tx: Tx, opts: OpenOptions) {
                 }
             }
         };
-        let r = Session::open_with_progress(&opts, &progress)
+        let r = Project::open_with_progress(&opts, &progress)
             .map(|mut s| {
                 s.check_facts();
                 Box::new(s)
@@ -180,7 +180,7 @@ impl Driver {
 
     /// Save the ledger and journal an event (queued, in order).
     fn record(&self, app: &App, event: JournalEvent) {
-        let Some(s) = &app.session else { return };
+        let Some(s) = &app.project else { return };
         let Ok(sd) = s.writable_store() else { return };
         let ledger = s.ledger.clone();
         let journal_tx = self.tx.clone();
@@ -197,7 +197,7 @@ impl Driver {
     }
 
     fn refresh_journal(&self, app: &App) {
-        if let Some(s) = &app.session {
+        if let Some(s) = &app.project {
             let (lines, _) = s.journal_lines();
             let _ = self.tx.send(Msg::Journal(lines));
         }
@@ -211,13 +211,13 @@ impl Driver {
             }
             Effect::Record { event } => self.record(app, event),
             Effect::Snapshot { paths, reason } => {
-                let Some(s) = &app.session else { return };
+                let Some(s) = &app.project else { return };
                 let sd = match s.writable_store() {
                     Ok(sd) => sd,
                     Err(e) => return self.send(Msg::Snapshotted(Err(e))),
                 };
                 self.queue_write(move || {
-                    Some(Msg::Snapshotted(crate::session::snapshot_paths(
+                    Some(Msg::Snapshotted(crate::app::project::snapshot_paths(
                         &sd,
                         &paths,
                         &reason,
@@ -228,7 +228,7 @@ impl Driver {
                 });
             }
             Effect::Export => {
-                let Some(s) = &app.session else { return };
+                let Some(s) = &app.project else { return };
                 let now = chrono::Utc::now();
                 let Some(md) = s.export_markdown(now) else {
                     return self.send(Msg::Exported(Err("nothing failed: nothing to export".into())));
@@ -240,7 +240,7 @@ impl Driver {
                 let path = s.state_dir.join(format!("rationale-{}.md", now.format("%Y%m%dT%H%M%SZ")));
                 let tx = self.tx.clone();
                 self.queue_write(move || {
-                    let r = crate::core::store::atomic::write(&path, md.as_bytes())
+                    let r = crate::store::atomic::write(&path, md.as_bytes())
                         .map_err(|e| format!("{}: {e}", path.display()));
                     if r.is_ok() {
                         let _ = journal::append(
@@ -254,15 +254,16 @@ impl Driver {
                 });
             }
             Effect::Edit { job, text } => {
-                let Some(s) = &app.session else { return };
+                let Some(s) = &app.project else { return };
                 let file = prompt_file(&s.state_dir, &job);
                 let result = edit(term, &self.input_paused, &file, &text);
                 self.send(Msg::Edited { job, result });
             }
             Effect::Copy { job, text } => {
-                let Some(s) = &app.session else { return };
+                let Some(s) = &app.project else { return };
                 // Not the revised-prompt file: what is copied may be the recovery prompt itself.
-                let file = s.state_dir.join("prompts").join(format!("{}.copied.md", crate::session::safe_name(&job)));
+                let file =
+                    s.state_dir.join("prompts").join(format!("{}.copied.md", crate::app::project::safe_name(&job)));
                 let saved = write_prompt(&file, &text);
                 let osc = terminal::osc52(&text).is_ok();
                 let msg = match (osc, saved) {
@@ -278,7 +279,7 @@ impl Driver {
                 self.send(Msg::Copied(msg));
             }
             Effect::Revise { job, prompt } => {
-                let Some(s) = &app.session else { return };
+                let Some(s) = &app.project else { return };
                 let Some(argv) = s.config.commands.reviser.clone() else { return };
                 let spec = crate::exec::reviser::ReviseSpec {
                     argv,
@@ -314,14 +315,14 @@ impl Driver {
                 self.refresh_journal(app);
             }
             Effect::Restore { id } => {
-                let Some(s) = &app.session else { return };
+                let Some(s) = &app.project else { return };
                 let sd = match s.writable_store() {
                     Ok(sd) => sd,
                     Err(e) => return self.send(Msg::Restored(Err(e))),
                 };
                 let tx = self.tx.clone();
                 self.queue_write(move || {
-                    let r = crate::core::store::restore::restore(&sd, &id, &SystemClock);
+                    let r = crate::store::restore::restore(&sd, &id, &SystemClock);
                     let msg = match r {
                         Ok(rep) => {
                             let _ = journal::append(
@@ -334,9 +335,10 @@ impl Driver {
                                     deleted: rep.deleted.len() as u32,
                                 },
                             );
-                            if let Ok((list, _)) = crate::core::store::snapshot::list(&sd) {
-                                let _ =
-                                    tx.send(Msg::Snapshots(list.iter().map(crate::session::snapshot_info).collect()));
+                            if let Ok((list, _)) = crate::store::snapshot::list(&sd) {
+                                let _ = tx.send(Msg::Snapshots(
+                                    list.iter().map(crate::app::project::snapshot_info).collect(),
+                                ));
                             }
                             let _ = tx.send(Msg::Journal(journal_lines(&sd)));
                             Ok(format!(
@@ -353,11 +355,11 @@ impl Driver {
                 });
             }
             Effect::Diff { id } => {
-                let Some(s) = &app.session else { return };
+                let Some(s) = &app.project else { return };
                 let Some(sd) = s.store.clone() else { return };
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let r = crate::core::store::diff::diff_snapshot_vs_current(&sd, &id, None)
+                    let r = crate::store::diff::diff_snapshot_vs_current(&sd, &id, None)
                         .map(|d| render_diff(&d))
                         .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::DiffReady(r));
@@ -371,21 +373,21 @@ impl Driver {
     }
 }
 
-fn journal_lines(sd: &crate::core::store::StateDir) -> Vec<String> {
+fn journal_lines(sd: &crate::store::StateDir) -> Vec<String> {
     let (entries, _) = journal::read(sd);
-    entries.iter().map(crate::session::journal_line).collect()
+    entries.iter().map(crate::app::project::journal_line).collect()
 }
 
 /// Where a job's revised prompt is kept (recovery reads it from there).
 pub fn prompt_file(state_dir: &std::path::Path, job: &str) -> PathBuf {
-    crate::recovery::revised_prompt_file(state_dir, job)
+    crate::app::recovery::revised_prompt_file(state_dir, job)
 }
 
 fn write_prompt(file: &std::path::Path, text: &str) -> std::io::Result<()> {
     if let Some(d) = file.parent() {
         std::fs::create_dir_all(d)?;
     }
-    crate::core::store::atomic::write(file, text.as_bytes())
+    crate::store::atomic::write(file, text.as_bytes())
 }
 
 /// Edit `text` in `$VISUAL`/`$EDITOR` (default `vi`) with the terminal suspended.
@@ -407,12 +409,12 @@ fn edit(term: &mut DefaultTerminal, paused: &AtomicBool, file: &std::path::Path,
     }
 }
 
-fn render_diff(diffs: &[crate::core::store::diff::PathDiff]) -> String {
-    use crate::core::store::diff::FileDiff;
+fn render_diff(diffs: &[crate::store::diff::PathDiff]) -> String {
+    use crate::store::diff::FileDiff;
     if diffs.is_empty() {
         return "No change since this snapshot.".into();
     }
-    let mut s = format!("{}\n\n", crate::core::store::diff::stat(diffs));
+    let mut s = format!("{}\n\n", crate::store::diff::stat(diffs));
     for d in diffs {
         match &d.diff {
             FileDiff::Text { unified, .. } => s += unified,

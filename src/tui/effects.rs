@@ -1,9 +1,9 @@
 //! Effects: what `update` asks the driver to do (IO, commands, the editor), and the
 //! messages that come back. `update` never does IO itself.
 
+use crate::app::project::Project;
 use crate::core::export::SnapshotInfo;
-use crate::core::store::journal::JournalEvent;
-use crate::session::Session;
+use crate::store::journal::JournalEvent;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +34,7 @@ pub enum Effect {
         job: String,
         prompt: String,
     },
-    /// Run recovery attempts of these jobs (prompts: `crate::recovery::generation_prompt`).
+    /// Run recovery attempts of these jobs (prompts: `crate::app::recovery::generation_prompt`).
     StartRecovery {
         jobs: Vec<String>,
     },
@@ -59,7 +59,7 @@ pub enum Msg {
     Resize,
     Tick,
     Progress(crate::core::ingest::discover::Progress),
-    Loaded(Result<Box<Session>, String>),
+    Loaded(Result<Box<Project>, String>),
     Recorded(Result<String, String>),
     Snapshotted(Result<SnapshotInfo, String>),
     Exported(Result<PathBuf, String>),

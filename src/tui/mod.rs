@@ -1,4 +1,4 @@
-//! The interactive app (DESIGN.md §15): a thin, fast shell over the same session the CLI uses.
+//! The interactive app (DESIGN.md §15): a thin, fast shell over the same project the CLI uses.
 
 pub mod action;
 pub mod app;
@@ -12,47 +12,55 @@ pub mod theme;
 pub mod update;
 pub mod view;
 
-use crate::cli::{Cli, CliError, ColorChoice, EXIT_INPUT};
+use crate::app::project::OpenOptions;
 use crate::config::Config;
 use std::io::IsTerminal;
 
-/// Start the app on the CLI's path (or on a temporary copy of the demo).
-pub fn run(cli: &Cli) -> Result<i32, CliError> {
-    let mut opts = cli.open_options(None);
+/// How the app is started (the CLI fills this in; the app knows nothing of clap).
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    pub open: OpenOptions,
+    /// Open a temporary copy of the bundled demo instead of `open.path`.
+    pub demo: bool,
+    /// `Some(false)` = never colour, `Some(true)` = always, `None` = unless `NO_COLOR` is set.
+    pub color: Option<bool>,
+    pub mouse: bool,
+}
+
+/// Why the app could not start or ended with an error (one sentence for the user).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LaunchError(pub String);
+
+/// Start the app (on `launch.open`, or on a temporary copy of the demo).
+pub fn run(launch: Launch) -> Result<i32, LaunchError> {
+    let mut opts = launch.open.clone();
     let _demo_dir;
-    if cli.demo {
-        let (dir, project, config) = demo::prepare()
-            .map_err(|e| CliError { message: format!("cannot set up the demo: {e}"), code: EXIT_INPUT })?;
+    if launch.demo {
+        let (dir, project, config) =
+            demo::prepare().map_err(|e| LaunchError(format!("cannot set up the demo: {e}")))?;
         opts.path = Some(project);
         opts.config = Some(config);
         _demo_dir = dir;
     }
     if !std::io::stdout().is_terminal() {
-        return Err(CliError {
-            message: "the interactive app needs a terminal; use `recover-tui plan` in scripts".into(),
-            code: EXIT_INPUT,
-        });
+        return Err(LaunchError("the interactive app needs a terminal; use `recover-tui plan` in scripts".into()));
     }
-    let config = Config::load(opts.config.as_deref(), Some(&opts.state_dir(None))).map_err(CliError::from)?;
-    let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(|m| CliError { message: m, code: EXIT_INPUT })?;
-    let colors = match cli.color {
-        ColorChoice::Never => false,
-        ColorChoice::Always => true,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    };
-    let theme =
-        theme::Theme::from_config(colors, &config.theme).map_err(|m| CliError { message: m, code: EXIT_INPUT })?;
-    let app = app::App::new(keymap, theme, !cli.no_mouse);
+    let config =
+        Config::load(opts.config.as_deref(), Some(&opts.state_dir(None))).map_err(|e| LaunchError(e.to_string()))?;
+    let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(LaunchError)?;
+    let colors = launch.color.unwrap_or_else(|| std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()));
+    let theme = theme::Theme::from_config(colors, &config.theme).map_err(LaunchError)?;
+    let app = app::App::new(keymap, theme, launch.mouse);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| CliError { message: format!("cannot start the runtime: {e}"), code: EXIT_INPUT })?;
-    let terminal = terminal::enter(app.mouse)
-        .map_err(|e| CliError { message: format!("cannot set up the terminal: {e}"), code: EXIT_INPUT })?;
+        .map_err(|e| LaunchError(format!("cannot start the runtime: {e}")))?;
+    let terminal = terminal::enter(app.mouse).map_err(|e| LaunchError(format!("cannot set up the terminal: {e}")))?;
     let result = rt.block_on(driver::run(terminal, app, opts));
     terminal::leave();
     crate::exec::process::kill_all_groups();
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
-    result.map(|_| 0).map_err(|e| CliError { message: format!("terminal error: {e}"), code: EXIT_INPUT })
+    result.map(|_| 0).map_err(|e| LaunchError(format!("terminal error: {e}")))
 }

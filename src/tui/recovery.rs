@@ -1,12 +1,12 @@
-//! Recovery attempts from the app: the same `crate::recovery` steps the CLI uses, with live
+//! Recovery attempts from the app: the same `crate::app::recovery` steps the CLI uses, with live
 //! output sent back as messages.
 
 use super::app::App;
 use super::driver::Tx;
 use super::effects::Msg;
+use crate::app::recovery;
 use crate::core::model::AttemptOutcome;
 use crate::exec::attempt::{AttemptEvent, AttemptSpec};
-use crate::recovery;
 use tokio::sync::watch;
 
 /// Snapshot (if the outputs changed since the last one), record the attempts as running, and
@@ -17,7 +17,7 @@ pub fn start(
     cancel: watch::Receiver<bool>,
     jobs: Vec<String>,
 ) -> Result<Vec<AttemptSpec>, String> {
-    let s = app.session.as_mut().ok_or("nothing is loaded")?;
+    let s = app.project.as_mut().ok_or("nothing is loaded")?;
     let d = s.decision.clone().ok_or("nothing failed: nothing to recover")?;
     let sd = s.writable_store()?;
     let outputs = recovery::outputs(s, &jobs);
@@ -52,8 +52,8 @@ pub fn start(
             let _ = events.send(Msg::AttemptLine { job, line });
         };
         let results = recovery::run(sd.clone(), run_specs, snapshot, concurrency, cancel, on_event).await;
-        if let Ok((list, _)) = crate::core::store::snapshot::list(&sd) {
-            let _ = tx.send(Msg::Snapshots(list.iter().map(crate::session::snapshot_info).collect()));
+        if let Ok((list, _)) = crate::store::snapshot::list(&sd) {
+            let _ = tx.send(Msg::Snapshots(list.iter().map(crate::app::project::snapshot_info).collect()));
         }
         let _ = tx.send(Msg::AttemptsDone(results));
     });
@@ -64,7 +64,7 @@ pub fn start(
 pub fn finish(app: &mut App, specs: &[AttemptSpec], results: Vec<Result<crate::core::model::Attempt, String>>) {
     app.running = false;
     app.busy = None;
-    let Some(s) = app.session.as_mut() else { return };
+    let Some(s) = app.project.as_mut() else { return };
     match recovery::finish(s, specs, results) {
         Ok(done) => {
             for a in &done.attempts {

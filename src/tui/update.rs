@@ -6,7 +6,7 @@ use super::effects::{Effect, Msg};
 use crate::core::checklist::{ItemKind, ItemState, Recorded};
 use crate::core::decide::{Override, Verdict};
 use crate::core::model::Status;
-use crate::core::store::journal::JournalEvent;
+use crate::store::journal::JournalEvent;
 use ratatui::crossterm::event::{KeyCode, KeyEventKind, MouseEventKind};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -31,7 +31,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             let failed = s.run.jobs().filter(|j| j.result.status == Status::Failed).count();
             let warnings = s.run.warnings.len() + s.warnings.len();
             let verdict = s.decision.as_ref().map(|d| d.verdict.as_str()).unwrap_or("nothing failed");
-            app.session = Some(*s);
+            app.project = Some(*s);
             app.invalidate();
             app.loading = None;
             // Open on the first failed job.
@@ -39,7 +39,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 .visible_jobs()
                 .iter()
                 .position(|&(b, j)| {
-                    app.session
+                    app.project
                         .as_ref()
                         .and_then(|s| s.run.batches.get(b))
                         .and_then(|b| b.jobs.get(j))
@@ -69,7 +69,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             match r {
                 Ok(info) => {
                     app.set_status(format!("snapshot {} taken ({} files)", info.id, info.files), false);
-                    if let Some(s) = app.session.as_mut() {
+                    if let Some(s) = app.project.as_mut() {
                         s.facts.snapshot = Some(info.id.clone());
                         s.snapshots.push(info);
                         s.redecide();
@@ -124,7 +124,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Snapshots(list) => {
-            if let Some(s) = app.session.as_mut() {
+            if let Some(s) = app.project.as_mut() {
                 s.snapshots = list;
                 s.redecide();
             }
@@ -244,7 +244,7 @@ fn on_modal_key(app: &mut App, modal: Modal, k: ratatui::crossterm::event::KeyEv
 }
 
 fn submit_reason(app: &mut App, purpose: ReasonFor, reason: String) -> Vec<Effect> {
-    let Some(s) = app.session.as_mut() else { return vec![] };
+    let Some(s) = app.project.as_mut() else { return vec![] };
     let (event, said) = match purpose {
         ReasonFor::Override { step, answer } => {
             s.ledger.overrides.answers.insert(step.clone(), Override { answer, reason: reason.clone() });
@@ -273,7 +273,7 @@ fn submit_reason(app: &mut App, purpose: ReasonFor, reason: String) -> Vec<Effec
     effects
 }
 
-fn d_of(s: &crate::session::Session) -> Option<&crate::core::decide::Decision> {
+fn d_of(s: &crate::app::project::Project) -> Option<&crate::core::decide::Decision> {
     s.decision.as_ref()
 }
 
@@ -318,7 +318,7 @@ fn scroll(v: &mut u16, delta: isize) {
 
 /// Move the selection (or scroll) of the current screen.
 fn navigate(app: &mut App, delta: isize) {
-    let s = app.session.as_ref();
+    let s = app.project.as_ref();
     match app.screen {
         Screen::Overview if app.pane == 0 => {
             let len = app.visible_jobs().len();
@@ -405,7 +405,7 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
             if app.screen == Screen::Overview {
                 app.pane = (app.pane + 1) % 2;
             } else if app.screen == Screen::Prompt {
-                let n = app.session.as_ref().map(|s| s.jobs_to_repair().len()).unwrap_or(0).max(1);
+                let n = app.project.as_ref().map(|s| s.jobs_to_repair().len()).unwrap_or(0).max(1);
                 app.prompt_job = (app.prompt_job + 1) % n;
                 app.prompt_scroll = 0;
             }
@@ -428,7 +428,7 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::ToggleAnswer if app.screen == Screen::Decision => toggle_answer(app),
         Action::Confirm if app.screen == Screen::Checklist => confirm_item(app),
         Action::Waive if app.screen == Screen::Checklist => {
-            let Some(item) = app.session.as_ref().and_then(|s| s.checklist.get(app.checklist_sel)) else {
+            let Some(item) = app.project.as_ref().and_then(|s| s.checklist.get(app.checklist_sel)) else {
                 return vec![];
             };
             app.modal =
@@ -436,7 +436,7 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
             vec![]
         }
         Action::RunItemAction if app.screen == Screen::Checklist => {
-            let action = app.session.as_ref().and_then(|s| s.checklist.get(app.checklist_sel)).and_then(|i| i.action);
+            let action = app.project.as_ref().and_then(|s| s.checklist.get(app.checklist_sel)).and_then(|i| i.action);
             match action {
                 Some("snapshot") => snapshot(app),
                 _ => {
@@ -449,7 +449,7 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::Edit if app.screen == Screen::Prompt => edit_effect(app),
         Action::Copy if app.screen == Screen::Prompt => prompt_effect(app, |job, text| Effect::Copy { job, text }),
         Action::Revise if app.screen == Screen::Prompt => {
-            let has = app.session.as_ref().is_some_and(|s| s.config.commands.reviser.is_some());
+            let has = app.project.as_ref().is_some_and(|s| s.config.commands.reviser.is_some());
             if !has {
                 app.set_status(
                     "no reviser configured ([commands] reviser): edit the prompt with e, or copy it with y",
@@ -465,7 +465,7 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Diff if app.screen == Screen::Snapshots => {
-            let Some(id) = app.session.as_ref().and_then(|s| s.snapshots.get(app.snapshot_sel)).map(|s| s.id.clone())
+            let Some(id) = app.project.as_ref().and_then(|s| s.snapshots.get(app.snapshot_sel)).map(|s| s.id.clone())
             else {
                 return vec![];
             };
@@ -473,7 +473,7 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
             vec![Effect::Diff { id }]
         }
         Action::Restore if app.screen == Screen::Snapshots => {
-            let Some(id) = app.session.as_ref().and_then(|s| s.snapshots.get(app.snapshot_sel)).map(|s| s.id.clone())
+            let Some(id) = app.project.as_ref().and_then(|s| s.snapshots.get(app.snapshot_sel)).map(|s| s.id.clone())
             else {
                 return vec![];
             };
@@ -507,7 +507,7 @@ fn go(app: &mut App, screen: Screen) -> Vec<Effect> {
 }
 
 fn toggle_answer(app: &mut App) -> Vec<Effect> {
-    let Some(s) = app.session.as_mut() else { return vec![] };
+    let Some(s) = app.project.as_mut() else { return vec![] };
     let Some(step) = s.decision.as_ref().and_then(|d| d.rationale.get(app.decision_sel)).cloned() else {
         return vec![];
     };
@@ -537,7 +537,7 @@ fn toggle_answer(app: &mut App) -> Vec<Effect> {
 }
 
 fn confirm_item(app: &mut App) -> Vec<Effect> {
-    let Some(s) = app.session.as_mut() else { return vec![] };
+    let Some(s) = app.project.as_mut() else { return vec![] };
     let Some(item) = s.checklist.get(app.checklist_sel).cloned() else { return vec![] };
     if item.kind != ItemKind::Confirm {
         let hint = if item.action.is_some() { "run its action with a, or waive it with w" } else { "waive it with w" };
@@ -559,7 +559,7 @@ fn confirm_item(app: &mut App) -> Vec<Effect> {
 }
 
 fn snapshot(app: &mut App) -> Vec<Effect> {
-    let Some(s) = app.session.as_ref() else { return vec![] };
+    let Some(s) = app.project.as_ref() else { return vec![] };
     let paths: Vec<String> =
         s.jobs_to_repair().iter().filter_map(|j| s.run.job(j)).flat_map(|j| j.outputs.iter().cloned()).collect();
     if paths.is_empty() {
@@ -580,9 +580,9 @@ fn edit_effect(app: &mut App) -> Vec<Effect> {
     if let Some(text) = app.revised.get(&job) {
         return vec![Effect::Edit { job, text: text.clone() }];
     }
-    let Some(s) = app.session.as_ref() else { return vec![] };
+    let Some(s) = app.project.as_ref() else { return vec![] };
     let Some(d) = s.decision.as_ref() else { return vec![] };
-    match crate::recovery::generation_prompt(s, d, &job) {
+    match crate::app::recovery::generation_prompt(s, d, &job) {
         Ok((text, _)) => vec![Effect::Edit { job, text }],
         Err(e) => {
             app.set_status(e, true);
@@ -599,7 +599,7 @@ fn prompt_effect(app: &mut App, make: impl Fn(String, String) -> Effect) -> Vec<
     };
     let text = match app.revised.get(&job) {
         Some(t) => t.clone(),
-        None => match app.session.as_ref().map(|s| s.prompt_for(&job)) {
+        None => match app.project.as_ref().map(|s| s.prompt_for(&job)) {
             Some(Ok(p)) => p.text,
             Some(Err(e)) => {
                 app.set_status(e.to_string(), true);
@@ -612,7 +612,7 @@ fn prompt_effect(app: &mut App, make: impl Fn(String, String) -> Effect) -> Vec<
 }
 
 fn start_recovery(app: &mut App) -> Vec<Effect> {
-    let Some(s) = app.session.as_ref() else { return vec![] };
+    let Some(s) = app.project.as_ref() else { return vec![] };
     let Some(d) = s.decision.as_ref() else {
         app.set_status("nothing failed: nothing to recover", false);
         return vec![];

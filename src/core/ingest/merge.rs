@@ -143,6 +143,7 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
             }
         }
     }
+    let scripts_of = batch_scripts(&drafts, &inp.scripts);
     let ids = assign_ids(&drafts);
     let mut jobs: Vec<Job> = drafts.iter_mut().zip(ids).map(|(d, id)| build_job(d, id, &inp)).collect();
     apply_reports(&inp.reports, &rb, &mut jobs, &mut run.warnings);
@@ -155,6 +156,7 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
             name: names.get(&j.batch).cloned().unwrap_or_else(|| format!("Batch {}", j.batch)),
             depends_on: None,
             jobs: Vec::new(),
+            scripts: scripts_of.get(&j.batch).cloned().unwrap_or_default(),
         });
         b.jobs.push(j);
     }
@@ -162,6 +164,21 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
     run.id = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
     run.title = phase_title(&names).unwrap_or_else(|| run.id.clone());
     run
+}
+
+/// Per batch, the script or command-list files its jobs were defined in (`origin` is `file:line`).
+fn batch_scripts(drafts: &[Draft], scripts: &[(String, Script)]) -> BTreeMap<u32, Vec<String>> {
+    let mut out: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for d in drafts {
+        let file = d.origin.rsplit_once(':').map_or(d.origin.as_str(), |(f, _)| f);
+        if scripts.iter().any(|(rel, _)| rel == file) {
+            let list = out.entry(d.batch).or_default();
+            if !list.iter().any(|s| s == file) {
+                list.push(file.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// `SparkQ Phase 6 - Batch 3 (parallel)` -> `SparkQ Phase 6`.

@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    let Some(s) = &app.session else { return };
+    let Some(s) = &app.project else { return };
     if s.checklist.is_empty() {
         f.render_widget(Paragraph::new("Nothing failed: no checklist.").block(block("Checklist", false, app)), area);
         return;

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    let Some(s) = &app.session else { return };
+    let Some(s) = &app.project else { return };
     let mut lines: Vec<Line> = Vec::new();
     lines.push(Line::styled("Journal", app.theme.title));
     if app.journal.is_empty() {

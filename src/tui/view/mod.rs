@@ -27,7 +27,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
             .areas(f.area());
     draw_tabs(f, app, header);
-    match (&app.session, &app.load_error) {
+    match (&app.project, &app.load_error) {
         (_, Some(e)) => {
             let p = Paragraph::new(vec![
                 Line::styled("Could not load the run", app.theme.bad),
@@ -56,7 +56,7 @@ pub fn draw(f: &mut Frame, app: &App) {
 }
 
 fn draw_tabs(f: &mut Frame, app: &App, area: Rect) {
-    let verdict = app.session.as_ref().and_then(|s| s.decision.as_ref()).map(|d| {
+    let verdict = app.project.as_ref().and_then(|s| s.decision.as_ref()).map(|d| {
         let v = d.verdict.as_str().replace('_', " ").to_uppercase();
         let style = if d.escalated || d.verdict == crate::core::decide::Verdict::FullRestart {
             app.theme.bad

@@ -30,7 +30,7 @@ pub fn status_style(app: &App, status: Status) -> Style {
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    let Some(s) = &app.session else { return };
+    let Some(s) = &app.project else { return };
     let timeline_h = (s.run.batches.len().min(8) as u16) + 2;
     let [top, rest] = Layout::vertical([Constraint::Length(timeline_h), Constraint::Min(3)]).areas(area);
     draw_timeline(f, app, top);
@@ -40,7 +40,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_timeline(f: &mut Frame, app: &App, area: Rect) {
-    let Some(s) = &app.session else { return };
+    let Some(s) = &app.project else { return };
     let failing = s.decision.as_ref().map(|d| d.failing_batch);
     let sel_batch = app.selected_job().map(|j| j.batch);
     let height = area.height.saturating_sub(2) as usize;
@@ -66,7 +66,7 @@ fn draw_timeline(f: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_jobs(f: &mut Frame, app: &App, area: Rect) {
-    let Some(s) = &app.session else { return };
+    let Some(s) = &app.project else { return };
     let visible = app.visible_jobs();
     let inner_h = area.height.saturating_sub(2) as usize;
     let (first, last) = window(app.job_sel, visible.len(), inner_h);

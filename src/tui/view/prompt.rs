@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    let Some(s) = &app.session else { return };
+    let Some(s) = &app.project else { return };
     let Some(job) = app.prompt_job_id() else {
         f.render_widget(Paragraph::new("No failed job to recover.").block(block("Prompt", false, app)), area);
         return;

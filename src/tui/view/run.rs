@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    let Some(s) = &app.session else { return };
+    let Some(s) = &app.project else { return };
     let Some(d) = &s.decision else {
         f.render_widget(Paragraph::new("Nothing failed: nothing to run.").block(block("Run", false, app)), area);
         return;

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    let Some(s) = &app.session else { return };
+    let Some(s) = &app.project else { return };
     let list_h = (s.snapshots.len() as u16 + 2).clamp(3, area.height / 3 + 2);
     let [top, rest] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(3)]).areas(area);
     let inner_h = top.height.saturating_sub(2) as usize;

@@ -42,7 +42,7 @@ fn attempt(i: u64) -> Attempt {
         snapshot: None,
         recovery_prompt: None,
         revised_prompt: None,
-        kind: "targeted_recovery".into(),
+        kind: crate::core::model::AttemptKind::TargetedRecovery,
         command: vec!["codex".into(), "exec".into(), "-".into()],
         started_at: chrono::Utc::now(),
         ended_at: Some(chrono::Utc::now()),
@@ -194,7 +194,7 @@ fn kill_9_at_random_moments_loses_nothing_committed() {
     for trial in 0..trials {
         let d = tempfile::tempdir().unwrap();
         let mut child = std::process::Command::new(&exe)
-            .args(["--exact", "core::store::crash_tests::crash_writer", "--ignored", "--nocapture", "--test-threads=1"])
+            .args(["--exact", "store::crash_tests::crash_writer", "--ignored", "--nocapture", "--test-threads=1"])
             .env(ENV, d.path())
             .env(MODE, if trial % 3 == 2 { "restore" } else { "all" })
             .stdout(std::process::Stdio::piped())

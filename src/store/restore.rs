@@ -463,9 +463,9 @@ fn move_into_place(staged: &Path, target: &Path, mode: u32) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::store::check;
-    use crate::core::store::snapshot::tests::{clock, fixture, Fixture};
-    use crate::core::store::snapshot::{blob_path, sha256_hex};
+    use crate::store::check;
+    use crate::store::snapshot::tests::{clock, fixture, Fixture};
+    use crate::store::snapshot::{blob_path, sha256_hex};
 
     #[test]
     fn round_trip_restores_bytes_and_modes_exactly() {

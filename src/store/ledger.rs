@@ -214,7 +214,7 @@ mod tests {
     use super::*;
     use crate::core::decide::Override;
     use crate::core::deps::EdgeVerdict;
-    use crate::core::store::snapshot::tests::{clock, fixture};
+    use crate::store::snapshot::tests::{clock, fixture};
 
     fn attempt(job: &str, number: u32, outcome: AttemptOutcome) -> Attempt {
         Attempt {
@@ -223,7 +223,7 @@ mod tests {
             snapshot: None,
             recovery_prompt: None,
             revised_prompt: None,
-            kind: "targeted_recovery".into(),
+            kind: crate::core::model::AttemptKind::TargetedRecovery,
             command: vec!["codex".into(), "exec".into()],
             started_at: clock().0,
             ended_at: None,

@@ -479,7 +479,7 @@ fn mode_of(md: &std::fs::Metadata) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::store::snapshot::tests::fixture;
+    use crate::store::snapshot::tests::fixture;
 
     const LONG: Duration = Duration::from_secs(30);
 

@@ -87,8 +87,8 @@ pub fn check(sd: &StateDir) -> CheckReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::store::snapshot::sha256_hex;
-    use crate::core::store::snapshot::tests::fixture;
+    use crate::store::snapshot::sha256_hex;
+    use crate::store::snapshot::tests::fixture;
 
     #[test]
     fn healthy_store_has_no_problems() {

@@ -2,13 +2,13 @@
 //! the prompts to send, the attempt specs, the snapshot that must exist first, the attempts
 //! themselves (journalled as they start and end), and recording their outcomes.
 
+use crate::app::project::{safe_name, Project};
 use crate::core::decide::{Decision, Verdict};
-use crate::core::model::{Attempt, AttemptOutcome, Status, SystemClock};
+use crate::core::model::{Attempt, AttemptKind, AttemptOutcome, Status, SystemClock};
 use crate::core::prompt;
-use crate::core::store::journal::{self, JournalEvent};
-use crate::core::store::{diff, snapshot, StateDir};
 use crate::exec::attempt::{self, AttemptEvent, AttemptSpec};
-use crate::session::{safe_name, Session};
+use crate::store::journal::{self, JournalEvent};
+use crate::store::{diff, snapshot, StateDir};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,41 +22,45 @@ pub fn revised_prompt_file(state_dir: &Path, job: &str) -> PathBuf {
 /// The generation prompt to send and, for a revision, the rendered recovery prompt it came
 /// from: the original prompt for a retry; else the revised prompt saved for the job; else a
 /// revision built from the original prompt, the error and the context.
-pub fn generation_prompt(session: &Session, d: &Decision, job: &str) -> Result<(String, Option<String>), String> {
-    let j = session.run.job(job).ok_or_else(|| format!("job `{job}` is not in the run"))?;
+pub fn generation_prompt(project: &Project, d: &Decision, job: &str) -> Result<(String, Option<String>), String> {
+    let j = project.run.job(job).ok_or_else(|| format!("job `{job}` is not in the run"))?;
     let original = || {
         j.prompt.as_ref().map(|p| p.text.clone()).ok_or_else(|| format!("job `{job}` has no original prompt to send"))
     };
     if d.verdict == Verdict::RetryAsIs || j.result.status != Status::Failed {
         return Ok((original()?, None));
     }
-    let rendered = session.prompt_for(job).map_err(|e| e.to_string())?;
-    let saved = revised_prompt_file(&session.state_dir, job);
+    let rendered = project.prompt_for(job).map_err(|e| e.to_string())?;
+    let saved = revised_prompt_file(&project.state_dir, job);
     if saved.is_file() {
         let text = std::fs::read_to_string(&saved).map_err(|e| format!("cannot read {}: {e}", saved.display()))?;
         return Ok((text, Some(rendered.text)));
     }
-    let text = prompt::direct_revision(&session.run, job, &rendered)
+    let text = prompt::direct_revision(&project.run, job, &rendered)
         .ok_or_else(|| format!("job `{job}` has no original prompt to revise"))?;
     Ok((text, Some(rendered.text)))
 }
 
 /// One attempt spec per job (numbered from the ledger), with the rendered recovery prompts.
-pub fn specs(session: &Session, d: &Decision, jobs: &[String]) -> Result<Vec<(AttemptSpec, Option<String>)>, String> {
-    let c = &session.config.commands;
+pub fn specs(project: &Project, d: &Decision, jobs: &[String]) -> Result<Vec<(AttemptSpec, Option<String>)>, String> {
+    let c = &project.config.commands;
     let mut out = Vec::new();
     for id in jobs {
-        let job = session.run.job(id).ok_or_else(|| format!("job `{id}` is not in the run"))?;
-        let (prompt, rendered) = generation_prompt(session, d, id)?;
-        let number = session.ledger.next_attempt_number(id);
-        let kind = if job.result.status == Status::Failed { d.verdict.as_str() } else { Verdict::RetryAsIs.as_str() };
+        let job = project.run.job(id).ok_or_else(|| format!("job `{id}` is not in the run"))?;
+        let (prompt, rendered) = generation_prompt(project, d, id)?;
+        let number = project.ledger.next_attempt_number(id);
+        let kind = match d.verdict {
+            _ if job.result.status != Status::Failed => AttemptKind::Rerun,
+            Verdict::RetryAsIs => AttemptKind::RetryAsIs,
+            _ => AttemptKind::TargetedRecovery,
+        };
         let spec = AttemptSpec {
             job: job.clone(),
             number,
-            kind: kind.to_string(),
+            kind,
             prompt,
-            attempt_dir: session.state_dir.join("attempts").join(safe_name(id)).join(number.to_string()),
-            project_root: session.run.project_root.clone(),
+            attempt_dir: project.state_dir.join("attempts").join(safe_name(id)).join(number.to_string()),
+            project_root: project.run.project_root.clone(),
             generator: c.generator.clone(),
             validate_defaults: c.validate.clone(),
             timeout: Duration::from_secs(c.timeout_s.max(1)),
@@ -67,9 +71,9 @@ pub fn specs(session: &Session, d: &Decision, jobs: &[String]) -> Result<Vec<(At
 }
 
 /// The outputs a pre-run snapshot must hold: those of the jobs to repair and of `jobs`.
-pub fn outputs(session: &Session, jobs: &[String]) -> Vec<String> {
-    let mut v = session.repair_outputs();
-    v.extend(jobs.iter().filter_map(|j| session.run.job(j)).flat_map(|j| j.outputs.iter().cloned()));
+pub fn outputs(project: &Project, jobs: &[String]) -> Vec<String> {
+    let mut v = project.repair_outputs();
+    v.extend(jobs.iter().filter_map(|j| project.run.job(j)).flat_map(|j| j.outputs.iter().cloned()));
     v.sort();
     v.dedup();
     v
@@ -86,28 +90,28 @@ pub fn current_snapshot(sd: &StateDir, outputs: &[String]) -> Option<String> {
 
 /// A snapshot of `outputs` as they are now: the current one, or a new one.
 pub fn ensure_snapshot(
-    session: &mut Session,
+    project: &mut Project,
     outputs: &[String],
     jobs: &[String],
     batch: u32,
 ) -> Result<String, String> {
-    let sd = session.writable_store()?;
+    let sd = project.writable_store()?;
     if let Some(id) = current_snapshot(&sd, outputs) {
         return Ok(id);
     }
     let reason = format!("before recovery of {}", jobs.join(", "));
     let job = (jobs.len() == 1).then(|| jobs[0].clone());
-    session.take_snapshot(Some(outputs.to_vec()), &reason, job, Some(batch)).map(|i| i.id)
+    project.take_snapshot(Some(outputs.to_vec()), &reason, job, Some(batch)).map(|i| i.id)
 }
 
 /// Write each attempt's recovery prompt and record the attempts as running (ledger saved), so
 /// an attempt interrupted by a crash is still in the ledger.
 pub fn begin(
-    session: &mut Session,
+    project: &mut Project,
     specs: Vec<(AttemptSpec, Option<String>)>,
     snapshot: &str,
 ) -> Result<Vec<AttemptSpec>, String> {
-    let sd = session.writable_store()?;
+    let sd = project.writable_store()?;
     let mut out = Vec::new();
     for (spec, rendered) in specs {
         let dir = &spec.attempt_dir;
@@ -115,19 +119,19 @@ pub fn begin(
         let recovery_prompt = match rendered {
             Some(text) => {
                 let file = dir.join("recovery-prompt.md");
-                crate::core::store::atomic::write(&file, text.as_bytes())
+                crate::store::atomic::write(&file, text.as_bytes())
                     .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
                 Some(relative(&sd, &file))
             }
             None => None,
         };
-        session.ledger.record_attempt(Attempt {
+        project.ledger.record_attempt(Attempt {
             job: spec.job.id.clone(),
             number: spec.number,
             snapshot: Some(snapshot.to_string()),
             recovery_prompt,
             revised_prompt: Some(relative(&sd, &dir.join("prompt.md"))),
-            kind: spec.kind.clone(),
+            kind: spec.kind,
             command: spec.generator.clone(),
             started_at: chrono::Utc::now(),
             ended_at: None,
@@ -138,7 +142,7 @@ pub fn begin(
         });
         out.push(spec);
     }
-    session.save_ledger()?;
+    project.save_ledger()?;
     Ok(out)
 }
 
@@ -152,13 +156,13 @@ pub async fn run(
     cancel: tokio::sync::watch::Receiver<bool>,
     mut on_event: impl FnMut(AttemptEvent) + Send,
 ) -> Vec<Result<Attempt, String>> {
-    let started: BTreeMap<String, (u32, String)> =
-        specs.iter().map(|s| (s.job.id.clone(), (s.number, s.kind.clone()))).collect();
+    let started: BTreeMap<String, (u32, AttemptKind)> =
+        specs.iter().map(|s| (s.job.id.clone(), (s.number, s.kind))).collect();
     let journal_sd = sd.clone();
     let snap = Some(snapshot.clone());
     let events = move |e: AttemptEvent| {
         if let AttemptEvent::Started { job } = &e {
-            let (number, kind) = started.get(job).cloned().unwrap_or_default();
+            let (number, kind) = started.get(job).copied().unwrap_or((0, AttemptKind::TargetedRecovery));
             let _ = journal::append(
                 &journal_sd,
                 &SystemClock,
@@ -214,35 +218,35 @@ pub struct Finished {
 /// Record the outcomes in the ledger (replacing the running placeholders), re-decide, and
 /// journal an escalation when the decision just became one.
 pub fn finish(
-    session: &mut Session,
+    project: &mut Project,
     specs: &[AttemptSpec],
     results: Vec<Result<Attempt, String>>,
 ) -> Result<Finished, String> {
-    let was_escalated = session.decision.as_ref().is_some_and(|d| d.escalated);
+    let was_escalated = project.decision.as_ref().is_some_and(|d| d.escalated);
     let mut done = Finished::default();
     for (spec, result) in specs.iter().zip(results) {
         let job = spec.job.id.clone();
-        let pre = session.ledger.attempts.get(&job).and_then(|l| l.iter().find(|x| x.number == spec.number)).cloned();
+        let pre = project.ledger.attempts.get(&job).and_then(|l| l.iter().find(|x| x.number == spec.number)).cloned();
         match result {
             Ok(mut a) => {
                 a.recovery_prompt = pre.as_ref().and_then(|p| p.recovery_prompt.clone());
                 a.revised_prompt = pre.and_then(|p| p.revised_prompt);
-                session.ledger.record_attempt(a.clone());
+                project.ledger.record_attempt(a.clone());
                 done.attempts.push(a);
             }
             Err(e) => {
-                if let Some(list) = session.ledger.attempts.get_mut(&job) {
+                if let Some(list) = project.ledger.attempts.get_mut(&job) {
                     list.retain(|a| a.number != spec.number);
                 }
                 done.not_run.push((job, e));
             }
         }
     }
-    session.save_ledger()?;
-    session.redecide();
-    if let Some(d) = session.decision.as_ref().filter(|d| d.escalated && !was_escalated) {
-        let max = session.config.decision.max_failed_recoveries;
-        let history = session.ledger.history();
+    project.save_ledger()?;
+    project.redecide();
+    if let Some(d) = project.decision.as_ref().filter(|d| d.escalated && !was_escalated) {
+        let max = project.config.decision.max_failed_recoveries;
+        let history = project.ledger.history();
         let (job, failed) = specs
             .iter()
             .find_map(|s| {
@@ -253,7 +257,7 @@ pub fn finish(
             "{job} failed {failed} recovery attempt(s) (limit {max}); the decision is now {}",
             d.verdict.as_str()
         );
-        session.journal(JournalEvent::Escalated {
+        project.journal(JournalEvent::Escalated {
             job: Some(job),
             reason: reason.clone(),
             failed_recoveries: failed,

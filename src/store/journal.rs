@@ -82,7 +82,7 @@ pub enum JournalEvent {
     AttemptStarted {
         job: String,
         number: u32,
-        kind: String,
+        kind: crate::core::model::AttemptKind,
         #[serde(default)]
         snapshot: Option<String>,
     },
@@ -215,7 +215,7 @@ pub fn read(sd: &StateDir) -> (Vec<JournalEntry>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::store::snapshot::tests::{clock, fixture};
+    use crate::store::snapshot::tests::{clock, fixture};
 
     fn all_events() -> Vec<JournalEvent> {
         vec![
@@ -250,7 +250,7 @@ mod tests {
             JournalEvent::AttemptStarted {
                 job: "b3-api".into(),
                 number: 1,
-                kind: "targeted_recovery".into(),
+                kind: crate::core::model::AttemptKind::TargetedRecovery,
                 snapshot: None,
             },
             JournalEvent::AttemptEnded {

@@ -28,7 +28,7 @@ mod paths;
 pub mod restore;
 pub mod snapshot;
 
-use super::model::Clock;
+use crate::core::model::Clock;
 use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong in the state directory. Every message names the file.

@@ -11,10 +11,10 @@ use crate::core::export::{self, ExportInput, SnapshotInfo};
 use crate::core::ingest::discover::{self, LoadOptions, Progress};
 use crate::core::model::{Attempt, Clock, Run, Status, SystemClock};
 use crate::core::prompt::{self, RenderedPrompt, Templates};
-use crate::core::store::journal::{self, JournalEvent};
-use crate::core::store::ledger::Ledger;
-use crate::core::store::snapshot::{self, SnapshotManifest, SnapshotMeta};
-use crate::core::store::StateDir;
+use crate::store::journal::{self, JournalEvent};
+use crate::store::ledger::Ledger;
+use crate::store::snapshot::{self, SnapshotManifest, SnapshotMeta};
+use crate::store::StateDir;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -60,7 +60,7 @@ impl OpenOptions {
     }
 }
 
-pub struct Session {
+pub struct Project {
     pub run: Run,
     pub config: Config,
     pub state_dir: PathBuf,
@@ -77,7 +77,7 @@ pub struct Session {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum SessionError {
+pub enum ProjectError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
@@ -86,15 +86,15 @@ pub enum SessionError {
     Other(String),
 }
 
-impl Session {
-    pub fn open(opts: &OpenOptions) -> Result<Session, SessionError> {
+impl Project {
+    pub fn open(opts: &OpenOptions) -> Result<Project, ProjectError> {
         Self::open_with_progress(opts, &|_| {})
     }
 
     pub fn open_with_progress(
         opts: &OpenOptions,
         progress: &(dyn Fn(Progress) + Sync),
-    ) -> Result<Session, SessionError> {
+    ) -> Result<Project, ProjectError> {
         let first_state_dir = opts.state_dir(None);
         let config = Config::load(opts.config.as_deref(), Some(&first_state_dir))?;
         let state_dir = opts.state_dir(Some(&config));
@@ -114,8 +114,8 @@ impl Session {
             (classifier.join(), run)
         });
         let classifier = classifier
-            .map_err(|_| SessionError::Other("internal error while compiling the classify rules".into()))?
-            .map_err(|e| SessionError::Other(e.to_string()))?;
+            .map_err(|_| ProjectError::Other("internal error while compiling the classify rules".into()))?
+            .map_err(|e| ProjectError::Other(e.to_string()))?;
         let mut run = run?;
         crate::core::failure::classify_run(&mut run, &classifier);
 
@@ -149,7 +149,7 @@ impl Session {
                 Err(e) => warnings.push(e.to_string()),
             }
         }
-        let mut s = Session {
+        let mut s = Project {
             run,
             config,
             state_dir,
@@ -206,9 +206,9 @@ impl Session {
         let mut programs: Vec<String> = vec!["codex".into(), "claude".into()];
         programs.extend(self.config.commands.generator_names());
         let outputs = self.repair_outputs();
-        self.facts.generators_running = crate::core::facts::generators_running(&root, &programs);
-        self.facts.recently_modified = crate::core::facts::recently_modified(&root, &outputs, Duration::from_secs(5));
-        self.facts.git_status = crate::core::facts::git_status(&root);
+        self.facts.generators_running = crate::app::facts::generators_running(&root, &programs);
+        self.facts.recently_modified = crate::app::facts::recently_modified(&root, &outputs, Duration::from_secs(5));
+        self.facts.git_status = crate::app::facts::git_status(&root);
     }
 
     pub fn reload_snapshots(&mut self) {
@@ -230,7 +230,7 @@ impl Session {
         if outputs.is_empty() {
             return None;
         }
-        crate::recovery::current_snapshot(self.store.as_ref()?, &outputs)
+        crate::app::recovery::current_snapshot(self.store.as_ref()?, &outputs)
     }
 
     /// Jobs the decision repairs: the failed jobs of the failing batch.
@@ -331,7 +331,7 @@ impl Session {
     pub fn export_json(&self, now: DateTime<Utc>) -> Option<String> {
         let d = self.decision.as_ref()?;
         let attempts = self.attempts();
-        let plan = crate::cli::plan::plan_json(d);
+        let plan = crate::core::export::plan_json(d);
         Some(export::to_safe_json(&export::json(&self.export_input(d, &attempts, now), plan)))
     }
 
