@@ -6,10 +6,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use recover_tui::app::project::Project;
 use recover_tui::config::Config;
-use recover_tui::core::checklist::Facts;
 use recover_tui::core::model::{Batch, Finding, Job, JobResult, Prompt, Run, Status, TokenUsage};
-use recover_tui::core::prompt::Templates;
-use recover_tui::store::ledger::Ledger;
 use recover_tui::tui::action::Screen;
 use recover_tui::tui::app::App;
 use recover_tui::tui::keymap::Keymap;
@@ -70,20 +67,8 @@ fn big_run() -> Run {
 }
 
 fn bench(c: &mut Criterion) {
-    let mut project = Project {
-        run: big_run(),
-        config: Config::default(),
-        state_dir: std::env::temp_dir().join("recover-tui-render-bench"),
-        store: None,
-        templates: Templates::embedded(),
-        ledger: Ledger::default(),
-        facts: Facts::default(),
-        decision: None,
-        checklist: Vec::new(),
-        snapshots: Vec::new(),
-        warnings: Vec::new(),
-    };
-    project.redecide();
+    let project =
+        Project::from_run(big_run(), Config::default(), std::env::temp_dir().join("recover-tui-render-bench"));
     let mut app = App::new(Keymap::default(), Theme::colored(), false);
     app.project = Some(project);
     app.loading = None;

@@ -60,8 +60,14 @@ fn a_passing_attempt_is_snapshotted_run_validated_and_recorded() {
     assert_eq!(plan["schema"], "recover-tui/plan@1");
     assert_eq!(plan["escalated"], false);
     // Nothing left to recover for that job: it is repaired, and another recover says so.
-    assert_eq!(plan["repaired_jobs"], serde_json::json!(["b2-1"]));
-    assert!(stdout(&p.run("plan", &[])).contains("✓ repaired: its latest recovery attempt passed"));
+    assert_eq!(plan["repaired_jobs"], serde_json::json!([{"job": "b2-1", "attempt": 1}]));
+    assert_eq!(plan["rerun_jobs"], serde_json::json!([]));
+    assert_eq!(plan["outcome"], "recovered");
+    assert_eq!(plan["verdict"], "targeted_recovery", "the verdict stays as decided");
+    let text = stdout(&p.run("plan", &[]));
+    assert!(text.contains("repair b2-1 (batch 2): "), "{text}");
+    assert!(text.contains("  — repaired\n"), "{text}");
+    assert!(text.contains("Outcome: recovered\nDone: b2-1 repaired (attempt 1)\n"), "{text}");
     let again = p.run("recover", &["--job", "b2-1", "--yes"]);
     assert_eq!(code(&again), 1);
     assert!(stderr(&again).contains("b2-1 is already repaired"), "{}", stderr(&again));

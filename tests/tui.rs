@@ -388,7 +388,7 @@ fn the_full_walk_from_failure_to_an_exported_success() {
         "{lines:?}"
     );
     let s = d.app.project.as_ref().unwrap();
-    assert_eq!(s.decision.as_ref().unwrap().repaired_jobs, vec!["b2-1"]);
+    assert_eq!(s.job_state("b2-1"), Some(recover_tui::core::status::JobState::Repaired));
     let attempt = &s.ledger.attempts["b2-1"][0];
     assert_eq!(attempt.outcome.word(), "passed");
     assert_eq!(attempt.changes.as_deref(), Some("1 file changed, +2 -1"));

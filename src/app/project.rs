@@ -8,9 +8,10 @@ use crate::core::classify::Classifier;
 use crate::core::cost::Prices;
 use crate::core::decide::{self, Decision, Verdict};
 use crate::core::export::{self, ExportInput, SnapshotInfo};
-use crate::core::ingest::discover::{self, LoadOptions, Progress};
+use crate::core::ingest::discover::{self, LoadOptions, Progress as LoadProgress};
 use crate::core::model::{Attempt, Clock, Run, Status, SystemClock};
 use crate::core::prompt::{self, RenderedPrompt, Templates};
+use crate::core::status::{self, JobState, Progress};
 use crate::store::journal::{self, JournalEvent};
 use crate::store::ledger::Ledger;
 use crate::store::snapshot::{self, SnapshotManifest, SnapshotMeta};
@@ -70,6 +71,8 @@ pub struct Project {
     pub ledger: Ledger,
     pub facts: Facts,
     pub decision: Option<Decision>,
+    /// The recovery's progress beside the decision (the run as it stands, DESIGN.md §2).
+    pub progress: Option<Progress>,
     pub checklist: Vec<ChecklistItem>,
     pub snapshots: Vec<SnapshotInfo>,
     /// Problems found while opening (config, templates, state files), shown to the user.
@@ -93,7 +96,7 @@ impl Project {
 
     pub fn open_with_progress(
         opts: &OpenOptions,
-        progress: &(dyn Fn(Progress) + Sync),
+        progress: &(dyn Fn(LoadProgress) + Sync),
     ) -> Result<Project, ProjectError> {
         let first_state_dir = opts.state_dir(None);
         let config = Config::load(opts.config.as_deref(), Some(&first_state_dir))?;
@@ -158,6 +161,7 @@ impl Project {
             ledger,
             facts: Facts::default(),
             decision: None,
+            progress: None,
             checklist: Vec::new(),
             snapshots: Vec::new(),
             warnings,
@@ -165,6 +169,26 @@ impl Project {
         s.reload_snapshots();
         s.redecide();
         Ok(s)
+    }
+
+    /// A project over a run already in memory, with no state directory (benchmarks, tests).
+    pub fn from_run(run: Run, config: Config, state_dir: PathBuf) -> Project {
+        let mut p = Project {
+            run,
+            config,
+            state_dir,
+            store: None,
+            templates: Templates::embedded(),
+            ledger: Ledger::default(),
+            facts: Facts::default(),
+            decision: None,
+            progress: None,
+            checklist: Vec::new(),
+            snapshots: Vec::new(),
+            warnings: Vec::new(),
+        };
+        p.redecide();
+        p
     }
 
     pub fn prices(&self) -> Prices {
@@ -185,6 +209,8 @@ impl Project {
             prices: self.prices(),
         };
         self.decision = decide::decide(&input);
+        let max = self.config.decision.max_failed_recoveries;
+        self.progress = self.decision.as_ref().map(|d| status::progress(&self.run, d, &self.ledger.attempts, max));
         self.facts.snapshot = self.covering_snapshot();
         self.checklist = match &self.decision {
             Some(d) => checklist::evaluate(&self.run, d, &self.facts, &self.ledger.checklist),
@@ -231,6 +257,12 @@ impl Project {
             return None;
         }
         crate::app::recovery::current_snapshot(self.store.as_ref()?, &outputs)
+    }
+
+    /// The state of job `id` now (`None` when it is not in the run).
+    pub fn job_state(&self, id: &str) -> Option<JobState> {
+        let job = self.run.job(id)?;
+        Some(self.progress.as_ref().map_or_else(|| JobState::from_logs(job.result.status), |p| p.state(job)))
     }
 
     /// Jobs the decision repairs: the failed jobs of the failing batch.
@@ -331,7 +363,7 @@ impl Project {
     pub fn export_json(&self, now: DateTime<Utc>) -> Option<String> {
         let d = self.decision.as_ref()?;
         let attempts = self.attempts();
-        let plan = crate::core::export::plan_json(d);
+        let plan = crate::core::export::plan_json(d, self.progress.as_ref());
         Some(export::to_safe_json(&export::json(&self.export_input(d, &attempts, now), plan)))
     }
 

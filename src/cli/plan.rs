@@ -5,6 +5,7 @@ use crate::core::decide::{Decision, Verdict};
 use crate::core::export::duration;
 use crate::core::model::{Run, Status};
 use crate::core::sanitize::clean_line;
+use crate::core::status::Progress;
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -25,9 +26,12 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
         return Ok(EXIT_NOTHING);
     };
     if as_json {
-        println!("{}", crate::core::export::to_safe_json(&crate::core::export::plan_json(decision)));
+        println!(
+            "{}",
+            crate::core::export::to_safe_json(&crate::core::export::plan_json(decision, project.progress.as_ref()))
+        );
     } else {
-        print!("{}", plan_text(&project.run, decision));
+        print!("{}", plan_text(&project.run, decision, project.progress.as_ref()));
     }
     exit_without_freeing(project);
     Ok(0)
@@ -53,7 +57,7 @@ fn nothing_failed_json(run: &Run) -> Value {
 }
 
 /// The human-readable plan: reads like a dry run.
-pub fn plan_text(run: &Run, d: &Decision) -> String {
+pub fn plan_text(run: &Run, d: &Decision, p: Option<&Progress>) -> String {
     let mut s = String::new();
     let verdict = match d.verdict {
         Verdict::TargetedRecovery => "TARGETED RECOVERY",
@@ -77,15 +81,11 @@ pub fn plan_text(run: &Run, d: &Decision) -> String {
         }
     } else {
         s += "Will re-run:\n";
-        let how = if d.verdict == Verdict::RetryAsIs { "retry as is" } else { "re-run" };
+        let how = if d.verdict == Verdict::RetryAsIs { "retry as is" } else { "repair" };
         for j in &d.rerun_jobs {
-            let done = if d.repaired_jobs.contains(&j.job) {
-                "  ✓ repaired: its latest recovery attempt passed"
-            } else {
-                ""
-            };
+            let state = p.and_then(|p| p.state_of(run, &j.job)).map(|s| s.word()).unwrap_or("failed");
             s += &format!(
-                "  {how} {} (batch {}): {}  [{}]{done}\n",
+                "  {how} {} (batch {}): {}  [{}]  — {state}\n",
                 clean_line(&j.job),
                 j.batch,
                 clean_line(&j.reason),
@@ -95,6 +95,10 @@ pub fn plan_text(run: &Run, d: &Decision) -> String {
         }
         for b in &d.rerun_batches_after {
             s += &format!("  then re-run batch {b}: {}\n", batch_reason(d, *b));
+            for (id, _) in d.stale_jobs.iter().filter(|(id, _)| run.job(id).is_some_and(|j| j.batch == *b)) {
+                let state = p.and_then(|p| p.state_of(run, id)).map(|s| s.word()).unwrap_or("stale");
+                s += &format!("      {} — {state}\n", clean_line(id));
+            }
         }
         match d.continue_from_batch {
             Some(c) => s += &format!("  then continue from batch {c}\n"),
@@ -116,6 +120,9 @@ pub fn plan_text(run: &Run, d: &Decision) -> String {
         }
     }
 
+    if let Some(p) = p {
+        s += &progress_text(p);
+    }
     s += "\nQuestions:\n";
     for r in d.rationale.iter().filter(|r| r.step.starts_with('Q')) {
         s += &format!("  {} {}\n     → {}\n", r.step, clean_line(&r.question), clean_line(&r.answer));
@@ -161,6 +168,35 @@ pub fn plan_text(run: &Run, d: &Decision) -> String {
         s += "\nWarnings:\n";
         for w in &d.warnings {
             s += &format!("  - {}\n", clean_line(w));
+        }
+    }
+    s
+}
+
+/// `Outcome: in progress` then each next step with its command lines.
+fn progress_text(p: &Progress) -> String {
+    let mut s = format!("\nOutcome: {}\n", p.outcome.as_str().replace('_', " "));
+    let done: Vec<String> = p
+        .repaired_jobs
+        .iter()
+        .map(|d| format!("{} repaired (attempt {})", clean_line(&d.job), d.attempt))
+        .chain(
+            p.rerun_passed_jobs.iter().map(|d| format!("{} re-run passed (attempt {})", clean_line(&d.job), d.attempt)),
+        )
+        .collect();
+    if !done.is_empty() {
+        s += &format!("Done: {}\n", done.join("; "));
+    }
+    if p.next.is_empty() {
+        s += "Next: nothing; the phase is complete\n";
+    }
+    for (i, step) in p.next.iter().enumerate() {
+        let who = if step.step.is_ours() { "recover-tui recover runs it" } else { "your own scripts; shown, not run" };
+        let jobs: Vec<String> = step.jobs.iter().take(8).map(|j| clean_line(j)).collect();
+        let more = if step.jobs.len() > 8 { format!(" and {} more", step.jobs.len() - 8) } else { String::new() };
+        s += &format!("Next {}: {} {}{more} ({who})\n", i + 1, step.step.as_str(), jobs.join(", "));
+        for c in &step.commands {
+            s += &format!("    $ {}\n", clean_line(c));
         }
     }
     s

@@ -26,7 +26,9 @@ pub fn run(cli: &Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError>
     let Some(d) = project.decision.clone() else {
         return Err(nothing_failed(&project, "there is nothing to recover"));
     };
-    let jobs = prep::jobs(&d, args.jobs)?;
+    let repaired: Vec<String> =
+        project.progress.iter().flat_map(|p| p.repaired_jobs.iter().map(|r| r.job.clone())).collect();
+    let jobs = prep::jobs(&d, &repaired, args.jobs)?;
     let gate = prep::gate(&project, args.yes);
     let outputs = recovery::outputs(&project, &jobs);
     let specs = recovery::specs(&project, &d, &jobs).map_err(CliError::from)?;

@@ -9,7 +9,7 @@ use crate::core::sanitize::clean_line;
 
 /// The jobs asked for, deduplicated, each in the decision's rerun list, each usable as a
 /// directory name. Refuses a full restart.
-pub fn jobs(d: &Decision, asked: &[String]) -> Result<Vec<String>, CliError> {
+pub fn jobs(d: &Decision, repaired: &[String], asked: &[String]) -> Result<Vec<String>, CliError> {
     if d.verdict == Verdict::FullRestart {
         let why = if d.escalated {
             "the decision was escalated to a full restart after failed recoveries"
@@ -37,7 +37,7 @@ pub fn jobs(d: &Decision, asked: &[String]) -> Result<Vec<String>, CliError> {
             list.join(", ")
         )));
     }
-    if let Some(done) = jobs.iter().find(|j| d.repaired_jobs.contains(j)) {
+    if let Some(done) = jobs.iter().find(|j| repaired.iter().any(|r| r == *j)) {
         return Err(CliError {
             message: format!("{} is already repaired: its latest recovery attempt passed; export the rationale (recover-tui export --format md)", clean_line(done)),
             code: super::EXIT_NOTHING,

@@ -80,9 +80,6 @@ pub struct Overrides {
 pub struct History {
     /// Job id -> number of failed recovery attempts.
     pub failed_recoveries: BTreeMap<String, u32>,
-    /// Job id -> the attempt that repaired it (its latest attempt passed validation).
-    #[serde(default)]
-    pub repaired: BTreeMap<String, u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,8 +118,6 @@ pub struct Decision {
     pub skip_validation_batches: Vec<u32>,
     pub rationale: Vec<Step>,
     pub cost: Comparison,
-    /// Jobs of `rerun_jobs` already repaired: their latest recovery attempt passed validation.
-    pub repaired_jobs: Vec<String>,
     pub warnings: Vec<String>,
     /// Later jobs that must re-run with the evidence why (part of the Q2 answer).
     #[serde(skip)]
@@ -504,7 +499,6 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
             skip_validation_batches: vec![],
             rationale: trail,
             cost,
-            repaired_jobs: vec![],
             warnings,
             stale_jobs: stale,
             graph,
@@ -523,11 +517,6 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
             skip_validation_batches: preserved,
             rationale: trail,
             cost,
-            repaired_jobs: failed
-                .iter()
-                .filter(|j| input.history.repaired.contains_key(&j.id))
-                .map(|j| j.id.clone())
-                .collect(),
             warnings,
             stale_jobs: stale,
             graph,

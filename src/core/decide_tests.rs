@@ -211,17 +211,6 @@ fn r1_two_failed_recoveries_escalate_to_a_full_restart() {
 }
 
 #[test]
-fn a_passed_attempt_marks_the_job_repaired() {
-    let r = api_test_failure();
-    let mut h = History::default();
-    h.repaired.insert("b3-api-tests".into(), 1);
-    let d = decide_with(&r, &h, &Overrides::default());
-    assert_eq!(d.verdict, Verdict::TargetedRecovery);
-    assert_eq!(d.repaired_jobs, vec!["b3-api-tests"]);
-    assert!(plain(&r).repaired_jobs.is_empty());
-}
-
-#[test]
 fn r2_architectural_failure_is_systemic() {
     let mut r = api_test_failure();
     let j = &mut r.batches[2].jobs[1];

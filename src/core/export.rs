@@ -348,17 +348,28 @@ pub fn to_safe_json(v: &Value) -> String {
     out
 }
 
-/// The `recover-tui/plan@1` document.
-pub fn plan_json(d: &Decision) -> serde_json::Value {
+/// The `recover-tui/plan@1` document: the decision as decided, with the progress beside it
+/// (`rerun_jobs` and `rerun_jobs_after` list what is left to do).
+pub fn plan_json(d: &Decision, progress: Option<&crate::core::status::Progress>) -> serde_json::Value {
     use serde_json::{json, Value};
     let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        let mut out = serde_json::Map::new();
-        out.insert("schema".into(), json!("recover-tui/plan@1"));
-        out.extend(std::mem::take(m));
-        return Value::Object(out);
+    let Value::Object(m) = &mut v else { return v };
+    if let Some(p) = progress {
+        for (key, value) in [
+            ("rerun_jobs", serde_json::to_value(&p.rerun_jobs)),
+            ("rerun_jobs_after", serde_json::to_value(&p.rerun_jobs_after)),
+            ("outcome", serde_json::to_value(p.outcome)),
+            ("repaired_jobs", serde_json::to_value(&p.repaired_jobs)),
+            ("rerun_passed_jobs", serde_json::to_value(&p.rerun_passed_jobs)),
+            ("next", serde_json::to_value(&p.next)),
+        ] {
+            m.insert(key.into(), value.unwrap_or(Value::Null));
+        }
     }
-    v
+    let mut out = serde_json::Map::new();
+    out.insert("schema".into(), json!("recover-tui/plan@1"));
+    out.extend(std::mem::take(m));
+    Value::Object(out)
 }
 
 #[cfg(test)]

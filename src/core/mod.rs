@@ -13,3 +13,4 @@ pub mod manifest;
 pub mod model;
 pub mod prompt;
 pub mod sanitize;
+pub mod status;

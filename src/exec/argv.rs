@@ -115,42 +115,7 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Quote one argument for display as a POSIX shell word. Plain words are left alone; text
-/// with control characters, C1 controls or bidi overrides is written as `$'...'` with escapes,
-/// so that printing it can never drive the terminal.
-pub fn shell_quote(arg: &str) -> String {
-    let plain = |b: u8| b.is_ascii_alphanumeric() || b"_-./=:,+@%^".contains(&b);
-    if !arg.is_empty() && arg.bytes().all(plain) {
-        return arg.to_string();
-    }
-    if arg.chars().any(needs_escape) {
-        let mut s = String::from("$'");
-        for c in arg.chars() {
-            match c {
-                '\\' => s.push_str("\\\\"),
-                '\'' => s.push_str("\\'"),
-                '\n' => s.push_str("\\n"),
-                '\t' => s.push_str("\\t"),
-                '\r' => s.push_str("\\r"),
-                c if needs_escape(c) && (c as u32) < 0x80 => s.push_str(&format!("\\x{:02x}", c as u32)),
-                c if needs_escape(c) => s.push_str(&format!("\\u{:04x}", c as u32)),
-                c => s.push(c),
-            }
-        }
-        s.push('\'');
-        return s;
-    }
-    format!("'{}'", arg.replace('\'', "'\\''"))
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
-}
-
-/// A whole argv as one display line.
-pub fn display_argv(argv: &[String]) -> String {
-    argv.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ")
-}
+pub use crate::core::sanitize::{display_argv, shell_quote};
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,7 @@
 
 use super::{atomic, compact_time, Result, StateDir, StoreError};
 use crate::core::decide::{History, Overrides};
-use crate::core::model::{Attempt, AttemptOutcome};
+use crate::core::model::Attempt;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -73,20 +73,14 @@ impl Ledger {
         Ok(l)
     }
 
-    /// Failed recoveries per job: attempts that ended `failed` or `timed_out`.
+    /// Failed recoveries per job: repair attempts that ran to the end and did not pass (a
+    /// re-run of a stale job, an aborted or interrupted attempt never counts).
     pub fn history(&self) -> History {
         let mut h = History::default();
         for (job, attempts) in &self.attempts {
-            let n = attempts
-                .iter()
-                .filter(|a| matches!(a.outcome, AttemptOutcome::Failed | AttemptOutcome::TimedOut))
-                .count();
+            let n = attempts.iter().filter(|a| a.kind.is_repair() && a.outcome.counts_as_failed()).count();
             if n > 0 {
                 h.failed_recoveries.insert(job.clone(), u32::try_from(n).unwrap_or(u32::MAX));
-            }
-            if let Some(last) = attempts.iter().max_by_key(|a| a.number).filter(|a| a.outcome == AttemptOutcome::Passed)
-            {
-                h.repaired.insert(job.clone(), last.number);
             }
         }
         h
@@ -214,6 +208,7 @@ mod tests {
     use super::*;
     use crate::core::decide::Override;
     use crate::core::deps::EdgeVerdict;
+    use crate::core::model::AttemptOutcome;
     use crate::store::snapshot::tests::{clock, fixture};
 
     fn attempt(job: &str, number: u32, outcome: AttemptOutcome) -> Attempt {

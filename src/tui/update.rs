@@ -628,7 +628,7 @@ fn start_recovery(app: &mut App) -> Vec<Effect> {
         return vec![];
     }
     let jobs: Vec<String> =
-        d.rerun_jobs.iter().map(|r| r.job.clone()).filter(|j| !d.repaired_jobs.contains(j)).collect();
+        s.progress.as_ref().and_then(|p| p.runnable_now()).map(|n| n.jobs.clone()).unwrap_or_default();
     if jobs.is_empty() {
         app.set_status("every job is repaired: its latest attempt passed; export the rationale with X", false);
         return vec![];

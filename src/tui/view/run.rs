@@ -33,7 +33,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let last_txt = last
             .map(|a| format!("last attempt {}: {}", a.number, a.outcome.word()))
             .unwrap_or_else(|| "no attempt yet".into());
-        let view = if d.repaired_jobs.contains(j) {
+        let view = if s.job_state(j) == Some(crate::core::status::JobState::Repaired) {
             "✓ repaired".to_string()
         } else {
             app.run_views.get(j).map(|v| v.state.clone()).unwrap_or_default()
