@@ -142,12 +142,20 @@ fn plan_text_reads_like_a_dry_run() {
     assert!(text.contains("Verdict: TARGETED RECOVERY   scope: fix_then_continue"), "{text}");
     assert!(
         text.contains(
-            "re-run b3-api-tests (batch 3): validation: ModuleNotFoundError in sparkq/tests/test_api.py:1  [import]"
+            "repair b3-api-tests (batch 3): validation: ModuleNotFoundError in sparkq/tests/test_api.py:1  [import]  — failed"
         ),
         "{text}"
     );
     assert!(text.contains("then continue from batch 4"), "{text}");
     assert!(text.contains("batch 1 (2 jobs): before the failure, ran and passed"), "{text}");
+    assert!(
+        text.contains(
+            "Outcome: in progress\nNext 1: repair b3-api-tests (recover-tui recover runs it)\n    $ recover-tui recover --job b3-api-tests\n\
+             Next 2: continue b4-e2e, b5-docs (your own scripts; shown, not run)\n\
+             \x20   $ bash _build/prompts-build/phase6-codex-batch4.sh\n    $ bash _build/prompts-build/phase6-codex-batch5.sh\n"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

@@ -423,7 +423,7 @@ proptest! {
 
     #[test]
     fn the_same_input_gives_the_same_json((r, h) in arb_run()) {
-        let history = History { failed_recoveries: h, ..History::default() };
+        let history = History { failed_recoveries: h };
         let o = Overrides::default();
         let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default() };
         let a = decide(&input).map(|d| serde_json::to_string(&d).unwrap());
@@ -433,7 +433,7 @@ proptest! {
 
     #[test]
     fn a_failed_recovery_never_turns_a_full_restart_into_a_recovery((r, h) in arb_run(), pick in any::<prop::sample::Index>()) {
-        let history = History { failed_recoveries: h, ..History::default() };
+        let history = History { failed_recoveries: h };
         let o = Overrides::default();
         let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default() };
         let Some(before) = decide(&input) else { return Ok(()) };
