@@ -139,10 +139,16 @@ fn human_cli_output_has_no_escapes() {
             } else if cmd == "inspect" {
                 assert!(text.contains("stray-MARK-NAME.jsonl"), "the hostile file name is shown (cleaned):\n{text}");
             }
+            // Only an exact command line keeps the id, quoted as `$'...'` with its escapes
+            // written out (never raw), so that it still names the job.
+            let shown: String = text.lines().filter(|l| !l.starts_with("    $ recover-tui ")).collect();
             assert!(
-                !text.contains("pwned-title") && !text.contains("cm0gLXJmIH4="),
+                !shown.contains("pwned-title") && !shown.contains("cm0gLXJmIH4="),
                 "OSC payloads are removed whole:\n{text}"
             );
+            for l in text.lines().filter(|l| l.contains("pwned-title")) {
+                assert!(l.contains("--job $'b3-api-\\x1b]0;pwned-title\\x07"), "quoted, escapes written out: {l}");
+            }
         }
     }
 }

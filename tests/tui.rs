@@ -259,6 +259,7 @@ fn attempts_done_records_and_escalates_after_two_failures() {
         findings: vec![],
         outcome: AttemptOutcome::Failed,
         changes: None,
+        prompt_origin: None,
     };
     let specs = |app: &App| {
         let s = app.project.as_ref().unwrap();

@@ -19,6 +19,23 @@ pub fn revised_prompt_file(state_dir: &Path, job: &str) -> PathBuf {
     state_dir.join("prompts").join(format!("{}.md", safe_name(job)))
 }
 
+/// Save the generation prompt to send for `job` and where it came from (ledger saved).
+pub fn save_generation_prompt(
+    project: &mut Project,
+    job: &str,
+    text: &str,
+    origin: crate::core::model::PromptOrigin,
+) -> Result<PathBuf, String> {
+    let file = revised_prompt_file(&project.state_dir, job);
+    if let Some(d) = file.parent() {
+        std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+    }
+    crate::store::atomic::write(&file, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    project.ledger.saved_prompts.insert(job.to_string(), origin);
+    project.save_ledger()?;
+    Ok(file)
+}
+
 /// The generation prompt to send and, for a revision, the rendered recovery prompt it came
 /// from: the original prompt for a retry; else the revised prompt saved for the job; else a
 /// revision built from the original prompt, the error and the context.
@@ -139,6 +156,7 @@ pub fn begin(
             findings: Vec::new(),
             outcome: AttemptOutcome::Running,
             changes: None,
+            prompt_origin: None,
         });
         out.push(spec);
     }

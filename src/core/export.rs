@@ -433,6 +433,7 @@ mod tests {
             findings: vec![],
             outcome,
             changes: Some("pkg/b2-render.py +2 -1".into()),
+            prompt_origin: None,
         }
     }
 

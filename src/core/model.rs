@@ -256,6 +256,32 @@ impl AttemptKind {
     }
 }
 
+/// Where the generation prompt an attempt sent came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptOrigin {
+    /// The configured reviser rewrote the recovery prompt.
+    Reviser,
+    /// The user edited it in `$EDITOR`.
+    Edit,
+    /// The job's original prompt, unchanged (a retry as is, a re-run of a stale job).
+    Original,
+    /// Built from the original prompt and the recovery prompt's fix, with no reviser or edit.
+    Direct,
+}
+
+impl PromptOrigin {
+    /// "the reviser", "your edit", "the original prompt", "the recovery prompt's fix".
+    pub fn word(self) -> &'static str {
+        match self {
+            PromptOrigin::Reviser => "the reviser",
+            PromptOrigin::Edit => "your edit",
+            PromptOrigin::Original => "the original prompt",
+            PromptOrigin::Direct => "the original prompt with the recovery prompt's fix",
+        }
+    }
+}
+
 /// One recovery try of one job (DESIGN.md §2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
@@ -277,6 +303,9 @@ pub struct Attempt {
     /// Short summary of what the attempt changed (diff stat), for the next attempt's prompt.
     #[serde(default)]
     pub changes: Option<String>,
+    /// Where the prompt it sent came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_origin: Option<PromptOrigin>,
 }
 
 /// Injected time, so that state and exports are deterministic in tests.

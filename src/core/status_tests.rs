@@ -83,6 +83,7 @@ fn attempt(job: &str, number: u32, kind: AttemptKind, outcome: AttemptOutcome) -
         findings: vec![],
         outcome,
         changes: None,
+        prompt_origin: None,
     }
 }
 

@@ -435,6 +435,7 @@ async fn attempt_inner(
         findings,
         outcome,
         changes: None,
+        prompt_origin: None,
     };
     Ok(AttemptReport { attempt, generator_log, validation_logs, agent_log })
 }

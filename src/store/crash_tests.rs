@@ -50,6 +50,7 @@ fn attempt(i: u64) -> Attempt {
         findings: vec![],
         outcome: AttemptOutcome::Failed,
         changes: Some(format!("step {i}")),
+        prompt_origin: None,
     }
 }
 

@@ -34,6 +34,9 @@ pub struct Ledger {
     /// Free-form facts the user supplied.
     #[serde(default)]
     pub supplied: BTreeMap<String, String>,
+    /// Job id -> where its saved generation prompt (`prompts/<job>.md`) came from.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub saved_prompts: BTreeMap<String, crate::core::model::PromptOrigin>,
 }
 
 fn schema_version_default() -> u32 {
@@ -48,6 +51,7 @@ impl Default for Ledger {
             checklist: BTreeMap::new(),
             overrides: Overrides::default(),
             supplied: BTreeMap::new(),
+            saved_prompts: BTreeMap::new(),
         }
     }
 }
@@ -226,6 +230,7 @@ mod tests {
             findings: vec![],
             outcome,
             changes: None,
+            prompt_origin: None,
         }
     }
 
