@@ -304,6 +304,16 @@ impl Project {
         prompt::recovery_prompt(&self.run, job, &self.templates, &attempts, full)
     }
 
+    /// Why nothing can be written (`None` when this instance holds the state directory).
+    pub fn read_only_reason(&self) -> Option<String> {
+        self.writable_store().err()
+    }
+
+    /// The pid of the other instance holding the state directory, when that is why it is read-only.
+    pub fn held_by(&self) -> Option<u32> {
+        self.store.as_ref().and_then(|s| s.held_by())
+    }
+
     /// The writable store, or why there is none.
     pub fn writable_store(&self) -> Result<Arc<StateDir>, String> {
         let sd = self

@@ -75,6 +75,8 @@ pub struct StateDir {
     project_root: PathBuf,
     lock: Option<lock::Lock>,
     read_only: Option<String>,
+    /// The pid of the other instance that holds the lock, when that is why it is read-only.
+    held_by: Option<u32>,
 }
 
 impl StateDir {
@@ -96,27 +98,42 @@ impl StateDir {
                 not_writable = Some(format!("not writable ({}: {e}); opened read-only", gitignore.display()));
             }
         }
-        let (lock, read_only) = match not_writable {
-            Some(reason) => (None, Some(reason)),
+        let (lock, read_only, held_by) = match not_writable {
+            Some(reason) => (None, Some(reason), None),
             None => match lock::acquire(&path, clock)? {
-                lock::Acquired::Ours(l) => (Some(l), None),
-                lock::Acquired::Held(info) => (None, Some(format!("{}; opened read-only", info.describe()))),
-                lock::Acquired::NotWritable(why) => (None, Some(format!("not writable ({why}); opened read-only"))),
+                lock::Acquired::Ours(l) => (Some(l), None, None),
+                lock::Acquired::Held(info) => {
+                    (None, Some(format!("{}; opened read-only", info.describe())), Some(info.pid))
+                }
+                lock::Acquired::NotWritable(why) => {
+                    (None, Some(format!("not writable ({why}); opened read-only")), None)
+                }
             },
         };
-        Ok(StateDir { path, project_root, lock, read_only })
+        Ok(StateDir { path, project_root, lock, read_only, held_by })
     }
 
     /// Open without trying to take the lock (for `check`, listing, diffs). Never writes.
     pub fn open_read_only(state_dir: &Path, project_root: &Path) -> Result<StateDir> {
         let project_root = std::fs::canonicalize(project_root).map_err(|e| StoreError::io(project_root, e))?;
         let path = std::fs::canonicalize(state_dir).map_err(|e| StoreError::io(state_dir, e))?;
-        Ok(StateDir { path, project_root, lock: None, read_only: Some("opened read-only on request".into()) })
+        Ok(StateDir {
+            path,
+            project_root,
+            lock: None,
+            read_only: Some("opened read-only on request".into()),
+            held_by: None,
+        })
     }
 
     /// Why this instance may not write (`None` = it holds the lock).
     pub fn read_only_reason(&self) -> Option<String> {
         self.read_only.clone()
+    }
+
+    /// The pid of the instance that holds the state directory, when another one does.
+    pub fn held_by(&self) -> Option<u32> {
+        self.held_by
     }
 
     pub fn is_read_only(&self) -> bool {
