@@ -1,5 +1,6 @@
 //! The domain. Pure: no terminal, no async runtime.
 
+pub mod attempt;
 pub mod checklist;
 pub mod classify;
 pub mod context;
