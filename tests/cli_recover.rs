@@ -160,7 +160,7 @@ fn refusals_name_what_is_wrong_and_write_nothing() {
     p.generator("fix.py", GOOD);
     let out = p.run("recover", &["--job", "b2-2,b2-1"]);
     assert_eq!(code(&out), 2);
-    assert_eq!(stderr(&out).trim(), "recover-tui: b2-2 is not in the decision's rerun list (b2-1)");
+    assert_eq!(stderr(&out).trim(), "recover-tui: b2-2 is not a job to repair or re-run (those are: b2-1)");
 
     let out = p.run("recover", &["--job", "b2-1"]);
     assert_eq!(code(&out), 2);
@@ -177,7 +177,7 @@ fn refusals_name_what_is_wrong_and_write_nothing() {
     let out = p.run("recover", &["--job", "b2-1", "--yes"]);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("8 no_generation_running (failed); --yes does not waive failed checks"),
+        stderr(&out).contains("8 no_generation_running (failed); failed checks are not waived by confirming"),
         "{}",
         stderr(&out)
     );

@@ -8,9 +8,11 @@
 mod common;
 
 use recover_tui::app::project::{OpenOptions, Project};
+use recover_tui::app::recovery::{run_one, NotRun};
+use recover_tui::core::model::{Attempt, PromptOrigin};
 use recover_tui::core::model::{Job, Prompt, SystemClock};
 use recover_tui::exec::argv::{substitute, Placeholders};
-use recover_tui::exec::attempt::{run_attempt, AttemptSpec};
+use recover_tui::exec::attempt::AttemptSpec;
 use recover_tui::exec::ExecError;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -214,6 +216,7 @@ fn spec(w: &World, job: Job, prompt: &str, generator: Vec<String>) -> AttemptSpe
         number: 1,
         kind: recover_tui::core::model::AttemptKind::TargetedRecovery,
         prompt: prompt.into(),
+        prompt_origin: PromptOrigin::Direct,
         project_root: w.root.clone(),
         generator,
         validate_defaults: [(
@@ -225,9 +228,9 @@ fn spec(w: &World, job: Job, prompt: &str, generator: Vec<String>) -> AttemptSpe
     }
 }
 
-fn attempt(s: AttemptSpec) -> Result<recover_tui::exec::attempt::AttemptReport, ExecError> {
+fn attempt(s: AttemptSpec) -> Result<Attempt, NotRun> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(run_attempt(s, tokio::sync::watch::channel(false).1, &SystemClock, |_| {}))
+    rt.block_on(run_one(s, "s1", tokio::sync::watch::channel(false).1, &SystemClock, |_| {}))
 }
 
 #[test]
@@ -245,7 +248,8 @@ fn attempts_run_only_configured_argv_with_log_text_as_data() {
         validate: vec![vec!["python3".into(), "-m".into(), "py_compile".into(), "{output}".into()]],
         ..Job::default()
     };
-    let report = attempt(spec(&w, job, &prompt, gen)).unwrap();
+    let dir = w.root.join(".recover/attempts").join(id.replace('/', "_")).join("1");
+    attempt(spec(&w, job, &prompt, gen)).unwrap();
     let lines: Vec<serde_json::Value> =
         std::fs::read_to_string(&record).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 1, "the generator ran once");
@@ -254,7 +258,10 @@ fn attempts_run_only_configured_argv_with_log_text_as_data() {
     assert_eq!(lines[0]["stdin"], prompt, "the prompt travels verbatim on stdin");
     assert_eq!(std::fs::read_to_string(&prompt_file).unwrap(), prompt);
     assert_eq!(std::fs::read_to_string(w.root.join(&output)).unwrap(), "print(1)\n");
-    assert_eq!(report.validation_logs.len(), 1, "the job's own validation ran, as argv");
+    assert!(
+        dir.join("validate-1.out").is_file() && !dir.join("validate-2.out").exists(),
+        "the job's own validation ran, as argv"
+    );
     assert_eq!(damage(&w), Vec::<PathBuf>::new());
 }
 
@@ -267,13 +274,13 @@ fn option_like_ids_and_outputs_stop_the_attempt_before_anything_runs() {
     {
         let job = Job { id: id.into(), outputs: vec![output.into()], ..Job::default() };
         let err = attempt(spec(&w, job, "p", gen.clone())).unwrap_err();
-        assert!(matches!(err, ExecError::OptionInjection { .. }), "{id} / {output}: {err}");
+        assert!(matches!(err, NotRun::Commands(ExecError::OptionInjection { .. })), "{id} / {output}: {err}");
         assert!(!record.exists(), "{id} / {output}: the generator must not have run");
     }
     // An option-like output in a validation default is refused the same way.
     let job = Job { id: "b1-a".into(), outputs: vec!["src/ok.py".into(), "-x.py".into()], ..Job::default() };
     let err = attempt(spec(&w, job, "p", gen.clone())).unwrap_err();
-    assert!(matches!(err, ExecError::OptionInjection { .. }), "{err}");
+    assert!(matches!(err, NotRun::Commands(ExecError::OptionInjection { .. })), "{err}");
     assert!(!record.exists());
     assert!(!w.root.join("--output=").exists() && !Path::new("/etc/x").exists());
     assert_eq!(damage(&w), Vec::<PathBuf>::new());
@@ -290,7 +297,7 @@ fn jobs_loaded_from_hostile_logs_run_safely_end_to_end() {
         let prompt = job.prompt.as_ref().map(|p| p.text.clone()).unwrap_or_default();
         if let Ok(r) = attempt(spec(&w, job, &prompt, gen.clone())) {
             ran += 1;
-            assert!(r.attempt.command.iter().all(|a| !a.contains("pwned")), "{:?}", r.attempt.command);
+            assert!(r.command.iter().all(|a| !a.contains("pwned")), "{:?}", r.command);
         }
     }
     assert_eq!(ran, 2, "both jobs ran their attempt");

@@ -332,6 +332,7 @@ codex exec --full-auto \"Task: ok\n\nFiles:\n- /etc/passwd\n- src/ok.py\n\" > _b
             number: 1,
             kind: recover_tui::core::model::AttemptKind::TargetedRecovery,
             prompt: "x".into(),
+            prompt_origin: recover_tui::core::model::PromptOrigin::Direct,
             attempt_dir: w.root.join(".recover/attempts/b1-a/1"),
             project_root: w.root.clone(),
             generator: vec!["touch".into(), "{output}".into()],
@@ -345,8 +346,9 @@ codex exec --full-auto \"Task: ok\n\nFiles:\n- /etc/passwd\n- src/ok.py\n\" > _b
         let err = recover_tui::exec::attempt::dry_run(std::slice::from_ref(&spec)).unwrap_err();
         assert!(err.to_string().contains(out), "{out}: {err}");
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let r = rt.block_on(recover_tui::exec::attempt::run_attempt(
+        let r = rt.block_on(recover_tui::app::recovery::run_one(
             spec,
+            "s1",
             tokio::sync::watch::channel(false).1,
             &SystemClock,
             |_| {},

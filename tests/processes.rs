@@ -7,8 +7,9 @@
 
 mod common;
 
+use recover_tui::app::recovery::run_one;
 use recover_tui::core::model::{AttemptOutcome, Job, SystemClock};
-use recover_tui::exec::attempt::{run_attempt, AttemptSpec};
+use recover_tui::exec::attempt::AttemptSpec;
 use recover_tui::exec::process::{self, run_command, CommandSpec, TERM_GRACE};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -179,6 +180,7 @@ fn attempt_spec(root: &Path, dir: PathBuf, timeout: Duration) -> AttemptSpec {
         number: 1,
         kind: recover_tui::core::model::AttemptKind::TargetedRecovery,
         prompt: "write src/out.py".into(),
+        prompt_origin: recover_tui::core::model::PromptOrigin::Direct,
         attempt_dir: dir,
         project_root: root.to_path_buf(),
         generator: vec!["sh".into(), "-c".into(), TREE.into()],
@@ -193,22 +195,22 @@ async fn a_hanging_generator_in_an_attempt_times_out_or_is_cancelled_with_its_tr
     let d = tempfile::tempdir().unwrap();
     // Timeout.
     let s = attempt_spec(d.path(), d.path().join(".recover/attempts/b2-hang/1"), Duration::from_millis(1500));
-    let task = tokio::spawn(async move { run_attempt(s, watch::channel(false).1, &SystemClock, |_| {}).await });
+    let task = tokio::spawn(async move { run_one(s, "s1", watch::channel(false).1, &SystemClock, |_| {}).await });
     let tree = wait_for_tree(d.path()).await;
     let r = task.await.unwrap().unwrap();
-    assert_eq!(r.attempt.outcome, AttemptOutcome::TimedOut);
-    assert!(r.attempt.findings.iter().any(|f| f.error_type == "timeout"), "{:?}", r.attempt.findings);
+    assert_eq!(r.outcome, AttemptOutcome::TimedOut);
+    assert!(r.findings.iter().any(|f| f.error_type == "timeout"), "{:?}", r.findings);
     assert!(!d.path().join("validated").exists(), "no validation after a timeout");
     assert_all_gone(&tree, "attempt timeout").await;
     // Cancel.
     std::fs::remove_file(d.path().join("pids")).unwrap();
     let (tx, rx) = watch::channel(false);
     let s = attempt_spec(d.path(), d.path().join(".recover/attempts/b2-hang/2"), Duration::from_secs(120));
-    let task = tokio::spawn(async move { run_attempt(s, rx, &SystemClock, |_| {}).await });
+    let task = tokio::spawn(async move { run_one(s, "s1", rx, &SystemClock, |_| {}).await });
     let tree = wait_for_tree(d.path()).await;
     tx.send(true).unwrap();
     let r = tokio::time::timeout(Duration::from_secs(15), task).await.unwrap().unwrap().unwrap();
-    assert_eq!(r.attempt.outcome, AttemptOutcome::Aborted);
+    assert_eq!(r.outcome, AttemptOutcome::Aborted);
     assert!(!d.path().join("validated").exists());
     assert_all_gone(&tree, "attempt cancel").await;
 }

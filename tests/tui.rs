@@ -179,8 +179,9 @@ fn recovery_is_refused_until_the_checklist_is_done_then_confirmed() {
     assert_eq!(jobs, &vec!["b2-1".to_string()]);
     // Without a revised prompt, recovery sends the original prompt with the fix spelled out.
     let s = d.app.project.as_ref().unwrap();
-    let (prompt, rendered) =
-        recover_tui::app::recovery::generation_prompt(s, s.decision.as_ref().unwrap(), "b2-1").unwrap();
+    let gp = recover_tui::app::recovery::generation_prompt(s, "b2-1").unwrap();
+    let (prompt, rendered) = (gp.text, gp.recovery_prompt);
+    assert_eq!(gp.origin, recover_tui::core::model::PromptOrigin::Direct);
     assert!(prompt.starts_with("Context: notes Phase 2 Batch 2"));
     assert!(prompt.contains("## Fix required (recovery attempt)"));
     assert!(prompt.contains("SyntaxError: expected ':' (notes/render.py:4)"));
@@ -263,11 +264,11 @@ fn attempts_done_records_and_escalates_after_two_failures() {
     };
     let specs = |app: &App| {
         let s = app.project.as_ref().unwrap();
-        recover_tui::app::recovery::specs(s, s.decision.as_ref().unwrap(), &["b2-1".to_string()])
-            .unwrap()
-            .into_iter()
-            .map(|(sp, _)| sp)
-            .collect::<Vec<_>>()
+        let prepared = recover_tui::app::recovery::Prepared {
+            step: recover_tui::core::status::StepKind::Repair,
+            jobs: vec!["b2-1".to_string()],
+        };
+        recover_tui::app::recovery::specs(s, &prepared).unwrap().into_iter().map(|(sp, _)| sp).collect::<Vec<_>>()
     };
     let effects = update(&mut d.app, Msg::AttemptsDone(vec![Ok(failed(1))]));
     assert!(matches!(&effects[0], Effect::FinishAttempts { results } if results.len() == 1));

@@ -23,6 +23,9 @@ pub enum CommandError {
     /// The request itself is wrong (unknown item, empty reason ...).
     #[error("{0}")]
     Refused(String),
+    /// There is nothing to do (nothing failed, already repaired).
+    #[error("{0}")]
+    NothingToDo(String),
     /// It was allowed but did not succeed (disk full ...).
     #[error("{0}")]
     Failed(String),
@@ -56,9 +59,9 @@ impl Question {
     }
 }
 
-/// Who is acting (`$USER`), for the checklist's who/when.
+/// Who is acting (`$USER`, else `$LOGNAME`), for the checklist's who/when.
 pub fn user() -> Option<String> {
-    std::env::var("USER").ok().filter(|u| !u.is_empty())
+    ["USER", "LOGNAME"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
 }
 
 /// Refuse unless the state directory is ours to write.

@@ -43,17 +43,24 @@ pub fn generators_running(project_root: &Path, programs: &[String]) -> Vec<Strin
     out
 }
 
-/// Outputs (relative to the root) modified less than `within` ago.
-pub fn recently_modified(project_root: &Path, outputs: &[String], within: Duration) -> Vec<String> {
+/// Outputs (relative to the root) modified less than `within` ago, leaving out changes made by
+/// recover-tui's own attempts: a file last modified no later than `ours_until` (the end of the
+/// latest attempt recover-tui ran, plus a second of clock slack) was written by that attempt.
+pub fn recently_modified(
+    project_root: &Path,
+    outputs: &[String],
+    within: Duration,
+    ours_until: Option<SystemTime>,
+) -> Vec<String> {
     let now = SystemTime::now();
     outputs
         .iter()
         .filter(|o| {
-            std::fs::metadata(project_root.join(o))
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| now.duration_since(t).ok())
-                .is_some_and(|age| age < within)
+            let Ok(modified) = std::fs::metadata(project_root.join(o)).and_then(|m| m.modified()) else {
+                return false;
+            };
+            let ours = ours_until.is_some_and(|t| modified <= t);
+            !ours && now.duration_since(modified).is_ok_and(|age| age < within)
         })
         .cloned()
         .collect()
@@ -80,8 +87,19 @@ mod tests {
     fn a_fresh_file_is_recent_and_an_absent_one_is_not() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("a.py"), "x").unwrap();
-        let got = recently_modified(d.path(), &["a.py".into(), "b.py".into()], Duration::from_secs(60));
+        let got = recently_modified(d.path(), &["a.py".into(), "b.py".into()], Duration::from_secs(60), None);
         assert_eq!(got, vec!["a.py"]);
+    }
+
+    #[test]
+    fn a_file_written_by_our_own_attempt_is_not_someone_else_still_writing() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a.py"), "x").unwrap();
+        let ended = SystemTime::now() + Duration::from_secs(1);
+        assert!(recently_modified(d.path(), &["a.py".into()], Duration::from_secs(60), Some(ended)).is_empty());
+        let before = SystemTime::now() - Duration::from_secs(30);
+        let got = recently_modified(d.path(), &["a.py".into()], Duration::from_secs(60), Some(before));
+        assert_eq!(got, vec!["a.py"], "a change after our attempt ended is someone else's");
     }
 
     #[test]

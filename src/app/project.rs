@@ -233,7 +233,16 @@ impl Project {
         programs.extend(self.config.commands.generator_names());
         let outputs = self.repair_outputs();
         self.facts.generators_running = crate::app::facts::generators_running(&root, &programs);
-        self.facts.recently_modified = crate::app::facts::recently_modified(&root, &outputs, Duration::from_secs(5));
+        let ours_until = self
+            .ledger
+            .attempts
+            .values()
+            .flatten()
+            .filter_map(|a| a.ended_at)
+            .max()
+            .map(|t| std::time::SystemTime::from(t) + Duration::from_secs(1));
+        self.facts.recently_modified =
+            crate::app::facts::recently_modified(&root, &outputs, Duration::from_secs(5), ours_until);
         self.facts.git_status = crate::app::facts::git_status(&root);
     }
 

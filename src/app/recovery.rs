@@ -1,18 +1,30 @@
-//! Running a recovery (DESIGN.md §11), shared by `recover-tui recover` and the app's Run screen:
-//! the prompts to send, the attempt specs, the snapshot that must exist first, the attempts
-//! themselves (journalled as they start and end), and recording their outcomes.
+//! The whole recovery (DESIGN.md §11), the one driver of `core::attempt`'s state machine, for
+//! `recover-tui recover` and the app's Run screen alike:
+//!
+//! 1. [`prepare`]: what to run now — the repairs of the failed jobs of N, or once they are
+//!    all repaired, the re-runs of the stale later jobs (one batch at a time, in order) — with
+//!    every refusal worded once;
+//! 2. [`start`]: a snapshot of the step's outputs as they are (taken when none holds them),
+//!    each attempt's prompt written and the attempts recorded as running (ledger, journal);
+//! 3. [`run`]: the generators and validations, off the caller's thread, journalled as they end;
+//! 4. [`finish`]: the outcomes in the ledger, the decision taken again, an escalation journalled.
 
-use crate::app::project::{safe_name, Project};
-use crate::core::decide::{Decision, Verdict};
-use crate::core::model::{Attempt, AttemptKind, AttemptOutcome, Status, SystemClock};
+use super::commands::{CommandError, Mark};
+use super::project::{safe_name, Project};
+use crate::core::attempt::{Effect, Event, Machine, Plan};
+use crate::core::checklist::ItemKind;
+use crate::core::decide::Verdict;
+use crate::core::model::{Attempt, AttemptKind, AttemptOutcome, Clock, PromptOrigin, Status, SystemClock};
 use crate::core::prompt;
-use crate::exec::attempt::{self, AttemptEvent, AttemptSpec};
+use crate::core::sanitize::clean_line;
+use crate::core::status::StepKind;
+use crate::exec::attempt::{self as exec_attempt, AttemptEvent, AttemptSpec, Commands};
 use crate::store::journal::{self, JournalEvent};
 use crate::store::{diff, snapshot, StateDir};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{mpsc, watch, Semaphore};
 
 /// Where a job's revised generation prompt is kept (the app's editor and reviser write it).
 pub fn revised_prompt_file(state_dir: &Path, job: &str) -> PathBuf {
@@ -24,7 +36,7 @@ pub fn save_generation_prompt(
     project: &mut Project,
     job: &str,
     text: &str,
-    origin: crate::core::model::PromptOrigin,
+    origin: PromptOrigin,
 ) -> Result<PathBuf, String> {
     let file = revised_prompt_file(&project.state_dir, job);
     if let Some(d) = file.parent() {
@@ -36,61 +48,187 @@ pub fn save_generation_prompt(
     Ok(file)
 }
 
-/// The generation prompt to send and, for a revision, the rendered recovery prompt it came
-/// from: the original prompt for a retry; else the revised prompt saved for the job; else a
-/// revision built from the original prompt, the error and the context.
-pub fn generation_prompt(project: &Project, d: &Decision, job: &str) -> Result<(String, Option<String>), String> {
-    let j = project.run.job(job).ok_or_else(|| format!("job `{job}` is not in the run"))?;
-    let original = || {
-        j.prompt.as_ref().map(|p| p.text.clone()).ok_or_else(|| format!("job `{job}` has no original prompt to send"))
-    };
-    if d.verdict == Verdict::RetryAsIs || j.result.status != Status::Failed {
-        return Ok((original()?, None));
+/// The generation prompt to send for a job, where it came from, and for a revision the
+/// rendered recovery prompt it answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerationPrompt {
+    pub text: String,
+    pub origin: PromptOrigin,
+    pub recovery_prompt: Option<String>,
+}
+
+/// The original prompt for a retry or a re-run; else the prompt saved for the job (from the
+/// reviser or an edit); else a revision built from the original prompt and the recovery prompt.
+pub fn generation_prompt(project: &Project, job: &str) -> Result<GenerationPrompt, String> {
+    let j = project.run.job(job).ok_or_else(|| format!("job `{}` is not in the run", clean_line(job)))?;
+    let retry = project.decision.as_ref().is_some_and(|d| d.verdict == Verdict::RetryAsIs);
+    if retry || j.result.status != Status::Failed {
+        let text = j.prompt.as_ref().map(|p| p.text.clone());
+        let text = text.ok_or_else(|| format!("job `{}` has no original prompt to send", clean_line(job)))?;
+        return Ok(GenerationPrompt { text, origin: PromptOrigin::Original, recovery_prompt: None });
     }
     let rendered = project.prompt_for(job).map_err(|e| e.to_string())?;
     let saved = revised_prompt_file(&project.state_dir, job);
     if saved.is_file() {
         let text = std::fs::read_to_string(&saved).map_err(|e| format!("cannot read {}: {e}", saved.display()))?;
-        return Ok((text, Some(rendered.text)));
+        let origin = project.ledger.saved_prompts.get(job).copied().unwrap_or(PromptOrigin::Edit);
+        return Ok(GenerationPrompt { text, origin, recovery_prompt: Some(rendered.text) });
     }
     let text = prompt::direct_revision(&project.run, job, &rendered)
-        .ok_or_else(|| format!("job `{job}` has no original prompt to revise"))?;
-    Ok((text, Some(rendered.text)))
+        .ok_or_else(|| format!("job `{}` has no original prompt to revise", clean_line(job)))?;
+    Ok(GenerationPrompt { text, origin: PromptOrigin::Direct, recovery_prompt: Some(rendered.text) })
 }
 
-/// One attempt spec per job (numbered from the ledger), with the rendered recovery prompts.
-pub fn specs(project: &Project, d: &Decision, jobs: &[String]) -> Result<Vec<(AttemptSpec, Option<String>)>, String> {
+/// What to run now: one step of the recovery and its jobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub step: StepKind,
+    pub jobs: Vec<String>,
+}
+
+fn refused(msg: String) -> CommandError {
+    CommandError::Refused(msg)
+}
+
+/// Check what is asked (`asked` empty: the step the plan's `next` names first) and say why
+/// not, in the one wording both front ends show.
+pub fn prepare(project: &Project, asked: &[String]) -> Result<Prepared, CommandError> {
+    let (Some(d), Some(p)) = (project.decision.as_ref(), project.progress.as_ref()) else {
+        return Err(CommandError::NothingToDo("nothing failed: there is nothing to recover".into()));
+    };
+    if d.verdict == Verdict::FullRestart {
+        let why = if d.escalated {
+            "the decision was escalated to a full restart after failed recoveries"
+        } else {
+            "the decision is a full restart, not a targeted recovery"
+        };
+        return Err(refused(format!(
+            "{why}: no recovery attempt will run; export the rationale (recover-tui export --format md) and restart the phase"
+        )));
+    }
+    let repairs: Vec<&str> = p.rerun_jobs.iter().map(|r| r.job.as_str()).collect();
+    let mut asked: Vec<String> = asked.iter().map(|j| j.trim().to_string()).filter(|j| !j.is_empty()).collect();
+    asked.dedup();
+    if asked.is_empty() {
+        let Some(step) = p.runnable_now() else {
+            let rest: Vec<String> = p.next.iter().flat_map(|s| s.commands.iter().map(|c| clean_line(c))).collect();
+            let then =
+                if rest.is_empty() { String::new() } else { format!("; continue the phase: {}", rest.join("; ")) };
+            return Err(CommandError::NothingToDo(format!(
+                "nothing left to recover: every failed job is repaired and every stale job re-ran{then}"
+            )));
+        };
+        let mut jobs = step.jobs.clone();
+        if step.step == StepKind::Rerun {
+            // One batch at a time: a later stale job may read what an earlier one re-writes.
+            let first = p.rerun_jobs_after.iter().map(|r| r.batch).min();
+            jobs.retain(|j| p.rerun_jobs_after.iter().any(|r| &r.job == j && Some(r.batch) == first));
+        }
+        return Ok(Prepared { step: step.step, jobs });
+    }
+    let mut step = None;
+    for j in &asked {
+        let this = if repairs.contains(&j.as_str()) {
+            StepKind::Repair
+        } else if p.rerun_jobs_after.iter().any(|r| &r.job == j) {
+            if !repairs.is_empty() {
+                return Err(refused(format!(
+                    "{} re-runs once the repair of {} has passed: run `recover-tui recover --job {}` first",
+                    clean_line(j),
+                    repairs.iter().map(|r| clean_line(r)).collect::<Vec<_>>().join(", "),
+                    clean_line(repairs[0])
+                )));
+            }
+            StepKind::Rerun
+        } else if p.repaired_jobs.iter().any(|r| &r.job == j) {
+            return Err(CommandError::NothingToDo(format!(
+                "{} is already repaired: its latest recovery attempt passed; see recover-tui plan for what is next",
+                clean_line(j)
+            )));
+        } else if p.rerun_passed_jobs.iter().any(|r| &r.job == j) {
+            return Err(CommandError::NothingToDo(format!("{} already re-ran and passed", clean_line(j))));
+        } else {
+            let list: Vec<String> =
+                repairs.iter().map(|r| r.to_string()).chain(p.rerun_jobs_after.iter().map(|r| r.job.clone())).collect();
+            return Err(refused(format!(
+                "{} is not a job to repair or re-run (those are: {})",
+                clean_line(j),
+                clean_line(&list.join(", "))
+            )));
+        };
+        if step.is_some_and(|s| s != this) {
+            return Err(refused("repairs and re-runs are separate steps: ask for one kind at a time".into()));
+        }
+        step = Some(this);
+    }
+    if let Some(bad) = asked.iter().find(|j| j.contains(['/', '\\', '\0']) || j.starts_with('.')) {
+        return Err(refused(format!(
+            "job id `{}` cannot be used as a directory name for its attempts",
+            clean_line(bad)
+        )));
+    }
+    Ok(Prepared { step: step.unwrap_or(StepKind::Repair), jobs: asked })
+}
+
+/// The confirmations a run needs: `Ok(marks)` are the Confirm-kind items `yes` confirms
+/// (empty without `yes`, when none is open). The snapshot item is not counted: [`start`] takes it.
+pub fn gate(project: &Project, yes: bool) -> Result<Vec<Mark>, CommandError> {
+    let open: Vec<_> = project.checklist.iter().filter(|i| !i.state.ok() && i.id != "snapshot_taken").collect();
+    let describe = |v: &[&crate::core::checklist::ChecklistItem]| {
+        v.iter().map(|i| format!("{} {} ({})", i.number, i.id, i.state.as_str())).collect::<Vec<_>>().join(", ")
+    };
+    let (confirm, other): (Vec<_>, Vec<_>) = open.into_iter().partition(|i| i.kind == ItemKind::Confirm);
+    if !other.is_empty() {
+        return Err(refused(format!(
+            "the checklist is not satisfied: {}; failed checks are not waived by confirming (see recover-tui checklist; waive with --waive ID --reason TEXT)",
+            describe(&other)
+        )));
+    }
+    if !confirm.is_empty() && !yes {
+        return Err(refused(format!(
+            "the checklist is not satisfied: {} need(s) confirming; confirm with recover-tui checklist --confirm ID, or pass --yes",
+            describe(&confirm)
+        )));
+    }
+    let reason = Some("confirmed by --yes".to_string());
+    Ok(confirm.iter().map(|i| Mark::Confirm { item: i.id.to_string(), reason: reason.clone() }).collect())
+}
+
+/// One attempt spec per job (numbered from the ledger), with where its prompt came from.
+pub fn specs(project: &Project, prepared: &Prepared) -> Result<Vec<(AttemptSpec, GenerationPrompt)>, CommandError> {
     let c = &project.config.commands;
+    let retry = project.decision.as_ref().is_some_and(|d| d.verdict == Verdict::RetryAsIs);
     let mut out = Vec::new();
-    for id in jobs {
-        let job = project.run.job(id).ok_or_else(|| format!("job `{id}` is not in the run"))?;
-        let (prompt, rendered) = generation_prompt(project, d, id)?;
+    for id in &prepared.jobs {
+        let job = project.run.job(id).ok_or_else(|| refused(format!("job `{}` is not in the run", clean_line(id))))?;
+        let gp = generation_prompt(project, id).map_err(refused)?;
         let number = project.ledger.next_attempt_number(id);
-        let kind = match d.verdict {
-            _ if job.result.status != Status::Failed => AttemptKind::Rerun,
-            Verdict::RetryAsIs => AttemptKind::RetryAsIs,
+        let kind = match prepared.step {
+            StepKind::Rerun => AttemptKind::Rerun,
+            _ if retry => AttemptKind::RetryAsIs,
             _ => AttemptKind::TargetedRecovery,
         };
         let spec = AttemptSpec {
             job: job.clone(),
             number,
             kind,
-            prompt,
+            prompt: gp.text.clone(),
+            prompt_origin: gp.origin,
             attempt_dir: project.state_dir.join("attempts").join(safe_name(id)).join(number.to_string()),
             project_root: project.run.project_root.clone(),
             generator: c.generator.clone(),
             validate_defaults: c.validate.clone(),
             timeout: Duration::from_secs(c.timeout_s.max(1)),
         };
-        out.push((spec, rendered));
+        out.push((spec, gp));
     }
     Ok(out)
 }
 
-/// The outputs a pre-run snapshot must hold: those of the jobs to repair and of `jobs`.
+/// The outputs a step's snapshot must hold: every output of its jobs.
 pub fn outputs(project: &Project, jobs: &[String]) -> Vec<String> {
-    let mut v = project.repair_outputs();
-    v.extend(jobs.iter().filter_map(|j| project.run.job(j)).flat_map(|j| j.outputs.iter().cloned()));
+    let mut v: Vec<String> =
+        jobs.iter().filter_map(|j| project.run.job(j)).flat_map(|j| j.outputs.iter().cloned()).collect();
     v.sort();
     v.dedup();
     v
@@ -105,125 +243,317 @@ pub fn current_snapshot(sd: &StateDir, outputs: &[String]) -> Option<String> {
     diffs.is_empty().then(|| latest.id.clone())
 }
 
-/// A snapshot of `outputs` as they are now: the current one, or a new one.
-pub fn ensure_snapshot(
-    project: &mut Project,
-    outputs: &[String],
-    jobs: &[String],
-    batch: u32,
-) -> Result<String, String> {
-    let sd = project.writable_store()?;
-    if let Some(id) = current_snapshot(&sd, outputs) {
-        return Ok(id);
-    }
-    let reason = format!("before recovery of {}", jobs.join(", "));
-    let job = (jobs.len() == 1).then(|| jobs[0].clone());
-    project.take_snapshot(Some(outputs.to_vec()), &reason, job, Some(batch)).map(|i| i.id)
+/// An attempt on its way: its commands, its machine, and the effect to perform next.
+#[derive(Debug)]
+pub struct Running {
+    pub spec: AttemptSpec,
+    commands: Commands,
+    machine: Machine,
+    next: Vec<Effect>,
 }
 
-/// Write each attempt's recovery prompt and record the attempts as running (ledger saved), so
-/// an attempt interrupted by a crash is still in the ledger.
-pub fn begin(
-    project: &mut Project,
-    specs: Vec<(AttemptSpec, Option<String>)>,
-    snapshot: &str,
-) -> Result<Vec<AttemptSpec>, String> {
-    let sd = project.writable_store()?;
-    let mut out = Vec::new();
-    for (spec, rendered) in specs {
-        let dir = &spec.attempt_dir;
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let recovery_prompt = match rendered {
+/// A step whose attempts are recorded as running and ready to run.
+pub struct Begun {
+    pub step: StepKind,
+    pub snapshot: String,
+    pub attempts: Vec<Running>,
+    /// Taken for this step (not an earlier one that still held the outputs).
+    pub snapshot_taken: bool,
+    store: Arc<StateDir>,
+    concurrency: usize,
+    clock: Arc<dyn Clock>,
+}
+
+impl Begun {
+    pub fn specs(&self) -> Vec<AttemptSpec> {
+        self.attempts.iter().map(|r| r.spec.clone()).collect()
+    }
+}
+
+fn plan_of(spec: &AttemptSpec, c: &Commands) -> Plan {
+    Plan {
+        job: spec.job.id.clone(),
+        number: spec.number,
+        kind: spec.kind,
+        outputs: spec.job.outputs.clone(),
+        prompt: spec.prompt.clone(),
+        prompt_origin: spec.prompt_origin,
+        generator: c.generator.clone(),
+        validations: c.validations.clone(),
+        timeout_s: spec.timeout.as_secs(),
+    }
+}
+
+/// Snapshot first (refuse to run without one), write each attempt's prompts, record the
+/// attempts as running (the ledger saved once, the journal told), and hand back the attempts
+/// ready for [`run`]. Nothing is recorded when a command cannot even be formed.
+pub fn start(project: &mut Project, prepared: &Prepared) -> Result<Begun, CommandError> {
+    let sd = project.writable_store().map_err(CommandError::ReadOnly)?;
+    let specs = specs(project, prepared)?;
+    let outputs = outputs(project, &prepared.jobs);
+    let mut snapshot = current_snapshot(&sd, &outputs);
+    let mut snapshot_taken = false;
+    let mut attempts = Vec::new();
+    let now = chrono::Utc::now();
+    for (spec, gp) in specs {
+        let commands = exec_attempt::commands(&spec)
+            .map_err(|e| refused(format!("{}: the attempt cannot run: {e}", clean_line(&spec.job.id))))?;
+        let mut machine = Machine::new(plan_of(&spec, &commands));
+        let mut fx = machine.handle(Event::Start { snapshot: snapshot.clone(), at: now }, now);
+        if let [Effect::TakeSnapshot { .. }] = fx.as_slice() {
+            let reason = format!("before the {} of {}", step_word(prepared.step), prepared.jobs.join(", "));
+            let job = (prepared.jobs.len() == 1).then(|| prepared.jobs[0].clone());
+            let batch = project.run.job(&spec.job.id).map(|j| j.batch);
+            let info =
+                project.take_snapshot(Some(outputs.clone()), &reason, job, batch).map_err(CommandError::Failed)?;
+            snapshot = Some(info.id.clone());
+            snapshot_taken = true;
+            fx = machine.handle(Event::SnapshotTaken { id: info.id }, now);
+        }
+        let Some(Effect::WritePrompt { text }) = fx.first() else {
+            return Err(CommandError::Failed(format!("{}: the attempt could not begin", clean_line(&spec.job.id))));
+        };
+        exec_attempt::write_prompt(&commands, text).map_err(|e| CommandError::Failed(e.to_string()))?;
+        let recovery_prompt = match &gp.recovery_prompt {
             Some(text) => {
-                let file = dir.join("recovery-prompt.md");
+                let file = commands.dir.join("recovery-prompt.md");
                 crate::store::atomic::write(&file, text.as_bytes())
-                    .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+                    .map_err(|e| CommandError::Failed(format!("cannot write {}: {e}", file.display())))?;
                 Some(relative(&sd, &file))
             }
             None => None,
         };
-        project.ledger.record_attempt(Attempt {
-            job: spec.job.id.clone(),
-            number: spec.number,
-            snapshot: Some(snapshot.to_string()),
-            recovery_prompt,
-            revised_prompt: Some(relative(&sd, &dir.join("prompt.md"))),
-            kind: spec.kind,
-            command: spec.generator.clone(),
-            started_at: chrono::Utc::now(),
-            ended_at: None,
-            exit_code: None,
-            findings: Vec::new(),
-            outcome: AttemptOutcome::Running,
-            changes: None,
-            prompt_origin: None,
-        });
-        out.push(spec);
-    }
-    project.save_ledger()?;
-    Ok(out)
-}
-
-/// Run the attempts (bounded parallel), journal each start and end, and say what each
-/// changed. `Err` for an attempt that never ran (bad placeholder, missing generator ...).
-pub async fn run(
-    sd: Arc<StateDir>,
-    specs: Vec<AttemptSpec>,
-    snapshot: String,
-    concurrency: usize,
-    cancel: tokio::sync::watch::Receiver<bool>,
-    mut on_event: impl FnMut(AttemptEvent) + Send,
-) -> Vec<Result<Attempt, String>> {
-    let started: BTreeMap<String, (u32, AttemptKind)> =
-        specs.iter().map(|s| (s.job.id.clone(), (s.number, s.kind))).collect();
-    let journal_sd = sd.clone();
-    let snap = Some(snapshot.clone());
-    let events = move |e: AttemptEvent| {
-        if let AttemptEvent::Started { job } = &e {
-            let (number, kind) = started.get(job).copied().unwrap_or((0, AttemptKind::TargetedRecovery));
-            let _ = journal::append(
-                &journal_sd,
-                &SystemClock,
-                JournalEvent::AttemptStarted { job: job.clone(), number, kind, snapshot: snap.clone() },
-            );
+        let mut next = machine.handle(Event::PromptWritten, now);
+        if let Some(Effect::RecordStarted(a)) = next.first() {
+            let mut a = a.clone();
+            a.recovery_prompt = recovery_prompt;
+            a.revised_prompt = Some(relative(&sd, &commands.prompt_file));
+            project.ledger.record_attempt(a);
+            next.remove(0);
         }
-        on_event(e);
-    };
-    let results = attempt::run_attempts(specs.clone(), concurrency, cancel, Arc::new(SystemClock), events).await;
-    let mut out = Vec::new();
-    for (spec, result) in specs.iter().zip(results) {
-        let mut a = match result {
-            Ok(report) => report.attempt,
-            Err(e) => {
-                out.push(Err(e.to_string()));
-                continue;
-            }
-        };
-        a.snapshot = Some(snapshot.clone());
-        a.changes = diff::diff_snapshot_vs_current(&sd, &snapshot, Some(&spec.job.outputs)).ok().map(|d| {
-            if d.is_empty() {
-                format!("no change to {}", spec.job.outputs.join(", "))
-            } else {
-                diff::stat(&d).to_string()
-            }
-        });
-        let _ = journal::append(
-            &sd,
-            &SystemClock,
-            JournalEvent::AttemptEnded {
-                job: a.job.clone(),
-                number: a.number,
-                outcome: a.outcome,
-                exit_code: a.exit_code,
-                changes: a.changes.clone(),
-            },
-        );
-        out.push(Ok(a));
+        attempts.push(Running { spec, commands, machine, next });
     }
-    out
+    project.save_ledger().map_err(CommandError::Failed)?;
+    let snapshot = snapshot.unwrap_or_default();
+    for r in &attempts {
+        let a = r.machine.attempt();
+        let event = JournalEvent::AttemptStarted {
+            job: a.job.clone(),
+            number: a.number,
+            kind: a.kind,
+            snapshot: Some(snapshot.clone()),
+        };
+        project.journal(event).map_err(CommandError::Failed)?;
+    }
+    project.redecide();
+    let concurrency = project.config.commands.concurrency;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    Ok(Begun { step: prepared.step, snapshot, attempts, snapshot_taken, store: sd, concurrency, clock })
 }
 
-/// What `finish` recorded.
+fn step_word(step: StepKind) -> &'static str {
+    match step {
+        StepKind::Rerun => "re-run",
+        _ => "recovery",
+    }
+}
+
+/// Why [`run_one`] did not run an attempt.
+#[derive(Debug, thiserror::Error)]
+pub enum NotRun {
+    /// Its commands could not be formed (nothing ran, nothing was written).
+    #[error(transparent)]
+    Commands(#[from] crate::exec::ExecError),
+    /// The generator did not start.
+    #[error("{0}")]
+    Start(String),
+}
+
+/// An attempt formed from its spec with its prompt written, ready for [`drive`].
+fn running(spec: AttemptSpec, snapshot: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Running, NotRun> {
+    let commands = exec_attempt::commands(&spec)?;
+    let mut machine = Machine::new(plan_of(&spec, &commands));
+    let fx = machine.handle(Event::Start { snapshot: Some(snapshot.to_string()), at }, at);
+    if let Some(Effect::WritePrompt { text }) = fx.first() {
+        exec_attempt::write_prompt(&commands, text)?;
+    }
+    let next = machine
+        .handle(Event::PromptWritten, at)
+        .into_iter()
+        .filter(|e| !matches!(e, Effect::RecordStarted(_)))
+        .collect();
+    Ok(Running { spec, commands, machine, next })
+}
+
+/// One attempt of `spec` on its own, with `snapshot` already holding its outputs: formed, its
+/// prompt written, driven to its end. Nothing is recorded (the recovery itself records through
+/// [`start`], [`run`] and [`finish`]).
+pub async fn run_one(
+    spec: AttemptSpec,
+    snapshot: &str,
+    cancel: watch::Receiver<bool>,
+    clock: &dyn Clock,
+    on_event: impl FnMut(AttemptEvent) + Send,
+) -> Result<Attempt, NotRun> {
+    let r = running(spec, snapshot, clock.now())?;
+    drive(r, cancel, clock, on_event).await.map_err(NotRun::Start)
+}
+
+/// How one attempt ended: the attempt, or (job, why) when it never ran.
+pub type Ended = Result<Attempt, (String, String)>;
+
+/// Run the attempts (at most `concurrency` at a time), each through its machine, journalling
+/// each end. Events for live display go to `on_event` on the caller's task. Cancelling ends
+/// every running command's process group; the attempts then end `aborted`.
+pub async fn run(
+    begun: Begun,
+    cancel: watch::Receiver<bool>,
+    mut on_event: impl FnMut(AttemptEvent) + Send,
+) -> Vec<Ended> {
+    let permits = Arc::new(Semaphore::new(begun.concurrency.max(1)));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut set = tokio::task::JoinSet::new();
+    let count = begun.attempts.len();
+    for (i, r) in begun.attempts.into_iter().enumerate() {
+        let (permits, tx, cancel, sd, snapshot, clock) = (
+            permits.clone(),
+            tx.clone(),
+            cancel.clone(),
+            begun.store.clone(),
+            begun.snapshot.clone(),
+            begun.clock.clone(),
+        );
+        set.spawn(async move {
+            let _permit = permits.acquire_owned().await.ok();
+            let job = r.spec.job.id.clone();
+            let outputs = r.spec.job.outputs.clone();
+            let mut ended = drive(r, cancel, &*clock, |e| {
+                let _ = tx.send(e);
+            })
+            .await;
+            if let Ok(a) = &mut ended {
+                a.snapshot = Some(snapshot.clone());
+                a.changes = changes(&sd, &snapshot, &outputs);
+                journal_end(&sd, a);
+            }
+            (i, ended.map_err(|e| (job, e)))
+        });
+    }
+    drop(tx);
+    let mut results: Vec<Option<Ended>> = (0..count).map(|_| None).collect();
+    loop {
+        tokio::select! {
+            Some(event) = rx.recv() => on_event(event),
+            joined = set.join_next(), if !set.is_empty() => {
+                if let Some(Ok((i, ended))) = joined {
+                    if let Some(slot) = results.get_mut(i) {
+                        *slot = Some(ended);
+                    }
+                }
+            }
+            else => break,
+        }
+    }
+    results.into_iter().map(|r| r.unwrap_or_else(|| Err((String::new(), "the attempt task failed".into())))).collect()
+}
+
+/// Perform one attempt's effects until it ends.
+async fn drive(
+    mut r: Running,
+    cancel: watch::Receiver<bool>,
+    clock: &dyn Clock,
+    mut on_event: impl FnMut(AttemptEvent) + Send,
+) -> Result<Attempt, String> {
+    let job = r.spec.job.id.clone();
+    let timeout = r.spec.timeout;
+    let mut pending = std::mem::take(&mut r.next);
+    while let Some(effect) = (!pending.is_empty()).then(|| pending.remove(0)) {
+        let event = match effect {
+            Effect::RunGenerator { stdin, .. } => {
+                if *cancel.borrow() {
+                    Event::NotRun { message: "cancelled before it started".into() }
+                } else {
+                    on_event(AttemptEvent::Started { job: job.clone() });
+                    let out = |stream, line: &str| {
+                        on_event(AttemptEvent::Output { job: job.clone(), stream, line: line.to_string() })
+                    };
+                    match exec_attempt::run_generator(
+                        &r.commands,
+                        &r.spec.job.outputs,
+                        &stdin,
+                        timeout,
+                        cancel.clone(),
+                        out,
+                    )
+                    .await
+                    {
+                        Ok(g) => {
+                            Event::GeneratorDone { run: g.run, agent_failure: g.agent_failure, missing: g.missing }
+                        }
+                        Err(e) => Event::NotRun { message: e.to_string() },
+                    }
+                }
+            }
+            Effect::RunValidation { index, argv, .. } => {
+                on_event(AttemptEvent::ValidationStarted { job: job.clone(), argv: argv.clone() });
+                let out = |stream, line: &str| {
+                    on_event(AttemptEvent::Output { job: job.clone(), stream, line: line.to_string() })
+                };
+                let result = exec_attempt::run_validation(&r.commands, index, timeout, cancel.clone(), out).await;
+                let exit_code = result.as_ref().ok().and_then(|(run, _)| run.exit_code);
+                on_event(AttemptEvent::ValidationDone { job: job.clone(), argv, exit_code });
+                match result {
+                    Ok((run, findings)) => Event::ValidationDone { index, run, findings },
+                    Err((e, log)) => Event::ValidationNotStarted {
+                        index,
+                        message: e.to_string(),
+                        log: log.to_string_lossy().into_owned(),
+                    },
+                }
+            }
+            Effect::RecordEnded(a) => {
+                on_event(AttemptEvent::Finished { job: job.clone(), outcome: a.outcome });
+                return Ok(a);
+            }
+            Effect::Abandon { message } => {
+                on_event(AttemptEvent::Error { job: job.clone(), message: message.clone() });
+                return Err(message);
+            }
+            // Taken care of by `start`.
+            Effect::TakeSnapshot { .. } | Effect::WritePrompt { .. } | Effect::RecordStarted(_) => continue,
+        };
+        pending.extend(r.machine.handle(event, clock.now()));
+    }
+    Err("the attempt stopped without an outcome".into())
+}
+
+/// Journal an attempt's end.
+fn journal_end(sd: &StateDir, a: &Attempt) {
+    let _ = journal::append(
+        sd,
+        &SystemClock,
+        JournalEvent::AttemptEnded {
+            job: a.job.clone(),
+            number: a.number,
+            outcome: a.outcome,
+            exit_code: a.exit_code,
+            changes: a.changes.clone(),
+        },
+    );
+}
+
+/// What an attempt changed in `outputs` since the step's snapshot ("1 file changed, +2 -3").
+fn changes(sd: &StateDir, snapshot: &str, outputs: &[String]) -> Option<String> {
+    diff::diff_snapshot_vs_current(sd, snapshot, Some(outputs)).ok().map(|d| {
+        if d.is_empty() {
+            format!("no change to {}", outputs.join(", "))
+        } else {
+            diff::stat(&d).to_string()
+        }
+    })
+}
+
+/// What [`finish`] recorded.
 #[derive(Debug, Default)]
 pub struct Finished {
     pub attempts: Vec<Attempt>,
@@ -233,16 +563,22 @@ pub struct Finished {
     pub escalation: Option<String>,
 }
 
-/// Record the outcomes in the ledger (replacing the running placeholders), re-decide, and
+impl Finished {
+    pub fn all_passed(&self) -> bool {
+        self.not_run.is_empty() && self.attempts.iter().all(|a| a.outcome == AttemptOutcome::Passed)
+    }
+
+    pub fn aborted(&self) -> bool {
+        self.attempts.iter().any(|a| a.outcome == AttemptOutcome::Aborted)
+    }
+}
+
+/// Record the outcomes in the ledger (replacing the running placeholders), decide again, and
 /// journal an escalation when the decision just became one.
-pub fn finish(
-    project: &mut Project,
-    specs: &[AttemptSpec],
-    results: Vec<Result<Attempt, String>>,
-) -> Result<Finished, String> {
+pub fn finish(project: &mut Project, specs: &[AttemptSpec], ended: Vec<Ended>) -> Result<Finished, CommandError> {
     let was_escalated = project.decision.as_ref().is_some_and(|d| d.escalated);
     let mut done = Finished::default();
-    for (spec, result) in specs.iter().zip(results) {
+    for (spec, result) in specs.iter().zip(ended) {
         let job = spec.job.id.clone();
         let pre = project.ledger.attempts.get(&job).and_then(|l| l.iter().find(|x| x.number == spec.number)).cloned();
         match result {
@@ -252,7 +588,7 @@ pub fn finish(
                 project.ledger.record_attempt(a.clone());
                 done.attempts.push(a);
             }
-            Err(e) => {
+            Err((_, e)) => {
                 if let Some(list) = project.ledger.attempts.get_mut(&job) {
                     list.retain(|a| a.number != spec.number);
                 }
@@ -260,7 +596,7 @@ pub fn finish(
             }
         }
     }
-    project.save_ledger()?;
+    project.save_ledger().map_err(CommandError::Failed)?;
     project.redecide();
     if let Some(d) = project.decision.as_ref().filter(|d| d.escalated && !was_escalated) {
         let max = project.config.decision.max_failed_recoveries;
@@ -275,11 +611,9 @@ pub fn finish(
             "{job} failed {failed} recovery attempt(s) (limit {max}); the decision is now {}",
             d.verdict.as_str()
         );
-        project.journal(JournalEvent::Escalated {
-            job: Some(job),
-            reason: reason.clone(),
-            failed_recoveries: failed,
-        })?;
+        project
+            .journal(JournalEvent::Escalated { job: Some(job), reason: reason.clone(), failed_recoveries: failed })
+            .map_err(CommandError::Failed)?;
         done.escalation = Some(reason);
     }
     Ok(done)
@@ -293,3 +627,7 @@ fn relative(sd: &StateDir, p: &Path) -> String {
     };
     abs.strip_prefix(sd.path()).map(|r| r.display().to_string()).unwrap_or_else(|_| abs.display().to_string())
 }
+
+#[cfg(test)]
+#[path = "attempt_tests.rs"]
+mod tests;

@@ -12,7 +12,6 @@ mod parse_tests;
 pub mod plan;
 mod prompt;
 mod recover;
-mod recover_prep;
 mod restore;
 mod snapshot;
 
@@ -163,8 +162,9 @@ pub enum Command {
     Recover {
         /// A run.json, a directory to scan, or a log file (default: the current directory).
         path: Option<PathBuf>,
-        /// A job of the decision's rerun list; repeatable (or comma-separated).
-        #[arg(long = "job", value_name = "ID", required = true, value_delimiter = ',')]
+        /// A failed job to repair or a stale later job to re-run; repeatable (or comma-separated).
+        /// Without it: every repair, then every re-run, as the plan's `next` says.
+        #[arg(long = "job", value_name = "ID", value_delimiter = ',')]
         jobs: Vec<String>,
         /// Print each command that would run; change nothing.
         #[arg(long)]
@@ -281,6 +281,12 @@ impl Cli {
     }
 }
 
+/// A refused or failed app command as a CLI error: "nothing to do" exits 1, the rest 2.
+pub fn command_error(e: crate::app::commands::CommandError) -> CliError {
+    let code = if matches!(e, crate::app::commands::CommandError::NothingToDo(_)) { EXIT_NOTHING } else { EXIT_INPUT };
+    CliError { message: e.to_string(), code }
+}
+
 /// An error with the "nothing to do" exit code.
 pub fn nothing(message: impl Into<String>) -> CliError {
     CliError { message: message.into(), code: EXIT_NOTHING }
@@ -288,10 +294,7 @@ pub fn nothing(message: impl Into<String>) -> CliError {
 
 /// Who is recording: `$USER`, else `$LOGNAME`, else "unknown".
 pub fn user() -> String {
-    ["USER", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
-        .unwrap_or_else(|| "unknown".into())
+    crate::app::commands::user().unwrap_or_else(|| "unknown".into())
 }
 
 /// The error for commands that need a failure: "Nothing failed in <title>: <what>."

@@ -1,18 +1,18 @@
-//! `recover-tui recover --job ID... [--dry-run] [--yes]`: run recovery attempts headless
-//! (DESIGN.md §11). Checks come first (recover_prep.rs); then the snapshot, the attempts in a
-//! tokio runtime built here, and after each attempt the ledger and the journal.
+//! `recover-tui recover [--job ID...] [--dry-run] [--yes]`: the whole recovery headless
+//! (DESIGN.md §11). Without `--job` it does all that the plan's `next` says recover-tui does:
+//! the repairs, then the re-runs of the stale later jobs, batch by batch; it stops at the first
+//! step that does not pass. The steps are `app::recovery`'s; this file only prints.
 
-use super::recover_prep as prep;
-use super::{checklist, load, nothing_failed, Cli, CliError};
+use super::{command_error as ce, load, CliError};
+use crate::app::commands::{self, CommandError};
 use crate::app::project::Project;
-use crate::app::recovery;
-use crate::core::model::{Attempt, AttemptOutcome};
-use crate::core::sanitize::clean_line;
-use crate::exec::attempt::{self, AttemptEvent, AttemptSpec};
-use crate::store::StateDir;
+use crate::app::recovery::{self, Finished, Prepared};
+use crate::core::model::{Attempt, AttemptKind};
+use crate::core::sanitize::{clean_line, display_argv};
+use crate::core::status::StepKind;
+use crate::exec::attempt::{self, AttemptEvent};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 pub struct Args<'a> {
     pub jobs: &'a [String],
@@ -20,118 +20,156 @@ pub struct Args<'a> {
     pub yes: bool,
 }
 
-pub fn run(cli: &Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError> {
+pub fn run(cli: &super::Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError> {
     let mut project = load(cli, path)?;
     project.check_facts();
-    let Some(d) = project.decision.clone() else {
-        return Err(nothing_failed(&project, "there is nothing to recover"));
-    };
-    let repaired: Vec<String> =
-        project.progress.iter().flat_map(|p| p.repaired_jobs.iter().map(|r| r.job.clone())).collect();
-    let jobs = prep::jobs(&d, &repaired, args.jobs)?;
-    let gate = prep::gate(&project, args.yes);
-    let outputs = recovery::outputs(&project, &jobs);
-    let specs = recovery::specs(&project, &d, &jobs).map_err(CliError::from)?;
+    let prepared = recovery::prepare(&project, args.jobs).map_err(ce)?;
     if args.dry_run {
-        return dry_run(&project, &specs, &outputs, gate);
+        return dry_run(&project, &prepared, args.yes);
     }
-    let confirms = gate?;
-    let sd = project.writable_store().map_err(CliError::from)?;
+    project.writable_store().map_err(|e| ce(CommandError::ReadOnly(e)))?;
+    let confirms = recovery::gate(&project, args.yes).map_err(ce)?;
     if !confirms.is_empty() {
-        let ids: Vec<&str> = confirms.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<String> = confirms
+            .iter()
+            .filter_map(|m| if let commands::Mark::Confirm { item, .. } = m { Some(item.clone()) } else { None })
+            .collect();
         eprintln!("--yes: confirming checklist item(s) {}", ids.join(", "));
-        checklist::record(&mut project, confirms, true)?;
+        commands::mark(&mut project, &confirms, chrono::Utc::now()).map_err(ce)?;
     }
-    let before = project.snapshots.len();
-    let snapshot = recovery::ensure_snapshot(&mut project, &outputs, &jobs, d.failing_batch).map_err(CliError::from)?;
-    if project.snapshots.len() > before {
-        eprintln!("snapshot {snapshot} taken ({} file(s))", outputs.len());
-    }
-    project.redecide();
-    if !crate::core::checklist::satisfied(&project.checklist) {
-        let blocking = crate::core::checklist::blocking(&project.checklist);
-        return Err(CliError::from(format!("the checklist is not satisfied: {}", blocking.join("; "))));
-    }
-    let specs = recovery::begin(&mut project, specs, &snapshot).map_err(CliError::from)?;
-    let results = execute(&project, &sd, specs.clone(), &snapshot)?;
-    let done = recovery::finish(&mut project, &specs, results).map_err(CliError::from)?;
-    for (job, e) in &done.not_run {
-        say(&format!("{}: the attempt did not run: {}", clean_line(job), clean_line(e)));
-    }
-    for (a, spec) in done.attempts.iter().zip(specs.iter().filter(|s| done.attempts.iter().any(|a| a.job == s.job.id)))
-    {
-        say(&line(a, &spec.attempt_dir));
-    }
-    if let Some(reason) = &done.escalation {
-        say(&format!("ESCALATED: {reason}. No further recovery of it will run; see recover-tui plan."));
-    }
-    let all_passed = done.not_run.is_empty() && done.attempts.iter().all(|a| a.outcome == AttemptOutcome::Passed);
-    Ok(if all_passed { 0 } else { 1 })
-}
-
-fn dry_run(
-    project: &Project,
-    specs: &[(AttemptSpec, Option<String>)],
-    outputs: &[String],
-    gate: Result<Vec<(&'static str, crate::core::checklist::Recorded)>, CliError>,
-) -> Result<i32, CliError> {
-    match project.store.as_deref().and_then(|sd| recovery::current_snapshot(sd, outputs)) {
-        Some(id) => eprintln!("dry run: snapshot {id} already holds {} as they are now", outputs.join(", ")),
-        None => eprintln!("dry run: would snapshot {} first", outputs.join(", ")),
-    }
-    match gate {
-        Ok(c) if c.is_empty() => {}
-        Ok(c) => {
-            eprintln!("dry run: --yes would confirm {}", c.iter().map(|(id, _)| *id).collect::<Vec<_>>().join(", "))
-        }
-        Err(e) => eprintln!("dry run: a real run would refuse: {}", e.message),
-    }
-    let plain: Vec<AttemptSpec> = specs.iter().map(|(s, _)| s.clone()).collect();
-    for line in attempt::dry_run(&plain)? {
-        println!("{line}");
-    }
-    Ok(0)
-}
-
-/// Run the attempts on a 2-worker runtime; Ctrl-C cancels them (their process groups end).
-fn execute(
-    project: &Project,
-    sd: &Arc<StateDir>,
-    specs: Vec<AttemptSpec>,
-    snapshot: &str,
-) -> Result<Vec<Result<Attempt, String>>, CliError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| CliError::from(format!("cannot start the async runtime: {e}")))?;
-    let numbers: BTreeMap<String, u32> = specs.iter().map(|s| (s.job.id.clone(), s.number)).collect();
+    let mut step = prepared;
+    loop {
+        let done = run_step(&rt, &mut project, &step)?;
+        if !done.all_passed() || !args.jobs.is_empty() {
+            return Ok(1 - i32::from(done.all_passed()));
+        }
+        project.check_facts();
+        step = match recovery::prepare(&project, &[]) {
+            Ok(next) => next,
+            Err(CommandError::NothingToDo(_)) => break,
+            Err(e) => return Err(ce(e)),
+        };
+    }
+    if let Some(p) = &project.progress {
+        let rest: Vec<String> = p.next.iter().flat_map(|s| s.commands.iter().map(|c| clean_line(c))).collect();
+        if rest.is_empty() {
+            say(&format!("recovered: {}; nothing else has to run", p.outcome.as_str()));
+        } else {
+            say(&format!("recovered; continue the phase with your own scripts: {}", rest.join("; ")));
+        }
+    }
+    Ok(0)
+}
+
+/// One step: snapshot, record, run (Ctrl-C, SIGTERM and SIGHUP cancel it), record the ends.
+fn run_step(rt: &tokio::runtime::Runtime, project: &mut Project, step: &Prepared) -> Result<Finished, CliError> {
+    let begun = recovery::start(project, step).map_err(ce)?;
+    if begun.snapshot_taken {
+        eprintln!("snapshot {} taken before the {}", begun.snapshot, step_word(step.step));
+    }
+    let specs = begun.specs();
+    let dirs: BTreeMap<String, std::path::PathBuf> =
+        specs.iter().map(|s| (s.job.id.clone(), s.attempt_dir.clone())).collect();
+    let numbers: BTreeMap<String, (u32, AttemptKind)> =
+        specs.iter().map(|s| (s.job.id.clone(), (s.number, s.kind))).collect();
     let on_event = move |e: AttemptEvent| match e {
         AttemptEvent::Started { job } => {
-            eprintln!("{job}: attempt {} started", numbers.get(&job).copied().unwrap_or(0))
+            let (n, kind) = numbers.get(&job).copied().unwrap_or((0, AttemptKind::TargetedRecovery));
+            eprintln!("{}: {} {n} started", clean_line(&job), attempt_word(kind));
         }
         AttemptEvent::ValidationStarted { job, argv } => {
-            eprintln!("{job}: validating: {}", crate::exec::argv::display_argv(&argv));
+            eprintln!("{}: validating: {}", clean_line(&job), display_argv(&argv));
         }
         _ => {}
     };
-    let concurrency = project.config.commands.concurrency;
-    let (sd, snapshot) = (sd.clone(), snapshot.to_string());
-    Ok(rt.block_on(async move {
+    let (ended, signal) = rt.block_on(async move {
         let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-        let runs = recovery::run(sd, specs, snapshot, concurrency, cancel_rx, on_event);
+        let runs = recovery::run(begun, cancel_rx, on_event);
         tokio::pin!(runs);
         tokio::select! {
-            results = &mut runs => results,
-            signal = tokio::signal::ctrl_c() => {
-                if signal.is_ok() {
-                    eprintln!("recover-tui: cancelling the running attempts");
-                    let _ = cancel_tx.send(true);
-                }
-                runs.await
+            ended = &mut runs => (ended, None),
+            name = stop_signal() => {
+                eprintln!("recover-tui: {name}: stopping the running attempts");
+                let _ = cancel_tx.send(true);
+                (runs.await, Some(name))
             }
         }
-    }))
+    });
+    let done = recovery::finish(project, &specs, ended).map_err(ce)?;
+    for (job, e) in &done.not_run {
+        say(&format!("{}: the attempt did not run: {}", clean_line(job), clean_line(e)));
+    }
+    for a in &done.attempts {
+        let dir = dirs.get(&a.job).cloned().unwrap_or_default();
+        say(&line(a, &dir));
+    }
+    if let Some(reason) = &done.escalation {
+        say(&format!("ESCALATED: {reason}. No further recovery of it will run; see recover-tui plan."));
+    }
+    if let Some(name) = signal {
+        eprintln!("recover-tui: stopped by {name}; the attempts are recorded as aborted");
+    }
+    Ok(done)
+}
+
+/// The first of Ctrl-C, SIGTERM, SIGHUP.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return "interrupted";
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "interrupted",
+        _ = term.recv() => "SIGTERM",
+        _ = hup.recv() => "SIGHUP",
+    }
+}
+
+fn step_word(step: StepKind) -> &'static str {
+    match step {
+        StepKind::Rerun => "re-run",
+        _ => "recovery",
+    }
+}
+
+fn attempt_word(kind: AttemptKind) -> &'static str {
+    match kind {
+        AttemptKind::Rerun => "re-run",
+        _ => "attempt",
+    }
+}
+
+fn dry_run(project: &Project, prepared: &Prepared, yes: bool) -> Result<i32, CliError> {
+    let outputs = recovery::outputs(project, &prepared.jobs);
+    match project.store.as_deref().and_then(|sd| recovery::current_snapshot(sd, &outputs)) {
+        Some(id) => eprintln!("dry run: snapshot {id} already holds {} as they are now", outputs.join(", ")),
+        None => eprintln!("dry run: would snapshot {} first", outputs.join(", ")),
+    }
+    match recovery::gate(project, yes) {
+        Ok(c) if c.is_empty() => {}
+        Ok(c) => eprintln!("dry run: --yes would confirm {} item(s)", c.len()),
+        Err(e) => eprintln!("dry run: a real run would refuse: {e}"),
+    }
+    let specs: Vec<_> = recovery::specs(project, prepared).map_err(ce)?.into_iter().map(|(s, _)| s).collect();
+    for line in attempt::dry_run(&specs)? {
+        println!("{line}");
+    }
+    if prepared.step == StepKind::Repair {
+        if let Some(p) = project.progress.as_ref().filter(|p| !p.rerun_jobs_after.is_empty()) {
+            let later: Vec<String> = p.rerun_jobs_after.iter().map(|r| clean_line(&r.job)).collect();
+            eprintln!(
+                "dry run: once repaired, the stale later jobs re-run with their original prompts: {}",
+                later.join(", ")
+            );
+        }
+    }
+    Ok(0)
 }
 
 /// `b2-1: attempt 1 passed (exit 0; 1 file changed, +3 -1) [.recover/attempts/b2-1/1]`, or the findings.
@@ -149,7 +187,8 @@ fn line(a: &Attempt, dir: &Path) -> String {
         })
         .collect();
     let found = if findings.is_empty() { String::new() } else { format!(" — {}", findings.join("; ")) };
-    clean_line(&format!("{}: attempt {} {outcome} ({exit}{changes}){found} [{}]", a.job, a.number, dir.display()))
+    let word = attempt_word(a.kind);
+    clean_line(&format!("{}: {word} {} {outcome} ({exit}{changes}){found} [{}]", a.job, a.number, dir.display()))
 }
 
 /// A line on stdout; a closed stdout must not stop the recording of results.

@@ -73,36 +73,69 @@ impl RawRun {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// Begin, with the snapshot that holds the outputs as they are now (`None`: none exists).
-    Start { snapshot: Option<String>, at: DateTime<Utc> },
+    Start {
+        snapshot: Option<String>,
+        at: DateTime<Utc>,
+    },
     /// The snapshot asked for by [`Effect::TakeSnapshot`] was taken.
-    SnapshotTaken { id: String },
+    SnapshotTaken {
+        id: String,
+    },
     PromptWritten,
     /// The generator ended. `agent_failure`: what its own log says went wrong (a recognised
     /// agent log's failure); `missing`: the outputs that do not exist now.
-    GeneratorDone { run: RawRun, agent_failure: Option<String>, missing: Vec<String> },
+    GeneratorDone {
+        run: RawRun,
+        agent_failure: Option<String>,
+        missing: Vec<String>,
+    },
     /// Validation `index` ended; `findings` are what its output parsed into.
-    ValidationDone { index: usize, run: RawRun, findings: Vec<Finding> },
+    ValidationDone {
+        index: usize,
+        run: RawRun,
+        findings: Vec<Finding>,
+    },
     /// Validation `index` could not start.
-    ValidationNotStarted { index: usize, message: String, log: String },
+    ValidationNotStarted {
+        index: usize,
+        message: String,
+        log: String,
+    },
     /// Something before the generator ran failed (snapshot, prompt file, a missing program):
     /// the attempt did not run.
-    NotRun { message: String },
+    NotRun {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// No snapshot holds the outputs as they are: take one first.
-    TakeSnapshot { outputs: Vec<String> },
+    TakeSnapshot {
+        outputs: Vec<String>,
+    },
     /// Write the generation prompt into the attempt directory.
-    WritePrompt { text: String },
+    WritePrompt {
+        text: String,
+    },
     /// The attempt is running: record it (ledger, journal `attempt_started`).
     RecordStarted(Attempt),
-    RunGenerator { argv: Vec<String>, stdin: String, timeout_s: u64 },
-    RunValidation { index: usize, argv: Vec<String>, timeout_s: u64 },
+    RunGenerator {
+        argv: Vec<String>,
+        stdin: String,
+        timeout_s: u64,
+    },
+    RunValidation {
+        index: usize,
+        argv: Vec<String>,
+        timeout_s: u64,
+    },
     /// The attempt ended: record it (ledger, journal `attempt_ended`).
     RecordEnded(Attempt),
     /// It never ran: take back anything recorded of it.
-    Abandon { message: String },
+    Abandon {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -294,7 +327,13 @@ impl Machine {
         }
     }
 
-    fn validation_done(&mut self, index: usize, run: RawRun, findings: Vec<Finding>, now: DateTime<Utc>) -> Vec<Effect> {
+    fn validation_done(
+        &mut self,
+        index: usize,
+        run: RawRun,
+        findings: Vec<Finding>,
+        now: DateTime<Utc>,
+    ) -> Vec<Effect> {
         if run.cancelled {
             return self.end(AttemptOutcome::Aborted, now);
         }

@@ -21,8 +21,14 @@ fn plan() -> Plan {
         prompt_origin: PromptOrigin::Reviser,
         generator: v(&["codex", "exec", "-"]),
         validations: vec![
-            Validation { argv: v(&["python3", "-m", "py_compile", "notes/render.py"]), requires: Some("notes/render.py".into()) },
-            Validation { argv: v(&["python3", "-m", "py_compile", "notes/extra.py"]), requires: Some("notes/extra.py".into()) },
+            Validation {
+                argv: v(&["python3", "-m", "py_compile", "notes/render.py"]),
+                requires: Some("notes/render.py".into()),
+            },
+            Validation {
+                argv: v(&["python3", "-m", "py_compile", "notes/extra.py"]),
+                requires: Some("notes/extra.py".into()),
+            },
         ],
         timeout_s: 900,
     }
@@ -44,10 +50,7 @@ fn generating() -> Machine {
     let Effect::RecordStarted(a) = &fx[0] else { panic!("{fx:?}") };
     assert_eq!((a.outcome, a.snapshot.as_deref(), a.started_at), (AttemptOutcome::Running, Some("s1"), at(0)));
     assert_eq!(a.prompt_origin, Some(PromptOrigin::Reviser));
-    assert_eq!(
-        fx[1],
-        Effect::RunGenerator { argv: v(&["codex", "exec", "-"]), stdin: plan().prompt, timeout_s: 900 }
-    );
+    assert_eq!(fx[1], Effect::RunGenerator { argv: v(&["codex", "exec", "-"]), stdin: plan().prompt, timeout_s: 900 });
     assert_eq!(m.phase(), &Phase::Generating);
     m
 }
@@ -123,7 +126,12 @@ fn an_agent_failure_fails_the_attempt_even_at_exit_zero() {
 #[test]
 fn a_failed_generator_names_its_command_and_last_line() {
     let mut m = generating();
-    let run = RawRun { exit_code: Some(3), last_line: Some((7, "error: no model".into())), log: "g.out".into(), ..RawRun::default() };
+    let run = RawRun {
+        exit_code: Some(3),
+        last_line: Some((7, "error: no model".into())),
+        log: "g.out".into(),
+        ..RawRun::default()
+    };
     m.handle(Event::GeneratorDone { run, agent_failure: None, missing: vec![] }, at(5));
     m.handle(Event::ValidationDone { index: 0, run: ok_run("v1"), findings: vec![] }, at(6));
     let a = ended(&m.handle(Event::ValidationDone { index: 1, run: ok_run("v2"), findings: vec![] }, at(7))).clone();
@@ -146,10 +154,7 @@ fn a_failing_validation_without_parsed_findings_quotes_its_last_line() {
     let a = ended(&m.handle(Event::ValidationDone { index: 1, run: ok_run("v2"), findings: vec![] }, at(7))).clone();
     assert_eq!(a.outcome, AttemptOutcome::Failed);
     assert_eq!(a.findings[0].error_type, "validation_failed");
-    assert_eq!(
-        a.findings[0].message,
-        "`python3 -m py_compile notes/render.py` exited 1: SyntaxError: expected ':'"
-    );
+    assert_eq!(a.findings[0].message, "`python3 -m py_compile notes/render.py` exited 1: SyntaxError: expected ':'");
     assert_eq!(a.findings[0].source, "v1.out:4");
 }
 

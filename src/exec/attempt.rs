@@ -1,31 +1,27 @@
-//! One recovery attempt of one job, as data in and data out (DESIGN.md §11): write the
-//! prompt, run the generator with it on stdin, read what the generator said, check the
-//! outputs exist, run the validation commands, and return the filled [`Attempt`].
+//! The commands of one recovery attempt (DESIGN.md §11): each substituted from the config
+//! before anything runs, then run one at a time as `app::recovery` drives the attempt's state
+//! machine (`core::attempt`). Only raw results come back from here (exit, signal, timeout,
+//! the last output line, what the generator's own log says, which outputs exist); the
+//! outcome is judged in `core::attempt`.
 //!
-//! The caller takes the snapshot and writes the ledger and journal; nothing here does.
-//!
-//! Errors: `Err` means nothing ran (a placeholder could not be filled, the attempt directory
-//! could not be written, the generator could not be started, or cancel came first). Anything
-//! that goes wrong once the generator ran is part of the report (findings, outcome).
+//! Errors: `Err` means the command did not run (a placeholder could not be filled, the
+//! attempt directory could not be written, the program could not be started).
 
 use super::argv::{display_argv, shell_quote, substitute, substitute_known, Placeholders};
 use super::process::{run_command, CommandResult, CommandSpec, Stream};
 use super::ExecError;
+pub use crate::core::attempt::{RawRun, Validation};
 use crate::core::ingest::agent::AgentLog;
 use crate::core::ingest::{claude, codex_json, validation};
-use crate::core::model::{Attempt, AttemptKind, AttemptOutcome, Clock, Finding, Job};
-use std::collections::{BTreeMap, HashMap};
+use crate::core::model::{AttemptKind, AttemptOutcome, Finding, Job, PromptOrigin};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch, Semaphore};
-use tokio::task::JoinSet;
+use tokio::sync::watch;
 
 /// Bytes of the generator's stdout looked at to tell its format.
 const SNIFF_BYTES: u64 = 64 * 1024;
-/// Longest output line quoted in a finding message.
-const QUOTE_CHARS: usize = 400;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttemptSpec {
@@ -36,6 +32,8 @@ pub struct AttemptSpec {
     pub kind: AttemptKind,
     /// The generation prompt to send: the revised prompt, or the original one for a retry.
     pub prompt: String,
+    /// Where `prompt` came from.
+    pub prompt_origin: PromptOrigin,
     /// `<state>/attempts/<job>/<n>/`; created.
     pub attempt_dir: PathBuf,
     pub project_root: PathBuf,
@@ -78,31 +76,17 @@ pub enum AttemptEvent {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AttemptReport {
-    /// Filled except `snapshot`, `recovery_prompt`, `revised_prompt` and `changes`.
-    pub attempt: Attempt,
-    /// The generator's saved stdout (`generator.stdout`; stderr is next to it).
-    pub generator_log: PathBuf,
-    /// `validate-<k>.out`, one per validation command that ran.
-    pub validation_logs: Vec<PathBuf>,
-    /// What the generator's stdout said, when it was a recognised agent log.
-    pub agent_log: Option<AgentLog>,
-}
-
 /// Every command of an attempt, substituted, before anything runs.
-struct Plan {
-    dir: PathBuf,
-    root: PathBuf,
-    prompt_file: PathBuf,
-    generator: Vec<String>,
-    validations: Vec<PlannedValidation>,
-}
-
-struct PlannedValidation {
-    argv: Vec<String>,
-    /// Per-extension defaults run only when this output exists.
-    requires: Option<String>,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commands {
+    /// The attempt directory (absolute).
+    pub dir: PathBuf,
+    /// The project root (absolute): every command's working directory.
+    pub root: PathBuf,
+    pub prompt_file: PathBuf,
+    pub generator: Vec<String>,
+    /// Per-extension defaults carry the output they need (`requires`).
+    pub validations: Vec<Validation>,
 }
 
 fn path_str(p: &Path) -> Result<String, ExecError> {
@@ -144,7 +128,8 @@ fn check_output(root: &Path, output: &str) -> Result<(), ExecError> {
     }
 }
 
-fn plan(spec: &AttemptSpec) -> Result<Plan, ExecError> {
+/// Substitute every command of `spec` (and check its outputs stay inside the project root).
+pub fn commands(spec: &AttemptSpec) -> Result<Commands, ExecError> {
     let dir = absolute(&spec.attempt_dir)?;
     let root = absolute(&spec.project_root)?;
     for output in &spec.job.outputs {
@@ -163,19 +148,19 @@ fn plan(spec: &AttemptSpec) -> Result<Plan, ExecError> {
     if spec.job.validate.iter().any(|v| !v.is_empty()) {
         let own = Placeholders { project_root: Some(root_s), output: vars.output.clone(), ..Default::default() };
         for argv in spec.job.validate.iter().filter(|v| !v.is_empty()) {
-            validations.push(PlannedValidation { argv: substitute_known(argv, &own)?, requires: None });
+            validations.push(Validation { argv: substitute_known(argv, &own)?, requires: None });
         }
     } else {
         for output in &spec.job.outputs {
             let ext = Path::new(output).extension().and_then(|e| e.to_str()).unwrap_or_default();
             let Some(template) = spec.validate_defaults.get(ext) else { continue };
             let argv = substitute(template, &Placeholders { output: Some(output.clone()), ..vars.clone() })?;
-            if !validations.iter().any(|v: &PlannedValidation| v.argv == argv) {
-                validations.push(PlannedValidation { argv, requires: Some(output.clone()) });
+            if !validations.iter().any(|v: &Validation| v.argv == argv) {
+                validations.push(Validation { argv, requires: Some(output.clone()) });
             }
         }
     }
-    Ok(Plan { dir, root, prompt_file, generator, validations })
+    Ok(Commands { dir, root, prompt_file, generator, validations })
 }
 
 /// The argv of every command the attempts would run, shell-quoted, for display only:
@@ -183,36 +168,13 @@ fn plan(spec: &AttemptSpec) -> Result<Plan, ExecError> {
 pub fn dry_run(specs: &[AttemptSpec]) -> Result<Vec<String>, ExecError> {
     let mut lines = Vec::new();
     for spec in specs {
-        let plan = plan(spec)?;
+        let plan = commands(spec)?;
         let job = shell_quote(&spec.job.id);
         let prompt = shell_quote(&plan.prompt_file.to_string_lossy());
         lines.push(format!("{job}: {} < {prompt}", display_argv(&plan.generator)));
         lines.extend(plan.validations.iter().map(|v| format!("{job}: {}", display_argv(&v.argv))));
     }
     Ok(lines)
-}
-
-fn finding(file: Option<String>, error_type: &str, message: String, source: String) -> Finding {
-    Finding { file, line: None, error_type: error_type.to_string(), message, source, class: None }
-}
-
-fn quote_line(line: &str) -> String {
-    let line = line.trim();
-    if line.chars().count() > QUOTE_CHARS {
-        format!("{}…", line.chars().take(QUOTE_CHARS).collect::<String>())
-    } else {
-        line.to_string()
-    }
-}
-
-/// "`argv` exited 2: last line" / "`argv` was killed by signal 9".
-fn failure_message(argv: &[String], result: &CommandResult, last_line: Option<&str>) -> String {
-    let mut msg = format!("`{}` {}", display_argv(argv), result.status_text());
-    if let Some(line) = last_line.map(quote_line).filter(|l| !l.is_empty()) {
-        msg.push_str(": ");
-        msg.push_str(&line);
-    }
-    msg
 }
 
 /// Recognise and read the generator's stdout (codex JSON, else Claude, else nothing).
@@ -252,250 +214,112 @@ impl Tail {
     }
 
     /// The last non-empty line of either stream (stderr preferred when `prefer_stderr`).
-    fn last(&self, prefer_stderr: bool) -> Option<&(usize, String)> {
+    fn last(&self, prefer_stderr: bool) -> Option<(usize, String)> {
         if prefer_stderr {
-            self.stderr.as_ref().or(self.stdout.as_ref())
+            self.stderr.clone().or_else(|| self.stdout.clone())
         } else {
-            [&self.stdout, &self.stderr].into_iter().flatten().max_by_key(|(n, _)| *n)
+            [&self.stdout, &self.stderr].into_iter().flatten().max_by_key(|(n, _)| *n).cloned()
         }
     }
 }
 
-/// Run one attempt. See the module doc for what `Err` means.
-pub async fn run_attempt(
-    spec: AttemptSpec,
-    cancel: watch::Receiver<bool>,
-    clock: &dyn Clock,
-    mut on_event: impl FnMut(AttemptEvent) + Send,
-) -> Result<AttemptReport, ExecError> {
-    let plan = plan(&spec)?;
-    if *cancel.borrow() {
-        return Err(ExecError::Cancelled { command: display_argv(&plan.generator) });
-    }
-    let job = spec.job.id.clone();
-    on_event(AttemptEvent::Started { job: job.clone() });
-    match attempt_inner(&spec, &plan, cancel, clock, &mut on_event).await {
-        Ok(report) => {
-            on_event(AttemptEvent::Finished { job, outcome: report.attempt.outcome });
-            Ok(report)
-        }
-        Err(e) => {
-            on_event(AttemptEvent::Error { job, message: e.to_string() });
-            Err(e)
-        }
+fn raw(result: &CommandResult, last_line: Option<(usize, String)>, log: &Path) -> RawRun {
+    RawRun {
+        exit_code: result.exit_code,
+        signal: result.signal,
+        timed_out: result.timed_out,
+        cancelled: result.cancelled,
+        last_line,
+        log: log.to_string_lossy().into_owned(),
     }
 }
 
-async fn attempt_inner(
-    spec: &AttemptSpec,
-    plan: &Plan,
-    cancel: watch::Receiver<bool>,
-    clock: &dyn Clock,
-    on_event: &mut (impl FnMut(AttemptEvent) + Send),
-) -> Result<AttemptReport, ExecError> {
-    let job = spec.job.id.as_str();
-    std::fs::create_dir_all(&plan.dir).map_err(|e| ExecError::io(&plan.dir, e))?;
-    std::fs::write(&plan.prompt_file, &spec.prompt).map_err(|e| ExecError::io(&plan.prompt_file, e))?;
-    let first_output = spec.job.outputs.first().cloned();
-    let started_at = clock.now();
+/// Create the attempt directory and write the prompt the generator reads (`{prompt_file}`).
+pub fn write_prompt(c: &Commands, text: &str) -> Result<(), ExecError> {
+    std::fs::create_dir_all(&c.dir).map_err(|e| ExecError::io(&c.dir, e))?;
+    std::fs::write(&c.prompt_file, text).map_err(|e| ExecError::io(&c.prompt_file, e))
+}
 
-    // The generator.
-    let generator_log = plan.dir.join("generator.stdout");
-    let gen_spec = CommandSpec {
-        argv: plan.generator.clone(),
-        cwd: plan.root.clone(),
-        stdin: Some(spec.prompt.clone().into_bytes()),
-        timeout: spec.timeout,
-        stdout_file: generator_log.clone(),
-        stderr_file: plan.dir.join("generator.stderr"),
+/// What the generator did: its raw result, the failure its own log reports, and which of
+/// `outputs` do not exist after it ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneratorRun {
+    pub run: RawRun,
+    pub agent_failure: Option<String>,
+    pub missing: Vec<String>,
+}
+
+/// Run the generator with the prompt on stdin; its output is saved as `generator.stdout` and
+/// `generator.stderr` in the attempt directory.
+pub async fn run_generator(
+    c: &Commands,
+    outputs: &[String],
+    stdin: &str,
+    timeout: Duration,
+    cancel: watch::Receiver<bool>,
+    mut on_line: impl FnMut(Stream, &str) + Send,
+) -> Result<GeneratorRun, ExecError> {
+    let log = c.dir.join("generator.stdout");
+    let spec = CommandSpec {
+        argv: c.generator.clone(),
+        cwd: c.root.clone(),
+        stdin: Some(stdin.as_bytes().to_vec()),
+        timeout,
+        stdout_file: log.clone(),
+        stderr_file: c.dir.join("generator.stderr"),
     };
     let mut tail = Tail::default();
-    let gen = run_command(gen_spec, cancel.clone(), |stream, line| {
+    let result = run_command(spec, cancel, |stream, line| {
         tail.see(stream, line);
-        on_event(AttemptEvent::Output { job: job.to_string(), stream, line: line.to_string() });
+        on_line(stream, line);
     })
     .await?;
-
-    let mut findings = Vec::new();
-    let mut aborted = gen.cancelled;
-    let mut timed_out = gen.timed_out;
-    let gen_source = generator_log.to_string_lossy().into_owned();
-    if gen.timed_out {
-        let message = format!("`{}` timed out after {} s", display_argv(&plan.generator), spec.timeout.as_secs());
-        findings.push(finding(first_output.clone(), "timeout", message, gen_source.clone()));
-    }
-    let agent_log = if aborted || timed_out { None } else { read_agent_log(&generator_log) };
-    let agent_failure = agent_log.as_ref().and_then(|l| l.failure.clone());
-    if !aborted && !timed_out {
-        if !gen.success() {
-            let last = tail.last(true);
-            let message = failure_message(&plan.generator, &gen, last.map(|(_, l)| l.as_str()));
-            findings.push(finding(first_output.clone(), "generator_failed", message, gen_source.clone()));
-        }
-        if let Some(failure) = &agent_failure {
-            findings.push(finding(first_output.clone(), "agent_failure", quote_line(failure), gen_source.clone()));
-        }
-        for output in &spec.job.outputs {
-            if std::fs::symlink_metadata(plan.root.join(output)).is_err() {
-                let message = format!("`{output}` does not exist after the generator ran");
-                findings.push(finding(Some(output.clone()), "missing_output", message, gen_source.clone()));
-            }
-        }
-    }
-
-    // Validation.
-    let mut validation_logs = Vec::new();
-    if !aborted && !timed_out {
-        for v in &plan.validations {
-            if v.requires.as_ref().is_some_and(|o| std::fs::symlink_metadata(plan.root.join(o)).is_err()) {
-                continue;
-            }
-            let k = validation_logs.len() + 1;
-            let log = plan.dir.join(format!("validate-{k}.out"));
-            let source = log.to_string_lossy().into_owned();
-            on_event(AttemptEvent::ValidationStarted { job: job.to_string(), argv: v.argv.clone() });
-            let vspec = CommandSpec {
-                argv: v.argv.clone(),
-                cwd: plan.root.clone(),
-                stdin: None,
-                timeout: spec.timeout,
-                stdout_file: log.clone(),
-                stderr_file: log.clone(),
-            };
-            let mut tail = Tail::default();
-            let run = run_command(vspec, cancel.clone(), |stream, line| {
-                tail.see(stream, line);
-                on_event(AttemptEvent::Output { job: job.to_string(), stream, line: line.to_string() });
-            })
-            .await;
-            let result = match run {
-                Ok(r) => r,
-                Err(e) => {
-                    let message = format!("`{}` could not run: {e}", display_argv(&v.argv));
-                    findings.push(finding(first_output.clone(), "validation_error", message, source));
-                    on_event(AttemptEvent::ValidationDone {
-                        job: job.to_string(),
-                        argv: v.argv.clone(),
-                        exit_code: None,
-                    });
-                    continue;
-                }
-            };
-            validation_logs.push(log.clone());
-            on_event(AttemptEvent::ValidationDone {
-                job: job.to_string(),
-                argv: v.argv.clone(),
-                exit_code: result.exit_code,
-            });
-            if result.cancelled {
-                aborted = true;
-                break;
-            }
-            if result.timed_out {
-                timed_out = true;
-                let message = format!("`{}` timed out after {} s", display_argv(&v.argv), spec.timeout.as_secs());
-                findings.push(finding(first_output.clone(), "timeout", message, source));
-                break;
-            }
-            let text = crate::core::ingest::discover::read_bounded(&log)
-                .map(|(b, _)| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default();
-            let parsed = validation::parse(&text, &source).findings;
-            let parser_found = !parsed.is_empty();
-            findings.extend(parsed);
-            if !result.success() && !parser_found {
-                let last = tail.last(false);
-                let message = failure_message(&v.argv, &result, last.map(|(_, l)| l.as_str()));
-                let at = last.map(|(n, _)| format!("{source}:{n}")).unwrap_or(source);
-                findings.push(finding(first_output.clone(), "validation_failed", message, at));
-            }
-        }
-    }
-
-    let outcome = if aborted {
-        AttemptOutcome::Aborted
-    } else if timed_out {
-        AttemptOutcome::TimedOut
-    } else if gen.exit_code == Some(0) && agent_failure.is_none() && findings.is_empty() {
-        AttemptOutcome::Passed
+    let finished = !result.cancelled && !result.timed_out;
+    let agent_failure = if finished { read_agent_log(&log).and_then(|l| l.failure) } else { None };
+    let missing = if finished {
+        outputs.iter().filter(|o| std::fs::symlink_metadata(c.root.join(o)).is_err()).cloned().collect()
     } else {
-        AttemptOutcome::Failed
+        Vec::new()
     };
-    let attempt = Attempt {
-        job: job.to_string(),
-        number: spec.number,
-        snapshot: None,
-        recovery_prompt: None,
-        revised_prompt: None,
-        kind: spec.kind,
-        command: plan.generator.clone(),
-        started_at,
-        ended_at: Some(clock.now()),
-        exit_code: gen.exit_code,
-        findings,
-        outcome,
-        changes: None,
-        prompt_origin: None,
-    };
-    Ok(AttemptReport { attempt, generator_log, validation_logs, agent_log })
+    Ok(GeneratorRun { run: raw(&result, tail.last(true), &log), agent_failure, missing })
 }
 
-/// Run attempts in parallel, at most `concurrency` at a time (0 counts as 1). Results are in
-/// the order of `specs`; events of all attempts go to `on_event` on the caller's task.
-/// Dropping the returned future ends every running command's process group.
-pub async fn run_attempts(
-    specs: Vec<AttemptSpec>,
-    concurrency: usize,
+/// Run validation `index` (its output, both streams, goes to `validate-<index+1>.out`) and
+/// parse what it printed into findings.
+pub async fn run_validation(
+    c: &Commands,
+    index: usize,
+    timeout: Duration,
     cancel: watch::Receiver<bool>,
-    clock: Arc<dyn Clock>,
-    mut on_event: impl FnMut(AttemptEvent) + Send,
-) -> Vec<Result<AttemptReport, ExecError>> {
-    let jobs: Vec<String> = specs.iter().map(|s| s.job.id.clone()).collect();
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut set = JoinSet::new();
-    let mut task_index = HashMap::new();
-    for (i, spec) in specs.into_iter().enumerate() {
-        let (permits, tx, cancel, clock) = (permits.clone(), tx.clone(), cancel.clone(), clock.clone());
-        let handle = set.spawn(async move {
-            let _permit = permits.acquire_owned().await.ok();
-            let result = run_attempt(spec, cancel, &*clock, |e| {
-                let _ = tx.send(e);
-            })
-            .await;
-            (i, result)
-        });
-        task_index.insert(handle.id(), i);
-    }
-    drop(tx);
-    let mut results: Vec<Option<Result<AttemptReport, ExecError>>> = jobs.iter().map(|_| None).collect();
-    loop {
-        tokio::select! {
-            Some(event) = rx.recv() => on_event(event),
-            joined = set.join_next_with_id(), if !set.is_empty() => match joined {
-                Some(Ok((_, (i, result)))) => {
-                    if let Some(slot) = results.get_mut(i) {
-                        *slot = Some(result);
-                    }
-                }
-                Some(Err(e)) => {
-                    let index = task_index.get(&e.id()).copied();
-                    if let Some((slot, job)) = index.and_then(|i| results.get_mut(i).zip(jobs.get(i))) {
-                        *slot = Some(Err(ExecError::Task { job: job.clone(), message: e.to_string() }));
-                    }
-                }
-                None => {}
-            },
-            else => break,
-        }
-    }
-    results
-        .into_iter()
-        .zip(jobs)
-        .map(|(r, job)| r.unwrap_or_else(|| Err(ExecError::Task { job, message: "no result".into() })))
-        .collect()
+    mut on_line: impl FnMut(Stream, &str) + Send,
+) -> Result<(RawRun, Vec<Finding>), (ExecError, PathBuf)> {
+    let log = c.dir.join(format!("validate-{}.out", index + 1));
+    let Some(v) = c.validations.get(index) else {
+        return Err((ExecError::EmptyCommand, log));
+    };
+    let spec = CommandSpec {
+        argv: v.argv.clone(),
+        cwd: c.root.clone(),
+        stdin: None,
+        timeout,
+        stdout_file: log.clone(),
+        stderr_file: log.clone(),
+    };
+    let mut tail = Tail::default();
+    let result = run_command(spec, cancel, |stream, line| {
+        tail.see(stream, line);
+        on_line(stream, line);
+    })
+    .await
+    .map_err(|e| (e, log.clone()))?;
+    let findings = if result.cancelled || result.timed_out {
+        Vec::new()
+    } else {
+        let source = log.to_string_lossy().into_owned();
+        let text = crate::core::ingest::discover::read_bounded(&log)
+            .map(|(b, _)| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        validation::parse(&text, &source).findings
+    };
+    Ok((raw(&result, tail.last(false), &log), findings))
 }
-
-#[cfg(test)]
-#[path = "attempt_tests.rs"]
-mod tests;

@@ -40,7 +40,7 @@ pub enum Effect {
     },
     /// Record the outcomes of the attempts that just ended.
     FinishAttempts {
-        results: Vec<Result<crate::core::model::Attempt, String>>,
+        results: Vec<crate::app::recovery::Ended>,
     },
     Cancel,
     Restore {
@@ -78,7 +78,7 @@ pub enum Msg {
         line: String,
     },
     /// The attempts ended (`Err` for one that never ran).
-    AttemptsDone(Vec<Result<crate::core::model::Attempt, String>>),
+    AttemptsDone(Vec<crate::app::recovery::Ended>),
     Restored(Result<String, String>),
     /// The snapshot list changed (after a restore).
     Snapshots(Vec<SnapshotInfo>),

@@ -18,17 +18,13 @@ pub fn start(
     jobs: Vec<String>,
 ) -> Result<Vec<AttemptSpec>, String> {
     let s = app.project.as_mut().ok_or("nothing is loaded")?;
-    let d = s.decision.clone().ok_or("nothing failed: nothing to recover")?;
     let sd = s.writable_store()?;
-    let outputs = recovery::outputs(s, &jobs);
-    let specs = recovery::specs(s, &d, &jobs)?;
-    let snapshot = recovery::ensure_snapshot(s, &outputs, &jobs, d.failing_batch)?;
-    let specs = recovery::begin(s, specs, &snapshot)?;
-    let concurrency = s.config.commands.concurrency;
+    let prepared = recovery::prepare(s, &jobs).map_err(|e| e.to_string())?;
+    let begun = recovery::start(s, &prepared).map_err(|e| e.to_string())?;
+    let specs = begun.specs();
     app.running = true;
     app.busy = Some(format!("recovering {} job(s)", specs.len()));
     let events = tx.clone();
-    let run_specs = specs.clone();
     tokio::spawn(async move {
         let on_event = move |e: AttemptEvent| {
             let (job, line) = match e {
@@ -51,7 +47,7 @@ pub fn start(
             };
             let _ = events.send(Msg::AttemptLine { job, line });
         };
-        let results = recovery::run(sd.clone(), run_specs, snapshot, concurrency, cancel, on_event).await;
+        let results = recovery::run(begun, cancel, on_event).await;
         if let Ok((list, _)) = crate::store::snapshot::list(&sd) {
             let _ = tx.send(Msg::Snapshots(list.iter().map(crate::app::project::snapshot_info).collect()));
         }
@@ -61,7 +57,7 @@ pub fn start(
 }
 
 /// Record the outcomes (ledger, journal, escalation) and say how it went.
-pub fn finish(app: &mut App, specs: &[AttemptSpec], results: Vec<Result<crate::core::model::Attempt, String>>) {
+pub fn finish(app: &mut App, specs: &[AttemptSpec], results: Vec<recovery::Ended>) {
     app.running = false;
     app.busy = None;
     let Some(s) = app.project.as_mut() else { return };

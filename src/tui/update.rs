@@ -581,9 +581,8 @@ fn edit_effect(app: &mut App) -> Vec<Effect> {
         return vec![Effect::Edit { job, text: text.clone() }];
     }
     let Some(s) = app.project.as_ref() else { return vec![] };
-    let Some(d) = s.decision.as_ref() else { return vec![] };
-    match crate::app::recovery::generation_prompt(s, d, &job) {
-        Ok((text, _)) => vec![Effect::Edit { job, text }],
+    match crate::app::recovery::generation_prompt(s, &job) {
+        Ok(gp) => vec![Effect::Edit { job, text: gp.text }],
         Err(e) => {
             app.set_status(e, true);
             vec![]

@@ -1,10 +1,56 @@
-//! Tests of `exec::attempt` with real processes. The configured commands here are test
-//! fixtures (`sh`, `python3`); findings asserted are only those this module builds itself.
+//! The attempt driver with real processes: `core::attempt`'s machine, performed by `drive` with
+//! `exec`'s commands. The configured commands here are test fixtures (`sh`, `python3`).
 
 use super::*;
-use crate::core::model::FixedClock;
+use crate::core::model::{FixedClock, Job};
+use crate::exec::process::Stream;
 use crate::exec::test_support::*;
+use crate::exec::ExecError;
 use chrono::{TimeZone, Utc};
+use std::collections::BTreeMap;
+
+/// What one attempt left: the attempt and the logs in its directory.
+#[derive(Debug)]
+struct Report {
+    attempt: Attempt,
+    generator_log: PathBuf,
+    validation_logs: Vec<PathBuf>,
+}
+
+async fn run_attempt(
+    spec: AttemptSpec,
+    cancel: watch::Receiver<bool>,
+    clock: &FixedClock,
+    on_event: impl FnMut(AttemptEvent) + Send,
+) -> Result<Report, NotRun> {
+    let dir = spec.attempt_dir.clone();
+    let attempt = run_one(spec, "s1", cancel, clock, on_event).await?;
+    let mut validation_logs: Vec<PathBuf> = (1..10).map(|k| dir.join(format!("validate-{k}.out"))).collect();
+    validation_logs.retain(|p| p.is_file());
+    Ok(Report { attempt, generator_log: dir.join("generator.stdout"), validation_logs })
+}
+
+/// Several attempts through [`run`], with a state directory under `root`.
+async fn run_attempts(
+    root: &Path,
+    specs: Vec<AttemptSpec>,
+    concurrency: usize,
+    cancel: watch::Receiver<bool>,
+    on_event: impl FnMut(AttemptEvent) + Send,
+) -> Vec<Ended> {
+    let store = Arc::new(StateDir::open(&root.join(".recover"), root, &clock()).unwrap());
+    let attempts = specs.into_iter().map(|s| running(s, "s1", clock().0).unwrap()).collect();
+    let begun = Begun {
+        step: StepKind::Repair,
+        snapshot: String::new(),
+        attempts,
+        snapshot_taken: false,
+        store,
+        concurrency,
+        clock: Arc::new(clock()),
+    };
+    run(begun, cancel, on_event).await
+}
 
 fn v(s: &[&str]) -> Vec<String> {
     s.iter().map(|x| x.to_string()).collect()
@@ -41,6 +87,7 @@ fn spec(root: &Path, job: Job, prompt: &str, generator: Vec<String>) -> AttemptS
         number: 1,
         kind: crate::core::model::AttemptKind::TargetedRecovery,
         prompt: prompt.into(),
+        prompt_origin: PromptOrigin::Direct,
         project_root: root.to_path_buf(),
         generator,
         validate_defaults: defaults(),
@@ -84,7 +131,6 @@ async fn broken_output_fails_with_a_validation_finding() {
     assert_eq!(std::fs::read_to_string(dir.join("generator.stdout")).unwrap(), "wrote pkg/mod.py\n");
     assert_eq!(std::fs::read_to_string(dir.join("prompt.md")).unwrap(), "def broken(:\n");
     assert_eq!(std::fs::read_to_string(root.path().join("pkg/mod.py")).unwrap(), "def broken(:\n");
-    assert!(report.agent_log.is_none());
     assert_eq!(events.first(), Some(&AttemptEvent::Started { job: "b2-1".into() }));
     assert!(events.contains(&AttemptEvent::Output {
         job: "b2-1".into(),
@@ -216,20 +262,26 @@ async fn nothing_runs_when_a_placeholder_is_wrong_or_the_program_is_missing() {
     let dir = s.attempt_dir.clone();
     let mut events = Vec::new();
     let err = run_attempt(s, no_cancel(), &clock(), |e| events.push(e)).await.unwrap_err();
-    assert!(matches!(&err, ExecError::UnknownPlaceholder { name, .. } if name == "promt_file"), "{err:?}");
+    assert!(
+        matches!(&err, NotRun::Commands(ExecError::UnknownPlaceholder { name, .. }) if name == "promt_file"),
+        "{err:?}"
+    );
     assert!(!dir.exists());
     assert!(events.is_empty());
 
     let s = spec(root.path(), job("b2-7", &["a.py"], vec![]), "p", v(&["no-such-generator-xyz", "{job}"]));
     let err = run_attempt(s, no_cancel(), &clock(), |e| events.push(e)).await.unwrap_err();
-    assert!(matches!(&err, ExecError::ProgramNotFound { program } if program == "no-such-generator-xyz"));
+    assert!(matches!(&err, NotRun::Start(m) if m == "program not found: `no-such-generator-xyz`"), "{err:?}");
     assert_eq!(events.len(), 2);
     assert!(
         matches!(&events[1], AttemptEvent::Error { job, message } if job == "b2-7" && message.contains("no-such-generator-xyz"))
     );
 
     let s = spec(root.path(), job("b2-7", &["-rf.py"], vec![]), "p", gen_writes_prompt());
-    assert!(matches!(run_attempt(s, no_cancel(), &clock(), |_| {}).await, Err(ExecError::OptionInjection { .. })));
+    assert!(matches!(
+        run_attempt(s, no_cancel(), &clock(), |_| {}).await,
+        Err(NotRun::Commands(ExecError::OptionInjection { .. }))
+    ));
 }
 
 #[tokio::test]
@@ -296,15 +348,15 @@ async fn concurrency_one_runs_jobs_one_after_another_in_input_order() {
     let specs: Vec<_> =
         ids.iter().map(|id| spec(root.path(), job(id, &[], vec![]), "p", timed_generator(0.3))).collect();
     let mut started = Vec::new();
-    let reports = run_attempts(specs, 1, no_cancel(), Arc::new(clock()), |e| {
+    let reports = run_attempts(root.path(), specs, 1, no_cancel(), |e| {
         if let AttemptEvent::Started { job } = e {
             started.push(job)
         }
     })
     .await;
-    let jobs: Vec<_> = reports.iter().map(|r| r.as_ref().unwrap().attempt.job.clone()).collect();
+    let jobs: Vec<_> = reports.iter().map(|r| r.as_ref().unwrap().job.clone()).collect();
     assert_eq!(jobs, v(&ids));
-    assert!(reports.iter().all(|r| r.as_ref().unwrap().attempt.outcome == AttemptOutcome::Passed));
+    assert!(reports.iter().all(|r| r.as_ref().unwrap().outcome == AttemptOutcome::Passed));
     started.sort();
     assert_eq!(started, v(&ids));
     let iv = intervals(root.path(), &ids);
@@ -318,7 +370,7 @@ async fn concurrency_three_runs_jobs_together() {
     let ids = ["k1", "k2", "k3"];
     let specs: Vec<_> =
         ids.iter().map(|id| spec(root.path(), job(id, &[], vec![]), "p", timed_generator(1.5))).collect();
-    let reports = run_attempts(specs, 3, no_cancel(), Arc::new(clock()), |_| {}).await;
+    let reports = run_attempts(root.path(), specs, 3, no_cancel(), |_| {}).await;
     assert_eq!(reports.len(), 3);
     let iv = intervals(root.path(), &ids);
     assert!(max_overlap(&iv) >= 2, "{iv:?}");
@@ -330,8 +382,11 @@ async fn run_attempts_after_cancel_runs_nothing() {
     let root = project();
     let (_tx, rx) = watch::channel(true);
     let specs = vec![spec(root.path(), job("c1", &[], vec![]), "p", v(&["touch", "ran"]))];
-    let reports = run_attempts(specs, 2, rx, Arc::new(clock()), |_| {}).await;
-    assert!(matches!(reports.as_slice(), [Err(ExecError::Cancelled { .. })]));
+    let reports = run_attempts(root.path(), specs, 2, rx, |_| {}).await;
+    assert!(
+        matches!(reports.as_slice(), [Err((job, m))] if job == "c1" && m == "cancelled before it started"),
+        "{reports:?}"
+    );
     assert!(!root.path().join("ran").exists());
 }
 
@@ -344,7 +399,7 @@ fn dry_run_lists_every_command() {
         spec(root, job("odd id", &["x.py"], vec![v(&["pytest", "-q", "tests/x test.py"])]), "p", gen_writes_prompt());
     t.attempt_dir = PathBuf::from("/state/attempts/odd id/2");
     assert_eq!(
-        dry_run(&[s, t]).unwrap(),
+        exec_attempt::dry_run(&[s, t]).unwrap(),
         vec![
             "b3-1: python3 /proj/gen.py a.py < /proj/.recover/attempts/b3-1/1/prompt.md",
             "b3-1: python3 -m py_compile a.py",
@@ -355,5 +410,5 @@ fn dry_run_lists_every_command() {
         ]
     );
     let bad = spec(root, job("b", &[], vec![]), "p", v(&["gen", "{output}"]));
-    assert!(matches!(dry_run(&[bad]), Err(ExecError::MissingValue { .. })));
+    assert!(matches!(exec_attempt::dry_run(&[bad]), Err(ExecError::MissingValue { .. })));
 }
