@@ -139,7 +139,7 @@ fn loading_planning_and_exporting_run_nothing() {
         let (_, err, code, _) = common::run_cli(&a, Some(&w.root));
         assert!(code == 0 || code == 1, "{args:?}: {}", String::from_utf8_lossy(&err));
     }
-    let opts = OpenOptions { path: Some(w.root.clone()), state_dir: None, config: None };
+    let opts = OpenOptions { path: Some(w.root.clone()), state_dir: None, config: None, read_only: false };
     let s = Project::open(&opts).unwrap();
     let _ = s.export_markdown(chrono::Utc::now());
     let _ = s.export_json(chrono::Utc::now());
@@ -290,7 +290,7 @@ fn option_like_ids_and_outputs_stop_the_attempt_before_anything_runs() {
 fn jobs_loaded_from_hostile_logs_run_safely_end_to_end() {
     let w = world();
     let (gen, record) = recorder(&w);
-    let opts = OpenOptions { path: Some(w.root.clone()), state_dir: None, config: None };
+    let opts = OpenOptions { path: Some(w.root.clone()), state_dir: None, config: None, read_only: false };
     let s = Project::open(&opts).unwrap();
     let mut ran = 0;
     for job in s.run.jobs().cloned().collect::<Vec<_>>() {

@@ -186,7 +186,12 @@ fn json_cli_output_escapes_every_control() {
 fn markdown_and_json_export_are_clean() {
     let tmp = tempfile::tempdir().unwrap();
     for root in scenarios(tmp.path()) {
-        let opts = OpenOptions { path: Some(root.clone()), state_dir: Some(tmp.path().join("state")), config: None };
+        let opts = OpenOptions {
+            path: Some(root.clone()),
+            state_dir: Some(tmp.path().join("state")),
+            config: None,
+            read_only: false,
+        };
         let s = Project::open(&opts).unwrap();
         let now = chrono::Utc::now();
         let md = s.export_markdown(now).expect("a failed batch gives a decision");
@@ -223,7 +228,12 @@ fn hostile_project_directory_name_is_cleaned() {
         assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
         assert_clean(cmd, &out);
     }
-    let opts = OpenOptions { path: Some(root.clone()), state_dir: Some(tmp.path().join("state")), config: None };
+    let opts = OpenOptions {
+        path: Some(root.clone()),
+        state_dir: Some(tmp.path().join("state")),
+        config: None,
+        read_only: false,
+    };
     let md = Project::open(&opts).unwrap().export_markdown(chrono::Utc::now()).unwrap();
     assert_clean("markdown", md.as_bytes());
 }

@@ -14,7 +14,8 @@ fn prompt(fixture: &str, job: &str) -> (String, String) {
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures").join(fixture), &project);
     let home = dir.path().join("no-user-config.toml");
     std::fs::write(&home, "").unwrap();
-    let s = Project::open(&OpenOptions { path: Some(project), state_dir: None, config: Some(home) }).unwrap();
+    let s = Project::open(&OpenOptions { path: Some(project), state_dir: None, config: Some(home), read_only: false })
+        .unwrap();
     let p = s.prompt_for(job).unwrap();
     (p.template, p.text)
 }

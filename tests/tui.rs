@@ -26,7 +26,7 @@ fn demo_app() -> Demo {
     let config = project.join("recover-demo.toml");
     let text = std::fs::read_to_string(&config).unwrap().replace("{demo}", &project.display().to_string());
     std::fs::write(&config, text).unwrap();
-    let opts = OpenOptions { path: Some(project), config: Some(config), state_dir: None };
+    let opts = OpenOptions { path: Some(project), config: Some(config), state_dir: None, read_only: false };
     let mut project = Project::open(&opts).unwrap();
     project.check_facts();
     let mut app = App::new(Keymap::default(), Theme::plain(), false);

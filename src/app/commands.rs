@@ -126,8 +126,8 @@ pub fn mark(p: &mut Project, marks: &[Mark], at: DateTime<Utc>) -> Result<Vec<St
                 let it = item(p, id)?;
                 if it.kind == ItemKind::Auto {
                     return Err(CommandError::Refused(format!(
-                        "checklist item {} ({}) is checked automatically and cannot be confirmed; waive it with a reason instead",
-                        it.number, it.title
+                        "checklist item {} ({}) is checked automatically and cannot be confirmed; waive it with --waive {} --reason TEXT",
+                        it.number, it.id, it.id
                     )));
                 }
                 let r = Recorded { state: ItemState::Confirmed, reason: reason.clone(), by: by.clone(), at: Some(at) };
@@ -140,7 +140,7 @@ pub fn mark(p: &mut Project, marks: &[Mark], at: DateTime<Utc>) -> Result<Vec<St
                 if reason.is_empty() {
                     return Err(CommandError::Refused(format!(
                         "the reason for waiving checklist item {} ({}) is empty",
-                        it.number, it.title
+                        it.number, it.id
                     )));
                 }
                 let r =

@@ -9,7 +9,7 @@ use crate::core::cost::Prices;
 use crate::core::decide::{self, Decision, Verdict};
 use crate::core::export::{self, ExportInput, SnapshotInfo};
 use crate::core::ingest::discover::{self, LoadOptions, Progress as LoadProgress};
-use crate::core::model::{Attempt, Clock, Run, Status, SystemClock};
+use crate::core::model::{Attempt, AttemptOutcome, Clock, Run, Status, SystemClock};
 use crate::core::prompt::{self, RenderedPrompt, Templates};
 use crate::core::status::{self, JobState, Progress};
 use crate::store::journal::{self, JournalEvent};
@@ -27,6 +27,8 @@ pub struct OpenOptions {
     pub path: Option<PathBuf>,
     pub state_dir: Option<PathBuf>,
     pub config: Option<PathBuf>,
+    /// Only read: create no state directory, take no lock, write nothing (`plan`, `inspect` ...).
+    pub read_only: bool,
 }
 
 impl OpenOptions {
@@ -130,18 +132,7 @@ impl Project {
         let (templates, mut warnings) = Templates::load(&dirs);
         warnings.extend(templates.validate().iter().map(|e| e.to_string()));
 
-        let store = match StateDir::open(&state_dir, &run.project_root, &SystemClock) {
-            Ok(sd) => {
-                if let Some(r) = sd.read_only_reason() {
-                    warnings.push(format!("{}: {r}", state_dir.display()));
-                }
-                Some(Arc::new(sd))
-            }
-            Err(e) => {
-                warnings.push(format!("state directory unavailable, nothing will be recorded: {e}"));
-                None
-            }
-        };
+        let store = open_store(&state_dir, &run.project_root, opts.read_only, &mut warnings);
         let mut ledger = Ledger::default();
         if let Some(sd) = &store {
             match Ledger::load(sd) {
@@ -151,6 +142,18 @@ impl Project {
                 }
                 Err(e) => warnings.push(e.to_string()),
             }
+        }
+        let interrupted = match &store {
+            Some(sd) if !sd.is_read_only() => reconcile(sd, &mut ledger, &mut warnings),
+            // Read only, with nobody holding the lock: a running attempt is an interrupted one.
+            Some(sd) if !crate::store::lock::held(sd.path()) => mark_interrupted(&mut ledger),
+            _ => Vec::new(),
+        };
+        if !interrupted.is_empty() {
+            warnings.push(format!(
+                "interrupted attempt(s) found and recorded: {} (recover-tui was stopped while they ran; they do not count as failed recoveries)",
+                interrupted.join(", ")
+            ));
         }
         let mut s = Project {
             run,
@@ -259,13 +262,16 @@ impl Project {
         }
     }
 
-    /// The latest snapshot holding every output of the jobs to repair as they are now.
+    /// The latest snapshot holding every output of the jobs to repair.
     fn covering_snapshot(&self) -> Option<String> {
         let outputs = self.repair_outputs();
         if outputs.is_empty() {
             return None;
         }
-        crate::app::recovery::current_snapshot(self.store.as_ref()?, &outputs)
+        // Any snapshot holding them: the failed outputs are kept even once a repair changed
+        // them (each attempt still takes its own snapshot of the files as they are then).
+        let covers = |s: &&SnapshotInfo| outputs.iter().all(|o| s.paths.contains(o));
+        self.snapshots.iter().rev().find(covers).map(|s| s.id.clone())
     }
 
     /// The state of job `id` now (`None` when it is not in the run).
@@ -398,6 +404,77 @@ impl Project {
     }
 }
 
+/// The state directory: for a read-only open only an existing one, opened without a lock.
+fn open_store(state_dir: &Path, root: &Path, read_only: bool, warnings: &mut Vec<String>) -> Option<Arc<StateDir>> {
+    if read_only {
+        let exists = std::fs::symlink_metadata(state_dir).is_ok_and(|m| m.is_dir());
+        return exists.then(|| StateDir::open_read_only(state_dir, root).ok().map(Arc::new)).flatten();
+    }
+    match StateDir::open(state_dir, root, &SystemClock) {
+        Ok(sd) => {
+            if let Some(r) = sd.read_only_reason() {
+                warnings.push(format!("{}: {r}", state_dir.display()));
+            }
+            Some(Arc::new(sd))
+        }
+        Err(e) => {
+            warnings.push(format!("state directory unavailable, nothing will be recorded: {e}"));
+            None
+        }
+    }
+}
+
+/// Attempts left `running` (in the ledger, or started in the journal and never ended) become
+/// `interrupted`, in memory. Returns them as `job #n`.
+fn mark_interrupted(ledger: &mut Ledger) -> Vec<String> {
+    let mut found = Vec::new();
+    for a in ledger.attempts.values_mut().flatten().filter(|a| a.outcome == AttemptOutcome::Running) {
+        a.outcome = AttemptOutcome::Interrupted;
+        found.push(format!("{} #{}", a.job, a.number));
+    }
+    found
+}
+
+/// At a writable open nothing of ours runs, so every attempt still `running` was interrupted:
+/// the journal is told (`attempt_ended`, `interrupted`) and the ledger saved, so the two agree.
+fn reconcile(sd: &StateDir, ledger: &mut Ledger, warnings: &mut Vec<String>) -> Vec<String> {
+    let (entries, _) = journal::read(sd);
+    let ended: std::collections::BTreeSet<(String, u32)> = entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            JournalEvent::AttemptEnded { job, number, .. } => Some((job.clone(), *number)),
+            _ => None,
+        })
+        .collect();
+    let running: Vec<(String, u32)> = ledger
+        .attempts
+        .values()
+        .flatten()
+        .filter(|a| a.outcome == AttemptOutcome::Running)
+        .map(|a| (a.job.clone(), a.number))
+        .collect();
+    let found = mark_interrupted(ledger);
+    if found.is_empty() {
+        return found;
+    }
+    for (job, number) in running.into_iter().filter(|k| !ended.contains(k)) {
+        let event = JournalEvent::AttemptEnded {
+            job,
+            number,
+            outcome: AttemptOutcome::Interrupted,
+            exit_code: None,
+            changes: None,
+        };
+        if let Err(e) = journal::append(sd, &SystemClock, event) {
+            warnings.push(e.to_string());
+        }
+    }
+    if let Err(e) = ledger.save(sd) {
+        warnings.push(e.to_string());
+    }
+    found
+}
+
 /// Take a snapshot and journal it (usable off the UI thread with a shared StateDir).
 pub fn snapshot_paths(
     sd: &StateDir,
@@ -454,5 +531,6 @@ pub fn snapshot_info(m: &SnapshotManifest) -> SnapshotInfo {
         reason: m.reason.clone(),
         files: m.files.len(),
         job: m.job.clone(),
+        paths: m.files.iter().map(|f| f.path.clone()).collect(),
     }
 }

@@ -1,7 +1,7 @@
 //! `recover-tui diff ID [--job ID] [--against ID2]`: a unified diff on stdout, the summary on
 //! stderr (so stdout stays a patch).
 
-use super::{load, Cli, CliError};
+use super::{load_read_only, Cli, CliError};
 use crate::core::sanitize::clean_line;
 use crate::store::diff::{self, FileDiff, PathDiff};
 use std::path::Path;
@@ -13,7 +13,7 @@ pub fn run(
     job: Option<&str>,
     against: Option<&str>,
 ) -> Result<i32, CliError> {
-    let project = load(cli, path)?;
+    let project = load_read_only(cli, path)?;
     let sd = project.store.clone().ok_or_else(|| {
         CliError::from(format!("{}: the state directory could not be opened", project.state_dir.display()))
     })?;

@@ -1,25 +1,27 @@
 //! `recover-tui inspect` and `recover-tui import`.
 
-use super::{load, Cli, CliError};
+use super::{load_read_only, Cli, CliError};
+use crate::app::project::Project;
 use crate::core::manifest;
-use crate::core::model::Run;
+use crate::core::model::Job;
 use crate::core::sanitize::clean_line;
+use crate::core::status::JobState;
 use serde_json::{json, Value};
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliError> {
-    let project = load(cli, path)?;
+    let project = load_read_only(cli, path)?;
     if as_json {
-        println!("{}", crate::core::export::to_safe_json(&inspect_json(&project.run)));
+        println!("{}", crate::core::export::to_safe_json(&inspect_json(&project)));
     } else {
-        print!("{}", inspect_text(&project.run));
+        print!("{}", inspect_text(&project));
     }
     super::plan::exit_without_freeing(project);
     Ok(0)
 }
 
 pub fn import(cli: &Cli, path: Option<&Path>, output: &Path) -> Result<i32, CliError> {
-    let project = load(cli, path)?;
+    let project = load_read_only(cli, path)?;
     let dir =
         output.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
     let dir = std::fs::canonicalize(&dir).map_err(|e| CliError::from(format!("{}: {e}", dir.display())))?;
@@ -30,8 +32,14 @@ pub fn import(cli: &Cli, path: Option<&Path>, output: &Path) -> Result<i32, CliE
     Ok(0)
 }
 
-/// The `recover-tui/inspect@1` document.
-pub fn inspect_json(run: &Run) -> Value {
+/// A job's state now (DESIGN.md §2), beside its logged status.
+fn state(project: &Project, job: &Job) -> JobState {
+    project.progress.as_ref().map_or_else(|| JobState::from_logs(job.result.status), |p| p.state(job))
+}
+
+/// The `recover-tui/inspect@1` document: `status` is what the logs say, `state` the job's state now.
+pub fn inspect_json(project: &Project) -> Value {
+    let run = &project.run;
     json!({
         "schema": "recover-tui/inspect@1",
         "project_root": run.project_root.display().to_string(),
@@ -45,6 +53,7 @@ pub fn inspect_json(run: &Run) -> Value {
                 "id": j.id,
                 "outputs": j.outputs,
                 "status": j.result.status.as_str(),
+                "state": state(project, j).as_str(),
                 "exit_code": j.result.exit_code,
                 "tokens": j.result.tokens,
                 "duration_s": j.result.duration_s,
@@ -59,7 +68,8 @@ pub fn inspect_json(run: &Run) -> Value {
     })
 }
 
-pub fn inspect_text(run: &Run) -> String {
+pub fn inspect_text(project: &Project) -> String {
+    let run = &project.run;
     let mut s = String::new();
     s += &format!("{} — {}\n", clean_line(&run.title), clean_line(&run.project_root.display().to_string()));
     for b in &run.batches {
@@ -70,8 +80,14 @@ pub fn inspect_text(run: &Run) -> String {
                 crate::core::model::Status::Failed => "✗",
                 _ => "·",
             };
+            let now = state(project, j);
+            let now = if now == JobState::from_logs(j.result.status) {
+                String::new()
+            } else {
+                format!(" (now {})", now.word())
+            };
             s += &format!(
-                "  {mark} {:<24} {:<8} {}\n",
+                "  {mark} {:<24} {:<8} {}{now}\n",
                 clean_line(&j.id),
                 j.result.status.as_str(),
                 clean_line(&j.outputs.join(", "))

@@ -7,6 +7,7 @@ mod config_cmd;
 mod diff;
 mod export;
 mod inspect;
+mod override_cmd;
 #[cfg(test)]
 mod parse_tests;
 pub mod plan;
@@ -173,6 +174,21 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Answer Q2 or Q3 yourself (with a reason), or clear your answer; the decision follows.
+    #[command(
+        override_usage = "recover-tui override [PATH] Q2|Q3 yes|no --reason TEXT\n       recover-tui override [PATH] --clear Q2|Q3"
+    )]
+    Override {
+        /// [PATH] Q2|Q3 yes|no (PATH: a run.json, a directory or a log file; default: the current directory).
+        #[arg(value_name = "ARGS", num_args = 0..=3)]
+        args: Vec<String>,
+        /// Why you answer differently (journalled and exported).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        /// Remove your answer to this question.
+        #[arg(long, value_name = "Q2|Q3", conflicts_with = "reason")]
+        clear: Option<String>,
+    },
     /// Shell completions on stdout.
     Completions { shell: clap_complete::Shell },
     /// The man page (roff) on stdout.
@@ -245,6 +261,9 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Some(Command::Recover { ref path, ref jobs, dry_run, yes }) => {
             recover::run(&cli, path.as_deref(), &recover::Args { jobs, dry_run, yes })
         }
+        Some(Command::Override { ref args, ref reason, ref clear }) => {
+            override_cmd::run(&cli, args, reason.as_deref(), clear.as_deref())
+        }
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => completions::man(),
         Some(Command::Config { init, ref path }) => config_cmd::run(&cli, init, path.as_deref()),
@@ -277,6 +296,7 @@ impl Cli {
             path: path.or(self.path.as_deref()).map(Path::to_path_buf),
             state_dir: self.state_dir.clone(),
             config: self.config.clone(),
+            read_only: false,
         }
     }
 }
@@ -302,10 +322,19 @@ pub fn nothing_failed(project: &Project, what: &str) -> CliError {
     nothing(format!("Nothing failed in {}: {what}.", crate::core::sanitize::clean_line(&project.run.title)))
 }
 
-/// Load the project for a command.
+/// Load the project for a command that may write its state.
 pub fn load(cli: &Cli, path: Option<&Path>) -> Result<Project, CliError> {
+    open(cli, cli.open_options(path))
+}
+
+/// Load the project for a command that only reads: no state directory is created, no lock taken.
+pub fn load_read_only(cli: &Cli, path: Option<&Path>) -> Result<Project, CliError> {
+    open(cli, OpenOptions { read_only: true, ..cli.open_options(path) })
+}
+
+fn open(_cli: &Cli, opts: OpenOptions) -> Result<Project, CliError> {
     let started = std::time::Instant::now();
-    let s = Project::open(&cli.open_options(path)).map_err(CliError::from)?;
+    let s = Project::open(&opts).map_err(CliError::from)?;
     crate::logfile::log(&format!(
         "loaded {} batches, {} jobs, {} warnings in {} ms",
         s.run.batches.len(),

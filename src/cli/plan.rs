@@ -1,6 +1,6 @@
 //! `recover-tui plan`: the decision as JSON (`recover-tui/plan@1`) or as a readable dry run.
 
-use super::{load, Cli, CliError, EXIT_NOTHING};
+use super::{load_read_only, Cli, CliError, EXIT_NOTHING};
 use crate::core::decide::{Decision, Verdict};
 use crate::core::export::duration;
 use crate::core::model::{Run, Status};
@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliError> {
-    let project = load(cli, path)?;
+    let project = load_read_only(cli, path)?;
     let Some(decision) = project.decision.as_ref() else {
         if as_json {
             println!("{}", crate::core::export::to_safe_json(&nothing_failed_json(&project.run)));

@@ -1,12 +1,12 @@
 //! `recover-tui prompt --job ID`: the rendered recovery prompt, and nothing else, on stdout.
 
-use super::{load, Cli, CliError};
+use super::{load_read_only, Cli, CliError};
 use crate::core::model::Status;
 use crate::core::sanitize::clean_line;
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, job: &str) -> Result<i32, CliError> {
-    let project = load(cli, path)?;
+    let project = load_read_only(cli, path)?;
     let Some(j) = project.run.job(job) else {
         return Err(CliError::from(format!(
             "job `{}` is not in the run loaded from {}",

@@ -60,18 +60,18 @@ fn what(project: &Project, job: Option<&str>, batch: Option<u32>) -> Result<What
 }
 
 pub fn list(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliError> {
-    let project = load(cli, path)?;
-    let sd = project.store.clone().ok_or_else(|| {
-        CliError::from(format!("{}: the state directory could not be opened", project.state_dir.display()))
-    })?;
-    let (list, problems) = snapshot::list(&sd)?;
+    let project = super::load_read_only(cli, path)?;
+    let (list, problems) = match project.store.clone() {
+        Some(sd) => snapshot::list(&sd)?,
+        None => (Vec::new(), Vec::new()),
+    };
     for p in &problems {
         eprintln!("recover-tui: {}", clean_line(p));
     }
     if as_json {
         let doc = json!({
             "schema": "recover-tui/snapshots@1",
-            "state_dir": sd.path().display().to_string(),
+            "state_dir": project.state_dir.display().to_string(),
             "snapshots": list.iter().map(entry).collect::<Vec<_>>(),
             "problems": problems,
         });
@@ -79,7 +79,7 @@ pub fn list(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErr
         return Ok(0);
     }
     if list.is_empty() {
-        println!("No snapshots in {}.", sd.path().display());
+        println!("No snapshots in {}.", project.state_dir.display());
         return Ok(0);
     }
     println!("{:<26} {:<20} {:>5} {:>10}  {:<16} REASON", "ID", "CREATED (UTC)", "FILES", "BYTES", "JOB/BATCH");

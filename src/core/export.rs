@@ -18,6 +18,9 @@ pub struct SnapshotInfo {
     pub reason: String,
     pub files: usize,
     pub job: Option<String>,
+    /// The paths it holds.
+    #[serde(skip)]
+    pub paths: Vec<String>,
 }
 
 pub struct ExportInput<'a> {

@@ -126,6 +126,11 @@ pub fn acquire(dir: &Path, clock: &dyn Clock) -> Result<Acquired> {
     }
 }
 
+/// Whether a live process holds the lock of state directory `dir` (reads only).
+pub fn held(dir: &Path) -> bool {
+    matches!(read_existing(&dir.join("lock")), Existing::Info(info, _) if holder_alive(&info))
+}
+
 enum Existing {
     Gone,
     Info(LockInfo, Vec<u8>),
