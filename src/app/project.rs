@@ -399,6 +399,7 @@ impl Project {
             checklist: &self.checklist,
             snapshots: &self.snapshots,
             attempts,
+            progress: self.progress.as_ref(),
             generated_at: now,
         }
     }

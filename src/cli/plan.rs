@@ -5,7 +5,7 @@ use crate::core::decide::{Decision, Verdict};
 use crate::core::export::duration;
 use crate::core::model::{Run, Status};
 use crate::core::sanitize::clean_line;
-use crate::core::status::Progress;
+use crate::core::status::{Progress, StepKind};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -121,7 +121,7 @@ pub fn plan_text(run: &Run, d: &Decision, p: Option<&Progress>) -> String {
     }
 
     if let Some(p) = p {
-        s += &progress_text(p);
+        s += &progress_text(p, d.verdict == Verdict::RetryAsIs);
     }
     s += "\nQuestions:\n";
     for r in d.rationale.iter().filter(|r| r.step.starts_with('Q')) {
@@ -174,7 +174,7 @@ pub fn plan_text(run: &Run, d: &Decision, p: Option<&Progress>) -> String {
 }
 
 /// `Outcome: in progress` then each next step with its command lines.
-fn progress_text(p: &Progress) -> String {
+fn progress_text(p: &Progress, retry: bool) -> String {
     let mut s = format!("\nOutcome: {}\n", p.outcome.as_str().replace('_', " "));
     let done: Vec<String> = p
         .repaired_jobs
@@ -194,7 +194,11 @@ fn progress_text(p: &Progress) -> String {
         let who = if step.step.is_ours() { "recover-tui recover runs it" } else { "your own scripts; shown, not run" };
         let jobs: Vec<String> = step.jobs.iter().take(8).map(|j| clean_line(j)).collect();
         let more = if step.jobs.len() > 8 { format!(" and {} more", step.jobs.len() - 8) } else { String::new() };
-        s += &format!("Next {}: {} {}{more} ({who})\n", i + 1, step.step.as_str(), jobs.join(", "));
+        let word = match step.step {
+            StepKind::Repair if retry => "retry as is",
+            other => other.as_str(),
+        };
+        s += &format!("Next {}: {word} {}{more} ({who})\n", i + 1, jobs.join(", "));
         for c in &step.commands {
             s += &format!("    $ {}\n", clean_line(c));
         }

@@ -6,6 +6,7 @@ use super::decide::{Decision, Verdict};
 use super::failure;
 use super::model::{Attempt, AttemptOutcome, Run, Status};
 use super::sanitize::clean_line;
+use super::status::{JobState, Outcome as StatusOutcome, Progress};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -30,6 +31,8 @@ pub struct ExportInput<'a> {
     pub snapshots: &'a [SnapshotInfo],
     /// Every recovery attempt, all jobs, oldest first.
     pub attempts: &'a [Attempt],
+    /// The run as it stands (states, what is left, what is next).
+    pub progress: Option<&'a Progress>,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -51,10 +54,18 @@ impl Outcome {
     }
 }
 
-/// SUCCESS when every job to repair has a passing latest attempt; escalated when the decision is.
-pub fn outcome(d: &Decision, attempts: &[Attempt]) -> Outcome {
+/// SUCCESS once the run is recovered (every failed job of N repaired, every stale later job
+/// re-run and passed); escalated when the decision is; else in progress.
+pub fn outcome(d: &Decision, progress: Option<&Progress>, attempts: &[Attempt]) -> Outcome {
     if d.escalated {
         return Outcome::EscalatedToFullRestart;
+    }
+    if let Some(p) = progress {
+        return match p.outcome {
+            StatusOutcome::Recovered => Outcome::Success,
+            StatusOutcome::Escalated => Outcome::EscalatedToFullRestart,
+            StatusOutcome::InProgress => Outcome::InProgress,
+        };
     }
     if d.verdict == Verdict::FullRestart || d.rerun_jobs.is_empty() {
         return Outcome::InProgress;
@@ -85,7 +96,7 @@ fn t(s: &str) -> String {
 pub fn markdown(x: &ExportInput<'_>) -> String {
     let (run, d) = (x.run, x.decision);
     let mut s = String::new();
-    let out = outcome(d, x.attempts);
+    let out = outcome(d, x.progress, x.attempts);
     s += &format!("# Recovery note — {}\n\n", t(&run.title));
     s += &format!(
         "Written by recover-tui on {} from `{}`. Outcome: **{}**.\n\n",
@@ -237,6 +248,9 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
             end,
             t(a.snapshot.as_deref().unwrap_or("none"))
         );
+        if let Some(o) = a.prompt_origin {
+            s += &format!("Prompt sent: {}.\n", o.word());
+        }
         if let Some(c) = &a.changes {
             s += &format!("Changed: {}\n", t(c));
         }
@@ -278,7 +292,38 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
         c.savings.seconds_pct,
         money(c.savings.usd)
     );
+    if let Some(p) = x.progress {
+        s += &progress_markdown(run, p);
+    }
     s += &format!("\n## Outcome: {}\n", out.as_str());
+    s
+}
+
+/// Where the run stands: each job recover-tui touched or must touch, then what to do next.
+fn progress_markdown(run: &Run, p: &Progress) -> String {
+    let mut s = String::from("\n## Where it stands\n\n");
+    let mut any = false;
+    for j in run.jobs() {
+        let state = p.state(j);
+        if state != JobState::from_logs(j.result.status) || state == JobState::Failed {
+            s += &format!("- {} (batch {}): {}\n", t(&j.id), j.batch, state.word());
+            any = true;
+        }
+    }
+    if !any {
+        s += "Nothing has changed since the logs.\n";
+    }
+    s += "\n## Next\n\n";
+    if p.next.is_empty() {
+        s += "Nothing: the phase is complete.\n";
+    }
+    for (i, step) in p.next.iter().enumerate() {
+        let who = if step.step.is_ours() { "recover-tui runs it" } else { "your own scripts" };
+        s += &format!("{}. {} ({who}):\n", i + 1, step.step.as_str());
+        for c in &step.commands {
+            s += &format!("   - `{}`\n", t(c));
+        }
+    }
     s
 }
 
@@ -331,7 +376,7 @@ pub fn json(x: &ExportInput<'_>, plan: Value) -> Value {
         "attempts": x.attempts,
         "escalated": d.escalated,
         "cost": d.cost,
-        "outcome": outcome(d, x.attempts).as_str(),
+        "outcome": outcome(d, x.progress, x.attempts).as_str(),
     })
 }
 
@@ -436,7 +481,7 @@ mod tests {
             findings: vec![],
             outcome,
             changes: Some("pkg/b2-render.py +2 -1".into()),
-            prompt_origin: None,
+            prompt_origin: Some(crate::core::model::PromptOrigin::Reviser),
         }
     }
 
@@ -451,12 +496,18 @@ mod tests {
         })
         .unwrap();
         let items = evaluate(&r, &d, &Facts::default(), &Default::default());
+        let mut ledger: std::collections::BTreeMap<String, Vec<Attempt>> = Default::default();
+        for a in attempts {
+            ledger.entry(a.job.clone()).or_default().push(a.clone());
+        }
+        let p = crate::core::status::progress(&r, &d, &ledger, Thresholds::default().max_failed_recoveries);
         let x = ExportInput {
             run: &r,
             decision: &d,
             checklist: &items,
             snapshots: &[],
             attempts,
+            progress: Some(&p),
             generated_at: Utc.with_ymd_and_hms(2026, 11, 25, 15, 10, 0).unwrap(),
         };
         (markdown(&x), json(&x, json!({})))
@@ -475,7 +526,10 @@ mod tests {
         );
         assert!(md.contains("## Decision: targeted recovery (fix_batch_only)"));
         assert!(md.contains("### b2-render attempt 1 — passed"));
+        assert!(md.contains("Prompt sent: the reviser.\n"), "{md}");
         assert!(md.contains("Changed: pkg/b2-render.py +2 -1"));
+        assert!(md.contains("## Where it stands\n\n- b2-render (batch 2): repaired\n"), "{md}");
+        assert!(md.contains("## Next\n\nNothing: the phase is complete.\n"), "{md}");
         assert!(md.ends_with("## Outcome: SUCCESS\n"));
         assert!(!md
             .chars()

@@ -143,7 +143,7 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
             }
         }
     }
-    let scripts_of = batch_scripts(&drafts, &inp.scripts);
+    let scripts_of = batch_scripts(&drafts, &inp.scripts, &rb);
     let ids = assign_ids(&drafts);
     let mut jobs: Vec<Job> = drafts.iter_mut().zip(ids).map(|(d, id)| build_job(d, id, &inp)).collect();
     apply_reports(&inp.reports, &rb, &mut jobs, &mut run.warnings);
@@ -166,11 +166,21 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
     run
 }
 
-/// Per batch, the script or command-list files its jobs were defined in (`origin` is `file:line`).
-fn batch_scripts(drafts: &[Draft], scripts: &[(String, Script)]) -> BTreeMap<u32, Vec<String>> {
+/// Per batch, the scripts that run it: the script its jobs were defined in (`origin` is
+/// `file:line`), or for a command list, the script that feeds it to GNU parallel.
+fn batch_scripts(drafts: &[Draft], scripts: &[(String, Script)], rb: &Rebaser) -> BTreeMap<u32, Vec<String>> {
+    let runner_of = |list: &str| -> Option<&str> {
+        scripts.iter().find_map(|(rel, s)| {
+            s.parallel
+                .iter()
+                .any(|p| p.input.as_deref().and_then(|i| rb.rel(i)).as_deref() == Some(list))
+                .then_some(rel.as_str())
+        })
+    };
     let mut out: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for d in drafts {
         let file = d.origin.rsplit_once(':').map_or(d.origin.as_str(), |(f, _)| f);
+        let file = runner_of(file).unwrap_or(file);
         if scripts.iter().any(|(rel, _)| rel == file) {
             let list = out.entry(d.batch).or_default();
             if !list.iter().any(|s| s == file) {
