@@ -1,0 +1,1 @@
+"""readlist: keep a reading list in a JSON file."""

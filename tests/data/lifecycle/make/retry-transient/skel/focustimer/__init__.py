@@ -1,0 +1,1 @@
+"""focustimer: pomodoro sessions, their history and a weekly report."""

@@ -1,0 +1,3 @@
+"""invoicekit: small invoices, standard library only."""
+
+__version__ = "0.4.0"
