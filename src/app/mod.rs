@@ -3,5 +3,6 @@
 
 pub mod commands;
 pub mod facts;
+pub mod files;
 pub mod project;
 pub mod recovery;

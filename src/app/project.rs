@@ -129,7 +129,7 @@ impl Project {
             dirs.push(user);
         }
         dirs.push(prompt::override_dir(&state_dir));
-        let (templates, mut warnings) = Templates::load(&dirs);
+        let (templates, mut warnings) = crate::app::files::templates(&dirs);
         warnings.extend(templates.validate().iter().map(|e| e.to_string()));
 
         let store = open_store(&state_dir, &run.project_root, opts.read_only, &mut warnings);
@@ -316,7 +316,8 @@ impl Project {
     pub fn prompt_for(&self, job: &str) -> Result<RenderedPrompt, prompt::PromptError> {
         let attempts: Vec<Attempt> = self.ledger.attempts.get(job).cloned().unwrap_or_default();
         let full = self.decision.as_ref().is_some_and(|d| d.verdict == Verdict::FullRestart);
-        prompt::recovery_prompt(&self.run, job, &self.templates, &attempts, full)
+        let files = crate::app::files::DiskFiles::new(&self.run.project_root);
+        prompt::recovery_prompt(&self.run, job, &self.templates, &attempts, full, &files)
     }
 
     /// Why nothing can be written (`None` when this instance holds the state directory).

@@ -6,17 +6,26 @@
 use super::ingest::paths::module_forms;
 use super::model::{Finding, Job};
 use regex::Regex;
-use std::path::Path;
 use std::sync::LazyLock;
 
 /// Most snippets in one prompt.
 const MAX_SNIPPETS: usize = 8;
 /// Lines of code in one snippet.
 const MAX_LINES: usize = 24;
-/// Bytes of project source read while searching for definitions.
-const MAX_SCAN_BYTES: u64 = 32 << 20;
-const SKIP_DIRS: &[&str] =
-    &[".git", "node_modules", "target", ".venv", "venv", "__pycache__", ".recover", "_build", "dist", "build"];
+
+/// The project's files as the context search needs them, given by the caller (core reads no
+/// files itself). Paths are relative to the project root.
+pub trait ProjectFiles {
+    /// The text of a file (`None` when absent, too large, not inside the project, or unreadable).
+    fn read(&self, rel: &str) -> Option<String>;
+    /// The project's code files (`.py`, `.rs`, `.ts` ...), sorted, within a size budget.
+    fn code_files(&self) -> Vec<String>;
+}
+
+/// A path from a log that may be read: relative, without `..`.
+fn readable(file: &str) -> bool {
+    !file.starts_with('/') && !file.split('/').any(|c| c == "..")
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snippet {
@@ -29,21 +38,21 @@ pub struct Snippet {
 }
 
 /// Gather snippets for the job's failure (`finding` = its primary finding).
-pub fn gather(root: &Path, job: &Job, finding: Option<&Finding>) -> Vec<Snippet> {
+pub fn gather(files: &dyn ProjectFiles, job: &Job, finding: Option<&Finding>) -> Vec<Snippet> {
     let mut out = Vec::new();
     let Some(f) = finding else { return out };
     let file = f.file.clone().or_else(|| job.outputs.first().cloned());
     let text = format!("{}: {}", f.error_type, f.message);
     // 1. The lines around the error in the failing file.
     if let (Some(file), Some(line)) = (&file, f.line) {
-        if let Some(s) = around(root, file, line, &format!("{file} around line {line}")) {
+        if let Some(s) = around(files, file, line, &format!("{file} around line {line}")) {
             out.push(s);
         }
     }
     // 2. A missing module: the files that look like it.
     if let Some(module) = missing_module(&text) {
         let last = module.rsplit(['.', '/']).next().unwrap_or(&module).to_string();
-        for (path, m) in project_modules(root).into_iter().filter(|(p, _)| file_stem(p) == last).take(3) {
+        for (path, m) in project_modules(files).into_iter().filter(|(p, _)| file_stem(p) == last).take(3) {
             out.push(Snippet {
                 title: format!("`{module}` does not exist; the project has {path} (module `{m}`)"),
                 file: path,
@@ -56,13 +65,13 @@ pub fn gather(root: &Path, job: &Job, finding: Option<&Finding>) -> Vec<Snippet>
     let mut symbols = named_symbols(&text);
     if let Some(file) = &file {
         if let Some(module) = missing_module(&text) {
-            symbols.extend(imported_from(root, file, &module));
+            symbols.extend(imported_from(files, file, &module));
         }
     }
     symbols.sort();
     symbols.dedup();
     if !symbols.is_empty() {
-        let defs = find_definitions(root, &symbols, file.as_deref());
+        let defs = find_definitions(files, &symbols, file.as_deref());
         for d in defs {
             if out.len() >= MAX_SNIPPETS {
                 break;
@@ -99,11 +108,11 @@ fn file_stem(p: &str) -> &str {
 }
 
 /// Lines around `line` of a project file.
-fn around(root: &Path, file: &str, line: u32, title: &str) -> Option<Snippet> {
-    if file.starts_with('/') || file.split('/').any(|c| c == "..") {
+fn around(files: &dyn ProjectFiles, file: &str, line: u32, title: &str) -> Option<Snippet> {
+    if !readable(file) {
         return None;
     }
-    let text = read_text(&root.join(file))?;
+    let text = files.read(file)?;
     let lines: Vec<&str> = text.lines().collect();
     if lines.is_empty() {
         return None;
@@ -117,14 +126,6 @@ fn around(root: &Path, file: &str, line: u32, title: &str) -> Option<Snippet> {
         line: start as u32,
         code: lines[start - 1..end].join("\n"),
     })
-}
-
-fn read_text(p: &Path) -> Option<String> {
-    let meta = std::fs::metadata(p).ok()?;
-    if meta.len() > 4 << 20 {
-        return None;
-    }
-    std::fs::read(p).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 static QUOTED_NAME: LazyLock<Vec<Regex>> = LazyLock::new(|| {
@@ -169,11 +170,11 @@ fn missing_module(text: &str) -> Option<String> {
 }
 
 /// Names the failing file imports from `module` (`from sparkq.api import a, b` -> a, b).
-fn imported_from(root: &Path, file: &str, module: &str) -> Vec<String> {
-    if file.starts_with('/') || file.split('/').any(|c| c == "..") {
+fn imported_from(files: &dyn ProjectFiles, file: &str, module: &str) -> Vec<String> {
+    if !readable(file) {
         return Vec::new();
     }
-    let Some(text) = read_text(&root.join(file)) else { return Vec::new() };
+    let Some(text) = files.read(file) else { return Vec::new() };
     let mut v = Vec::new();
     let prefix = format!("from {module} import ");
     for l in text.lines() {
@@ -190,52 +191,13 @@ fn imported_from(root: &Path, file: &str, module: &str) -> Vec<String> {
     v
 }
 
-/// Source files of the project with their module form, bounded by MAX_SCAN_BYTES.
-fn project_modules(root: &Path) -> Vec<(String, String)> {
-    source_files(root).into_iter().filter_map(|p| module_forms(&p).into_iter().next().map(|m| (p, m))).collect()
-}
-
-fn source_files(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut budget = MAX_SCAN_BYTES;
-    walk(root, root, 0, &mut out, &mut budget);
-    out.sort();
-    out
-}
-
-fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>, budget: &mut u64) {
-    if depth > 8 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let Ok(ft) = e.file_type() else { continue };
-        let name = e.file_name().to_string_lossy().into_owned();
-        if ft.is_dir() {
-            if !SKIP_DIRS.contains(&name.as_str()) && !name.starts_with('.') {
-                walk(root, &e.path(), depth + 1, out, budget);
-            }
-        } else if ft.is_file() && is_code(&name) {
-            let size = e.metadata().map(|m| m.len()).unwrap_or(0);
-            if size > *budget {
-                return;
-            }
-            *budget -= size;
-            if let Ok(rel) = e.path().strip_prefix(root) {
-                out.push(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-}
-
-fn is_code(name: &str) -> bool {
-    [".py", ".rs", ".ts", ".tsx", ".js", ".jsx", ".go"].iter().any(|e| name.ends_with(e))
+/// Code files of the project with their module form.
+fn project_modules(files: &dyn ProjectFiles) -> Vec<(String, String)> {
+    files.code_files().into_iter().filter_map(|p| module_forms(&p).into_iter().next().map(|m| (p, m))).collect()
 }
 
 /// Where each symbol is defined, with the module path to import it from.
-fn find_definitions(root: &Path, symbols: &[String], failing_file: Option<&str>) -> Vec<Snippet> {
+fn find_definitions(files: &dyn ProjectFiles, symbols: &[String], failing_file: Option<&str>) -> Vec<Snippet> {
     let alternation = symbols.iter().map(|s| regex::escape(s)).collect::<Vec<_>>().join("|");
     let pattern = format!(
         r"^\s*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:def|class|fn|struct|enum|trait|type|const|function|interface|func|let|var)\s+(?:\([^)]*\)\s*)?({alternation})\b|^({alternation})\s*(?::[^=]*)?="
@@ -243,11 +205,11 @@ fn find_definitions(root: &Path, symbols: &[String], failing_file: Option<&str>)
     let Ok(re) = Regex::new(&pattern) else { return Vec::new() };
     let mut out = Vec::new();
     let mut found: Vec<String> = Vec::new();
-    for path in source_files(root) {
+    for path in files.code_files() {
         if Some(path.as_str()) == failing_file {
             continue;
         }
-        let Some(text) = read_text(&root.join(&path)) else { continue };
+        let Some(text) = files.read(&path) else { continue };
         let lines: Vec<&str> = text.lines().collect();
         for (i, l) in lines.iter().enumerate() {
             let Some(c) = re.captures(l) else { continue };
@@ -304,64 +266,57 @@ fn definition_end(lines: &[&str], start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::Finding;
+    use std::collections::BTreeMap;
 
-    #[test]
-    fn import_error_finds_where_the_symbols_live() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures/sparkq-phase6");
-        let job = Job { id: "b3-api-tests".into(), outputs: vec!["sparkq/tests/test_api.py".into()], ..Job::default() };
-        let f = Finding {
-            file: Some("sparkq/tests/test_api.py".into()),
-            line: Some(1),
-            error_type: "ModuleNotFoundError".into(),
-            message: "No module named 'sparkq.api'".into(),
+    /// Files in memory.
+    struct Mem(BTreeMap<String, String>);
+
+    impl ProjectFiles for Mem {
+        fn read(&self, rel: &str) -> Option<String> {
+            self.0.get(rel).cloned()
+        }
+        fn code_files(&self) -> Vec<String> {
+            self.0.keys().cloned().collect()
+        }
+    }
+
+    fn mem(files: &[(&str, &str)]) -> Mem {
+        Mem(files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect())
+    }
+
+    fn finding(file: &str, line: u32, ty: &str, msg: &str) -> Finding {
+        Finding {
+            file: Some(file.into()),
+            line: Some(line),
+            error_type: ty.into(),
+            message: msg.into(),
             ..Finding::default()
-        };
-        let snippets = gather(&root, &job, Some(&f));
-        let titles: Vec<&str> = snippets.iter().map(|s| s.title.as_str()).collect();
-        assert_eq!(titles[0], "sparkq/tests/test_api.py around line 1");
-        assert!(snippets[0].code.starts_with("from sparkq.api import handle_enqueue, handle_status"));
-        let def = snippets.iter().find(|s| s.title.starts_with("handle_enqueue is defined")).expect("definition found");
-        assert_eq!(def.title, "handle_enqueue is defined in sparkq/src/api.py; import it as `from sparkq.src.api import handle_enqueue` (module sparkq.src.api)");
-        assert_eq!(def.file, "sparkq/src/api.py");
-        assert_eq!(def.line, 5);
-        assert!(def.code.starts_with("def handle_enqueue(repo: TaskRepository, body: dict)"));
-        assert!(snippets.iter().any(|s| s.title.starts_with("handle_status is defined in sparkq/src/api.py")));
-        assert!(snippets
-            .iter()
-            .any(|s| s.title
-                == "`sparkq.api` does not exist; the project has sparkq/src/api.py (module `sparkq.src.api`)"));
-        let text = render(&snippets);
-        assert!(text.contains("       5 | def handle_enqueue("), "{text}");
+        }
     }
 
     #[test]
-    fn syntax_error_shows_the_lines_around_it() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures/notes-joblog");
-        let job = Job { id: "b2-1".into(), outputs: vec!["notes/render.py".into()], ..Job::default() };
-        let f = Finding {
-            file: Some("notes/render.py".into()),
-            line: Some(4),
-            error_type: "SyntaxError".into(),
-            message: "expected ':'".into(),
-            ..Finding::default()
-        };
-        let s = gather(&root, &job, Some(&f));
-        assert_eq!(s.len(), 1);
-        assert_eq!(s[0].file, "notes/render.py");
-        assert_eq!(s[0].line, 1);
-        assert!(s[0].code.contains("def render(note: Note) -> str"), "{}", s[0].code);
+    fn a_missing_name_is_found_where_it_is_defined() {
+        let files = mem(&[
+            ("app/tests/test_api.py", "from app.api import handle\n\n\ndef test_it():\n    assert handle()\n"),
+            ("app/src/api.py", "import os\n\n\ndef handle():\n    return True\n"),
+        ]);
+        let job = Job { id: "b3".into(), outputs: vec!["app/tests/test_api.py".into()], ..Job::default() };
+        let f = finding("app/tests/test_api.py", 1, "ModuleNotFoundError", "No module named 'app.api'");
+        let s = gather(&files, &job, Some(&f));
+        let def = s.iter().find(|s| s.title.starts_with("handle is defined")).expect("definition found");
+        assert_eq!(
+            def.title,
+            "handle is defined in app/src/api.py; import it as `from app.src.api import handle` (module app.src.api)"
+        );
+        assert_eq!((def.file.as_str(), def.line), ("app/src/api.py", 4));
     }
 
     #[test]
     fn escaping_paths_are_never_read() {
+        let files = mem(&[("../../etc/passwd", "root:x:0:0"), ("/etc/passwd", "root:x:0:0")]);
         let job = Job::default();
-        let f = Finding {
-            file: Some("../../etc/passwd".into()),
-            line: Some(1),
-            error_type: "SyntaxError".into(),
-            ..Finding::default()
-        };
-        assert!(gather(Path::new("/tmp"), &job, Some(&f)).is_empty());
+        for path in ["../../etc/passwd", "/etc/passwd"] {
+            assert!(gather(&files, &job, Some(&finding(path, 1, "SyntaxError", ""))).is_empty(), "{path}");
+        }
     }
 }

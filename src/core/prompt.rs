@@ -82,28 +82,14 @@ impl Templates {
         Templates { by_name }
     }
 
-    /// Embedded defaults overridden by `*.md` files of each directory in turn (e.g. the user's
-    /// config dir, then `.recover/templates/`). Unreadable files are reported, not fatal.
-    pub fn load(dirs: &[PathBuf]) -> (Templates, Vec<String>) {
+    /// The embedded defaults overridden by template files, in order (later ones win):
+    /// `(file name, where it came from, text)`.
+    pub fn with_overrides(files: Vec<(String, String, String)>) -> Templates {
         let mut t = Templates::embedded();
-        let mut warnings = Vec::new();
-        for dir in dirs {
-            let Ok(entries) = std::fs::read_dir(dir) else { continue };
-            let mut files: Vec<PathBuf> =
-                entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "md")).collect();
-            files.sort();
-            for p in files {
-                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                match std::fs::read(&p) {
-                    Ok(bytes) => {
-                        let text = String::from_utf8_lossy(&bytes).into_owned();
-                        t.by_name.insert(name.clone(), Template { name, origin: p.display().to_string(), text });
-                    }
-                    Err(e) => warnings.push(format!("{}: cannot read template: {e}", p.display())),
-                }
-            }
+        for (name, origin, text) in files {
+            t.by_name.insert(name.clone(), Template { name, origin, text });
         }
-        (t, warnings)
+        t
     }
 
     pub fn get(&self, name: &str) -> Option<&Template> {
@@ -183,13 +169,14 @@ pub fn recovery_prompt(
     templates: &Templates,
     attempts: &[Attempt],
     full_restart: bool,
+    files: &dyn context::ProjectFiles,
 ) -> Result<RenderedPrompt, PromptError> {
     let job = run.job(job_id).ok_or_else(|| PromptError::NoSuchJob(job_id.to_string()))?;
     let original = job.prompt.as_ref().ok_or_else(|| PromptError::NoPrompt(job_id.to_string()))?;
     let class = failure::job_class(job);
     let finding = failure::primary_finding(job);
     let file = finding.and_then(|f| f.file.clone()).or_else(|| job.outputs.first().cloned()).unwrap_or_default();
-    let snippets = context::gather(&run.project_root, job, finding);
+    let snippets = context::gather(files, job, finding);
     let t = if full_restart {
         templates.get("full-restart.md").unwrap_or_else(|| templates.for_class(class))
     } else {
@@ -303,14 +290,15 @@ mod tests {
     }
 
     #[test]
-    fn a_file_in_a_template_dir_overrides_the_shipped_one() {
-        let d = tempfile::tempdir().unwrap();
-        std::fs::write(d.path().join("import.md"), "Fix {{file}}\n").unwrap();
-        let (ts, w) = Templates::load(&[d.path().to_path_buf()]);
-        assert!(w.is_empty());
+    fn a_template_file_overrides_the_shipped_one() {
+        let ts = Templates::with_overrides(vec![(
+            "import.md".into(),
+            "/home/u/.config/recover-tui/templates/import.md".into(),
+            "Fix {{file}}\n".into(),
+        )]);
         let t = ts.for_class(FailureClass::Import);
         assert_eq!(t.text, "Fix {{file}}\n");
-        assert!(t.origin.ends_with("import.md"));
+        assert_eq!(t.origin, "/home/u/.config/recover-tui/templates/import.md");
         assert!(ts.for_class(FailureClass::Sandbox).origin.contains("recovery.md (built in)"));
     }
 }
