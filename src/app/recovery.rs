@@ -202,6 +202,9 @@ pub fn specs(project: &Project, prepared: &Prepared) -> Result<Vec<(AttemptSpec,
     for id in &prepared.jobs {
         let job = project.run.job(id).ok_or_else(|| refused(format!("job `{}` is not in the run", clean_line(id))))?;
         let gp = generation_prompt(project, id).map_err(refused)?;
+        // Commands written in the project are data until approved; else the config's run.
+        let mut job = job.clone();
+        job.validate = super::commands::approved_validation(project, &job).unwrap_or_default();
         let number = project.ledger.next_attempt_number(id);
         let kind = match prepared.step {
             StepKind::Rerun => AttemptKind::Rerun,
@@ -209,7 +212,7 @@ pub fn specs(project: &Project, prepared: &Prepared) -> Result<Vec<(AttemptSpec,
             _ => AttemptKind::TargetedRecovery,
         };
         let spec = AttemptSpec {
-            job: job.clone(),
+            job,
             number,
             kind,
             prompt: gp.text.clone(),
@@ -223,6 +226,25 @@ pub fn specs(project: &Project, prepared: &Prepared) -> Result<Vec<(AttemptSpec,
         out.push((spec, gp));
     }
     Ok(out)
+}
+
+/// The validation commands written in the project for `jobs` that are not approved (they will
+/// not run; the config's per-extension commands run instead), as display lines.
+pub fn unapproved_validation(project: &Project, jobs: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for job in jobs.iter().filter_map(|j| project.run.job(j)) {
+        if super::commands::approved_validation(project, job).is_some() {
+            continue;
+        }
+        for v in job.validate.iter().filter(|v| !v.is_empty()) {
+            out.push(format!(
+                "{}: {}",
+                crate::core::sanitize::clean_name(&job.id),
+                crate::core::sanitize::display_argv(v)
+            ));
+        }
+    }
+    out
 }
 
 /// The outputs a step's snapshot must hold: every output of its jobs.
