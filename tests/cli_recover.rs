@@ -246,3 +246,32 @@ fn the_projects_own_validation_runs_only_once_approved_and_the_approval_lapses_w
         "the config's command runs instead"
     );
 }
+
+#[test]
+fn a_corrupt_or_newer_ledger_never_allows_a_third_recovery() {
+    for damage in ["truncate", "newer"] {
+        let p = Project::copy("notes-joblog");
+        p.generator("break.py", BAD);
+        assert_eq!(code(&p.run("recover", &["--job", "b2-1", "--yes"])), 1);
+        assert_eq!(code(&p.run("recover", &["--job", "b2-1", "--yes"])), 1);
+        assert_eq!(json(&p.run("plan", &["--json"]))["escalated"], true);
+        let ledger = p.state().join("ledger.json");
+        match damage {
+            "truncate" => {
+                let bytes = std::fs::read(&ledger).unwrap();
+                std::fs::write(&ledger, &bytes[..bytes.len() / 3]).unwrap();
+                // The previous save (one failed attempt) is all a fallback would find.
+            }
+            _ => std::fs::write(&ledger, br#"{"schema_version": 99, "attempts": {}}"#).unwrap(),
+        }
+        let plan = json(&p.run("plan", &["--json"]));
+        assert_eq!(plan["escalated"], true, "{damage}: the journal still counts two failed recoveries");
+        assert_eq!(plan["verdict"], "full_restart", "{damage}");
+        let warnings = plan["warnings"].to_string();
+        assert!(warnings.contains("ledger"), "{damage}: the damage is reported: {warnings}");
+        let out = p.run("recover", &["--job", "b2-1", "--yes"]);
+        assert_eq!(code(&out), 2, "{damage}: {}", stderr(&out));
+        let attempts = p.journal().iter().filter(|e| e["event"] == "attempt_started").count();
+        assert_eq!(attempts, 2, "{damage}: no third attempt ran");
+    }
+}

@@ -96,6 +96,12 @@ pub fn prepare(project: &Project, asked: &[String]) -> Result<Prepared, CommandE
     let (Some(d), Some(p)) = (project.decision.as_ref(), project.progress.as_ref()) else {
         return Err(CommandError::NothingToDo("nothing failed: there is nothing to recover".into()));
     };
+    if let Some(problem) = &project.ledger_problem {
+        return Err(refused(format!(
+            "the ledger could not be used ({}) and was rebuilt from the journal; nothing runs until you have looked: check recover-tui plan, then run this again",
+            clean_line(problem)
+        )));
+    }
     if d.verdict == Verdict::FullRestart {
         let why = if d.escalated {
             "the decision was escalated to a full restart after failed recoveries"
