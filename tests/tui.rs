@@ -507,6 +507,97 @@ fn a_closed_terminal_aborts_the_running_attempt_and_records_it() {
     assert!(!root.join(".recover/lock").exists(), "dropping the runner releases the lock");
 }
 
+/// A phase whose batch 4 read the file batch 3 failed on (the scenario of tests/scenarios.rs),
+/// with a generator that writes a valid file: `R` repairs b3-schema, then `R` re-runs the stale
+/// b4-docs with its original prompt, and the run is recovered.
+fn stale_project() -> (tempfile::TempDir, OpenOptions) {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path().join("app");
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let write = |rel: &str, text: &str| {
+        let p = r.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        std::fs::File::options().write(true).open(&p).unwrap().set_modified(then).unwrap();
+    };
+    for (b, job, out, extra) in [
+        (1, "b1-models", "app/models.py", ""),
+        (1, "b1-storage", "app/storage.py", ""),
+        (2, "b2-api", "app/api.py", "- Import TaskRepository from app.storage\n"),
+        (3, "b3-schema", "app/schema.py", ""),
+        (4, "b4-docs", "docs/SCHEMA.md", "- Document every field defined in app/schema.py\n"),
+        (4, "b4-readme", "README.md", ""),
+    ] {
+        let script = format!(
+            "#!/usr/bin/env bash\n# App Phase 2 - Batch {b}\nPROJECT=/srv/app\ncodex exec --full-auto --json -C \"$PROJECT\" \"\nContext: App Phase 2 Batch {b}\n\nFile to create: {out}\n\nRequirements:\n{extra}- Keep it small\n\" > \"$PROJECT/logs/{job}.jsonl\" 2> \"$PROJECT/logs/{job}.err\" &\nwait\n"
+        );
+        write(&format!("scripts/phase2-batch{b}-{job}.sh"), &script);
+        let stream = format!(
+            "{{\"type\":\"thread.started\",\"thread_id\":\"{job}\"}}\n{{\"type\":\"turn.started\"}}\n\
+{{\"type\":\"item.completed\",\"item\":{{\"id\":\"item_0\",\"type\":\"file_change\",\"changes\":[{{\"path\":\"/srv/app/{out}\",\"kind\":\"add\"}}],\"status\":\"completed\"}}}}\n\
+{{\"type\":\"turn.completed\",\"usage\":{{\"input_tokens\":30000,\"cached_input_tokens\":4000,\"output_tokens\":900}}}}\n"
+        );
+        write(&format!("logs/{job}.jsonl"), &stream);
+        write(out, "x = 1\n");
+    }
+    write(
+        "logs/validation-batch1.md",
+        "Haiku Validation Report - Batch 1:\n✅ PASS: app/models.py\n✅ PASS: app/storage.py\n",
+    );
+    write("logs/validation-batch2.md", "Haiku Validation Report - Batch 2:\n✅ PASS: app/api.py\n");
+    write("logs/validation-batch3.md", "Haiku Validation Report - Batch 3:\n❌ FAIL: app/schema.py\n   - NameError: name 'Field' is not defined (line 7)\n");
+    write(
+        "logs/validation-batch4.md",
+        "Haiku Validation Report - Batch 4:\n✅ PASS: docs/SCHEMA.md\n✅ PASS: README.md\n",
+    );
+    write(
+        ".recover/config.toml",
+        "[commands]\ngenerator = [\"sh\", \"-c\", \"printf 'x = 2\\\\n' > \\\"$1\\\"\", \"sh\", \"{output}\"]\n",
+    );
+    (d, OpenOptions { path: Some(r), config: None, state_dir: None })
+}
+
+#[test]
+fn the_run_screen_repairs_then_re_runs_the_stale_jobs_with_keys() {
+    let (_d, opts) = stale_project();
+    let mut h = Harness::open(&opts);
+    assert_eq!(h.project().decision.as_ref().unwrap().scope.as_str(), "fix_then_continue");
+    h.press("3jjjjcca5");
+    assert!(recover_tui::core::checklist::satisfied(&h.project().checklist), "{:#?}", h.project().checklist);
+    let s = h.drawn();
+    assert!(s.contains("▶ next  repair: b3-schema"), "{s}");
+    assert!(s.contains("· then  re-run (original prompts): b4-docs"), "{s}");
+    // Repairs first.
+    h.press("Ry");
+    assert_eq!(h.status(), "1 of 1 attempt(s) passed validation");
+    assert_eq!(h.project().job_state("b3-schema"), Some(JobState::Repaired));
+    assert_eq!(h.project().job_state("b4-docs"), Some(JobState::Stale));
+    let s = h.drawn();
+    assert!(s.contains("✓ done  repair b3-schema (attempt 1)"), "{s}");
+    assert!(s.contains("▶ next  re-run (original prompts): b4-docs"), "{s}");
+    assert!(s.contains("TARGETED RECOVERY · in progress"), "{s}");
+    h.press("1");
+    let s = screen(h.app(), 120, 40);
+    assert!(s.contains("~ b4   b4-docs"), "{s}");
+    // A snapshot of the outputs as they are now, then the re-run.
+    h.press("3a5R");
+    let Some(Modal::Confirm { question, lines, then }) = h.app().modal.clone() else {
+        panic!("no confirmation: {} {:?}", h.status(), h.app().modal)
+    };
+    assert_eq!(question, "Re-run 1 stale job(s) now with their original prompts?");
+    assert_eq!(lines[0], "b4-docs: prompt from the original prompt");
+    assert_eq!(then, Then::Recover { jobs: vec!["b4-docs".into()] });
+    h.press("y");
+    let p = h.project();
+    assert_eq!(p.job_state("b4-docs"), Some(JobState::RerunPassed));
+    assert_eq!(p.progress.as_ref().unwrap().outcome.as_str(), "recovered");
+    assert_eq!(p.ledger.attempts["b4-docs"][0].kind, recover_tui::core::model::AttemptKind::Rerun);
+    let s = h.drawn();
+    assert!(s.contains("TARGETED RECOVERY · recovered"), "{s}");
+    assert!(s.contains("✓ done  re-run b4-docs (attempt 1)"), "{s}");
+    assert!(s.contains("↻ re-run passed"), "{s}");
+}
+
 // ---- update alone: state + message -> state + effects, no IO ----
 
 fn loaded_app() -> (tempfile::TempDir, App) {
@@ -541,7 +632,7 @@ fn update_confirm_asks_for_a_write_and_changes_nothing_itself() {
     let project = Box::new(app.project.take().unwrap());
     let refusal = CommandError::ReadOnly("/x/.recover: in use by pid 42".into());
     let done = Done::Said(Err(refusal.clone()));
-    assert!(update(&mut app, Msg::Back { project, done, journal: vec![] }).is_empty());
+    assert!(update(&mut app, Msg::Back { project, done, journal: None }).is_empty());
     assert_eq!(app.status.as_ref().unwrap().text, refusal.to_string());
     assert_eq!(app.screens.checklist.sel, 4);
 }
@@ -561,7 +652,7 @@ fn update_prompt_screen_asks_for_its_view_once_and_keeps_it_by_inputs() {
     let view = recover_tui::tui::recovery::prompt_view(app.project.as_ref().unwrap(), inputs);
     let project = Box::new(app.project.take().unwrap());
     let done = Done::PromptView(Box::new(view));
-    assert!(update(&mut app, Msg::Back { project, done, journal: vec![] }).is_empty());
+    assert!(update(&mut app, Msg::Back { project, done, journal: None }).is_empty());
     assert!(screen(&app, 100, 30).contains("b2-1: recovery prompt from"));
     assert!(update(&mut app, key('k')).is_empty(), "up to date: nothing asked");
 }
@@ -597,4 +688,23 @@ fn update_read_only_refuses_a_waive_before_asking_for_a_reason() {
     assert!(app.modal.is_none());
     assert_eq!(app.status.as_ref().unwrap().text, "read-only: /p/.recover: in use by pid 7; nothing was saved");
     assert!(screen(&app, 100, 30).contains("READ-ONLY (pid 7)"));
+}
+
+#[test]
+fn at_80x24_the_header_keeps_the_verdict_and_the_badge() {
+    let (_d, opts) = demo_project();
+    let _first = Harness::open(&opts);
+    let mut second = Harness::open(&opts);
+    for s in Screen::ALL {
+        second.press(s.key());
+        let shot = screen(second.app(), 80, 24);
+        let header = shot.lines().next().unwrap();
+        assert!(header.contains("TARGETED RECOVERY · in progress"), "{header}");
+        assert!(header.contains(&format!("READ-ONLY pid {}", std::process::id())), "{header}");
+        if std::env::var_os("SHOW").is_some() {
+            println!("{shot}");
+        }
+        let footer = shot.lines().nth(22).unwrap();
+        assert!(footer.contains("READ-ONLY"), "{footer}");
+    }
 }

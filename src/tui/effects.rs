@@ -121,11 +121,12 @@ pub enum Msg {
     Tick,
     Progress(LoadProgress),
     Loaded(Result<Loaded, String>),
-    /// The project is back from a [`Job`], with what it gave and the journal after it.
+    /// The project is back from a [`Job`], with what it gave and (after a job that journals)
+    /// the journal as display lines.
     Back {
         project: Box<Project>,
         done: Done,
-        journal: Vec<String>,
+        journal: Option<Vec<String>>,
     },
     Edited {
         job: String,

@@ -8,8 +8,16 @@ use super::recovery;
 use crate::app::commands::{self, CommandError, ExportFormat};
 use crate::app::project::Project;
 
-/// Do `job` on `p`; returns what it gave and the journal after it.
-pub fn perform(p: &mut Project, job: Job) -> (Done, Vec<String>) {
+/// Do `job` on `p`; returns what it gave and, after a job that journals, the journal.
+pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<String>>) {
+    let journals = !matches!(
+        job,
+        Job::PromptView { .. }
+            | Job::Diff { .. }
+            | Job::PrepareRecovery
+            | Job::PrepareRevise { .. }
+            | Job::SavePrompt { .. }
+    );
     let done = match job {
         Job::Mark(marks) => Done::Said(commands::mark(p, &marks, chrono::Utc::now()).map(|said| said.join("; "))),
         Job::Override { question, answer, reason } => Done::Said(commands::set_override(p, question, answer, &reason)),
@@ -30,8 +38,7 @@ pub fn perform(p: &mut Project, job: Job) -> (Done, Vec<String>) {
         Job::FinishRecovery { started, results } => Done::Finished(recovery::finish(p, &started, results)),
         Job::PrepareRevise { job } => Done::ReviseReady { result: recovery::prepare_revise(p, &job), job },
     };
-    let (journal, _) = p.journal_lines();
-    (done, journal)
+    (done, journals.then(|| p.journal_lines().0))
 }
 
 /// The rationale log, into the state directory (refused when read-only: it is another

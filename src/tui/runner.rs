@@ -379,7 +379,7 @@ impl<B: Backend> Runner<B> {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| jobs::perform(&mut project, job)))
                     .unwrap_or_else(|_| {
                         let e = crate::app::commands::CommandError::Failed("internal error (see the log)".into());
-                        (super::effects::Done::Said(Err(e)), Vec::new())
+                        (super::effects::Done::Said(Err(e)), None)
                     });
             let _ = tx.send(Msg::Back { project: Box::new(project), done, journal });
         });

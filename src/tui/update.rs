@@ -81,7 +81,9 @@ fn on_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Back { project, done, journal } => {
             app.project = Some(*project);
-            app.journal = journal;
+            if let Some(j) = journal {
+                app.journal = j;
+            }
             on_done(app, done)
         }
         Msg::Edited { job, result } => prompt::on_new_prompt(app, job, PromptOrigin::Edit, result),

@@ -64,21 +64,28 @@ pub fn verdict_text(app: &App) -> Option<(String, bool)> {
 }
 
 /// The header as pieces: (text, style, the tab it is). The badges always show; the tabs
-/// get shorter until they fit: full titles, four letters, no app name, numbers only (the
-/// current screen keeps its title).
+/// get shorter until they fit: full titles, four letters, no app name, numbers with the
+/// current screen's title, numbers only (and a shorter READ-ONLY badge).
 fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<Screen>)> {
-    let mut badges: Vec<(String, Style)> = Vec::new();
-    if let Some((v, bad)) = verdict_text(app) {
-        badges.push((format!(" {v} "), if bad { app.theme.bad } else { app.theme.ok }));
-    }
-    if let Some(ro) = &app.read_only {
-        let who = ro.pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
-        badges.push((format!(" READ-ONLY{who} "), app.theme.selected));
-    }
-    if !app.running.is_empty() {
-        badges.push((" RUNNING ".to_string(), app.theme.warn));
-    }
-    let tabs = |level: u8| -> Vec<(String, Style, Option<Screen>)> {
+    let badges = |compact: bool| -> Vec<(String, Style)> {
+        let mut b: Vec<(String, Style)> = Vec::new();
+        if let Some((v, bad)) = verdict_text(app) {
+            b.push((format!(" {v} "), if bad { app.theme.bad } else { app.theme.ok }));
+        }
+        if let Some(ro) = &app.read_only {
+            let who = match (ro.pid, compact) {
+                (Some(p), false) => format!(" (pid {p})"),
+                (Some(p), true) => format!(" pid {p}"),
+                (None, _) => String::new(),
+            };
+            b.push((format!(" READ-ONLY{who} "), app.theme.selected));
+        }
+        if !app.running.is_empty() {
+            b.push((" RUNNING ".to_string(), app.theme.warn));
+        }
+        b
+    };
+    let parts = |level: u8| -> Vec<(String, Style, Option<Screen>)> {
         let mut parts = Vec::new();
         if level < 2 {
             parts.push((" recover-tui ".to_string(), app.theme.title, None));
@@ -87,27 +94,28 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<Screen>)> {
             let t = s.title();
             let title = match level {
                 0 => t.to_string(),
-                _ if level >= 3 && *s != app.screen => String::new(),
+                _ if level >= 3 && (*s != app.screen || level == 4) => String::new(),
                 3 => t.to_string(),
                 _ => t[..t.len().min(4)].to_string(),
             };
             let style = if *s == app.screen { app.theme.selected } else { Style::new() };
             let label = if title.is_empty() { format!(" {} ", s.key()) } else { format!(" {} {title} ", s.key()) };
             parts.push((label, style, Some(*s)));
+            if level < 4 {
+                parts.push((" ".to_string(), Style::new(), None));
+            }
+        }
+        if level == 4 {
+            parts.push((" ".to_string(), Style::new(), None));
+        }
+        for (b, style) in badges(level == 4) {
+            parts.push((b, style, None));
             parts.push((" ".to_string(), Style::new(), None));
         }
         parts
     };
-    let badges_w: usize = badges.iter().map(|(b, _)| b.chars().count() + 1).sum();
-    let mut parts = (0..4u8)
-        .map(tabs)
-        .find(|p| p.iter().map(|(t, _, _)| t.chars().count()).sum::<usize>() + badges_w <= width as usize)
-        .unwrap_or_else(|| tabs(3));
-    for (b, style) in badges {
-        parts.push((b, style, None));
-        parts.push((" ".to_string(), Style::new(), None));
-    }
-    parts
+    let width_of = |p: &[(String, Style, Option<Screen>)]| p.iter().map(|(t, _, _)| t.chars().count()).sum::<usize>();
+    (0..4u8).map(parts).find(|p| width_of(p) <= width as usize + 1).unwrap_or_else(|| parts(4))
 }
 
 /// The tab at column `col` of the header.
