@@ -63,7 +63,10 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .stderr(std::process::Stdio::null())
+            .status();
     }
 }
 
@@ -310,4 +313,38 @@ fn closing_the_terminal_mid_recovery_aborts_the_attempt_and_releases_the_lock() 
     let journal = std::fs::read_to_string(project.join(".recover/journal.jsonl")).unwrap();
     assert!(journal.contains("\"attempt_ended\""), "{journal}");
     assert!(journal.contains("\"aborted\""), "{journal}");
+}
+
+/// SIGTERM to the app while its recovery runs: the same as a closed terminal — no child left,
+/// the attempt `aborted`, the lock gone — and the terminal restored.
+#[test]
+fn sigterm_mid_recovery_aborts_the_attempt_and_restores_the_terminal() {
+    const NAME: &str = "term-run";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let project = home.path().join("p");
+    hostile_project(&project);
+    let pidfile = home.path().join("app.pid");
+    let run = format!("sh -c 'echo $$ > {}; exec {bin} {}'", pidfile.display(), project.display());
+    let t = Tmux::app(NAME, home.path(), &run, "echo APP-EXITED-$?; sleep 30");
+    t.wait_for("loaded: 1 failed job(s)");
+    t.finish_checklist();
+    t.keys(&["5", "R"]);
+    t.wait_for("Run targeted recovery of 1 job(s)");
+    t.keys(&["y"]);
+    let start = Instant::now();
+    while alive(&project.join("child.pid")) != Some(true) || alive(&project.join("gen.pid")) != Some(true) {
+        assert!(start.elapsed() < Duration::from_secs(10), "the generator did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let s = t.wait_for("APP-EXITED-0");
+    assert!(!s.contains("1 Over"), "the app's frame is still on screen:\n{s}");
+    wait_dead(&project.join("gen.pid"));
+    wait_dead(&project.join("child.pid"));
+    assert!(!project.join(".recover/lock").exists(), "the lock is still there");
+    let ledger = std::fs::read_to_string(project.join(".recover/ledger.json")).unwrap();
+    assert!(ledger.contains("\"outcome\": \"aborted\"") || ledger.contains("\"outcome\":\"aborted\""), "{ledger}");
+    assert!(!ledger.contains("\"running\""), "{ledger}");
 }

@@ -30,14 +30,11 @@ fn on_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
             },
         },
         Msg::Key(_) => vec![],
-        Msg::Mouse(m) if app.should_quit || app.project.is_none() => {
-            let _ = m;
-            vec![]
-        }
+        Msg::Mouse(_) if app.should_quit || app.project.is_none() || app.modal.is_some() => vec![],
         Msg::Mouse(m) => match m.kind {
             MouseEventKind::ScrollDown => on_action(app, Action::Down),
             MouseEventKind::ScrollUp => on_action(app, Action::Up),
-            MouseEventKind::Down(MouseButton::Left) if app.modal.is_none() => click(app, m.column, m.row),
+            MouseEventKind::Down(MouseButton::Left) => click(app, m.column, m.row),
             _ => vec![],
         },
         Msg::Resize(w, h) => {

@@ -8,7 +8,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::effects::{Effect, Job};
 use crate::tui::modal::{Modal, ReasonFor};
-use crate::tui::widgets::{block, clamp_move, row_at, window};
+use crate::tui::widgets::{block, clamp_move, mark, row_at, state_style, window};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
@@ -156,5 +156,18 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         _ => "w: waive with a reason",
     };
     l.push(Line::styled(hint, app.theme.dim));
+    // The jobs this checklist is for, as they stand now.
+    l.push(Line::raw(""));
+    l.push(Line::styled("Jobs to recover", app.theme.title));
+    let mut jobs = s.jobs_to_repair();
+    if let Some(p) = &s.progress {
+        jobs.extend(p.rerun_jobs_after.iter().map(|j| j.job.clone()));
+        jobs.extend(p.rerun_passed_jobs.iter().map(|j| j.job.clone()));
+    }
+    for id in jobs.iter().take(12) {
+        if let Some(state) = s.job_state(id) {
+            l.push(Line::styled(format!("  {} {} {}", mark(state), clean_line(id), state.word()), state_style(app, state)));
+        }
+    }
     f.render_widget(Paragraph::new(l).wrap(Wrap { trim: false }).block(block("Item", false, app)), right);
 }
