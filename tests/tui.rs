@@ -362,7 +362,7 @@ fn the_reviser_never_replaces_an_edited_prompt_without_a_yes() {
     h.idle();
     let p = h.project();
     assert_eq!(p.ledger.saved_prompts.get("b2-1"), Some(&recover_tui::core::model::PromptOrigin::Edit));
-    let file = recover_tui::app::recovery::revised_prompt_file(&p.state_dir, "b2-1");
+    let file = recover_tui::tui::recovery::saved_prompt_file(&p.state_dir, "b2-1");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
     assert!(h.status().starts_with("revised prompt for b2-1 kept (from your edit)"), "{}", h.status());
     assert!(h.drawn().contains("Recovery sends: your edit"), "{}", h.drawn());

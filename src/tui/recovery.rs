@@ -186,6 +186,11 @@ pub async fn revise(req: ReviseRequest, cancel: watch::Receiver<bool>) -> Result
     crate::exec::reviser::revise(req.spec, cancel).await.map_err(|e| e.to_string())
 }
 
+/// Where the generation prompt saved for `job` is kept (the editor's and the reviser's).
+pub fn saved_prompt_file(state_dir: &std::path::Path, job: &str) -> PathBuf {
+    recovery::revised_prompt_file(state_dir, job)
+}
+
 /// Where a copied prompt is also saved (not the generation prompt file: what is copied may be
 /// the recovery prompt itself).
 pub fn copy_file(state_dir: &std::path::Path, job: &str) -> PathBuf {

@@ -105,3 +105,28 @@ pub fn step(app: &App, a: Action) -> Option<isize> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::keymap::{Keymap, Scope};
+
+    /// The `screens!` line is all a screen needs to be reachable: a unique key bound to
+    /// `Go(screen)`, a tab, and its own keys in the table (so in the footer and the help).
+    #[test]
+    fn every_screen_has_its_key_its_tab_and_its_keys_in_the_table() {
+        let km = Keymap::default();
+        let mut keys: Vec<&str> = Screen::ALL.iter().map(|s| s.key()).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), Screen::ALL.len(), "two screens share a key");
+        for &s in Screen::ALL {
+            assert_eq!(km.keys_in(Scope::Global, Action::Go(s)), vec![s.key().to_string()]);
+            for (k, a) in s.keys() {
+                let label = crate::tui::keymap::Key::parse(k).map(|k| k.label()).unwrap_or_default();
+                assert!(km.keys_in(Scope::Screen(s), *a).contains(&label), "{}: {k}", s.title());
+                assert!(km.help_rows(s.title()).iter().any(|r| r.1 == a.describe()), "{}: {k}", s.title());
+            }
+        }
+    }
+}

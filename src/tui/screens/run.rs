@@ -110,7 +110,11 @@ pub fn on_prepared(app: &mut App, result: Result<Prepared, String>) {
     let mut lines: Vec<String> =
         prep.origins.iter().map(|(j, o)| format!("{j}: prompt from {}", o.word())).collect();
     lines.push("Commands (a snapshot of the outputs is taken first):".into());
-    lines.extend(prep.lines.iter().map(|l| format!("  {l}")));
+    const SHOWN: usize = 30;
+    lines.extend(prep.lines.iter().take(SHOWN).map(|l| format!("  {l}")));
+    if prep.lines.len() > SHOWN {
+        lines.push(format!("  … and {} more command(s) (`recover-tui recover --dry-run` lists them all)", prep.lines.len() - SHOWN));
+    }
     app.modal = Some(Modal::Confirm { question, lines, then: Then::Recover { jobs: prep.jobs } });
 }
 
