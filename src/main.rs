@@ -3,6 +3,8 @@ use recover_tui::cli::{self, Cli};
 
 fn main() {
     let _ = recover_tui::STARTED.set(std::time::Instant::now());
+    // What recover-tui starts comes back to it when orphaned, so it can always be ended.
+    recover_tui::exec::descendants::become_subreaper();
     let args = Cli::parse();
     match cli::run(args) {
         Ok(code) => std::process::exit(code),

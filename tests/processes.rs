@@ -214,3 +214,62 @@ async fn a_hanging_generator_in_an_attempt_times_out_or_is_cancelled_with_its_tr
     assert!(!d.path().join("validated").exists());
     assert_all_gone(&tree, "attempt cancel").await;
 }
+
+/// A generator whose children leave its process group: one `setsid`s, one is double-forked
+/// into a new session (its parent exits at once, so it is an orphan outside the tree).
+const ESCAPES: &str = r#"
+echo $$ >> pids
+setsid sh -c 'echo $$ >> pids; exec sleep 300' &
+(setsid sh -c 'echo $$ >> pids; exec sleep 300' &)
+echo started
+while :; do sleep 1; done
+"#;
+
+fn escapes_spec(dir: &Path, timeout: Duration) -> CommandSpec {
+    CommandSpec { argv: vec!["sh".into(), "-c".into(), ESCAPES.into()], ..spec(dir, timeout) }
+}
+
+async fn wait_for(dir: &Path, n: usize) -> Vec<i32> {
+    for _ in 0..500 {
+        let p = pids(dir);
+        if p.len() >= n {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the processes never started: {:?}", pids(dir));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_that_left_the_group_end_on_timeout_cancel_and_quit() {
+    let _serial = SERIAL.lock().await;
+    recover_tui::exec::descendants::become_subreaper();
+    // Timeout.
+    let d = tempfile::tempdir().unwrap();
+    let task = tokio::spawn(run_command(
+        escapes_spec(d.path(), Duration::from_millis(1200)),
+        watch::channel(false).1,
+        |_, _| {},
+    ));
+    let escaped = wait_for(d.path(), 3).await;
+    let r = task.await.unwrap().unwrap();
+    assert!(r.timed_out, "{r:?}");
+    assert_all_gone(&escaped, "setsid children after a timeout").await;
+    // Cancel.
+    let d = tempfile::tempdir().unwrap();
+    let (tx, rx) = watch::channel(false);
+    let task = tokio::spawn(run_command(escapes_spec(d.path(), Duration::from_secs(120)), rx, |_, _| {}));
+    let escaped = wait_for(d.path(), 3).await;
+    tx.send(true).unwrap();
+    let r = task.await.unwrap().unwrap();
+    assert!(r.cancelled, "{r:?}");
+    assert_all_gone(&escaped, "setsid children after a cancel").await;
+    // Quit (the app's and recover's exit paths).
+    let d = tempfile::tempdir().unwrap();
+    let task =
+        tokio::spawn(run_command(escapes_spec(d.path(), Duration::from_secs(120)), watch::channel(false).1, |_, _| {}));
+    let escaped = wait_for(d.path(), 3).await;
+    tokio::task::spawn_blocking(|| process::kill_all_groups_with_grace(Duration::from_millis(500))).await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    assert_all_gone(&escaped, "setsid children at quit").await;
+}

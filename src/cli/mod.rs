@@ -263,7 +263,10 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             export::run(&cli, path.as_deref(), format, output.as_deref())
         }
         Some(Command::Recover { ref path, ref jobs, dry_run, yes, approve_validation }) => {
-            recover::run(&cli, path.as_deref(), &recover::Args { jobs, dry_run, yes, approve_validation })
+            let r = recover::run(&cli, path.as_deref(), &recover::Args { jobs, dry_run, yes, approve_validation });
+            // Nothing a generator left running (a daemon in its own session) outlives us.
+            crate::exec::process::kill_all_groups();
+            r
         }
         Some(Command::Override { ref args, ref reason, ref clear }) => {
             override_cmd::run(&cli, args, reason.as_deref(), clear.as_deref())

@@ -9,6 +9,7 @@
 
 pub mod argv;
 pub mod attempt;
+pub mod descendants;
 mod error;
 pub mod process;
 pub mod reviser;

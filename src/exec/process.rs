@@ -91,9 +91,11 @@ pub fn kill_all_groups() {
     kill_all_groups_with_grace(Duration::from_secs(1));
 }
 
-/// [`kill_all_groups`] with a chosen grace between SIGTERM and SIGKILL.
+/// [`kill_all_groups`] with a chosen grace between SIGTERM and SIGKILL. Processes that left
+/// their group (`setsid`, double forks) are ended too ([`super::descendants`]).
 pub fn kill_all_groups_with_grace(grace: Duration) {
     let groups: Vec<i32> = std::mem::take(&mut *live()).into_iter().collect();
+    super::descendants::end_all(grace);
     if groups.is_empty() {
         return;
     }
@@ -352,8 +354,10 @@ pub async fn run_command(
         return Ok(result);
     }
 
+    let mark = super::descendants::new_mark();
     let mut cmd = Command::new(&program);
     cmd.args(&spec.argv[1..])
+        .env(super::descendants::MARK, &mark)
         .current_dir(&spec.cwd)
         .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
@@ -422,6 +426,11 @@ pub async fn run_command(
         if status.is_none() {
             status = Some(child.wait().await.map_err(wait_error)?);
         }
+    }
+    if result.timed_out || result.cancelled {
+        // Those that left the group (setsid, double fork) are ended too.
+        let mark = mark.clone();
+        let _ = tokio::task::spawn_blocking(move || super::descendants::end(&mark, TERM_GRACE)).await;
     }
     live().remove(&pgid);
     drop(guard);
