@@ -698,6 +698,58 @@ mod tests {
     }
 
     #[test]
+    fn forged_modes_are_masked_and_git_and_state_paths_refused_before_any_write() {
+        let fx = fixture();
+        fx.write("run.sh", b"#!/bin/sh\n", 0o755);
+        let snap = fx.take(&["run.sh"]);
+        fx.write("run.sh", b"changed", 0o644);
+        forge(&fx, &snap.id, |m| m.files[0].mode = 0o7777);
+        let report = restore(&fx.sd, &snap.id, &clock()).unwrap();
+        assert_eq!(fx.mode("run.sh"), 0o777, "setuid, setgid and sticky never restored");
+        assert!(report.problems.iter().any(|p| p.contains("run.sh: mode 7777")), "{:?}", report.problems);
+        fx.write("run.sh", b"changed again", 0o644);
+        for bad in [".git/hooks/pre-commit", ".git/config", "sub/.git/hooks/post-checkout", ".GIT/config", ".recover/ledger.json"] {
+            let id = forge(&fx, &snap.id, |m| {
+                let mut f = m.files[0].clone();
+                f.path = bad.into();
+                f.mode = 0o755;
+                m.files.push(f);
+            });
+            let err = restore(&fx.sd, &id, &clock()).unwrap_err();
+            assert!(matches!(err, StoreError::RestoreRefused { .. }), "{bad}: {err}");
+            assert!(err.to_string().contains(&format!("{bad}: refused")), "{err}");
+            assert_eq!(fx.read("run.sh"), b"changed again", "{bad}: nothing written");
+            forge(&fx, &snap.id, |m| m.files.truncate(1));
+        }
+        assert!(!fx.sd.project_root().join(".git").exists());
+        assert!(!fx.sd.project_root().join("sub").exists());
+    }
+
+    #[test]
+    fn a_directory_output_is_restored_as_the_files_under_it() {
+        let fx = fixture();
+        fx.write("out/a.py", b"a0", 0o644);
+        fx.write("out/sub/b.py", b"b0", 0o644);
+        let snap = fx.take(&["out"]);
+        // The attempt rewrites one file, deletes one, and adds two.
+        fx.write("out/a.py", b"a1", 0o644);
+        std::fs::remove_file(fx.sd.project_root().join("out/sub/b.py")).unwrap();
+        fx.write("out/new.py", b"new", 0o644);
+        fx.write("out/sub/deeper/x.py", b"x", 0o644);
+        let report = restore(&fx.sd, &snap.id, &clock()).unwrap();
+        assert_eq!(fx.read("out/a.py"), b"a0");
+        assert_eq!(fx.read("out/sub/b.py"), b"b0");
+        assert!(!fx.sd.project_root().join("out/new.py").exists());
+        assert!(!fx.sd.project_root().join("out/sub/deeper/x.py").exists());
+        assert_eq!(report.deleted, vec!["out/new.py", "out/sub/deeper/x.py"]);
+        // Nothing lost: the undo brings the attempt's files back.
+        restore(&fx.sd, &report.undo_snapshot, &clock()).unwrap();
+        assert_eq!(fx.read("out/new.py"), b"new");
+        assert_eq!(fx.read("out/sub/deeper/x.py"), b"x");
+        assert_eq!(fx.read("out/a.py"), b"a1");
+    }
+
+    #[test]
     fn interrupted_restore_is_pending_and_can_be_resumed() {
         let fx = fixture();
         fx.write("a.txt", b"A0", 0o644);

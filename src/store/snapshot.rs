@@ -600,11 +600,10 @@ struct Stored {
     changed: bool,
 }
 
+/// Tests: make the copy of a file whose path ends like this fail as a full disk would (seen by
+/// the worker threads too).
 #[cfg(test)]
-thread_local! {
-    /// Tests: make the copy of the file whose name ends like this fail as a full disk would.
-    static FAIL_WRITE_OF: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
+static FAIL_WRITE_OF: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 /// Hash `full` while copying it into a temp file in `tmp_dir/sub`; the temp file is kept for
 /// publishing only when no blob with that hash exists yet.
@@ -680,7 +679,11 @@ fn copy_hashing(src: &Path, tmp_dir: &Dir, tmp: &Path) -> std::io::Result<(Strin
         .create_new(tmp, 0o600)
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot store its copy: {e}")))?;
     #[cfg(test)]
-    let fail = FAIL_WRITE_OF.with(|f| f.borrow().clone()).is_some_and(|n| src.to_string_lossy().ends_with(&n));
+    let fail = FAIL_WRITE_OF
+        .lock()
+        .ok()
+        .and_then(|g| g.clone())
+        .is_some_and(|n| src.to_string_lossy().ends_with(&n));
     #[cfg(not(test))]
     let fail = false;
     let (hash, _) = paths::hash_stream(
@@ -1019,6 +1022,40 @@ pub(crate) mod tests {
         assert!(matches!(load(&fx.sd, "1999").unwrap_err(), StoreError::NotFound { .. }));
         assert!(matches!(load(&fx.sd, "../x").unwrap_err(), StoreError::NotFound { .. }));
         assert_eq!(load(&fx.sd, "20261125").unwrap().id, m.id);
+    }
+
+    #[test]
+    fn a_snapshot_that_cannot_store_every_file_is_not_committed() {
+        let fx = fixture();
+        fx.write("a.txt", b"alpha", 0o644);
+        fx.write("out/b-disk-full.bin", &[7u8; 300_000], 0o644);
+        *FAIL_WRITE_OF.lock().unwrap() = Some("out/b-disk-full.bin".into());
+        let err = take(&fx.sd, &["a.txt".into(), "out".into()], Fixture::meta("t"), &clock());
+        *FAIL_WRITE_OF.lock().unwrap() = None;
+        let err = err.unwrap_err().to_string();
+        assert!(err.starts_with("snapshot not taken: out/b-disk-full.bin: cannot store its copy: No space left"), "{err}");
+        assert!(err.ends_with("nothing was committed"), "{err}");
+        assert_eq!(list(&fx.sd).unwrap().0.len(), 0, "no manifest");
+        assert_eq!(std::fs::read_dir(fx.sd.snapshots_path().join("tmp")).unwrap().count(), 0, "no temp left");
+        // With the disk back, the same snapshot is taken.
+        let m = fx.take(&["a.txt", "out"]);
+        assert_eq!(m.files.len(), 2);
+    }
+
+    #[test]
+    fn a_directory_output_is_held_and_covered() {
+        let fx = fixture();
+        fx.write("out/a.py", b"a", 0o644);
+        fx.write("out/sub/b.py", b"b", 0o644);
+        let m = fx.take(&["out/"]);
+        assert_eq!(m.dirs, vec!["out"]);
+        assert_eq!(m.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), vec!["out/a.py", "out/sub/b.py"]);
+        for o in ["out", "out/", "./out", "out/a.py", "out/new.py", "out/sub/b.py"] {
+            assert!(m.covers(o), "{o}");
+        }
+        for o in ["outside", "other/a.py", "", "../out", "ou"] {
+            assert!(!m.covers(o), "{o}");
+        }
     }
 
     #[test]
