@@ -139,15 +139,49 @@ impl Config {
         }
         apply_env(&mut merged)?;
         let source = layers.last().cloned().unwrap_or_else(|| PathBuf::from("<defaults>"));
-        merged
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse { path: source, message: one_line(&e.to_string()) })
+        let config: Config = merged.try_into().map_err(|e: toml::de::Error| ConfigError::Parse {
+            path: source.clone(),
+            message: one_line(&e.to_string()),
+        })?;
+        config.checked().map_err(|message| ConfigError::Parse { path: source, message })
+    }
+
+    /// Values out of range are errors naming the key (DESIGN.md §18).
+    fn checked(self) -> Result<Config, String> {
+        let d = &self.decision;
+        let fraction = |key: &str, v: f64| {
+            if v.is_finite() && (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("[decision] {key} = {v} is out of range: a fraction from 0 to 1"))
+            }
+        };
+        fraction("min_preserved_fraction", d.min_preserved_fraction)?;
+        fraction("max_recovery_cost_fraction", d.max_recovery_cost_fraction)?;
+        if d.max_failed_recoveries < 1 {
+            return Err("[decision] max_failed_recoveries = 0 is out of range: at least 1".into());
+        }
+        if self.commands.timeout_s == 0 {
+            return Err("[commands] timeout_s = 0 is out of range: at least 1 second".into());
+        }
+        if self.commands.concurrency == 0 {
+            return Err("[commands] concurrency = 0 is out of range: at least 1".into());
+        }
+        for (key, price) in
+            [("input_per_mtok", self.prices.input_per_mtok), ("output_per_mtok", self.prices.output_per_mtok)]
+        {
+            if price.is_some_and(|p| !p.is_finite() || p < 0.0) {
+                return Err(format!("[prices] {key} is out of range: a price of 0 or more"));
+            }
+        }
+        Ok(self)
     }
 
     /// Parse one TOML text (used by tests and `config --init` checks).
     pub fn from_toml(text: &str, name: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text)
-            .map_err(|e| ConfigError::Parse { path: name.to_path_buf(), message: one_line(&e.to_string()) })
+        let config: Config = toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { path: name.to_path_buf(), message: one_line(&e.to_string()) })?;
+        config.checked().map_err(|message| ConfigError::Parse { path: name.to_path_buf(), message })
     }
 
     /// The extra classify rules as (class, regex) pairs.
@@ -269,5 +303,31 @@ mod tests {
                 ("architectural".to_string(), "schema drift".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn values_out_of_range_are_errors_naming_the_key() {
+        let bad = [
+            ("[decision]\nmin_preserved_fraction = nan\n", "[decision] min_preserved_fraction = NaN is out of range"),
+            (
+                "[decision]\nmax_recovery_cost_fraction = -inf\n",
+                "[decision] max_recovery_cost_fraction = -inf is out of range",
+            ),
+            ("[decision]\nmin_preserved_fraction = 1.5\n", "[decision] min_preserved_fraction = 1.5 is out of range"),
+            ("[decision]\nmax_failed_recoveries = 0\n", "[decision] max_failed_recoveries = 0 is out of range"),
+            ("[commands]\ntimeout_s = 0\n", "[commands] timeout_s = 0 is out of range"),
+            ("[commands]\nconcurrency = 0\n", "[commands] concurrency = 0 is out of range"),
+            ("[prices]\ninput_per_mtok = -3.0\n", "[prices] input_per_mtok is out of range"),
+        ];
+        for (text, want) in bad {
+            let e = Config::from_toml(text, Path::new("/p/.recover/config.toml")).unwrap_err().to_string();
+            assert!(e.starts_with("config /p/.recover/config.toml: "), "{e}");
+            assert!(e.contains(want), "{text}: {e}");
+        }
+        assert!(Config::from_toml(
+            "[decision]\nmin_preserved_fraction = 0.0\nmax_failed_recoveries = 1\n",
+            Path::new("c")
+        )
+        .is_ok());
     }
 }

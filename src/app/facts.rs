@@ -67,11 +67,22 @@ pub fn recently_modified(
 }
 
 /// `git status --porcelain` in the project, `None` when it is not a git work tree (or git is missing).
+///
+/// The project's own git configuration is untrusted (DESIGN.md §18): its fsmonitor, hooks,
+/// pager, external diff and textconv drivers are turned off, and neither the system config nor
+/// a config from the environment is read, so opening a project never runs a program it names.
 pub fn git_status(project_root: &Path) -> Option<String> {
     let out = std::process::Command::new("git")
-        .arg("-C")
+        .args(["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.pager=cat"])
+        .args(["-c", "diff.external=", "-c", "core.untrackedCache=false", "--no-pager", "-C"])
         .arg(project_root)
-        .args(["status", "--porcelain", "--untracked-files=normal"])
+        .args(["status", "--porcelain", "--untracked-files=normal", "--no-renames", "--ignore-submodules=all"])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("GIT_CONFIG_PARAMETERS")
+        .env_remove("GIT_CONFIG_COUNT")
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .env_remove("GIT_PAGER")
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .output()
@@ -100,6 +111,28 @@ mod tests {
         let before = SystemTime::now() - Duration::from_secs(30);
         let got = recently_modified(d.path(), &["a.py".into()], Duration::from_secs(60), Some(before));
         assert_eq!(got, vec!["a.py"], "a change after our attempt ended is someone else's");
+    }
+
+    #[test]
+    fn the_projects_fsmonitor_is_never_run() {
+        let d = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            std::process::Command::new("git").arg("-C").arg(d.path()).args(args).output().unwrap().status.success()
+        };
+        if !git(&["init", "-q"]) {
+            return; // no git on this machine: nothing to attack
+        }
+        let marker = d.path().join("fsmonitor-ran");
+        let hook = d.path().join("monitor.sh");
+        std::fs::write(&hook, format!("#!/bin/sh\ntouch {}\n", marker.display())).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(git(&["config", "core.fsmonitor", &hook.display().to_string()]));
+        assert!(git(&["config", "core.pager", &hook.display().to_string()]));
+        std::fs::write(d.path().join("a.py"), "x = 1\n").unwrap();
+        let status = git_status(d.path()).expect("a status");
+        assert!(status.contains("?? a.py"), "{status}");
+        assert!(!marker.exists(), "the project's core.fsmonitor ran");
     }
 
     #[test]

@@ -521,9 +521,21 @@ pub fn journal_line(e: &journal::JournalEntry) -> String {
     format!("{}  {:<16} {detail}", e.at.format("%Y-%m-%d %H:%M:%S"), e.event.name())
 }
 
-/// A job id as a file name.
+/// A job id as a file or directory name, through one collision-free mapping (DESIGN.md §12):
+/// an id made only of ASCII letters, digits, `-`, `_` and `.` (not starting with `.`, at most
+/// 64 bytes) is its own name; any other id becomes its readable part, `~`, and a hash of the
+/// exact id. `~` never appears in a name of the first kind, so no two ids share a file.
 pub fn safe_name(id: &str) -> String {
-    id.chars().map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+    if !id.is_empty() && id.len() <= 64 && !id.starts_with('.') && id.chars().all(plain) {
+        return id.to_string();
+    }
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(id.as_bytes());
+    let readable: String = id.chars().filter(|c| plain(*c)).take(40).collect();
+    let readable = readable.trim_start_matches('.');
+    let hex: String = hash.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{readable}~{hex}")
 }
 
 pub fn snapshot_info(m: &SnapshotManifest) -> SnapshotInfo {
@@ -534,5 +546,29 @@ pub fn snapshot_info(m: &SnapshotManifest) -> SnapshotInfo {
         files: m.files.len(),
         job: m.job.clone(),
         paths: m.files.iter().map(|f| f.path.clone()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_name;
+
+    #[test]
+    fn plain_ids_keep_their_names_and_others_never_collide() {
+        assert_eq!(safe_name("b2-1"), "b2-1");
+        assert_eq!(safe_name("b3-api_tests.v2"), "b3-api_tests.v2");
+        let odd =
+            ["fix one", "fix_one~0", "fix/one", "fix\\one", "../fix_one", ".fix_one", "fix\u{200b}_one", "ﬁx_one", ""];
+        let mut names: Vec<String> = odd.iter().map(|id| safe_name(id)).collect();
+        names.push(safe_name("fix_one"));
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        for n in &names {
+            assert!(!n.is_empty() && !n.contains('/') && !n.starts_with('.'), "{n}");
+        }
+        assert!(safe_name("fix one").starts_with("fixone~"));
+        assert_eq!(safe_name(&"x".repeat(65)).len(), 40 + 1 + 16);
     }
 }

@@ -35,7 +35,7 @@ pub fn run(
         None => diff::diff_snapshot_vs_current(&sd, id, only.as_deref())?,
     };
     for d in &diffs {
-        print!("{}", render(d));
+        print!("{}", super::for_stdout(&render(d)));
     }
     let what = against.map(|b| format!("snapshot {}", clean_line(b))).unwrap_or_else(|| "the current files".into());
     if diffs.is_empty() {

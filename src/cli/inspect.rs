@@ -4,7 +4,7 @@ use super::{load_read_only, Cli, CliError};
 use crate::app::project::Project;
 use crate::core::manifest;
 use crate::core::model::Job;
-use crate::core::sanitize::clean_line;
+use crate::core::sanitize::{clean_line, clean_name};
 use crate::core::status::JobState;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -88,9 +88,9 @@ pub fn inspect_text(project: &Project) -> String {
             };
             s += &format!(
                 "  {mark} {:<24} {:<8} {}{now}\n",
-                clean_line(&j.id),
+                clean_name(&j.id),
                 j.result.status.as_str(),
-                clean_line(&j.outputs.join(", "))
+                clean_name(&j.outputs.join(", "))
             );
             for f in &j.result.findings {
                 let place = f.location().map(|l| format!("{l}: ")).unwrap_or_default();

@@ -301,6 +301,17 @@ impl Cli {
     }
 }
 
+/// Text from a project for stdout: on a terminal its escapes and control characters are
+/// removed or shown (DESIGN.md §18); into a pipe or a file it stays exact (a patch, a prompt).
+pub fn for_stdout(text: &str) -> String {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        crate::core::sanitize::clean(text)
+    } else {
+        text.to_string()
+    }
+}
+
 /// A refused or failed app command as a CLI error: "nothing to do" exits 1, the rest 2.
 pub fn command_error(e: crate::app::commands::CommandError) -> CliError {
     let code = if matches!(e, crate::app::commands::CommandError::NothingToDo(_)) { EXIT_NOTHING } else { EXIT_INPUT };

@@ -4,7 +4,7 @@ use super::{load_read_only, Cli, CliError, EXIT_NOTHING};
 use crate::core::decide::{Decision, Verdict};
 use crate::core::export::duration;
 use crate::core::model::{Run, Status};
-use crate::core::sanitize::clean_line;
+use crate::core::sanitize::{clean_line, clean_name};
 use crate::core::status::{Progress, StepKind};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -86,18 +86,18 @@ pub fn plan_text(run: &Run, d: &Decision, p: Option<&Progress>) -> String {
             let state = p.and_then(|p| p.state_of(run, &j.job)).map(|s| s.word()).unwrap_or("failed");
             s += &format!(
                 "  {how} {} (batch {}): {}  [{}]  — {state}\n",
-                clean_line(&j.job),
+                clean_name(&j.job),
                 j.batch,
                 clean_line(&j.reason),
                 j.class
             );
-            s += &format!("      output: {}\n", clean_line(&j.outputs.join(", ")));
+            s += &format!("      output: {}\n", clean_name(&j.outputs.join(", ")));
         }
         for b in &d.rerun_batches_after {
             s += &format!("  then re-run batch {b}: {}\n", batch_reason(d, *b));
             for (id, _) in d.stale_jobs.iter().filter(|(id, _)| run.job(id).is_some_and(|j| j.batch == *b)) {
                 let state = p.and_then(|p| p.state_of(run, id)).map(|s| s.word()).unwrap_or("stale");
-                s += &format!("      {} — {state}\n", clean_line(id));
+                s += &format!("      {} — {state}\n", clean_name(id));
             }
         }
         match d.continue_from_batch {
@@ -179,9 +179,9 @@ fn progress_text(p: &Progress, retry: bool) -> String {
     let done: Vec<String> = p
         .repaired_jobs
         .iter()
-        .map(|d| format!("{} repaired (attempt {})", clean_line(&d.job), d.attempt))
+        .map(|d| format!("{} repaired (attempt {})", clean_name(&d.job), d.attempt))
         .chain(
-            p.rerun_passed_jobs.iter().map(|d| format!("{} re-run passed (attempt {})", clean_line(&d.job), d.attempt)),
+            p.rerun_passed_jobs.iter().map(|d| format!("{} re-run passed (attempt {})", clean_name(&d.job), d.attempt)),
         )
         .collect();
     if !done.is_empty() {
@@ -192,7 +192,7 @@ fn progress_text(p: &Progress, retry: bool) -> String {
     }
     for (i, step) in p.next.iter().enumerate() {
         let who = if step.step.is_ours() { "recover-tui recover runs it" } else { "your own scripts; shown, not run" };
-        let jobs: Vec<String> = step.jobs.iter().take(8).map(|j| clean_line(j)).collect();
+        let jobs: Vec<String> = step.jobs.iter().take(8).map(|j| clean_name(j)).collect();
         let more = if step.jobs.len() > 8 { format!(" and {} more", step.jobs.len() - 8) } else { String::new() };
         let word = match step.step {
             StepKind::Repair if retry => "retry as is",

@@ -22,10 +22,10 @@ pub fn run(cli: &Cli, path: Option<&Path>, job: &str) -> Result<i32, CliError> {
         )));
     }
     let p = project.prompt_for(job)?;
-    if p.text.ends_with('\n') {
-        print!("{}", p.text);
-    } else {
-        println!("{}", p.text);
+    let mut text = super::for_stdout(&p.text);
+    if !text.ends_with('\n') {
+        text.push('\n');
     }
+    print!("{text}");
     Ok(0)
 }

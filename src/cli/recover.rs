@@ -8,7 +8,7 @@ use crate::app::commands::{self, CommandError};
 use crate::app::project::Project;
 use crate::app::recovery::{self, Finished, Prepared};
 use crate::core::model::{Attempt, AttemptKind};
-use crate::core::sanitize::{clean_line, display_argv};
+use crate::core::sanitize::{clean_line, clean_name, display_argv};
 use crate::core::status::StepKind;
 use crate::exec::attempt::{self, AttemptEvent};
 use std::collections::BTreeMap;
@@ -80,10 +80,10 @@ fn run_step(rt: &tokio::runtime::Runtime, project: &mut Project, step: &Prepared
     let on_event = move |e: AttemptEvent| match e {
         AttemptEvent::Started { job } => {
             let (n, kind) = numbers.get(&job).copied().unwrap_or((0, AttemptKind::TargetedRecovery));
-            eprintln!("{}: {} {n} started", clean_line(&job), attempt_word(kind));
+            eprintln!("{}: {} {n} started", clean_name(&job), attempt_word(kind));
         }
         AttemptEvent::ValidationStarted { job, argv } => {
-            eprintln!("{}: validating: {}", clean_line(&job), display_argv(&argv));
+            eprintln!("{}: validating: {}", clean_name(&job), display_argv(&argv));
         }
         _ => {}
     };
@@ -102,7 +102,7 @@ fn run_step(rt: &tokio::runtime::Runtime, project: &mut Project, step: &Prepared
     });
     let done = recovery::finish(project, &specs, ended).map_err(ce)?;
     for (job, e) in &done.not_run {
-        say(&format!("{}: the attempt did not run: {}", clean_line(job), clean_line(e)));
+        say(&format!("{}: the attempt did not run: {}", clean_name(job), clean_line(e)));
     }
     for a in &done.attempts {
         let dir = dirs.get(&a.job).cloned().unwrap_or_default();

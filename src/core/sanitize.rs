@@ -17,6 +17,7 @@ pub fn clean(text: &str) -> String {
             '\n' | '\t' => out.push(c),
             '\r' => {}
             c if is_bidi_control(c) => {}
+            c if is_invisible(c) => out.push_str(&format!("<U+{:04X}>", c as u32)),
             c if (c as u32) < 0x20 => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
             '\u{7f}' => out.push('␡'),
             c if ('\u{80}'..='\u{9f}').contains(&c) => out.push('�'),
@@ -43,6 +44,27 @@ pub fn strip_ansi(text: &str) -> String {
         }
     }
     out
+}
+
+/// Characters that print as nothing (zero-width spaces and joiners, word joiner, BOM, soft
+/// hyphen): shown as `<U+200B>` so that two names that look alike are told apart.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{00ad}' | '\u{180e}')
+}
+
+/// Combining marks (accents drawn over the previous character).
+fn is_combining(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
+}
+
+/// An id or a path for display: `clean_line`, and combining marks shown as `<U+0301>`, so that
+/// text that looks the same is the same (DESIGN.md §18).
+pub fn clean_name(text: &str) -> String {
+    let line = clean_line(text);
+    if !line.chars().any(is_combining) {
+        return line;
+    }
+    line.chars().map(|c| if is_combining(c) { format!("<U+{:04X}>", c as u32) } else { c.to_string() }).collect()
 }
 
 fn is_bidi_control(c: char) -> bool {
@@ -143,6 +165,15 @@ pub fn display_argv(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_look_alike_are_told_apart() {
+        assert_eq!(clean("b2\u{200b}-1"), "b2<U+200B>-1");
+        assert_eq!(clean_line("fix\u{feff}one\u{00ad}"), "fix<U+FEFF>one<U+00AD>");
+        assert_eq!(clean_name("cafe\u{0301}.py"), "cafe<U+0301>.py");
+        assert_eq!(clean_name("café.py"), "café.py", "a precomposed letter is a letter");
+        assert_ne!(clean_name("b2-1"), clean_name("b2\u{200d}-1"));
+    }
 
     #[test]
     fn removes_csi_osc_dcs_and_c1() {
