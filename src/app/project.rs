@@ -270,7 +270,7 @@ impl Project {
         }
         // Any snapshot holding them: the failed outputs are kept even once a repair changed
         // them (each attempt still takes its own snapshot of the files as they are then).
-        let covers = |s: &&SnapshotInfo| outputs.iter().all(|o| s.paths.contains(o));
+        let covers = |s: &&SnapshotInfo| outputs.iter().all(|o| snapshot::covers(&s.paths, o));
         self.snapshots.iter().rev().find(covers).map(|s| s.id.clone())
     }
 
@@ -545,7 +545,7 @@ pub fn snapshot_info(m: &SnapshotManifest) -> SnapshotInfo {
         reason: m.reason.clone(),
         files: m.files.len(),
         job: m.job.clone(),
-        paths: m.files.iter().map(|f| f.path.clone()).collect(),
+        paths: m.files.iter().map(|f| f.path.clone()).chain(m.dirs.iter().cloned()).collect(),
     }
 }
 

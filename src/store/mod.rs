@@ -235,11 +235,19 @@ impl StateDir {
         Ok(full)
     }
 
-    /// The directory of attempt `number` of `job`, `attempts/<job_name(job)>/<number>/`, made as
-    /// [`StateDir::create_dir`] does. Files written into it by path are safe from a planted
-    /// symlink as long as they are opened with `O_NOFOLLOW` (or through [`StateDir::create_file`]).
-    pub fn attempt_dir(&self, job: &str, number: u32) -> Result<PathBuf> {
-        self.create_dir(&attempt_rel(job, number))
+    /// The directory of attempt `number` of a job, `attempts/<name>/<number>/` (`name`: the
+    /// job id's file name, `app::project::safe_name`), made as [`StateDir::create_dir`] does.
+    /// Files written into it by path are safe from a planted symlink as long as they are opened
+    /// with `O_NOFOLLOW` (or through [`StateDir::create_file`]).
+    pub fn attempt_dir(&self, name: &str, number: u32) -> Result<PathBuf> {
+        let plain = !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0']);
+        if !plain {
+            return Err(StoreError::Refused {
+                path: name.to_string(),
+                reason: "is not a plain file name for an attempt directory".into(),
+            });
+        }
+        self.create_dir(&Path::new("attempts").join(name).join(number.to_string()))
     }
 
     /// Why this instance may not write (`None` = it holds the lock).
@@ -294,23 +302,6 @@ impl StateDir {
     pub fn restore_staging_path(&self) -> PathBuf {
         self.path.join("restore-staging")
     }
-}
-
-/// The relative path of attempt `number` of `job` in the state directory.
-pub fn attempt_rel(job: &str, number: u32) -> PathBuf {
-    Path::new("attempts").join(job_name(job)).join(number.to_string())
-}
-
-/// A job id as a file name: one collision-free mapping (DESIGN.md §12). The readable part keeps
-/// letters, digits, `-` and `_` (anything else becomes `_`, at most 48 characters), and a short
-/// hash of the exact id follows, so `fix one` and `fix_one` never share a file.
-pub fn job_name(id: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let readable: String =
-        id.chars().map(|c| if c.is_alphanumeric() || "-_".contains(c) { c } else { '_' }).take(48).collect();
-    let digest = Sha256::digest(id.as_bytes());
-    let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{readable}-{short}")
 }
 
 /// Read `rel` from the state directory `state_dir` without a [`StateDir`] (no lock, no
@@ -392,13 +383,27 @@ mod tests {
     }
 
     #[test]
-    fn job_names_never_collide_and_stay_plain() {
-        assert_ne!(job_name("fix one"), job_name("fix_one"));
-        assert!(job_name("fix one").starts_with("fix_one-"));
-        for id in ["..", ".", "a/b", "../../x", "", "\u{202e}x"] {
-            let n = job_name(id);
-            assert!(!n.starts_with('.') && !n.contains('/') && !n.is_empty(), "{id:?} -> {n}");
+    fn attempt_dirs_are_made_safely() {
+        let outside = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let sd = StateDir::open(&root.path().join(".recover"), root.path(), &clock()).unwrap();
+        let d = sd.attempt_dir("b3-api", 2).unwrap();
+        assert_eq!(d, sd.path().join("attempts/b3-api/2"));
+        assert!(d.is_dir());
+        for bad in ["", "..", ".hidden", "a/b", "../../x"] {
+            assert!(sd.attempt_dir(bad, 1).is_err(), "{bad:?}");
         }
-        assert_eq!(job_name("b3-api"), job_name("b3-api"));
+        // A symlink planted after the open is refused too, and never followed.
+        std::os::unix::fs::symlink(outside.path(), sd.path().join("attempts/j")).unwrap();
+        let err = sd.attempt_dir("j", 1).unwrap_err().to_string();
+        assert!(err.contains("attempts/j/1 is a symlink") || err.contains("attempts/j is a symlink"), "{err}");
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+        std::fs::write(outside.path().join("secret"), b"s3cret").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), sd.path().join("prompts.md")).unwrap();
+        assert!(sd.read_file(Path::new("prompts.md")).unwrap_err().to_string().contains("is a symlink"));
+        sd.write_file(Path::new("prompts/x.md"), b"mine").unwrap();
+        assert_eq!(read_state_file(sd.path(), Path::new("prompts/x.md")).unwrap().unwrap(), b"mine");
+        assert!(read_state_file(sd.path(), Path::new("prompts.md")).is_err());
+        assert_eq!(std::fs::read(outside.path().join("secret")).unwrap(), b"s3cret");
     }
 }
