@@ -332,10 +332,15 @@ impl Project {
 
     /// The writable store, or why there is none.
     pub fn writable_store(&self) -> Result<Arc<StateDir>, String> {
-        let sd = self
-            .store
-            .clone()
-            .ok_or_else(|| format!("{}: the state directory could not be opened", self.state_dir.display()))?;
+        let sd = self.store.clone().ok_or_else(|| {
+            // Say why (a refused symlink in it, say): the warning open_store left.
+            let why = self
+                .warnings
+                .iter()
+                .find_map(|w| w.strip_prefix("state directory unavailable, nothing will be recorded: "));
+            why.map(str::to_string)
+                .unwrap_or_else(|| format!("{}: the state directory could not be opened", self.state_dir.display()))
+        })?;
         if let Some(r) = sd.read_only_reason() {
             return Err(format!("{}: {r}", self.state_dir.display()));
         }

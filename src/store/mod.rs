@@ -142,6 +142,14 @@ fn open_dir(state_dir: &Path, project_root: &Path, canonical_root: &Path, create
     if let Some((rel, what)) = dir.find_unsafe().map_err(|e| StoreError::io(&path, e))? {
         return Err(StoreError::Unsafe { path: path.join(rel), what });
     }
+    // Files written in place: another link to one would be written too.
+    for name in ["journal.jsonl", "lock", "recover-tui.log"] {
+        if let Ok(Some(e)) = dir.stat(Path::new(name)) {
+            if e.nlink > 1 {
+                return Err(StoreError::Unsafe { path: path.join(name), what: fsx::Unsafe::HardLinked });
+            }
+        }
+    }
     Ok(dir)
 }
 

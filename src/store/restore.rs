@@ -708,7 +708,13 @@ mod tests {
         assert_eq!(fx.mode("run.sh"), 0o777, "setuid, setgid and sticky never restored");
         assert!(report.problems.iter().any(|p| p.contains("run.sh: mode 7777")), "{:?}", report.problems);
         fx.write("run.sh", b"changed again", 0o644);
-        for bad in [".git/hooks/pre-commit", ".git/config", "sub/.git/hooks/post-checkout", ".GIT/config", ".recover/ledger.json"] {
+        for bad in [
+            ".git/hooks/pre-commit",
+            ".git/config",
+            "sub/.git/hooks/post-checkout",
+            ".GIT/config",
+            ".recover/ledger.json",
+        ] {
             let id = forge(&fx, &snap.id, |m| {
                 let mut f = m.files[0].clone();
                 f.path = bad.into();

@@ -679,11 +679,7 @@ fn copy_hashing(src: &Path, tmp_dir: &Dir, tmp: &Path) -> std::io::Result<(Strin
         .create_new(tmp, 0o600)
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot store its copy: {e}")))?;
     #[cfg(test)]
-    let fail = FAIL_WRITE_OF
-        .lock()
-        .ok()
-        .and_then(|g| g.clone())
-        .is_some_and(|n| src.to_string_lossy().ends_with(&n));
+    let fail = FAIL_WRITE_OF.lock().ok().and_then(|g| g.clone()).is_some_and(|n| src.to_string_lossy().ends_with(&n));
     #[cfg(not(test))]
     let fail = false;
     let (hash, _) = paths::hash_stream(
@@ -1033,7 +1029,10 @@ pub(crate) mod tests {
         let err = take(&fx.sd, &["a.txt".into(), "out".into()], Fixture::meta("t"), &clock());
         *FAIL_WRITE_OF.lock().unwrap() = None;
         let err = err.unwrap_err().to_string();
-        assert!(err.starts_with("snapshot not taken: out/b-disk-full.bin: cannot store its copy: No space left"), "{err}");
+        assert!(
+            err.starts_with("snapshot not taken: out/b-disk-full.bin: cannot store its copy: No space left"),
+            "{err}"
+        );
         assert!(err.ends_with("nothing was committed"), "{err}");
         assert_eq!(list(&fx.sd).unwrap().0.len(), 0, "no manifest");
         assert_eq!(std::fs::read_dir(fx.sd.snapshots_path().join("tmp")).unwrap().count(), 0, "no temp left");
