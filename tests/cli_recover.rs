@@ -24,7 +24,15 @@ fn a_passing_attempt_is_snapshotted_run_validated_and_recorded() {
     let text = stdout(&out);
     assert!(text.starts_with("b2-1: attempt 1 passed (exit 0; 1 file changed, +2 -3) ["), "{text}");
     assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(stderr(&out).contains("b2-1: validating: python -m py_compile notes/render.py"), "{}", stderr(&out));
+    // The prompt's own `Validation:` command is not approved: the config's per-extension one runs.
+    assert!(stderr(&out).contains("b2-1: validating: python3 -m py_compile notes/render.py"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "not run: validation commands written in the project (b2-1: python -m py_compile notes/render.py)"
+        ),
+        "{}",
+        stderr(&out)
+    );
     assert!(p.read("notes/render.py").contains("def render(note: Note) -> str:\n"));
 
     let ledger = p.ledger();
@@ -138,7 +146,8 @@ fn dry_run_prints_the_commands_and_changes_nothing() {
     assert_eq!(
         stdout(&out),
         format!(
-            "b2-1: python3 {} notes/render.py < {}\nb2-1: python -m py_compile notes/render.py\n",
+            "b2-1: python3 {} notes/render.py < {}\nb2-1: python3 -m py_compile notes/render.py\n\
+             b2-1: python -m py_compile notes/render.py   # written in the project: runs only with --approve-validation\n",
             script.display(),
             attempt.display()
         )
@@ -199,4 +208,70 @@ fn after_manual_confirmation_recover_runs_without_yes() {
     assert_eq!(std::fs::read_to_string(p.state().join("attempts/b2-1/1/prompt.md")).unwrap(), revised);
     assert_eq!(p.events(), ["confirmed", "confirmed", "snapshot", "attempt_started", "attempt_ended"]);
     assert!(p.journal()[0]["reason"].is_null());
+}
+
+#[test]
+fn the_projects_own_validation_runs_only_once_approved_and_the_approval_lapses_when_it_changes() {
+    let p = Project::copy("notes-joblog");
+    p.generator("break.py", BAD);
+    let out = p.run("recover", &["--job", "b2-1", "--yes", "--approve-validation"]);
+    assert_eq!(code(&out), 1, "the broken file fails its validation: {}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("b2-1: approved python -m py_compile notes/render.py"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("b2-1: validating: python -m py_compile notes/render.py"), "{}", stderr(&out));
+    let approved = p.journal().into_iter().find(|e| e["event"] == "validation_approved").expect("journalled");
+    assert_eq!(approved["job"], "b2-1");
+    assert_eq!(approved["commands"], serde_json::json!([["python", "-m", "py_compile", "notes/render.py"]]));
+    assert_eq!(
+        p.ledger()["approved_validation"]["b2-1"],
+        serde_json::json!([["python", "-m", "py_compile", "notes/render.py"]])
+    );
+    let dry = p.run("recover", &["--job", "b2-1", "--dry-run"]);
+    assert!(stdout(&dry).contains("b2-1: python -m py_compile notes/render.py\n"), "{}", stdout(&dry));
+    assert!(!stdout(&dry).contains("runs only with --approve-validation"), "{}", stdout(&dry));
+
+    // The prompt now asks for another command: the old approval does not cover it.
+    let rel = "_build/prompts/b2-1.md";
+    let changed = p.read(rel).replace("python -m py_compile notes/render.py", "python -c 'import notes.render'");
+    p.write(rel, changed.as_bytes());
+    let dry = p.run("recover", &["--job", "b2-1", "--dry-run"]);
+    assert!(
+        stdout(&dry).contains(
+            "b2-1: python -c 'import notes.render'   # written in the project: runs only with --approve-validation"
+        ),
+        "{}",
+        stdout(&dry)
+    );
+    assert!(
+        stdout(&dry).contains("b2-1: python3 -m py_compile notes/render.py\n"),
+        "the config's command runs instead"
+    );
+}
+
+#[test]
+fn a_corrupt_or_newer_ledger_never_allows_a_third_recovery() {
+    for damage in ["truncate", "newer"] {
+        let p = Project::copy("notes-joblog");
+        p.generator("break.py", BAD);
+        assert_eq!(code(&p.run("recover", &["--job", "b2-1", "--yes"])), 1);
+        assert_eq!(code(&p.run("recover", &["--job", "b2-1", "--yes"])), 1);
+        assert_eq!(json(&p.run("plan", &["--json"]))["escalated"], true);
+        let ledger = p.state().join("ledger.json");
+        match damage {
+            "truncate" => {
+                let bytes = std::fs::read(&ledger).unwrap();
+                std::fs::write(&ledger, &bytes[..bytes.len() / 3]).unwrap();
+                // The previous save (one failed attempt) is all a fallback would find.
+            }
+            _ => std::fs::write(&ledger, br#"{"schema_version": 99, "attempts": {}}"#).unwrap(),
+        }
+        let plan = json(&p.run("plan", &["--json"]));
+        assert_eq!(plan["escalated"], true, "{damage}: the journal still counts two failed recoveries");
+        assert_eq!(plan["verdict"], "full_restart", "{damage}");
+        let warnings = plan["warnings"].to_string();
+        assert!(warnings.contains("ledger"), "{damage}: the damage is reported: {warnings}");
+        let out = p.run("recover", &["--job", "b2-1", "--yes"]);
+        assert_eq!(code(&out), 2, "{damage}: {}", stderr(&out));
+        let attempts = p.journal().iter().filter(|e| e["event"] == "attempt_started").count();
+        assert_eq!(attempts, 2, "{damage}: no third attempt ran");
+    }
 }

@@ -288,6 +288,36 @@ pub fn save_prompt(p: &mut Project, job: &str, text: &str, source: PromptOrigin)
     super::recovery::save_generation_prompt(p, job, text, source).map_err(failed)
 }
 
+/// Approve the validation commands written in the project (a prompt's `Validation:` section, a
+/// `run.json` `validate` list) of `jobs`, exactly as they are now; journalled. Returns the jobs
+/// approved with their commands shown.
+pub fn approve_validation(p: &mut Project, jobs: &[String]) -> Result<Vec<String>> {
+    writable(p)?;
+    let mut events = Vec::new();
+    let mut said = Vec::new();
+    for id in jobs {
+        let Some(job) = p.run.job(id) else { continue };
+        let own: Vec<Vec<String>> = job.validate.iter().filter(|v| !v.is_empty()).cloned().collect();
+        if own.is_empty() || p.ledger.approved_validation.get(id) == Some(&own) {
+            continue;
+        }
+        let shown: Vec<String> = own.iter().map(|v| crate::core::sanitize::display_argv(v)).collect();
+        said.push(format!("{}: approved {}", clean_line(id), shown.join("; ")));
+        p.ledger.approved_validation.insert(id.clone(), own.clone());
+        events.push(JournalEvent::ValidationApproved { job: id.clone(), commands: own });
+    }
+    if !events.is_empty() {
+        commit(p, events)?;
+    }
+    Ok(said)
+}
+
+/// A job's own validation commands when the user approved exactly these, else `None`.
+pub fn approved_validation(p: &Project, job: &crate::core::model::Job) -> Option<Vec<Vec<String>>> {
+    let own: Vec<Vec<String>> = job.validate.iter().filter(|v| !v.is_empty()).cloned().collect();
+    (!own.is_empty() && p.ledger.approved_validation.get(&job.id) == Some(&own)).then_some(own)
+}
+
 /// The snapshots as the list shows them, after a change.
 pub fn snapshots(p: &Project) -> Vec<SnapshotInfo> {
     let Some(sd) = &p.store else { return Vec::new() };

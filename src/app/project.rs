@@ -2,6 +2,7 @@
 //! and everything the core derives from them (decision, checklist, prompts). The CLI and the
 //! TUI are two front ends over this one object, so they always show the same facts.
 
+use crate::app::attempt_record;
 use crate::config::Config;
 use crate::core::checklist::{self, ChecklistItem, Facts};
 use crate::core::classify::Classifier;
@@ -17,6 +18,7 @@ use crate::store::ledger::Ledger;
 use crate::store::snapshot::{self, SnapshotManifest, SnapshotMeta};
 use crate::store::StateDir;
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,6 +81,11 @@ pub struct Project {
     pub snapshots: Vec<SnapshotInfo>,
     /// Problems found while opening (config, templates, state files), shown to the user.
     pub warnings: Vec<String>,
+    /// Failed repairs per job as the journal records them: a floor under the ledger's counts.
+    pub journal_failed_recoveries: BTreeMap<String, u32>,
+    /// Set when the ledger could not be used (corrupt, newer, missing) and was rebuilt from the
+    /// journal: no recovery runs in this invocation, so the user sees it first.
+    pub ledger_problem: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,15 +141,32 @@ impl Project {
 
         let store = open_store(&state_dir, &run.project_root, opts.read_only, &mut warnings);
         let mut ledger = Ledger::default();
+        let mut ledger_problem = None;
+        let entries = store.as_deref().map(|sd| journal::read(sd).0).unwrap_or_default();
         if let Some(sd) = &store {
             match Ledger::load(sd) {
                 Ok((l, w)) => {
                     ledger = l;
+                    ledger_problem = (!w.is_empty()).then(|| w.join("; "));
                     warnings.extend(w);
                 }
-                Err(e) => warnings.push(e.to_string()),
+                Err(e) => {
+                    ledger_problem = Some(e.to_string());
+                    warnings.push(e.to_string());
+                }
             }
         }
+        if let Some(problem) = &ledger_problem {
+            let n = attempt_record::rebuild(&mut ledger, &entries);
+            warnings
+                .push(format!("the ledger was rebuilt from the journal ({n} attempt(s) put back) after: {problem}"));
+            if let Some(sd) = store.as_deref().filter(|sd| !sd.is_read_only()) {
+                if let Err(e) = ledger.save(sd) {
+                    warnings.push(e.to_string());
+                }
+            }
+        }
+        let journal_failed_recoveries = attempt_record::failed_repairs(&entries);
         let interrupted = match &store {
             Some(sd) if !sd.is_read_only() => reconcile(sd, &mut ledger, &mut warnings),
             // Read only, with nobody holding the lock: a running attempt is an interrupted one.
@@ -168,6 +192,8 @@ impl Project {
             checklist: Vec::new(),
             snapshots: Vec::new(),
             warnings,
+            journal_failed_recoveries,
+            ledger_problem,
         };
         s.reload_snapshots();
         s.redecide();
@@ -189,6 +215,8 @@ impl Project {
             checklist: Vec::new(),
             snapshots: Vec::new(),
             warnings: Vec::new(),
+            journal_failed_recoveries: BTreeMap::new(),
+            ledger_problem: None,
         };
         p.redecide();
         p
@@ -203,7 +231,11 @@ impl Project {
 
     /// Recompute the decision and the checklist from the current facts and ledger.
     pub fn redecide(&mut self) {
-        let history = self.ledger.history();
+        let mut history = self.ledger.history();
+        for (job, n) in &self.journal_failed_recoveries {
+            let count = history.failed_recoveries.entry(job.clone()).or_default();
+            *count = (*count).max(*n);
+        }
         let input = decide::Input {
             run: &self.run,
             history: &history,

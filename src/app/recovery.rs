@@ -93,6 +93,12 @@ pub fn prepare(project: &Project, asked: &[String]) -> Result<Prepared, CommandE
     let (Some(d), Some(p)) = (project.decision.as_ref(), project.progress.as_ref()) else {
         return Err(CommandError::NothingToDo("nothing failed: there is nothing to recover".into()));
     };
+    if let Some(problem) = &project.ledger_problem {
+        return Err(refused(format!(
+            "the ledger could not be used ({}) and was rebuilt from the journal; nothing runs until you have looked: check recover-tui plan, then run this again",
+            clean_line(problem)
+        )));
+    }
     if d.verdict == Verdict::FullRestart {
         let why = if d.escalated {
             "the decision was escalated to a full restart after failed recoveries"
@@ -199,6 +205,9 @@ pub fn specs(project: &Project, prepared: &Prepared) -> Result<Vec<(AttemptSpec,
     for id in &prepared.jobs {
         let job = project.run.job(id).ok_or_else(|| refused(format!("job `{}` is not in the run", clean_line(id))))?;
         let gp = generation_prompt(project, id).map_err(refused)?;
+        // Commands written in the project are data until approved; else the config's run.
+        let mut job = job.clone();
+        job.validate = super::commands::approved_validation(project, &job).unwrap_or_default();
         let number = project.ledger.next_attempt_number(id);
         let kind = match prepared.step {
             StepKind::Rerun => AttemptKind::Rerun,
@@ -206,7 +215,7 @@ pub fn specs(project: &Project, prepared: &Prepared) -> Result<Vec<(AttemptSpec,
             _ => AttemptKind::TargetedRecovery,
         };
         let spec = AttemptSpec {
-            job: job.clone(),
+            job,
             number,
             kind,
             prompt: gp.text.clone(),
@@ -220,6 +229,25 @@ pub fn specs(project: &Project, prepared: &Prepared) -> Result<Vec<(AttemptSpec,
         out.push((spec, gp));
     }
     Ok(out)
+}
+
+/// The validation commands written in the project for `jobs` that are not approved (they will
+/// not run; the config's per-extension commands run instead), as display lines.
+pub fn unapproved_validation(project: &Project, jobs: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for job in jobs.iter().filter_map(|j| project.run.job(j)) {
+        if super::commands::approved_validation(project, job).is_some() {
+            continue;
+        }
+        for v in job.validate.iter().filter(|v| !v.is_empty()) {
+            out.push(format!(
+                "{}: {}",
+                crate::core::sanitize::clean_name(&job.id),
+                crate::core::sanitize::display_argv(v)
+            ));
+        }
+    }
+    out
 }
 
 /// The outputs a step's snapshot must hold: every output of its jobs.

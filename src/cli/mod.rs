@@ -173,6 +173,10 @@ pub enum Command {
         /// Confirm the checklist's confirm-items (recorded as "confirmed by --yes").
         #[arg(long)]
         yes: bool,
+        /// Run the jobs' own validation commands written in the project (their prompts'
+        /// `Validation:` sections, run.json), exactly as --dry-run printed them; journalled.
+        #[arg(long)]
+        approve_validation: bool,
     },
     /// Answer Q2 or Q3 yourself (with a reason), or clear your answer; the decision follows.
     #[command(
@@ -258,8 +262,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Some(Command::Export { ref path, format, ref output }) => {
             export::run(&cli, path.as_deref(), format, output.as_deref())
         }
-        Some(Command::Recover { ref path, ref jobs, dry_run, yes }) => {
-            recover::run(&cli, path.as_deref(), &recover::Args { jobs, dry_run, yes })
+        Some(Command::Recover { ref path, ref jobs, dry_run, yes, approve_validation }) => {
+            recover::run(&cli, path.as_deref(), &recover::Args { jobs, dry_run, yes, approve_validation })
         }
         Some(Command::Override { ref args, ref reason, ref clear }) => {
             override_cmd::run(&cli, args, reason.as_deref(), clear.as_deref())

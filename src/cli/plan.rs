@@ -26,12 +26,19 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
         return Ok(EXIT_NOTHING);
     };
     if as_json {
-        println!(
-            "{}",
-            crate::core::export::to_safe_json(&crate::core::export::plan_json(decision, project.progress.as_ref()))
-        );
+        let mut plan = crate::core::export::plan_json(decision, project.progress.as_ref());
+        if let Some(w) = plan.get_mut("warnings").and_then(|w| w.as_array_mut()) {
+            w.extend(project.warnings.iter().map(|s| Value::String(s.clone())));
+        }
+        println!("{}", crate::core::export::to_safe_json(&plan));
     } else {
         print!("{}", plan_text(&project.run, decision, project.progress.as_ref()));
+        if !project.warnings.is_empty() {
+            println!("\nWarnings (state directory, templates):");
+            for w in &project.warnings {
+                println!("  - {}", clean_line(w));
+            }
+        }
     }
     exit_without_freeing(project);
     Ok(0)

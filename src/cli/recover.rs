@@ -18,6 +18,7 @@ pub struct Args<'a> {
     pub jobs: &'a [String],
     pub dry_run: bool,
     pub yes: bool,
+    pub approve_validation: bool,
 }
 
 pub fn run(cli: &super::Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError> {
@@ -44,6 +45,7 @@ pub fn run(cli: &super::Cli, path: Option<&Path>, args: &Args) -> Result<i32, Cl
         .map_err(|e| CliError::from(format!("cannot start the async runtime: {e}")))?;
     let mut step = prepared;
     loop {
+        validation_approval(&mut project, &step, args.approve_validation)?;
         let done = run_step(&rt, &mut project, &step)?;
         if !done.all_passed() || !args.jobs.is_empty() {
             return Ok(1 - i32::from(done.all_passed()));
@@ -64,6 +66,26 @@ pub fn run(cli: &super::Cli, path: Option<&Path>, args: &Args) -> Result<i32, Cl
         }
     }
     Ok(0)
+}
+
+/// Approve the step's own validation commands (`--approve-validation`), or say which will not
+/// run and what runs instead.
+fn validation_approval(project: &mut Project, step: &Prepared, approve: bool) -> Result<(), CliError> {
+    if approve {
+        for line in commands::approve_validation(project, &step.jobs).map_err(ce)? {
+            eprintln!("{line}");
+        }
+        return Ok(());
+    }
+    let unapproved = recovery::unapproved_validation(project, &step.jobs);
+    if !unapproved.is_empty() {
+        eprintln!(
+            "not run: validation commands written in the project ({}); the config's per-extension commands run instead. \
+             To run them: recover-tui recover --dry-run, then --approve-validation",
+            unapproved.join("; ")
+        );
+    }
+    Ok(())
 }
 
 /// One step: snapshot, record, run (Ctrl-C, SIGTERM and SIGHUP cancel it), record the ends.
@@ -159,6 +181,9 @@ fn dry_run(project: &Project, prepared: &Prepared, yes: bool) -> Result<i32, Cli
     let specs: Vec<_> = recovery::specs(project, prepared).map_err(ce)?.into_iter().map(|(s, _)| s).collect();
     for line in attempt::dry_run(&specs)? {
         println!("{line}");
+    }
+    for line in recovery::unapproved_validation(project, &prepared.jobs) {
+        println!("{line}   # written in the project: runs only with --approve-validation");
     }
     if prepared.step == StepKind::Repair {
         if let Some(p) = project.progress.as_ref().filter(|p| !p.rerun_jobs_after.is_empty()) {

@@ -122,6 +122,8 @@ pub enum JournalEvent {
         #[serde(default)]
         reason: Option<String>,
     },
+    /// The user approved a job's own validation commands (written in the project) to run.
+    ValidationApproved { job: String, commands: Vec<Vec<String>> },
 }
 
 impl JournalEvent {
@@ -141,6 +143,7 @@ impl JournalEvent {
             JournalEvent::Exported { .. } => "exported",
             JournalEvent::EdgeConfirmed { .. } => "edge_confirmed",
             JournalEvent::EdgeRejected { .. } => "edge_rejected",
+            JournalEvent::ValidationApproved { .. } => "validation_approved",
         }
     }
 }

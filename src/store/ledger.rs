@@ -34,6 +34,10 @@ pub struct Ledger {
     /// Free-form facts the user supplied.
     #[serde(default)]
     pub supplied: BTreeMap<String, String>,
+    /// Job id -> its own validation commands (from its prompt or `run.json`) as the user
+    /// approved them; an approval holds only while the commands are exactly these.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub approved_validation: BTreeMap<String, Vec<Vec<String>>>,
     /// Job id -> where its saved generation prompt (`prompts/<job>.md`) came from.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub saved_prompts: BTreeMap<String, crate::core::model::PromptOrigin>,
@@ -52,6 +56,7 @@ impl Default for Ledger {
             overrides: Overrides::default(),
             supplied: BTreeMap::new(),
             saved_prompts: BTreeMap::new(),
+            approved_validation: BTreeMap::new(),
         }
     }
 }
