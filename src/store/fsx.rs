@@ -9,6 +9,9 @@
 //! place (the journal, the lock) must have a single link. Scratch directories are emptied through
 //! their own descriptors after checking that they are what the parent holds under that name.
 
+// `stat` field types differ between platforms: the casts are needed on some.
+#![allow(clippy::unnecessary_cast)]
+
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use std::ffi::{OsStr, OsString};
 use std::fs::File;

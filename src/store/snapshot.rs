@@ -693,7 +693,7 @@ fn copy_hashing(src: &Path, tmp_dir: &Dir, tmp: &Path) -> std::io::Result<(Strin
             }
             out.write_all(c)
         },
-        |e| read_failed(e),
+        read_failed,
     )
     .map_err(|e| {
         if e.get_ref().is_some_and(|i| i.is::<ReadFailed>()) {
