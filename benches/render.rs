@@ -7,10 +7,12 @@ use ratatui::Terminal;
 use recover_tui::app::project::Project;
 use recover_tui::config::Config;
 use recover_tui::core::model::{Batch, Finding, Job, JobResult, Prompt, Run, Status, TokenUsage};
-use recover_tui::tui::action::Screen;
 use recover_tui::tui::app::App;
+use recover_tui::tui::effects::{Loaded, Msg};
 use recover_tui::tui::keymap::Keymap;
+use recover_tui::tui::screens::Screen;
 use recover_tui::tui::theme::Theme;
+use recover_tui::tui::update::update;
 use recover_tui::tui::view;
 
 /// 1,000 batches x 100 jobs; one job of batch 700 failed validation.
@@ -70,13 +72,12 @@ fn bench(c: &mut Criterion) {
     let project =
         Project::from_run(big_run(), Config::default(), std::env::temp_dir().join("recover-tui-render-bench"));
     let mut app = App::new(Keymap::default(), Theme::colored(), false);
-    app.project = Some(project);
-    app.loading = None;
-    app.job_sel = 69_903;
+    // Loaded as the app loads it (the filtered job list is built then, not per frame).
+    update(&mut app, Msg::Loaded(Ok(Loaded { project: Box::new(project), journal: Vec::new() })));
+    app.screens.overview.sel = 69_903;
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     for screen in [Screen::Overview, Screen::Decision, Screen::Checklist, Screen::Run] {
         app.screen = screen;
-        // Warm the filtered-job cache as the first real frame would.
         term.draw(|f| view::draw(f, &app)).expect("draw");
         c.bench_function(&format!("render {} 100k jobs 200x50", screen.title().to_lowercase()), |b| {
             b.iter(|| term.draw(|f| view::draw(f, &app)).expect("draw").area.width)

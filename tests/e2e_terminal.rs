@@ -63,7 +63,10 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .stderr(std::process::Stdio::null())
+            .status();
     }
 }
 
@@ -92,7 +95,7 @@ fn demo_walk_from_failure_to_recovery_and_export() {
     t.keys(&["q"]);
     let s = t.wait_for("APP-EXITED-0");
     // Back on the main screen: the app's frame is gone.
-    assert!(!s.contains("1 Overview"), "{s}");
+    assert!(!s.contains("1 Over"), "{s}");
 }
 
 #[test]
@@ -107,7 +110,7 @@ fn sigterm_restores_the_terminal_and_exits() {
     let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let s = t.wait_for("APP-EXITED");
-    assert!(!s.contains("1 Overview"), "{s}");
+    assert!(!s.contains("1 Over"), "{s}");
 }
 
 /// Write a small failing project whose logs carry terminal escape sequences, and whose
@@ -173,7 +176,7 @@ fn escapes_in_logs_do_not_touch_title_screen_or_clipboard() {
     hostile_project(&project);
     let t = Tmux::app(NAME, home.path(), &format!("{bin} {}", project.display()), "echo APP-EXITED; sleep 30");
     let s = t.wait_for("SyntaxError: '(' was never closed");
-    assert!(s.contains("1 Overview"), "the screen was cleared:\n{s}");
+    assert!(s.contains("1 Over"), "the screen was cleared:\n{s}");
     let title =
         Command::new("tmux").args(["display-message", "-p", "-t", &t.session, "#{pane_title}"]).output().unwrap();
     assert!(!String::from_utf8_lossy(&title.stdout).contains("PWNED"), "title changed");
@@ -202,10 +205,10 @@ fn a_hanging_generator_and_its_children_die_when_the_app_quits() {
         std::thread::sleep(Duration::from_millis(50));
     }
     t.keys(&["q"]);
-    t.wait_for("Stop them and quit?");
+    t.wait_for("Recovery attempts are running");
     t.keys(&["y"]);
     let s = t.wait_for("APP-EXITED");
-    assert!(!s.contains("1 Overview"), "{s}");
+    assert!(!s.contains("1 Over"), "{s}");
     wait_dead(&project.join("gen.pid"));
     wait_dead(&project.join("child.pid"));
 }
@@ -219,7 +222,7 @@ fn a_panic_restores_the_terminal() {
     let t = Tmux::app(NAME, home.path(), &run, "echo APP-EXITED-$?; exec sh");
     let s = t.wait_for("APP-EXITED-101");
     assert!(s.contains("panicking after load"), "{s}");
-    assert!(!s.contains("1 Overview"), "alternate screen left on:\n{s}");
+    assert!(!s.contains("1 Over"), "alternate screen left on:\n{s}");
     // Cooked mode again: the shell reads a line and runs it (typed line + its output).
     t.keys(&["echo cooked-$((40+2))", "Enter"]);
     t.wait_for("cooked-42");
@@ -238,8 +241,11 @@ fn edit_in_editor_and_copy_with_osc52() {
     Command::new("tmux").args(["set-option", "-t", &t.session, "set-clipboard", "on"]).status().unwrap();
     t.wait_for("loaded: 1 failed job(s)");
     t.keys(&["4", "e"]);
-    let s = t.wait_for("revised prompt for b2-1 kept");
-    assert!(s.contains("+ Every def line ends with a colon."), "{s}");
+    t.wait_for("revised prompt for b2-1 kept (from your edit)");
+    // The end of the diff: the line the editor added.
+    t.keys(&["G"]);
+    let s = t.wait_for("+ Every def line ends with a colon.");
+    assert!(s.contains("Recovery sends: your edit") || s.contains("original → revised prompt (from your edit)"), "{s}");
     t.keys(&["y"]);
     t.wait_for("copied with OSC 52");
     let demo = std::fs::read_dir(home.path())
@@ -260,4 +266,85 @@ fn edit_in_editor_and_copy_with_osc52() {
     );
     t.keys(&["q"]);
     t.wait_for("APP-EXITED");
+}
+
+/// Closing the terminal (the tmux session is killed: SIGHUP, then EIO on the tty) while the app
+/// runs a recovery with a generator that hangs: every child ends, the attempt is recorded
+/// `aborted` (not left `running`), and the lock is released.
+#[test]
+fn closing_the_terminal_mid_recovery_aborts_the_attempt_and_releases_the_lock() {
+    const NAME: &str = "close";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let project = home.path().join("p");
+    hostile_project(&project);
+    let t = Tmux::app(NAME, home.path(), &format!("{bin} {}", project.display()), "echo APP-EXITED; sleep 30");
+    t.wait_for("loaded: 1 failed job(s)");
+    t.finish_checklist();
+    t.keys(&["5", "R"]);
+    t.wait_for("Run targeted recovery of 1 job(s)");
+    t.keys(&["y"]);
+    let start = Instant::now();
+    while alive(&project.join("child.pid")) != Some(true) || alive(&project.join("gen.pid")) != Some(true) {
+        assert!(start.elapsed() < Duration::from_secs(10), "the generator did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(project.join(".recover/lock").exists(), "the app holds the lock while it runs");
+    // Close the terminal.
+    Command::new("tmux").args(["kill-session", "-t", &t.session]).status().unwrap();
+    wait_dead(&project.join("gen.pid"));
+    wait_dead(&project.join("child.pid"));
+    let lock = project.join(".recover/lock");
+    let start = Instant::now();
+    while lock.exists() {
+        assert!(start.elapsed() < Duration::from_secs(15), "the lock is still there");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let ledger: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(project.join(".recover/ledger.json")).unwrap()).unwrap();
+    let outcomes: Vec<&str> = ledger["attempts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|v| v.as_array().unwrap())
+        .map(|a| a["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["aborted"], "{ledger}");
+    let journal = std::fs::read_to_string(project.join(".recover/journal.jsonl")).unwrap();
+    assert!(journal.contains("\"attempt_ended\""), "{journal}");
+    assert!(journal.contains("\"aborted\""), "{journal}");
+}
+
+/// SIGTERM to the app while its recovery runs: the same as a closed terminal — no child left,
+/// the attempt `aborted`, the lock gone — and the terminal restored.
+#[test]
+fn sigterm_mid_recovery_aborts_the_attempt_and_restores_the_terminal() {
+    const NAME: &str = "term-run";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let project = home.path().join("p");
+    hostile_project(&project);
+    let pidfile = home.path().join("app.pid");
+    let run = format!("sh -c 'echo $$ > {}; exec {bin} {}'", pidfile.display(), project.display());
+    let t = Tmux::app(NAME, home.path(), &run, "echo APP-EXITED-$?; sleep 30");
+    t.wait_for("loaded: 1 failed job(s)");
+    t.finish_checklist();
+    t.keys(&["5", "R"]);
+    t.wait_for("Run targeted recovery of 1 job(s)");
+    t.keys(&["y"]);
+    let start = Instant::now();
+    while alive(&project.join("child.pid")) != Some(true) || alive(&project.join("gen.pid")) != Some(true) {
+        assert!(start.elapsed() < Duration::from_secs(10), "the generator did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let s = t.wait_for("APP-EXITED-0");
+    assert!(!s.contains("1 Over"), "the app's frame is still on screen:\n{s}");
+    wait_dead(&project.join("gen.pid"));
+    wait_dead(&project.join("child.pid"));
+    assert!(!project.join(".recover/lock").exists(), "the lock is still there");
+    let ledger = std::fs::read_to_string(project.join(".recover/ledger.json")).unwrap();
+    assert!(ledger.contains("\"outcome\": \"aborted\"") || ledger.contains("\"outcome\":\"aborted\""), "{ledger}");
+    assert!(!ledger.contains("\"running\""), "{ledger}");
 }

@@ -1,69 +1,105 @@
-//! The app driven by scripted keys on the demo run: state + message -> state + effects, and
-//! every screen rendered on a TestBackend (insta snapshots at 100x30).
+//! The app on the demo run, driven through `Runner<TestBackend>` with scripted keys: every
+//! assertion is made after the runner's queue drained (`run_until_idle`), never after a sleep.
+//! The effects run for real (project writes, the demo's offline generator and reviser);
+//! nothing is re-implemented here. Plus pure `update` tests (state + message -> state +
+//! effects) and every screen as an insta snapshot at 100x30.
 
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
+use recover_tui::app::commands::{CommandError, Mark};
 use recover_tui::app::project::{OpenOptions, Project};
-use recover_tui::store::journal::JournalEvent;
-use recover_tui::tui::action::Screen;
-use recover_tui::tui::app::{App, Modal};
-use recover_tui::tui::effects::{Effect, Msg};
+use recover_tui::core::status::JobState;
+use recover_tui::tui::app::App;
+use recover_tui::tui::effects::{Done, Effect, Job, Msg};
 use recover_tui::tui::keymap::Keymap;
+use recover_tui::tui::modal::{Modal, Then};
+use recover_tui::tui::runner::{scripted, NoHost, Runner};
+use recover_tui::tui::screens::Screen;
 use recover_tui::tui::theme::Theme;
 use recover_tui::tui::update::update;
 use recover_tui::tui::{demo, view};
+use tokio::sync::mpsc::UnboundedSender;
 
-struct Demo {
-    _dir: tempfile::TempDir,
-    app: App,
-}
-
-fn demo_app() -> Demo {
+/// The demo project written into a temporary directory: (guard, open options).
+fn demo_project() -> (tempfile::TempDir, OpenOptions) {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("notes");
     demo::write_all(&project).unwrap();
     let config = project.join("recover-demo.toml");
     let text = std::fs::read_to_string(&config).unwrap().replace("{demo}", &project.display().to_string());
     std::fs::write(&config, text).unwrap();
-    let opts = OpenOptions { path: Some(project), config: Some(config), state_dir: None, read_only: false };
-    let mut project = Project::open(&opts).unwrap();
-    project.check_facts();
-    let mut app = App::new(Keymap::default(), Theme::plain(), false);
-    let effects = update(&mut app, Msg::Loaded(Ok(Box::new(project))));
-    assert!(effects.is_empty());
-    Demo { _dir: dir, app }
+    (dir, OpenOptions { path: Some(project), config: Some(config), state_dir: None, read_only: false })
 }
 
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+/// The app as the binary runs it, on a TestBackend, with keys from a script.
+struct Harness {
+    rt: tokio::runtime::Runtime,
+    runner: Runner<TestBackend>,
+    keys: Option<UnboundedSender<Event>>,
 }
 
-fn code(k: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(k, KeyModifiers::NONE))
-}
-
-/// Press each character of `keys` (`\n` = Enter, `\x1b` = Esc), collecting the effects.
-fn press(app: &mut App, keys: &str) -> Vec<Effect> {
-    let mut out = Vec::new();
-    for c in keys.chars() {
-        let msg = match c {
-            '\n' => code(KeyCode::Enter),
-            '\x1b' => code(KeyCode::Esc),
-            c => key(c),
-        };
-        out.extend(update(app, msg));
+impl Harness {
+    fn open(opts: &OpenOptions) -> Harness {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let (input, keys) = scripted();
+        let app = App::new(Keymap::default(), Theme::plain(), false);
+        let mut runner = Runner::new(Terminal::new(TestBackend::new(100, 30)).unwrap(), app, input, Box::new(NoHost));
+        let opts = opts.clone();
+        rt.block_on(async {
+            runner.load(opts);
+            runner.run_until_idle().await;
+        });
+        assert!(runner.app.project.is_some(), "loaded: {:?}", runner.app.load_error);
+        Harness { rt, runner, keys: Some(keys) }
     }
-    out
+
+    fn app(&self) -> &App {
+        &self.runner.app
+    }
+
+    fn project(&self) -> &Project {
+        self.runner.app.project.as_ref().unwrap()
+    }
+
+    /// Press each character of `keys` (`\n` = Enter, `\x1b` = Esc), then let the queue drain.
+    fn press(&mut self, keys: &str) {
+        let tx = self.keys.as_ref().expect("the input is open");
+        for c in keys.chars() {
+            let code = match c {
+                '\n' => KeyCode::Enter,
+                '\x1b' => KeyCode::Esc,
+                c => KeyCode::Char(c),
+            };
+            tx.send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))).unwrap();
+        }
+        self.idle();
+    }
+
+    fn event(&mut self, e: Event) {
+        self.keys.as_ref().unwrap().send(e).unwrap();
+        self.idle();
+    }
+
+    fn idle(&mut self) {
+        let Harness { rt, runner, .. } = self;
+        rt.block_on(runner.run_until_idle());
+    }
+
+    fn status(&self) -> String {
+        self.app().status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+    }
+
+    /// What the runner last drew.
+    fn drawn(&self) -> String {
+        buffer_text(self.runner.terminal().backend().buffer())
+    }
 }
 
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| view::draw(f, app)).unwrap();
-    let buf = t.backend().buffer().clone();
+fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
     let mut s = String::new();
-    for y in 0..h {
-        for x in 0..w {
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
             s.push_str(buf[(x, y)].symbol());
         }
         s.push('\n');
@@ -71,337 +107,604 @@ fn screen(app: &App, w: u16, h: u16) -> String {
     s
 }
 
-/// Run the effects a test cares about with the same library calls the driver uses.
-fn run_effects(app: &mut App, effects: Vec<Effect>) {
-    for e in effects {
-        let msg = match e {
-            Effect::Snapshot { paths, reason } => {
-                let sd = app.project.as_ref().unwrap().writable_store().unwrap();
-                Msg::Snapshotted(recover_tui::app::project::snapshot_paths(
-                    &sd,
-                    &paths,
-                    &reason,
-                    None,
-                    None,
-                    &recover_tui::core::model::SystemClock,
-                ))
-            }
-            _ => continue,
-        };
-        let more = update(app, msg);
-        run_effects(app, more);
-    }
+/// A fresh frame of `app` at `w`x`h`, with clock times masked (the journal's).
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(f, app)).unwrap();
+    let s = buffer_text(t.backend().buffer());
+    let re = regex::Regex::new(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}").unwrap();
+    re.replace_all(&s, "YYYY-MM-DD hh:mm:ss").into_owned()
+}
+
+fn journal_events(p: &Project) -> Vec<String> {
+    let (journal, _) = p.journal_lines();
+    journal.iter().map(|l| l.split_whitespace().nth(2).unwrap_or("").to_string()).collect()
 }
 
 #[test]
 fn the_first_screen_shows_the_failure() {
-    let d = demo_app();
-    let s = screen(&d.app, 120, 40);
+    let (_d, opts) = demo_project();
+    let h = Harness::open(&opts);
+    let s = h.drawn();
     assert!(s.contains("notes Phase 2 — batches"), "{s}");
     assert!(s.contains("2 ✗✓✓"), "{s}");
     assert!(s.contains("✗ b2   b2-1"), "{s}");
     assert!(s.contains("notes/render.py"), "{s}");
+    assert!(s.contains("TARGETED RECOVERY · in progress"), "{s}");
+    assert!(h.status().starts_with("loaded: 1 failed job(s); verdict targeted_recovery"), "{}", h.status());
+    // The failed job is selected, and its state is the one the project gives.
+    let j = recover_tui::tui::screens::overview::selected(h.app()).unwrap();
+    assert_eq!(j.id, "b2-1");
+    assert_eq!(h.project().job_state("b2-1"), Some(JobState::Failed));
+    let s = screen(h.app(), 120, 40);
+    assert!(s.contains("✗ failed  batch 2"), "{s}");
     assert!(s.contains("SyntaxError: expected ':'"), "{s}");
-    assert!(s.contains("TARGETED RECOVERY"), "{s}");
-    // The failed job is selected.
-    assert_eq!(d.app.selected_job().unwrap().id, "b2-1");
 }
 
 #[test]
-fn overriding_q3_re_decides_live_and_is_recorded() {
-    let mut d = demo_app();
-    press(&mut d.app, "2jj ");
-    assert!(matches!(d.app.modal, Some(Modal::Reason { .. })));
-    let effects = press(&mut d.app, "spec names the wrong module\n");
-    let s = d.app.project.as_ref().unwrap();
-    assert_eq!(s.decision.as_ref().unwrap().verdict.as_str(), "full_restart");
-    assert_eq!(s.ledger.overrides.answers["Q3"].reason, "spec names the wrong module");
-    assert!(
-        matches!(&effects[0], Effect::Record { event: JournalEvent::Overridden { question, answer: true, .. } } if question == "Q3")
-    );
-    assert!(screen(&d.app, 100, 30).contains("FULL RESTART"));
-    // Toggling again removes the override.
-    press(&mut d.app, " ");
-    assert_eq!(d.app.project.as_ref().unwrap().decision.as_ref().unwrap().verdict.as_str(), "targeted_recovery");
+fn overriding_q3_re_decides_and_is_recorded() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("2jj ");
+    assert!(matches!(h.app().modal, Some(Modal::Reason { .. })));
+    h.press("spec names the wrong module\n");
+    assert_eq!(h.project().decision.as_ref().unwrap().verdict.as_str(), "full_restart");
+    assert_eq!(h.project().ledger.overrides.answers["Q3"].reason, "spec names the wrong module");
+    assert_eq!(h.status(), "Q3 overridden to yes; verdict now full_restart");
+    assert!(h.drawn().contains("FULL RESTART"), "{}", h.drawn());
+    assert_eq!(journal_events(h.project()), ["decided", "overridden", "decided"]);
+    // Toggling again clears the override.
+    h.press(" ");
+    assert_eq!(h.project().decision.as_ref().unwrap().verdict.as_str(), "targeted_recovery");
+    assert_eq!(h.status(), "override of Q3 removed; verdict now targeted_recovery");
 }
 
 #[test]
 fn an_override_needs_a_reason_and_esc_cancels() {
-    let mut d = demo_app();
-    press(&mut d.app, "2jj \n");
-    assert!(matches!(d.app.modal, Some(Modal::Reason { .. })), "empty reason keeps the box open");
-    assert_eq!(d.app.status.as_ref().unwrap().text, "a reason is required");
-    press(&mut d.app, "\x1b");
-    assert!(d.app.modal.is_none());
-    assert!(d.app.project.as_ref().unwrap().ledger.overrides.answers.is_empty());
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("2jj \n");
+    assert!(matches!(h.app().modal, Some(Modal::Reason { .. })), "an empty reason keeps the box open");
+    assert_eq!(h.status(), "a reason is required");
+    // `q` in a text box is typed, not quit.
+    h.press("q");
+    assert!(matches!(&h.app().modal, Some(Modal::Reason { text, .. }) if text == "q"));
+    h.press("\x1b");
+    assert!(h.app().modal.is_none());
+    assert!(!h.app().should_quit);
+    assert!(h.project().ledger.overrides.answers.is_empty());
 }
 
 #[test]
 fn checklist_confirm_waive_and_snapshot_action() {
-    let mut d = demo_app();
-    press(&mut d.app, "3jjjj");
-    let effects = press(&mut d.app, "c");
-    assert!(
-        matches!(&effects[0], Effect::Record { event: JournalEvent::Confirmed { item, .. } } if item == "dependencies_reviewed")
-    );
-    // Item 6 is now selected: waive it with a reason.
-    press(&mut d.app, "w");
-    press(&mut d.app, "schema unchanged since batch 1\n");
-    let s = d.app.project.as_ref().unwrap();
-    assert_eq!(s.checklist[5].state.as_str(), "waived");
-    assert_eq!(s.checklist[5].reason.as_deref(), Some("schema unchanged since batch 1"));
-    // Item 7: its action takes the snapshot.
-    press(&mut d.app, "j");
-    let effects = press(&mut d.app, "a");
-    assert!(matches!(&effects[0], Effect::Snapshot { paths, .. } if paths == &vec!["notes/render.py".to_string()]));
-    run_effects(&mut d.app, effects);
-    let s = d.app.project.as_ref().unwrap();
-    assert_eq!(s.checklist[6].state.as_str(), "passed");
-    assert!(recover_tui::core::checklist::satisfied(&s.checklist));
-    assert!(d.app.status.as_ref().unwrap().text.starts_with("snapshot "));
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("3jjjjc");
+    assert_eq!(h.status(), "confirmed dependencies_reviewed");
+    assert_eq!(h.app().screens.checklist.sel, 5, "moves on to the next item once recorded");
+    h.press("w");
+    h.press("schema unchanged since batch 1\n");
+    let p = h.project();
+    assert_eq!(p.checklist[5].state.as_str(), "waived");
+    assert_eq!(p.checklist[5].reason.as_deref(), Some("schema unchanged since batch 1"));
+    // Item 7: its action takes the snapshot, and the item passes.
+    h.press("ja");
+    let p = h.project();
+    assert_eq!(p.checklist[6].state.as_str(), "passed");
+    assert!(recover_tui::core::checklist::satisfied(&p.checklist));
+    assert!(h.status().starts_with("snapshot "), "{}", h.status());
+    assert!(h.drawn().contains("Pre-recovery checklist 10/10"), "{}", h.drawn());
+    assert_eq!(journal_events(h.project()), ["decided", "confirmed", "waived", "snapshot"]);
 }
 
 #[test]
-fn recovery_is_refused_until_the_checklist_is_done_then_confirmed() {
-    let mut d = demo_app();
-    let effects = press(&mut d.app, "5R");
-    assert!(effects.is_empty());
-    let status = d.app.status.clone().unwrap();
+fn recovery_is_refused_until_the_checklist_is_done_then_lists_every_command() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("5R");
+    let status = h.app().status.clone().unwrap();
     assert!(status.error);
     assert!(status.text.starts_with("checklist not done: 5 Dependencies"), "{}", status.text);
-    press(&mut d.app, "3jjjjcc");
-    let e = press(&mut d.app, "a");
-    run_effects(&mut d.app, e);
-    press(&mut d.app, "5R");
-    assert!(matches!(d.app.modal, Some(Modal::Confirm { .. })));
-    let effects = press(&mut d.app, "y");
-    let Effect::StartRecovery { jobs } = &effects[0] else { panic!("{effects:?}") };
-    assert_eq!(jobs, &vec!["b2-1".to_string()]);
-    // Without a revised prompt, recovery sends the original prompt with the fix spelled out.
-    let s = d.app.project.as_ref().unwrap();
-    let gp = recover_tui::app::recovery::generation_prompt(s, "b2-1").unwrap();
-    let (prompt, rendered) = (gp.text, gp.recovery_prompt);
-    assert_eq!(gp.origin, recover_tui::core::model::PromptOrigin::Direct);
-    assert!(prompt.starts_with("Context: notes Phase 2 Batch 2"));
-    assert!(prompt.contains("## Fix required (recovery attempt)"));
-    assert!(prompt.contains("SyntaxError: expected ':' (notes/render.py:4)"));
-    assert!(rendered.unwrap().contains("## The syntax error"));
-}
-
-#[test]
-fn a_revised_prompt_is_what_recovery_sends() {
-    let mut d = demo_app();
-    update(
-        &mut d.app,
-        Msg::Revised {
-            job: "b2-1".into(),
-            result: Ok("Write notes/render.py with `def render(note: Note) -> str:`".into()),
-        },
-    );
-    assert!(d.app.show_prompt_diff);
-    press(&mut d.app, "4");
-    let s = screen(&d.app, 100, 30);
-    assert!(s.contains("+ Write notes/render.py with `def render(note: Note) -> str:`"), "{s}");
-    assert!(s.contains("- Context: notes Phase 2 Batch 2"), "{s}");
+    h.press("3jjjjcca5R");
+    let Some(Modal::Confirm { question, lines, then }) = h.app().modal.clone() else {
+        panic!("no confirmation: {:?}", h.app().modal)
+    };
+    assert_eq!(question, "Run targeted recovery of 1 job(s) now with the configured generator?");
+    assert_eq!(then, Then::Recover { jobs: vec!["b2-1".into()] });
+    assert_eq!(lines[0], "b2-1: prompt from the original prompt with the recovery prompt's fix");
+    assert!(lines.iter().any(|l| l.contains("fake-codex.py notes/render.py <")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.trim() == "b2-1: python3 -m py_compile notes/render.py"), "{lines:?}");
+    assert!(h.drawn().contains("b2-1: python3 -m py_compile notes/render.py"), "{}", h.drawn());
+    // No: nothing ran.
+    h.press("n");
+    assert!(h.project().ledger.attempts.is_empty());
+    assert_eq!(h.status(), "cancelled");
 }
 
 #[test]
 fn help_is_generated_from_the_keymap_and_searchable() {
-    let mut d = demo_app();
-    press(&mut d.app, "?/snap");
-    let s = screen(&d.app, 100, 30);
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("?/snap");
+    let s = screen(h.app(), 100, 30);
     assert!(s.contains("search: snap"), "{s}");
-    assert!(s.contains("take snapshot"), "{s}");
-    // The overlay lists exactly the keymap rows that match.
-    let rows = d.app.keymap.help_rows("snap");
-    assert_eq!(rows.iter().map(|r| r.1).collect::<Vec<_>>(), ["snapshots", "take snapshot", "diff", "restore"]);
+    let rows = h.app().keymap.help_rows("snap");
+    assert_eq!(
+        rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(),
+        ["take snapshot", "snapshots", "diff", "restore"]
+    );
     assert!(s.contains("s                take snapshot                everywhere"), "{s}");
-    press(&mut d.app, "\x1b\x1b");
-    assert!(d.app.modal.is_none());
+    // The keys of the boxes are in the table too.
+    let rows = h.app().keymap.help_rows("questions");
+    assert_eq!(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["y Y Enter", "n N Esc"]);
+    h.press("\x1b\x1b");
+    assert!(h.app().modal.is_none());
 }
 
 #[test]
 fn filter_narrows_the_job_list() {
-    let mut d = demo_app();
-    press(&mut d.app, "/search\n");
-    assert_eq!(d.app.visible_jobs().len(), 1);
-    assert_eq!(d.app.selected_job().unwrap().id, "b2-3");
-    press(&mut d.app, "/\x1b");
-    assert_eq!(d.app.visible_jobs().len(), 7);
-}
-
-#[test]
-fn quit_asks_while_attempts_run() {
-    let mut d = demo_app();
-    d.app.running = true;
-    let e = press(&mut d.app, "q");
-    assert!(e.is_empty());
-    assert!(matches!(d.app.modal, Some(Modal::Confirm { .. })));
-    let e = press(&mut d.app, "y");
-    assert_eq!(e, vec![Effect::Quit]);
-    assert!(d.app.should_quit);
-}
-
-#[test]
-fn attempts_done_records_and_escalates_after_two_failures() {
-    use recover_tui::core::model::{Attempt, AttemptOutcome};
-    let mut d = demo_app();
-    let failed = |n: u32| Attempt {
-        job: "b2-1".into(),
-        number: n,
-        snapshot: None,
-        recovery_prompt: None,
-        revised_prompt: None,
-        kind: recover_tui::core::model::AttemptKind::TargetedRecovery,
-        command: vec!["codex".into()],
-        started_at: chrono::Utc::now(),
-        ended_at: None,
-        exit_code: Some(0),
-        findings: vec![],
-        outcome: AttemptOutcome::Failed,
-        changes: None,
-        prompt_origin: None,
-    };
-    let specs = |app: &App| {
-        let s = app.project.as_ref().unwrap();
-        let prepared = recover_tui::app::recovery::Prepared {
-            step: recover_tui::core::status::StepKind::Repair,
-            jobs: vec!["b2-1".to_string()],
-        };
-        recover_tui::app::recovery::specs(s, &prepared).unwrap().into_iter().map(|(sp, _)| sp).collect::<Vec<_>>()
-    };
-    let effects = update(&mut d.app, Msg::AttemptsDone(vec![Ok(failed(1))]));
-    assert!(matches!(&effects[0], Effect::FinishAttempts { results } if results.len() == 1));
-    let sp = specs(&d.app);
-    recover_tui::tui::recovery::finish(&mut d.app, &sp, vec![Ok(failed(1))]);
-    assert!(!d.app.project.as_ref().unwrap().decision.as_ref().unwrap().escalated);
-    let sp = specs(&d.app);
-    recover_tui::tui::recovery::finish(&mut d.app, &sp, vec![Ok(failed(2))]);
-    let dec = d.app.project.as_ref().unwrap().decision.as_ref().unwrap();
-    assert!(dec.escalated);
-    assert_eq!(dec.verdict.as_str(), "full_restart");
-    assert!(
-        d.app.status.as_ref().unwrap().text.starts_with("ESCALATED: b2-1 failed 2 recovery attempt(s) (limit 2)"),
-        "{:?}",
-        d.app.status
-    );
-    let (journal, _) = d.app.project.as_ref().unwrap().journal_lines();
-    assert!(journal.last().unwrap().contains("escalated"), "{journal:?}");
-    press(&mut d.app, "5");
-    let s = screen(&d.app, 120, 30);
-    assert!(s.contains("ESCALATED TO FULL RESTART"), "{s}");
-    assert!(s.contains("failed recoveries 2/2"), "{s}");
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("/search\n");
+    assert_eq!(h.app().screens.overview.visible.len(), 1);
+    assert_eq!(recover_tui::tui::screens::overview::selected(h.app()).unwrap().id, "b2-3");
+    h.press("/\x1b");
+    assert_eq!(h.app().screens.overview.visible.len(), 7);
+    // The state now is a filter word.
+    h.press("/failed\n");
+    assert_eq!(recover_tui::tui::screens::overview::selected(h.app()).unwrap().id, "b2-1");
 }
 
 #[test]
 fn mouse_click_on_a_tab_switches_screen() {
     use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-    let mut d = demo_app();
-    screen(&d.app, 120, 30);
-    // " recover-tui " is 13 columns; tab 1 " 1 Overview " then a space: tab 2 starts at 26.
-    update(
-        &mut d.app,
-        Msg::Mouse(MouseEvent {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    // Where the header drew tab 2 (the same layout the click is read with).
+    let header = h.drawn().lines().next().unwrap().to_string();
+    let col = header.chars().collect::<String>().find("2 Deci").map(|b| header[..b].chars().count()).unwrap() as u16;
+    let click = |column| {
+        Event::Mouse(MouseEvent {
             kind: MouseEventKind::Down(MouseButton::Left),
-            column: 28,
+            column,
             row: 0,
             modifiers: KeyModifiers::NONE,
-        }),
-    );
-    assert_eq!(d.app.screen, Screen::Decision);
+        })
+    };
+    h.event(click(col + 1));
+    assert_eq!(h.app().screen, Screen::Decision);
+    // A click on a checklist row selects it (the same layout as drawing).
+    h.press("3");
+    h.event(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 10,
+        row: 2 + 4,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(h.app().screens.checklist.sel, 4);
 }
 
 #[test]
 fn every_screen_at_100x30() {
-    let mut d = demo_app();
-    for (k, name) in [
-        ('1', "overview"),
-        ('2', "decision"),
-        ('3', "checklist"),
-        ('4', "prompt"),
-        ('5', "run"),
-        ('6', "snapshots"),
-        ('7', "log"),
-    ] {
-        press(&mut d.app, &k.to_string());
-        d.app.status = None;
-        insta::assert_snapshot!(name, screen(&d.app, 100, 30));
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    for s in Screen::ALL {
+        h.press(s.key());
+        h.runner.app.status = None;
+        insta::assert_snapshot!(s.title().to_lowercase(), screen(h.app(), 100, 30));
     }
 }
 
 #[test]
 fn escape_sequences_in_logs_never_reach_the_screen() {
-    let mut d = demo_app();
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
     {
-        let s = d.app.project.as_mut().unwrap();
-        let j = &mut s.run.batches[1].jobs[0];
+        let p = h.runner.app.project.as_mut().unwrap();
+        let j = &mut p.run.batches[1].jobs[0];
         j.result.findings[0].message = "expected ':'\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}evil".into();
     }
-    let s = screen(&d.app, 120, 40);
+    let s = screen(h.app(), 120, 40);
     assert!(!s.contains('\u{1b}') && !s.contains('\u{9b}') && !s.contains('\u{202e}') && !s.contains('\u{7}'));
     // The 8-bit CSI takes its parameters with it; the text around survives.
     assert!(s.contains("SyntaxError: expected ':'evil"), "{s}");
-    press(&mut d.app, "?");
-    let _ = press(&mut d.app, "\x1b");
 }
 
-/// The whole walk on the demo: decide -> checklist -> snapshot -> recovery with the demo's
-/// scripted generator -> validation -> export. Effects run with the same library calls the
-/// driver makes; the test waits on the message queue, never on a timer.
+/// A second instance on the same project: the header names the pid holding the lock, the
+/// footer leaves the writes out, and every write is answered with the refusal.
+#[test]
+fn a_second_instance_is_read_only_and_refuses_every_write() {
+    let (_d, opts) = demo_project();
+    let first = Harness::open(&opts);
+    let mut second = Harness::open(&opts);
+    let pid = std::process::id();
+    assert_eq!(second.project().held_by(), Some(pid));
+    let s = second.drawn();
+    assert!(s.contains(&format!("READ-ONLY (pid {pid})")), "{s}");
+    assert!(second.status().contains(&format!("in use by pid {pid}")), "{}", second.status());
+    // Confirm goes to app::commands, which refuses: nothing recorded, the refusal shown.
+    second.press("3jjjjc");
+    let refusal = second.status();
+    assert!(refusal.starts_with("read-only: ") && refusal.ends_with("; nothing was saved"), "{refusal}");
+    assert!(refusal.contains(&format!("in use by pid {pid}")), "{refusal}");
+    assert!(second.app().status.as_ref().unwrap().error);
+    assert!(second.project().ledger.checklist.is_empty());
+    assert_eq!(second.app().screens.checklist.sel, 4, "a refused confirm does not move on");
+    let drawn = second.drawn();
+    let footer = drawn.lines().nth(28).unwrap();
+    assert!(footer.contains("READ-ONLY  view only"), "{footer}");
+    assert!(!footer.contains("confirm item"), "{footer}");
+    // The other writes: the same refusal, nothing changed.
+    for keys in ["w", "jja", "2jj ", "4e", "4r", "5R", "X", "s"] {
+        second.runner.app.status = None;
+        second.press(keys);
+        assert!(second.app().modal.is_none(), "{keys}: a box opened");
+        let said = second.status();
+        assert!(said.starts_with("read-only: ") || said.starts_with("export refused: read-only: "), "{keys}: {said}");
+    }
+    assert!(second.project().ledger.overrides.answers.is_empty());
+    assert!(second.project().snapshots.is_empty());
+    assert!(second.project().ledger.saved_prompts.is_empty());
+    // The first instance alone wrote anything: the decision it opened with.
+    assert_eq!(journal_events(first.project()), ["decided"]);
+}
+
+/// `r` revises the recovery prompt; with an edited prompt saved it asks first, and a "no"
+/// keeps the edit.
+#[test]
+fn the_reviser_never_replaces_an_edited_prompt_without_a_yes() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("4");
+    let edited = "Write notes/render.py.\n\nFile to create: notes/render.py\nMy own edit.\n".to_string();
+    // What the editor gives back arrives as a message (the editor itself needs a terminal).
+    h.runner.sender().send(Msg::Edited { job: "b2-1".into(), result: Ok(edited.clone()) }).unwrap();
+    h.idle();
+    let p = h.project();
+    assert_eq!(p.ledger.saved_prompts.get("b2-1"), Some(&recover_tui::core::model::PromptOrigin::Edit));
+    let file = recover_tui::tui::recovery::saved_prompt_file(&p.state_dir, "b2-1");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
+    assert!(h.status().starts_with("revised prompt for b2-1 kept (from your edit)"), "{}", h.status());
+    assert!(h.drawn().contains("Recovery sends: your edit"), "{}", h.drawn());
+    h.press("r");
+    let Some(Modal::Confirm { question, then, .. }) = h.app().modal.clone() else { panic!("no question") };
+    assert_eq!(
+        question,
+        "b2-1 has a saved generation prompt from your edit. Run the reviser on the recovery prompt and replace it?"
+    );
+    assert_eq!(then, Then::Revise { job: "b2-1".into() });
+    h.press("n");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), edited, "a no keeps the edit");
+    assert_eq!(h.project().ledger.saved_prompts.get("b2-1"), Some(&recover_tui::core::model::PromptOrigin::Edit));
+    // Yes: the reviser reads the recovery prompt (not the edit) and its answer replaces it.
+    h.press("ry");
+    let revised = std::fs::read_to_string(&file).unwrap();
+    assert!(!revised.contains("My own edit."), "{revised}");
+    assert!(revised.contains("Clarification (from the failed validation):"), "{revised}");
+    assert!(revised.contains("def render(note: Note) -> str:"), "{revised}");
+    let dir = h.project().state_dir.join("reviser");
+    let input = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path().join("recovery-prompt.md")).unwrap_or_default())
+        .next()
+        .unwrap();
+    assert!(input.contains("## The original generation prompt"), "the reviser got the recovery prompt: {input}");
+    assert!(!input.contains("My own edit."), "{input}");
+    assert_eq!(h.project().ledger.saved_prompts.get("b2-1"), Some(&recover_tui::core::model::PromptOrigin::Reviser));
+    let s = h.drawn();
+    assert!(s.contains("original → revised prompt (from the reviser)"), "{s}");
+    assert!(s.contains("Recovery sends: the reviser"), "{s}");
+}
+
+/// The whole walk on the demo with keys only: checklist -> reviser -> recovery with the demo's
+/// offline generator -> validation -> export of a SUCCESS note; every screen shows the job repaired.
 #[test]
 fn the_full_walk_from_failure_to_an_exported_success() {
-    let mut d = demo_app();
-    // Decision: targeted recovery of b2-1.
-    assert_eq!(d.app.project.as_ref().unwrap().decision.as_ref().unwrap().verdict.as_str(), "targeted_recovery");
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    assert_eq!(h.project().decision.as_ref().unwrap().verdict.as_str(), "targeted_recovery");
     // Checklist: confirm 5 and 6, take the snapshot (7).
-    press(&mut d.app, "3jjjjcc");
-    let e = press(&mut d.app, "a");
-    run_effects(&mut d.app, e);
-    assert!(recover_tui::core::checklist::satisfied(&d.app.project.as_ref().unwrap().checklist));
-    // Run: start and confirm.
-    press(&mut d.app, "5R");
-    let effects = press(&mut d.app, "y");
-    let Some(Effect::StartRecovery { jobs }) = effects.into_iter().next() else { panic!("no recovery started") };
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let _enter = rt.enter();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let (_cancel, cancel_rx) = tokio::sync::watch::channel(false);
-    let specs = recover_tui::tui::recovery::start(&mut d.app, tx, cancel_rx, jobs).unwrap();
-    assert!(d.app.running);
-    // Drain the queue: live lines, the snapshot list, then the end of the attempts.
-    loop {
-        let msg = rt.block_on(rx.recv()).expect("the recovery task ends with AttemptsDone");
-        let last = matches!(msg, Msg::AttemptsDone(_));
-        for e in update(&mut d.app, msg) {
-            if let Effect::FinishAttempts { results } = e {
-                recover_tui::tui::recovery::finish(&mut d.app, &specs, results);
-            }
-        }
-        if last {
-            break;
-        }
-    }
-    assert!(!d.app.running);
-    assert_eq!(d.app.status.as_ref().unwrap().text, "1 of 1 attempt(s) passed validation");
-    let lines = &d.app.run_views["b2-1"].lines;
+    h.press("3jjjjcca");
+    assert!(recover_tui::core::checklist::satisfied(&h.project().checklist));
+    // Prompt: the reviser writes the generation prompt to send.
+    h.press("4r");
+    assert!(h.status().starts_with("revised prompt for b2-1 kept (from the reviser)"), "{}", h.status());
+    // Run: the next step, confirmed; the runner waits for the attempt to be recorded.
+    h.press("5R");
+    assert!(
+        matches!(&h.app().modal, Some(Modal::Confirm { lines, .. }) if lines[0] == "b2-1: prompt from the reviser")
+    );
+    h.press("y");
+    assert!(h.app().running.is_empty());
+    assert_eq!(h.status(), "1 of 1 attempt(s) passed validation");
+    let lines = &h.app().screens.run.views["b2-1"].lines;
     assert!(lines.iter().any(|l| l == "wrote notes/render.py"), "{lines:?}");
     assert!(
         lines.iter().any(|l| l.starts_with("■ validation python3 -m py_compile notes/render.py exited 0")),
         "{lines:?}"
     );
-    let s = d.app.project.as_ref().unwrap();
-    assert_eq!(s.job_state("b2-1"), Some(recover_tui::core::status::JobState::Repaired));
-    let attempt = &s.ledger.attempts["b2-1"][0];
+    let p = h.project();
+    assert_eq!(p.job_state("b2-1"), Some(JobState::Repaired));
+    assert_eq!(p.progress.as_ref().unwrap().outcome.as_str(), "recovered");
+    let attempt = &p.ledger.attempts["b2-1"][0];
     assert_eq!(attempt.outcome.word(), "passed");
     assert_eq!(attempt.changes.as_deref(), Some("1 file changed, +2 -1"));
-    let fixed = std::fs::read_to_string(s.run.project_root.join("notes/render.py")).unwrap();
+    let fixed = std::fs::read_to_string(p.run.project_root.join("notes/render.py")).unwrap();
     assert!(fixed.contains("def render(note: Note) -> str:"));
+    // Every screen shows the same state.
+    let run = h.drawn();
+    assert!(run.contains("TARGETED RECOVERY · recovered"), "{run}");
+    assert!(run.contains("✓ done  repair b2-1 (attempt 1)"), "{run}");
+    assert!(run.contains("✚ repaired"), "{run}");
+    assert!(run.contains("prompt: the reviser"), "{run}");
+    h.press("1");
+    let s = screen(h.app(), 120, 40);
+    assert!(s.contains("2 ✚✓✓"), "{s}");
+    assert!(s.contains("✚ b2   b2-1"), "{s}");
+    assert!(s.contains("✚ repaired  batch 2"), "{s}");
+    assert!(s.contains("Repaired by recovery attempt 1"), "{s}");
+    assert!(!s.contains("Why it failed"), "{s}");
+    // R now: nothing left to run.
+    h.press("5R");
+    assert!(h.status().starts_with("recovered"), "{}", h.status());
     // Export: the note records the attempt and the outcome.
-    let md = s.export_markdown(chrono::Utc::now()).unwrap();
+    h.press("X");
+    let status = h.status();
+    let path = status.strip_prefix("rationale log written to ").expect(&status);
+    let md = std::fs::read_to_string(path).unwrap();
     assert!(md.contains("### b2-1 attempt 1 — passed"), "{md}");
     assert!(md.contains("Changed: 1 file changed, +2 -1"), "{md}");
     assert!(md.trim_end().ends_with("## Outcome: SUCCESS"), "{md}");
-    let (journal, _) = s.journal_lines();
-    let events: Vec<&str> = journal.iter().map(|l| l.split_whitespace().nth(2).unwrap_or("")).collect();
-    assert_eq!(events, ["snapshot", "attempt_started", "attempt_ended"], "{journal:?}");
+    assert_eq!(
+        journal_events(h.project()),
+        ["decided", "confirmed", "confirmed", "snapshot", "attempt_started", "attempt_ended", "exported"]
+    );
+}
+
+/// The terminal closing (the input stream ends) while an attempt runs: the generator is ended,
+/// the attempt is recorded `aborted` through the finish path, and the runner stops.
+#[test]
+fn a_closed_terminal_aborts_the_running_attempt_and_records_it() {
+    let (dir, opts) = demo_project();
+    let root = opts.path.clone().unwrap();
+    let pidfile = dir.path().join("gen.pid");
+    let config = opts.config.clone().unwrap();
+    let text = format!(
+        "[commands]\ngenerator = [\"sh\", \"-c\", \"echo $$ > {}; exec sleep 300\"]\ntimeout_s = 600\n",
+        pidfile.display()
+    );
+    std::fs::write(&config, text).unwrap();
+    let mut h = Harness::open(&opts);
+    h.press("3jjjjcca5R");
+    assert!(matches!(h.app().modal, Some(Modal::Confirm { .. })));
+    // Yes, and the terminal goes away once the generator runs.
+    let tx = h.keys.take().unwrap();
+    tx.send(Event::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE))).unwrap();
+    let Harness { rt, runner, .. } = &mut h;
+    rt.block_on(async {
+        let close = async {
+            while !pidfile.exists() {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            drop(tx);
+        };
+        // `run` returns once the attempt is recorded and the app has left.
+        tokio::join!(runner.run(), close);
+    });
+    assert!(runner.app.should_quit);
+    let p = h.project();
+    assert_eq!(p.ledger.attempts["b2-1"][0].outcome.word(), "aborted");
+    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    // SAFETY: kill(pid, 0) only checks whether the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat")).map(|s| s.contains(") Z")).unwrap_or(true);
+    assert!(!alive || zombie, "the generator {pid} is still running");
+    let events = journal_events(p);
+    assert_eq!(events[events.len() - 2..], ["attempt_started", "attempt_ended"], "{events:?}");
+    assert!(root.join(".recover/lock").exists(), "the project is held until the runner is dropped");
+    drop(h);
+    assert!(!root.join(".recover/lock").exists(), "dropping the runner releases the lock");
+}
+
+/// A phase whose batch 4 read the file batch 3 failed on (the scenario of tests/scenarios.rs),
+/// with a generator that writes a valid file: `R` repairs b3-schema, then `R` re-runs the stale
+/// b4-docs with its original prompt, and the run is recovered.
+fn stale_project() -> (tempfile::TempDir, OpenOptions) {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path().join("app");
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let write = |rel: &str, text: &str| {
+        let p = r.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        std::fs::File::options().write(true).open(&p).unwrap().set_modified(then).unwrap();
+    };
+    for (b, job, out, extra) in [
+        (1, "b1-models", "app/models.py", ""),
+        (1, "b1-storage", "app/storage.py", ""),
+        (2, "b2-api", "app/api.py", "- Import TaskRepository from app.storage\n"),
+        (3, "b3-schema", "app/schema.py", ""),
+        (4, "b4-docs", "docs/SCHEMA.md", "- Document every field defined in app/schema.py\n"),
+        (4, "b4-readme", "README.md", ""),
+    ] {
+        let script = format!(
+            "#!/usr/bin/env bash\n# App Phase 2 - Batch {b}\nPROJECT=/srv/app\ncodex exec --full-auto --json -C \"$PROJECT\" \"\nContext: App Phase 2 Batch {b}\n\nFile to create: {out}\n\nRequirements:\n{extra}- Keep it small\n\" > \"$PROJECT/logs/{job}.jsonl\" 2> \"$PROJECT/logs/{job}.err\" &\nwait\n"
+        );
+        write(&format!("scripts/phase2-batch{b}-{job}.sh"), &script);
+        let stream = format!(
+            "{{\"type\":\"thread.started\",\"thread_id\":\"{job}\"}}\n{{\"type\":\"turn.started\"}}\n\
+{{\"type\":\"item.completed\",\"item\":{{\"id\":\"item_0\",\"type\":\"file_change\",\"changes\":[{{\"path\":\"/srv/app/{out}\",\"kind\":\"add\"}}],\"status\":\"completed\"}}}}\n\
+{{\"type\":\"turn.completed\",\"usage\":{{\"input_tokens\":30000,\"cached_input_tokens\":4000,\"output_tokens\":900}}}}\n"
+        );
+        write(&format!("logs/{job}.jsonl"), &stream);
+        write(out, "x = 1\n");
+    }
+    write(
+        "logs/validation-batch1.md",
+        "Haiku Validation Report - Batch 1:\n✅ PASS: app/models.py\n✅ PASS: app/storage.py\n",
+    );
+    write("logs/validation-batch2.md", "Haiku Validation Report - Batch 2:\n✅ PASS: app/api.py\n");
+    write("logs/validation-batch3.md", "Haiku Validation Report - Batch 3:\n❌ FAIL: app/schema.py\n   - NameError: name 'Field' is not defined (line 7)\n");
+    write(
+        "logs/validation-batch4.md",
+        "Haiku Validation Report - Batch 4:\n✅ PASS: docs/SCHEMA.md\n✅ PASS: README.md\n",
+    );
+    write(
+        ".recover/config.toml",
+        "[commands]\ngenerator = [\"sh\", \"-c\", \"printf 'x = 2\\\\n' > \\\"$1\\\"\", \"sh\", \"{output}\"]\n",
+    );
+    (d, OpenOptions { path: Some(r), config: None, state_dir: None, read_only: false })
+}
+
+#[test]
+fn the_run_screen_repairs_then_re_runs_the_stale_jobs_with_keys() {
+    let (_d, opts) = stale_project();
+    let mut h = Harness::open(&opts);
+    assert_eq!(h.project().decision.as_ref().unwrap().scope.as_str(), "fix_then_continue");
+    h.press("3jjjjcca5");
+    assert!(recover_tui::core::checklist::satisfied(&h.project().checklist), "{:#?}", h.project().checklist);
+    let s = h.drawn();
+    assert!(s.contains("▶ next  repair: b3-schema"), "{s}");
+    assert!(s.contains("· then  re-run (original prompts): b4-docs"), "{s}");
+    // Repairs first.
+    h.press("Ry");
+    assert_eq!(h.status(), "1 of 1 attempt(s) passed validation");
+    assert_eq!(h.project().job_state("b3-schema"), Some(JobState::Repaired));
+    assert_eq!(h.project().job_state("b4-docs"), Some(JobState::Stale));
+    let s = h.drawn();
+    assert!(s.contains("✓ done  repair b3-schema (attempt 1)"), "{s}");
+    assert!(s.contains("▶ next  re-run (original prompts): b4-docs"), "{s}");
+    assert!(s.contains("TARGETED RECOVERY · in progress"), "{s}");
+    h.press("1");
+    let s = screen(h.app(), 120, 40);
+    assert!(s.contains("~ b4   b4-docs"), "{s}");
+    // A snapshot of the outputs as they are now, then the re-run.
+    h.press("3a5R");
+    let Some(Modal::Confirm { question, lines, then }) = h.app().modal.clone() else {
+        panic!("no confirmation: {} {:?}", h.status(), h.app().modal)
+    };
+    assert_eq!(question, "Re-run 1 stale job(s) now with their original prompts?");
+    assert_eq!(lines[0], "b4-docs: prompt from the original prompt");
+    assert_eq!(then, Then::Recover { jobs: vec!["b4-docs".into()] });
+    h.press("y");
+    let p = h.project();
+    assert_eq!(p.job_state("b4-docs"), Some(JobState::RerunPassed));
+    assert_eq!(p.progress.as_ref().unwrap().outcome.as_str(), "recovered");
+    assert_eq!(p.ledger.attempts["b4-docs"][0].kind, recover_tui::core::model::AttemptKind::Rerun);
+    let s = h.drawn();
+    assert!(s.contains("TARGETED RECOVERY · recovered"), "{s}");
+    assert!(s.contains("✓ done  re-run b4-docs (attempt 1)"), "{s}");
+    assert!(s.contains("↻ re-run passed"), "{s}");
+}
+
+// ---- update alone: state + message -> state + effects, no IO ----
+
+fn loaded_app() -> (tempfile::TempDir, App) {
+    let (dir, opts) = demo_project();
+    let mut p = Project::open(&opts).unwrap();
+    p.check_facts();
+    let mut app = App::new(Keymap::default(), Theme::plain(), false);
+    let msg = Msg::Loaded(Ok(recover_tui::tui::effects::Loaded { project: Box::new(p), journal: vec![] }));
+    assert!(update(&mut app, msg).is_empty());
+    (dir, app)
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+#[test]
+fn update_confirm_asks_for_a_write_and_changes_nothing_itself() {
+    let (_d, mut app) = loaded_app();
+    for c in "3jjjj".chars() {
+        assert!(update(&mut app, key(c)).is_empty());
+    }
+    let effects = update(&mut app, key('c'));
+    assert_eq!(
+        effects,
+        vec![Effect::Project(Job::Mark(vec![Mark::Confirm { item: "dependencies_reviewed".into(), reason: None }]))]
+    );
+    let p = app.project.as_ref().unwrap();
+    assert!(p.ledger.checklist.is_empty(), "update wrote nothing");
+    assert_eq!(app.screens.checklist.sel, 4, "moves on only once recorded");
+    // The refusal comes back as the job's result and is shown as it is.
+    let project = Box::new(app.project.take().unwrap());
+    let refusal = CommandError::ReadOnly("/x/.recover: in use by pid 42".into());
+    let done = Done::Said(Err(refusal.clone()));
+    assert!(update(&mut app, Msg::Back { project, done, journal: None }).is_empty());
+    assert_eq!(app.status.as_ref().unwrap().text, refusal.to_string());
+    assert_eq!(app.screens.checklist.sel, 4);
+}
+
+#[test]
+fn update_prompt_screen_asks_for_its_view_once_and_keeps_it_by_inputs() {
+    let (_d, mut app) = loaded_app();
+    let effects = update(&mut app, key('4'));
+    let [Effect::Project(Job::PromptView { inputs })] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(inputs.job, "b2-1");
+    let inputs = inputs.clone();
+    // Asked for already: not again while it is on its way.
+    assert!(update(&mut app, key('j')).is_empty());
+    assert!(recover_tui::tui::screens::prompt::fresh_view(&app).is_none());
+    // Drawing without the view does no work either: it says it is on its way.
+    assert!(screen(&app, 100, 30).contains("…rendering the recovery prompt"));
+    let view = recover_tui::tui::recovery::prompt_view(app.project.as_ref().unwrap(), inputs);
+    let project = Box::new(app.project.take().unwrap());
+    let done = Done::PromptView(Box::new(view));
+    assert!(update(&mut app, Msg::Back { project, done, journal: None }).is_empty());
+    assert!(screen(&app, 100, 30).contains("b2-1: recovery prompt from"));
+    assert!(update(&mut app, key('k')).is_empty(), "up to date: nothing asked");
+}
+
+#[test]
+fn update_run_refuses_before_the_checklist_and_quit_asks_while_running() {
+    let (_d, mut app) = loaded_app();
+    assert!(update(&mut app, key('5')).is_empty());
+    assert!(update(&mut app, key('R')).is_empty());
+    assert!(app.status.as_ref().unwrap().error);
+    app.running = vec!["b2-1".into()];
+    assert!(update(&mut app, key('q')).is_empty());
+    assert!(matches!(app.modal, Some(Modal::Confirm { then: Then::Quit, .. })));
+    assert_eq!(update(&mut app, key('y')), vec![Effect::Cancel]);
+    assert!(app.should_quit);
+    // Ctrl-C stops at once, asking nothing.
+    let (_d, mut app) = loaded_app();
+    app.running = vec!["b2-1".into()];
+    let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(update(&mut app, ctrl_c), vec![Effect::Cancel]);
+    assert!(app.should_quit && app.modal.is_none());
+}
+
+#[test]
+fn update_read_only_refuses_a_waive_before_asking_for_a_reason() {
+    let (_d, mut app) = loaded_app();
+    app.read_only =
+        Some(recover_tui::tui::app::ReadOnly { reason: "/p/.recover: in use by pid 7".into(), pid: Some(7) });
+    for c in "3jjjjj".chars() {
+        update(&mut app, key(c));
+    }
+    assert!(update(&mut app, key('w')).is_empty());
+    assert!(app.modal.is_none());
+    assert_eq!(app.status.as_ref().unwrap().text, "read-only: /p/.recover: in use by pid 7; nothing was saved");
+    assert!(screen(&app, 100, 30).contains("READ-ONLY (pid 7)"));
+}
+
+#[test]
+fn at_80x24_the_header_keeps_the_verdict_and_the_badge() {
+    let (_d, opts) = demo_project();
+    let _first = Harness::open(&opts);
+    let mut second = Harness::open(&opts);
+    for s in Screen::ALL {
+        second.press(s.key());
+        let shot = screen(second.app(), 80, 24);
+        let header = shot.lines().next().unwrap();
+        assert!(header.contains("TARGETED RECOVERY · in progress"), "{header}");
+        assert!(header.contains(&format!("READ-ONLY pid {}", std::process::id())), "{header}");
+        if std::env::var_os("SHOW").is_some() {
+            println!("{shot}");
+        }
+        let footer = shot.lines().nth(22).unwrap();
+        assert!(footer.contains("READ-ONLY"), "{footer}");
+    }
 }

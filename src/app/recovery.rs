@@ -54,6 +54,17 @@ pub struct GenerationPrompt {
     pub recovery_prompt: Option<String>,
 }
 
+/// Where the generation prompt recovery sends for `job` comes from, as the ledger says: the
+/// original for a retry or a re-run, else the saved prompt's origin, else a direct revision.
+pub fn prompt_origin(project: &Project, job: &str) -> PromptOrigin {
+    let retry = project.decision.as_ref().is_some_and(|d| d.verdict == Verdict::RetryAsIs);
+    let failed = project.run.job(job).is_some_and(|j| j.result.status == Status::Failed);
+    if retry || !failed {
+        return PromptOrigin::Original;
+    }
+    project.ledger.saved_prompts.get(job).copied().unwrap_or(PromptOrigin::Direct)
+}
+
 /// The original prompt for a retry or a re-run; else the prompt saved for the job (from the
 /// reviser or an edit); else a revision built from the original prompt and the recovery prompt.
 pub fn generation_prompt(project: &Project, job: &str) -> Result<GenerationPrompt, String> {

@@ -1,7 +1,9 @@
-//! One keymap table: keys -> actions. The footer and the `?` help overlay are generated from
-//! it, so they can never disagree with the real keys. Remappable from config `[keys]`.
+//! One keymap table: (where, key) -> action, for the screens and for the boxes over them (a
+//! confirmation, a text box, the help overlay). The footer and the `?` help overlay are
+//! generated from it, so they never disagree with the real keys. Remappable from config `[keys]`.
 
-use super::action::{Action, Screen};
+use super::action::Action;
+use super::screens::Screen;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 
@@ -16,7 +18,7 @@ impl Key {
         Key { code: e.code, ctrl: e.modifiers.contains(KeyModifiers::CONTROL) }
     }
 
-    /// `q`, `Q`, `ctrl-c`, `enter`, `esc`, `tab`, `backtab`, `up`, `pgdn`, `f1`, `?`, `space`.
+    /// `q`, `Q`, `ctrl-c`, `enter`, `esc`, `tab`, `backtab`, `up`, `pgdn`, `f1`, `?`, `space`, `backspace`.
     pub fn parse(s: &str) -> Option<Key> {
         let lower = s.trim().to_ascii_lowercase();
         let (ctrl, rest) = match lower.strip_prefix("ctrl-").or_else(|| lower.strip_prefix("c-")) {
@@ -28,6 +30,7 @@ impl Key {
             "esc" | "escape" => KeyCode::Esc,
             "tab" => KeyCode::Tab,
             "backtab" | "shift-tab" => KeyCode::BackTab,
+            "backspace" => KeyCode::Backspace,
             "up" => KeyCode::Up,
             "down" => KeyCode::Down,
             "left" => KeyCode::Left,
@@ -61,6 +64,7 @@ impl Key {
             KeyCode::Esc => "Esc".to_string(),
             KeyCode::Tab => "Tab".to_string(),
             KeyCode::BackTab => "S-Tab".to_string(),
+            KeyCode::Backspace => "Bksp".to_string(),
             KeyCode::Up => "↑".to_string(),
             KeyCode::Down => "↓".to_string(),
             KeyCode::Left => "←".to_string(),
@@ -82,15 +86,41 @@ impl Key {
     }
 }
 
+/// Where a binding holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// On every screen (a screen's own binding of the same key wins there).
+    Global,
+    Screen(Screen),
+    /// A yes/no question.
+    Confirm,
+    /// A text box (a reason, the filter, the help search): other characters are typed.
+    Text,
+    /// The help overlay.
+    Help,
+}
+
+impl Scope {
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Global => "everywhere",
+            Scope::Screen(s) => s.title(),
+            Scope::Confirm => "questions",
+            Scope::Text => "text boxes",
+            Scope::Help => "help",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Keymap {
     /// In table order (the order help shows).
-    pub bindings: Vec<(Key, Action)>,
+    pub bindings: Vec<(Scope, Key, Action)>,
 }
 
-const DEFAULTS: &[(&str, Action)] = &[
+const GLOBAL: &[(&str, Action)] = &[
     ("q", Action::Quit),
-    ("ctrl-c", Action::Quit),
+    ("ctrl-c", Action::Interrupt),
     ("?", Action::Help),
     ("esc", Action::Back),
     ("tab", Action::NextPane),
@@ -98,13 +128,6 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("right", Action::NextScreen),
     ("[", Action::PrevScreen),
     ("left", Action::PrevScreen),
-    ("1", Action::GoOverview),
-    ("2", Action::GoDecision),
-    ("3", Action::GoChecklist),
-    ("4", Action::GoPrompt),
-    ("5", Action::GoRun),
-    ("6", Action::GoSnapshots),
-    ("7", Action::GoLog),
     ("k", Action::Up),
     ("up", Action::Up),
     ("j", Action::Down),
@@ -116,71 +139,122 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("G", Action::Bottom),
     ("end", Action::Bottom),
     ("enter", Action::Select),
-    ("/", Action::Filter),
-    ("space", Action::ToggleAnswer),
-    ("o", Action::ToggleAnswer),
-    ("c", Action::Confirm),
-    ("w", Action::Waive),
-    ("a", Action::RunItemAction),
     ("s", Action::Snapshot),
-    ("e", Action::Edit),
-    ("y", Action::Copy),
-    ("r", Action::Revise),
-    ("d", Action::Diff),
-    ("R", Action::StartRecovery),
-    ("x", Action::Cancel),
-    ("u", Action::Restore),
     ("X", Action::Export),
     ("m", Action::ToggleMouse),
 ];
 
+const CONFIRM: &[(&str, Action)] = &[
+    ("y", Action::Yes),
+    ("Y", Action::Yes),
+    ("enter", Action::Yes),
+    ("n", Action::No),
+    ("N", Action::No),
+    ("esc", Action::No),
+];
+
+const TEXT: &[(&str, Action)] =
+    &[("enter", Action::Submit), ("esc", Action::CancelInput), ("backspace", Action::DeleteChar)];
+
+const HELP: &[(&str, Action)] = &[
+    ("/", Action::Search),
+    ("esc", Action::Back),
+    ("?", Action::Back),
+    ("q", Action::Back),
+    ("k", Action::Up),
+    ("up", Action::Up),
+    ("j", Action::Down),
+    ("down", Action::Down),
+    ("pgup", Action::PageUp),
+    ("pgdn", Action::PageDown),
+];
+
 impl Default for Keymap {
     fn default() -> Self {
-        Keymap { bindings: DEFAULTS.iter().filter_map(|(k, a)| Key::parse(k).map(|k| (k, *a))).collect() }
+        let mut bindings = Vec::new();
+        let mut add = |scope: Scope, table: &[(&str, Action)]| {
+            bindings.extend(table.iter().filter_map(|(k, a)| Key::parse(k).map(|k| (scope, k, *a))));
+        };
+        add(Scope::Global, GLOBAL);
+        let go: Vec<(&str, Action)> = Screen::ALL.iter().map(|s| (s.key(), Action::Go(*s))).collect();
+        add(Scope::Global, &go);
+        for s in Screen::ALL {
+            add(Scope::Screen(*s), s.keys());
+        }
+        add(Scope::Confirm, CONFIRM);
+        add(Scope::Text, TEXT);
+        add(Scope::Help, HELP);
+        Keymap { bindings }
     }
 }
 
 impl Keymap {
-    /// Defaults with the config's `[keys]` (action name -> keys) replacing an action's keys.
-    /// Unknown action names or keys are errors naming them.
+    /// Defaults with the config's `[keys]` (action name -> keys) replacing an action's keys
+    /// wherever it is bound. Unknown action names or keys are errors naming them.
     pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, String> {
         let mut km = Keymap::default();
         for (name, keys) in overrides {
-            let action: Action = serde_json::from_value(serde_json::Value::String(name.clone()))
-                .map_err(|_| format!("[keys] {name}: unknown action"))?;
+            let action = Action::parse(name).ok_or_else(|| format!("[keys] {name}: unknown action"))?;
             let parsed: Vec<Key> = keys
                 .iter()
                 .map(|k| Key::parse(k).ok_or_else(|| format!("[keys] {name}: cannot read key {k:?}")))
                 .collect::<Result<_, _>>()?;
-            km.bindings.retain(|(k, a)| *a != action && !parsed.contains(k));
-            km.bindings.extend(parsed.into_iter().map(|k| (k, action)));
+            let mut scopes: Vec<Scope> = Vec::new();
+            for (s, _, a) in &km.bindings {
+                if *a == action && !scopes.contains(s) {
+                    scopes.push(*s);
+                }
+            }
+            km.bindings.retain(|(s, k, a)| !(scopes.contains(s) && (*a == action || parsed.contains(k))));
+            for s in scopes {
+                km.bindings.extend(parsed.iter().map(|k| (s, k.clone(), action)));
+            }
         }
         Ok(km)
     }
 
-    pub fn action(&self, e: &KeyEvent) -> Option<Action> {
+    fn find(&self, scope: Scope, k: &Key) -> Option<Action> {
+        self.bindings.iter().find(|(s, b, _)| *s == scope && b == k).map(|(_, _, a)| *a)
+    }
+
+    /// The action of a key on `screen` with no box open: the screen's own binding, else the global one.
+    pub fn action(&self, screen: Screen, e: &KeyEvent) -> Option<Action> {
         let k = Key::from_event(e);
-        self.bindings.iter().find(|(b, _)| *b == k).map(|(_, a)| *a)
+        self.find(Scope::Screen(screen), &k).or_else(|| self.find(Scope::Global, &k))
     }
 
-    /// Keys of an action, as labels.
-    pub fn keys_for(&self, action: Action) -> Vec<String> {
-        self.bindings.iter().filter(|(_, a)| *a == action).map(|(k, _)| k.label()).collect()
+    /// The action of a key in a box (`Scope::Confirm`, `Text`, `Help`); the interrupt key works there too.
+    pub fn modal_action(&self, scope: Scope, e: &KeyEvent) -> Option<Action> {
+        let k = Key::from_event(e);
+        self.find(scope, &k).or_else(|| self.find(Scope::Global, &k).filter(|a| *a == Action::Interrupt))
     }
 
-    /// Help rows (keys, description, screen) filtered by a search query.
-    pub fn help_rows(&self, query: &str) -> Vec<(String, &'static str, &'static str)> {
+    /// Keys of an action in a scope, as labels.
+    pub fn keys_in(&self, scope: Scope, action: Action) -> Vec<String> {
+        self.bindings.iter().filter(|(s, _, a)| *s == scope && *a == action).map(|(_, k, _)| k.label()).collect()
+    }
+
+    /// Keys of an action on a screen (its own, else the global ones), as labels.
+    pub fn keys_for(&self, screen: Screen, action: Action) -> Vec<String> {
+        let own = self.keys_in(Scope::Screen(screen), action);
+        if own.is_empty() {
+            self.keys_in(Scope::Global, action)
+        } else {
+            own
+        }
+    }
+
+    /// Help rows (keys, description, where) filtered by a search query, in table order.
+    pub fn help_rows(&self, query: &str) -> Vec<(String, String, &'static str)> {
         let q = query.to_ascii_lowercase();
-        let mut seen = Vec::new();
+        let mut seen: Vec<(Scope, Action)> = Vec::new();
         let mut rows = Vec::new();
-        for (_, a) in &self.bindings {
-            if seen.contains(a) {
+        for (s, _, a) in &self.bindings {
+            if seen.contains(&(*s, *a)) {
                 continue;
             }
-            seen.push(*a);
-            let keys = self.keys_for(*a).join(" ");
-            let screen = a.screen().map(|s| s.title()).unwrap_or("everywhere");
-            let row = (keys, a.describe(), screen);
+            seen.push((*s, *a));
+            let row = (self.keys_in(*s, *a).join(" "), a.describe(), s.label());
             if q.is_empty()
                 || row.0.to_ascii_lowercase().contains(&q)
                 || row.1.contains(&q)
@@ -192,18 +266,25 @@ impl Keymap {
         rows
     }
 
-    /// The footer for a screen: its own actions first, then the main global keys.
-    pub fn footer(&self, screen: Screen) -> Vec<(String, &'static str)> {
-        let mut out: Vec<(String, &'static str)> = Vec::new();
+    /// The footer for a screen: its own actions first, then the main global keys. Write
+    /// actions are left out when read-only; while attempts run, only cancel is offered.
+    pub fn footer(&self, screen: Screen, read_only: bool, running: bool) -> Vec<(String, String)> {
+        let shown = |a: Action| {
+            let hidden = (read_only && a.writes())
+                || (running && a == Action::StartRecovery)
+                || (!running && a == Action::Cancel);
+            !hidden
+        };
+        let mut out = Vec::new();
         let mut seen = Vec::new();
-        for (_, a) in &self.bindings {
-            if a.screen() == Some(screen) && !seen.contains(a) {
+        for (s, _, a) in &self.bindings {
+            if *s == Scope::Screen(screen) && !seen.contains(a) && shown(*a) {
                 seen.push(*a);
-                out.push((self.keys_for(*a).join("/"), a.describe()));
+                out.push((self.keys_in(*s, *a).join("/"), a.describe()));
             }
         }
         for a in [Action::Snapshot, Action::Export, Action::Help, Action::Quit] {
-            if let Some(k) = self.keys_for(a).first() {
+            if let Some(k) = self.keys_in(Scope::Global, a).first().filter(|_| shown(a)) {
                 out.push((k.clone(), a.describe()));
             }
         }
@@ -222,11 +303,28 @@ mod tests {
     #[test]
     fn defaults_and_case() {
         let km = Keymap::default();
-        assert_eq!(km.action(&ev('q')), Some(Action::Quit));
-        assert_eq!(km.action(&ev('G')), Some(Action::Bottom));
-        assert_eq!(km.action(&ev('g')), Some(Action::Top));
-        assert_eq!(km.action(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(km.action(&ev('c')), Some(Action::Confirm));
+        assert_eq!(km.action(Screen::Overview, &ev('q')), Some(Action::Quit));
+        assert_eq!(km.action(Screen::Overview, &ev('G')), Some(Action::Bottom));
+        assert_eq!(km.action(Screen::Overview, &ev('g')), Some(Action::Top));
+        assert_eq!(km.action(Screen::Overview, &ev('3')), Some(Action::Go(Screen::Checklist)));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(km.action(Screen::Overview, &ctrl_c), Some(Action::Interrupt));
+        assert_eq!(km.action(Screen::Checklist, &ev('c')), Some(Action::Confirm));
+        // `c` means nothing on the Overview.
+        assert_eq!(km.action(Screen::Overview, &ev('c')), None);
+    }
+
+    #[test]
+    fn boxes_have_their_keys_and_the_interrupt() {
+        let km = Keymap::default();
+        assert_eq!(km.modal_action(Scope::Confirm, &ev('y')), Some(Action::Yes));
+        assert_eq!(km.modal_action(Scope::Confirm, &ev('q')), None);
+        let bksp = KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE);
+        assert_eq!(km.modal_action(Scope::Text, &bksp), Some(Action::DeleteChar));
+        assert_eq!(km.modal_action(Scope::Text, &ev('q')), None, "typed, not quit");
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(km.modal_action(Scope::Text, &ctrl_c), Some(Action::Interrupt));
+        assert!(km.help_rows("questions").iter().any(|r| r.1 == "yes" && r.0 == "y Y Enter"));
     }
 
     #[test]
@@ -234,19 +332,30 @@ mod tests {
         let mut o = BTreeMap::new();
         o.insert("quit".to_string(), vec!["Z".to_string()]);
         let km = Keymap::with_overrides(&o).unwrap();
-        assert_eq!(km.action(&ev('q')), None);
-        assert_eq!(km.action(&ev('Z')), Some(Action::Quit));
+        assert_eq!(km.action(Screen::Overview, &ev('q')), None);
+        assert_eq!(km.action(Screen::Overview, &ev('Z')), Some(Action::Quit));
         let rows = km.help_rows("quit");
-        assert_eq!(rows, vec![("Z".to_string(), "quit", "everywhere")]);
+        assert_eq!(rows[1], ("Z".to_string(), "quit".to_string(), "everywhere"));
+        assert_eq!(rows[0].0, "C-c");
+        let mut o = BTreeMap::new();
+        o.insert("confirm".to_string(), vec!["C".to_string()]);
+        let km = Keymap::with_overrides(&o).unwrap();
+        assert_eq!(km.action(Screen::Checklist, &ev('C')), Some(Action::Confirm));
+        assert_eq!(km.action(Screen::Checklist, &ev('c')), None);
         o.insert("fly".to_string(), vec!["f".to_string()]);
         assert_eq!(Keymap::with_overrides(&o).unwrap_err(), "[keys] fly: unknown action");
     }
 
     #[test]
-    fn footer_lists_screen_keys() {
+    fn footer_lists_screen_keys_and_follows_read_only() {
         let km = Keymap::default();
-        let f = km.footer(Screen::Checklist);
-        assert_eq!(f[0], ("c".to_string(), "confirm item"));
-        assert_eq!(f[1], ("w".to_string(), "waive item"));
+        let f = km.footer(Screen::Checklist, false, false);
+        assert_eq!(f[0], ("c".to_string(), "confirm item".to_string()));
+        assert_eq!(f[1], ("w".to_string(), "waive item".to_string()));
+        let ro = km.footer(Screen::Checklist, true, false);
+        assert!(ro.iter().all(|(_, d)| d != "confirm item" && d != "take snapshot"), "{ro:?}");
+        assert!(ro.iter().any(|(_, d)| d == "quit"));
+        let run = km.footer(Screen::Run, false, true);
+        assert!(run.iter().any(|(_, d)| d == "cancel run") && run.iter().all(|(_, d)| d != "run the next step"));
     }
 }

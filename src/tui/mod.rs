@@ -1,16 +1,24 @@
-//! The interactive app (DESIGN.md §15): a thin, fast shell over the same project the CLI uses.
+//! The interactive app (DESIGN.md §15): a thin shell over the same project the CLI uses.
+//!
+//! `runner.rs` owns the terminal and the event loop; `update.rs` turns messages into state
+//! changes and effects (no IO); `jobs.rs` and `recovery.rs` do the work off the UI task;
+//! `screens/` holds one file per screen; `view.rs` and `modal.rs` draw the frame around them.
 
 pub mod action;
 pub mod app;
 pub mod demo;
-pub mod driver;
 pub mod effects;
+pub mod jobs;
 pub mod keymap;
+pub mod modal;
 pub mod recovery;
+pub mod runner;
+pub mod screens;
 pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod widgets;
 
 use crate::app::project::OpenOptions;
 use crate::config::Config;
@@ -57,10 +65,44 @@ pub fn run(launch: Launch) -> Result<i32, LaunchError> {
         .enable_all()
         .build()
         .map_err(|e| LaunchError(format!("cannot start the runtime: {e}")))?;
-    let terminal = terminal::enter(app.mouse).map_err(|e| LaunchError(format!("cannot set up the terminal: {e}")))?;
-    let result = rt.block_on(driver::run(terminal, app, opts));
+    let terminal =
+        terminal::enter(launch.mouse).map_err(|e| LaunchError(format!("cannot set up the terminal: {e}")))?;
+    rt.block_on(async move {
+        let mut runner =
+            runner::Runner::new(terminal, app, terminal::input(), Box::new(terminal::Crossterm::new(launch.mouse)));
+        spawn_signals(runner.sender());
+        runner.load(opts);
+        runner.run().await;
+        crate::logfile::log("the app stopped; releasing the project");
+        // The runner drops here: the project with it, so the lock is released.
+    });
+    crate::logfile::log("project released; restoring the terminal");
     terminal::leave();
     crate::exec::process::kill_all_groups();
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
-    result.map(|_| 0).map_err(|e| LaunchError(format!("terminal error: {e}")))
+    Ok(0)
+}
+
+/// SIGTERM, SIGHUP and SIGINT stop the app the way Ctrl-C does: running commands are ended,
+/// their attempts recorded `aborted`, the lock released and the terminal restored.
+fn spawn_signals(tx: tokio::sync::mpsc::UnboundedSender<effects::Msg>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) =
+            (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt()))
+        else {
+            return;
+        };
+        loop {
+            let why = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = hup.recv() => "SIGHUP (the terminal closed)",
+                _ = int.recv() => "SIGINT",
+            };
+            if tx.send(effects::Msg::Interrupted(why.into())).is_err() {
+                break;
+            }
+        }
+    });
 }

@@ -1,7 +1,9 @@
-//! The one place that owns the terminal: enter, leave, suspend around the editor, and restore
-//! on every exit path (quit, Ctrl-C, SIGTERM, panic). Child process groups are killed on panic.
+//! The one place that owns the real terminal: enter, leave, hand it to `$EDITOR` and back,
+//! the mouse, the clipboard, and restore on every exit path (quit, Ctrl-C, SIGTERM, SIGHUP,
+//! a closed terminal, panic). Child process groups are killed on panic.
 
-use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use super::runner::{Host, InputStream};
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
 use ratatui::crossterm::execute;
 use ratatui::DefaultTerminal;
 use std::io::{stdout, Write};
@@ -17,17 +19,22 @@ pub fn enter(mouse: bool) -> std::io::Result<DefaultTerminal> {
         leave();
         previous(info);
     }));
-    let terminal = ratatui::try_init()?;
+    // What `ratatui::try_init` does, without its panic hook: that one reports a failed restore
+    // with `eprintln!`, which panics again (so aborts) when the terminal is gone.
+    ratatui::crossterm::terminal::enable_raw_mode()?;
+    execute!(stdout(), ratatui::crossterm::terminal::EnterAlternateScreen)?;
+    let terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
     set_mouse(mouse);
     Ok(terminal)
 }
 
-/// Restore the terminal: mouse off, main screen, cursor shown, cooked mode. Safe to call twice.
+/// Restore the terminal: mouse off, main screen, cursor shown, cooked mode. Safe to call twice,
+/// and on a terminal that is gone (errors are ignored: there is nobody to tell).
 pub fn leave() {
     if MOUSE_ON.swap(false, Ordering::SeqCst) {
         let _ = execute!(stdout(), DisableMouseCapture);
     }
-    ratatui::restore();
+    let _ = ratatui::try_restore();
     let _ = stdout().flush();
 }
 
@@ -40,17 +47,9 @@ pub fn set_mouse(on: bool) {
     }
 }
 
-/// Run `f` with the terminal handed back to the user (for `$EDITOR`), then take it again.
-pub fn suspended<T>(terminal: &mut DefaultTerminal, f: impl FnOnce() -> T) -> T {
-    let mouse = MOUSE_ON.load(Ordering::SeqCst);
-    leave();
-    let out = f();
-    if let Ok(t) = ratatui::try_init() {
-        *terminal = t;
-    }
-    set_mouse(mouse);
-    let _ = terminal.clear();
-    out
+/// The terminal's input events.
+pub fn input() -> InputStream {
+    Box::pin(EventStream::new())
 }
 
 /// Write an OSC 52 clipboard sequence for `text`.
@@ -60,4 +59,44 @@ pub fn osc52(text: &str) -> std::io::Result<()> {
     let mut out = stdout();
     write!(out, "\x1b]52;c;{b64}\x07")?;
     out.flush()
+}
+
+/// The real terminal, for the runner.
+pub struct Crossterm {
+    mouse: bool,
+}
+
+impl Crossterm {
+    pub fn new(mouse: bool) -> Crossterm {
+        Crossterm { mouse }
+    }
+}
+
+impl Host for Crossterm {
+    fn owns_terminal(&self) -> bool {
+        true
+    }
+
+    fn suspend(&mut self) {
+        self.mouse = MOUSE_ON.load(Ordering::SeqCst);
+        leave();
+    }
+
+    fn resume(&mut self) {
+        let _ = ratatui::crossterm::terminal::enable_raw_mode();
+        let _ = execute!(stdout(), ratatui::crossterm::terminal::EnterAlternateScreen);
+        set_mouse(self.mouse);
+    }
+
+    fn reopen_input(&mut self) -> Option<InputStream> {
+        Some(input())
+    }
+
+    fn set_mouse(&mut self, on: bool) {
+        set_mouse(on);
+    }
+
+    fn clipboard(&mut self, text: &str) -> std::io::Result<()> {
+        osc52(text)
+    }
 }

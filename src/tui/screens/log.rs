@@ -1,16 +1,44 @@
 //! Log: the journal of everything decided and done, the load warnings, and the export.
 
-use super::block;
 use crate::core::sanitize::clean_line;
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::effects::Effect;
+use crate::tui::widgets::{block, max_scroll, scroll};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    let Some(s) = &app.project else { return };
+#[derive(Default)]
+pub struct State {
+    pub scroll: u16,
+}
+
+pub const KEYS: &[(&str, Action)] = &[];
+
+pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
+    let d = super::step(app, a)?;
+    let max = max_scroll(&lines(app), crate::tui::view::body(app.size));
+    scroll(&mut app.screens.log.scroll, d, max);
+    Some(vec![])
+}
+
+pub fn derive(_: &mut App) -> Vec<Effect> {
+    vec![]
+}
+
+pub fn click(_: &mut App, _: Rect, _: u16, _: u16) -> Vec<Effect> {
+    vec![]
+}
+
+fn lines(app: &App) -> Vec<Line<'static>> {
+    let Some(s) = &app.project else { return vec![] };
     let mut lines: Vec<Line> = Vec::new();
+    if let Some(ro) = &app.read_only {
+        lines.push(Line::styled(format!("READ-ONLY: {}", clean_line(&ro.reason)), app.theme.bad));
+        lines.push(Line::raw(""));
+    }
     lines.push(Line::styled("Journal", app.theme.title));
     if app.journal.is_empty() {
         lines.push(Line::styled("  nothing recorded yet", app.theme.dim));
@@ -28,8 +56,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("X: export the rationale log (Markdown) into the state directory", app.theme.dim));
+    lines
+}
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.log_scroll, 0)).block(block("Log", true, app)),
+        Paragraph::new(lines(app))
+            .wrap(Wrap { trim: false })
+            .scroll((app.screens.log.scroll, 0))
+            .block(block("Log", true, app)),
         area,
     );
 }

@@ -1,13 +1,81 @@
 //! Decision: the tree with the path taken, each question's answer and evidence; Q2/Q3 can be
-//! overridden (with a reason) and the verdict changes live.
+//! overridden (with a reason) or the override cleared, and the verdict is decided again.
 
-use super::{block, hit_rows, window};
+use crate::app::commands::Question;
 use crate::core::sanitize::clean_line;
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::effects::{Effect, Job};
+use crate::tui::modal::{Modal, ReasonFor};
+use crate::tui::widgets::{block, clamp_move, row_at, short, window};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
+
+#[derive(Default)]
+pub struct State {
+    pub sel: usize,
+}
+
+pub const KEYS: &[(&str, Action)] = &[("space", Action::ToggleAnswer), ("o", Action::ToggleAnswer)];
+
+fn len(app: &App) -> usize {
+    app.project.as_ref().and_then(|p| p.decision.as_ref()).map(|d| d.rationale.len()).unwrap_or(0)
+}
+
+pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
+    if let Some(d) = super::step(app, a) {
+        let n = len(app);
+        clamp_move(&mut app.screens.decision.sel, n, d);
+        return Some(vec![]);
+    }
+    match a {
+        Action::ToggleAnswer | Action::Select => Some(toggle_answer(app)),
+        _ => None,
+    }
+}
+
+/// Clear the override of the selected question, or ask for a reason to override it.
+fn toggle_answer(app: &mut App) -> Vec<Effect> {
+    if crate::tui::update::read_only_refusal(app) {
+        return vec![];
+    }
+    let Some(p) = app.project.as_ref() else { return vec![] };
+    let Some(step) = p.decision.as_ref().and_then(|d| d.rationale.get(app.screens.decision.sel)) else {
+        return vec![];
+    };
+    let Some(question) = Question::parse(&step.step) else {
+        app.set_status("only Q2 and Q3 can be overridden (the rules follow from them)", true);
+        return vec![];
+    };
+    if p.ledger.overrides.answers.contains_key(question.as_str()) {
+        return vec![Effect::Project(Job::Override { question, answer: None, reason: String::new() })];
+    }
+    let answer = !step.answer.starts_with("yes");
+    app.modal = Some(Modal::Reason { purpose: ReasonFor::Override { question, answer }, text: String::new() });
+    vec![]
+}
+
+pub fn derive(_: &mut App) -> Vec<Effect> {
+    vec![]
+}
+
+fn areas(area: Rect) -> (Rect, Rect, Rect) {
+    let [top, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
+    let [left, right] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(rest);
+    (top, left, right)
+}
+
+pub fn click(app: &mut App, area: Rect, col: u16, row: u16) -> Vec<Effect> {
+    let (_, left, _) = areas(area);
+    let n = len(app);
+    let (first, _) = window(app.screens.decision.sel, n, left.height.saturating_sub(2) as usize);
+    if let Some(i) = row_at(left, first, col, row) {
+        app.screens.decision.sel = i.min(n.saturating_sub(1));
+    }
+    vec![]
+}
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let Some(s) = &app.project else { return };
@@ -18,7 +86,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let [top, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
+    let sel = app.screens.decision.sel;
+    let (top, left, right) = areas(area);
     let verdict_style =
         if d.verdict == crate::core::decide::Verdict::FullRestart { app.theme.bad } else { app.theme.ok };
     let kept = if d.preserved_batches.is_empty() {
@@ -38,10 +107,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     ];
     f.render_widget(Paragraph::new(head).block(block("Verdict", false, app)), top);
 
-    let [left, right] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(rest);
     let fired = d.rationale.iter().position(|r| r.fired == Some(true));
     let inner_h = left.height.saturating_sub(2) as usize;
-    let (first, last) = window(app.decision_sel, d.rationale.len(), inner_h);
+    let (first, last) = window(sel, d.rationale.len(), inner_h);
     let mut lines = Vec::new();
     for (i, r) in d.rationale.iter().enumerate().take(last).skip(first) {
         let path = if r.step.starts_with('Q') {
@@ -62,7 +130,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             short(&clean_line(&format!("{answer}{ov}")), 14),
             clean_line(&short(&r.question, width.max(8)))
         );
-        let style = if i == app.decision_sel {
+        let style = if i == sel {
             app.theme.selected
         } else if Some(i) == fired {
             app.theme.accent
@@ -74,10 +142,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::styled(text, style));
     }
     let b = block("The tree (◆ question, ● deciding rule, * overridden)", true, app);
-    hit_rows(app, b.inner(left), first);
     f.render_widget(Paragraph::new(lines).block(b), left);
 
-    let Some(r) = d.rationale.get(app.decision_sel) else { return };
+    let Some(r) = d.rationale.get(sel) else { return };
     let mut l = vec![
         Line::styled(format!("{} {}", r.step, clean_line(&r.question)), app.theme.title),
         Line::raw(""),
@@ -93,22 +160,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             l.push(Line::raw(format!("  · {}", clean_line(e))));
         }
     }
-    if r.step == "Q2" || r.step == "Q3" {
+    if Question::parse(&r.step).is_some() {
         l.push(Line::raw(""));
-        let keys = app.keymap.keys_for(crate::tui::action::Action::ToggleAnswer).join("/");
+        let keys = app.keymap.keys_for(crate::tui::screens::Screen::Decision, Action::ToggleAnswer).join("/");
         let what =
             if r.overridden.is_some() { "remove your override" } else { "override this answer (you give a reason)" };
         l.push(Line::styled(format!("{keys}: {what}; the verdict is decided again at once"), app.theme.dim));
     }
     f.render_widget(Paragraph::new(l).wrap(Wrap { trim: false }).block(block("Details", false, app)), right);
-}
-
-fn short(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
-    }
 }

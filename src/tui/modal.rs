@@ -1,0 +1,278 @@
+//! The boxes over the screen — a reason to type, a yes/no question, the job filter, the help
+//! overlay — with their keys (from the keymap table, scopes `Text`, `Confirm`, `Help`) and
+//! their drawing.
+
+use super::action::Action;
+use super::app::App;
+use super::effects::{Effect, Job};
+use super::keymap::Scope;
+use crate::app::commands::{Mark, Question};
+use crate::core::sanitize::clean_line;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// Why the reason box is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReasonFor {
+    Override { question: Question, answer: bool },
+    Waive { item: String },
+}
+
+/// What a "yes" does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Then {
+    /// Stop the running attempts (recorded `aborted`) and quit.
+    Quit,
+    Restore {
+        id: String,
+    },
+    /// Run the attempts of these jobs.
+    Recover {
+        jobs: Vec<String>,
+    },
+    /// Run the reviser, replacing the saved generation prompt.
+    Revise {
+        job: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Modal {
+    Reason {
+        purpose: ReasonFor,
+        text: String,
+    },
+    Filter {
+        text: String,
+    },
+    /// A question; `lines` are shown under it (the jobs and commands a recovery runs).
+    Confirm {
+        question: String,
+        lines: Vec<String>,
+        then: Then,
+    },
+    Help {
+        query: String,
+        searching: bool,
+        scroll: u16,
+    },
+}
+
+impl Modal {
+    /// Where its keys are in the keymap.
+    pub fn scope(&self) -> Scope {
+        match self {
+            Modal::Reason { .. } | Modal::Filter { .. } | Modal::Help { searching: true, .. } => Scope::Text,
+            Modal::Confirm { .. } => Scope::Confirm,
+            Modal::Help { .. } => Scope::Help,
+        }
+    }
+}
+
+/// A typed character (no Ctrl), for text boxes.
+fn typed(k: &KeyEvent) -> Option<char> {
+    match k.code {
+        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => Some(c),
+        _ => None,
+    }
+}
+
+/// A key while `modal` is open (it was taken out of the app; put back unless it closes).
+pub fn on_key(app: &mut App, modal: Modal, k: KeyEvent) -> Vec<Effect> {
+    let action = app.keymap.modal_action(modal.scope(), &k);
+    if action == Some(Action::Interrupt) {
+        return super::update::interrupt(app, "Ctrl-C");
+    }
+    match modal {
+        Modal::Reason { purpose, mut text } => match action {
+            Some(Action::CancelInput) => {
+                app.set_status("cancelled", false);
+                vec![]
+            }
+            Some(Action::Submit) if !text.trim().is_empty() => submit_reason(app, purpose, text.trim().to_string()),
+            Some(Action::Submit) => {
+                app.modal = Some(Modal::Reason { purpose, text });
+                app.set_status("a reason is required", true);
+                vec![]
+            }
+            Some(Action::DeleteChar) => {
+                text.pop();
+                app.modal = Some(Modal::Reason { purpose, text });
+                vec![]
+            }
+            _ => {
+                text.extend(typed(&k));
+                app.modal = Some(Modal::Reason { purpose, text });
+                vec![]
+            }
+        },
+        Modal::Filter { mut text } => {
+            match action {
+                Some(Action::CancelInput) => {
+                    super::screens::overview::set_filter(app, String::new());
+                    return vec![];
+                }
+                Some(Action::Submit) => return vec![],
+                Some(Action::DeleteChar) => {
+                    text.pop();
+                }
+                _ => text.extend(typed(&k)),
+            }
+            super::screens::overview::set_filter(app, text.clone());
+            app.modal = Some(Modal::Filter { text });
+            vec![]
+        }
+        Modal::Confirm { question, lines, then } => match action {
+            Some(Action::Yes) => super::update::then(app, then),
+            Some(Action::No) => {
+                app.set_status("cancelled", false);
+                vec![]
+            }
+            _ => {
+                app.modal = Some(Modal::Confirm { question, lines, then });
+                vec![]
+            }
+        },
+        Modal::Help { mut query, searching: true, scroll } => {
+            match action {
+                Some(Action::Submit) | Some(Action::CancelInput) => {}
+                Some(Action::DeleteChar) => {
+                    query.pop();
+                    app.modal = Some(Modal::Help { query, searching: true, scroll: 0 });
+                    return vec![];
+                }
+                _ => {
+                    query.extend(typed(&k));
+                    app.modal = Some(Modal::Help { query, searching: true, scroll: 0 });
+                    return vec![];
+                }
+            }
+            app.modal = Some(Modal::Help { query, searching: false, scroll });
+            vec![]
+        }
+        Modal::Help { query, searching: false, scroll } => {
+            let rows = app.keymap.help_rows(&query).len() as u16;
+            let page = app.page();
+            let scroll = match action {
+                Some(Action::Back) => return vec![],
+                Some(Action::Search) => {
+                    app.modal = Some(Modal::Help { query, searching: true, scroll });
+                    return vec![];
+                }
+                Some(Action::Up) => scroll.saturating_sub(1),
+                Some(Action::Down) => scroll + 1,
+                Some(Action::PageUp) => scroll.saturating_sub(page),
+                Some(Action::PageDown) => scroll + page,
+                _ => scroll,
+            };
+            app.modal = Some(Modal::Help { query, searching: false, scroll: scroll.min(rows.saturating_sub(1)) });
+            vec![]
+        }
+    }
+}
+
+fn submit_reason(_: &mut App, purpose: ReasonFor, reason: String) -> Vec<Effect> {
+    let job = match purpose {
+        ReasonFor::Override { question, answer } => Job::Override { question, answer: Some(answer), reason },
+        ReasonFor::Waive { item } => Job::Mark(vec![Mark::Waive { item, reason }]),
+    };
+    vec![Effect::Project(job)]
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h.min(area.height))]).flex(Flex::Center).areas(area);
+    let [c] = Layout::horizontal([Constraint::Length(w.min(area.width))]).flex(Flex::Center).areas(v);
+    c
+}
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let Some(m) = &app.modal else { return };
+    let area = f.area();
+    let dim = app.theme.dim;
+    let keys = |scope: Scope, a: Action| app.keymap.keys_in(scope, a).join(" / ");
+    match m {
+        Modal::Reason { purpose, text } => {
+            let what = match purpose {
+                ReasonFor::Override { question, answer } => {
+                    format!("Override {}: answer {}", question.as_str(), if *answer { "yes" } else { "no" })
+                }
+                ReasonFor::Waive { item } => format!("Waive checklist item {item}"),
+            };
+            let r = centered(area, 70, 6);
+            f.render_widget(Clear, r);
+            let lines = vec![
+                Line::raw(what),
+                Line::raw(""),
+                Line::styled(format!("> {}█", clean_line(text)), app.theme.accent),
+                Line::styled(
+                    format!(
+                        "{}: record   {}: cancel",
+                        keys(Scope::Text, Action::Submit),
+                        keys(Scope::Text, Action::CancelInput)
+                    ),
+                    dim,
+                ),
+            ];
+            f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" Reason (required) ")), r);
+        }
+        Modal::Confirm { question, lines, .. } => {
+            let h = (lines.len() as u16 + 6).min(area.height.saturating_sub(2)).max(5);
+            let w = lines.iter().map(|l| l.chars().count() as u16 + 4).max().unwrap_or(0).clamp(70, area.width);
+            let r = centered(area, w, h);
+            f.render_widget(Clear, r);
+            let mut body = vec![Line::raw(clean_line(question)), Line::raw("")];
+            body.extend(lines.iter().map(|l| Line::raw(clean_line(l))));
+            if !lines.is_empty() {
+                body.push(Line::raw(""));
+            }
+            body.push(Line::styled(
+                format!("{}: yes    {}: no", keys(Scope::Confirm, Action::Yes), keys(Scope::Confirm, Action::No)),
+                dim,
+            ));
+            f.render_widget(
+                Paragraph::new(body).wrap(Wrap { trim: false }).block(Block::bordered().title(" Confirm ")),
+                r,
+            );
+        }
+        Modal::Filter { text } => {
+            let r = Rect { x: area.x, y: area.bottom().saturating_sub(2), width: area.width, height: 1 };
+            f.render_widget(Clear, r);
+            f.render_widget(
+                Paragraph::new(Line::styled(
+                    format!(
+                        "/{}█  ({}: keep, {}: clear)",
+                        clean_line(text),
+                        keys(Scope::Text, Action::Submit),
+                        keys(Scope::Text, Action::CancelInput)
+                    ),
+                    app.theme.accent,
+                )),
+                r,
+            );
+        }
+        Modal::Help { query, searching, scroll } => {
+            let rows = app.keymap.help_rows(query);
+            let h = (rows.len() as u16 + 3).min(area.height.saturating_sub(2));
+            let r = centered(area, 72, h);
+            f.render_widget(Clear, r);
+            let head = if *searching {
+                format!("search: {}█", clean_line(query))
+            } else {
+                let q = if query.is_empty() { String::new() } else { format!(" ({})", clean_line(query)) };
+                format!(
+                    "{} search{q}   {} close   ↑↓ scroll",
+                    keys(Scope::Help, Action::Search),
+                    keys(Scope::Help, Action::Back)
+                )
+            };
+            let mut lines = vec![Line::styled(head, app.theme.accent)];
+            for (keys, desc, scope) in rows.iter().skip(*scroll as usize) {
+                lines.push(Line::raw(format!("{keys:<16} {desc:<28} {scope}")));
+            }
+            f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" Keys ")), r);
+        }
+    }
+}

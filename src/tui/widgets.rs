@@ -1,0 +1,163 @@
+//! Pieces the screens share: bordered blocks, list windows, and the marks of a job's state.
+
+use super::app::App;
+use crate::core::status::JobState;
+use ratatui::style::Style;
+use ratatui::widgets::{Block, Borders};
+
+/// One mark per state, distinct without colour (NO_COLOR): the same on every screen.
+pub fn mark(state: JobState) -> &'static str {
+    match state {
+        JobState::Passed => "✓",
+        JobState::Failed => "✗",
+        JobState::Repairing => "⟳",
+        JobState::Repaired => "✚",
+        JobState::Stale => "~",
+        JobState::RerunPassed => "↻",
+        JobState::NotRun => "·",
+        JobState::Escalated => "!",
+    }
+}
+
+/// The marks and what they mean, for titles and help.
+pub fn legend() -> String {
+    [
+        JobState::Passed,
+        JobState::Failed,
+        JobState::Repairing,
+        JobState::Repaired,
+        JobState::Stale,
+        JobState::RerunPassed,
+        JobState::NotRun,
+        JobState::Escalated,
+    ]
+    .iter()
+    .map(|s| format!("{} {}", mark(*s), s.word()))
+    .collect::<Vec<_>>()
+    .join("  ")
+}
+
+pub fn state_style(app: &App, state: JobState) -> Style {
+    match state {
+        JobState::Passed | JobState::Repaired | JobState::RerunPassed => app.theme.ok,
+        JobState::Failed | JobState::Escalated => app.theme.bad,
+        JobState::Repairing | JobState::Stale => app.theme.warn,
+        JobState::NotRun => app.theme.dim,
+    }
+}
+
+/// The rows of a list to draw so that `sel` is visible: (first, last_exclusive).
+/// Only these rows are built, so a list of 100,000 jobs costs what a screenful costs.
+pub fn window(sel: usize, len: usize, height: usize) -> (usize, usize) {
+    if height == 0 || len == 0 {
+        return (0, 0);
+    }
+    let first = if sel >= height { sel + 1 - height } else { 0 };
+    (first, (first + height).min(len))
+}
+
+/// A bordered block with a title; the focused one is bold and marked `▶` (visible without colour).
+pub fn block(title: &str, focused: bool, app: &App) -> Block<'static> {
+    let b = Block::default().borders(Borders::ALL);
+    if focused {
+        b.title(format!(" ▶ {title} ")).title_style(app.theme.title).border_style(app.theme.accent)
+    } else {
+        b.title(format!(" {title} "))
+    }
+}
+
+/// The index of the list row at (`col`, `row`) of a bordered list drawn in `area`
+/// whose first visible row is `first` (clicks use the same layout as drawing).
+pub fn row_at(area: ratatui::layout::Rect, first: usize, col: u16, row: u16) -> Option<usize> {
+    let inner = Block::default().borders(Borders::ALL).inner(area);
+    (inner.x <= col && col < inner.right() && inner.y <= row && row < inner.bottom())
+        .then(|| first + (row - inner.y) as usize)
+}
+
+pub fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Move a selection by `delta`, kept inside `len`.
+pub fn clamp_move(sel: &mut usize, len: usize, delta: isize) {
+    if len == 0 {
+        *sel = 0;
+        return;
+    }
+    let n = (*sel as isize + delta).clamp(0, len as isize - 1);
+    *sel = n as usize;
+}
+
+/// Scroll by `delta`, stopping at `max` (the last line stays on screen).
+pub fn scroll(v: &mut u16, delta: isize, max: usize) {
+    let max = max.min(u16::MAX as usize) as isize;
+    *v = (*v as isize + delta).clamp(0, max) as u16;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn window_keeps_the_selection_visible() {
+        assert_eq!(super::window(0, 100_000, 10), (0, 10));
+        assert_eq!(super::window(15, 100_000, 10), (6, 16));
+        assert_eq!(super::window(3, 4, 10), (0, 4));
+    }
+
+    #[test]
+    fn marks_are_distinct() {
+        let l = super::legend();
+        let marks: Vec<&str> = l.split("  ").map(|p| p.split(' ').next().unwrap()).collect();
+        let mut d = marks.clone();
+        d.sort();
+        d.dedup();
+        assert_eq!(d.len(), 8, "{marks:?}");
+    }
+}
+
+/// The state of a job now (`Project::job_state` without the lookup by id).
+pub fn state_of(p: &crate::app::project::Project, j: &crate::core::model::Job) -> JobState {
+    p.progress.as_ref().map_or_else(|| JobState::from_logs(j.result.status), |pr| pr.state(j))
+}
+
+/// A path shortened in the middle to `n` characters, keeping the file name:
+/// `src/very/long/dir/render.py` -> `src/…/render.py`.
+pub fn short_path(p: &str, n: usize) -> String {
+    let len = p.chars().count();
+    if len <= n {
+        return p.to_string();
+    }
+    let name = p.rsplit('/').next().unwrap_or(p);
+    let name_len = name.chars().count();
+    if name_len + 2 > n {
+        // Not even the name fits: keep its end.
+        let skip = name_len.saturating_sub(n.saturating_sub(1));
+        return format!("…{}", name.chars().skip(skip).collect::<String>());
+    }
+    let head: String = p.chars().take(n - name_len - 1).collect();
+    format!("{head}…{name}")
+}
+
+#[cfg(test)]
+mod path_tests {
+    #[test]
+    fn paths_keep_their_file_name() {
+        assert_eq!(super::short_path("notes/render.py", 20), "notes/render.py");
+        assert_eq!(super::short_path("src/very/long/dir/render.py", 15), "src/v…render.py");
+        assert_eq!(super::short_path("a/averyveryverylongname.py", 8), "…name.py");
+    }
+}
+
+/// The largest scroll of a wrapped paragraph of `lines` in the bordered `area` that still
+/// shows its last line at the bottom (rows estimated by wrapping at the inner width).
+pub fn max_scroll(lines: &[ratatui::text::Line], area: ratatui::layout::Rect) -> usize {
+    let w = area.width.saturating_sub(2).max(1) as usize;
+    let h = area.height.saturating_sub(2) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
+    rows.saturating_sub(h)
+}
