@@ -167,6 +167,23 @@ fn wait_dead(pid_file: &std::path::Path) {
     }
 }
 
+/// Start a recovery of the hostile project's job (its generator hangs) in the app and wait
+/// until the generator and its child run.
+fn start_hanging_recovery(t: &Tmux, project: &std::path::Path, both: bool) {
+    t.wait_for("loaded: 1 failed job(s)");
+    t.finish_checklist();
+    t.keys(&["5", "R"]);
+    t.wait_for("Run targeted recovery of 1 job(s)");
+    t.keys(&["y"]);
+    let start = Instant::now();
+    let running =
+        || alive(&project.join("child.pid")) == Some(true) && (!both || alive(&project.join("gen.pid")) == Some(true));
+    while !running() {
+        assert!(start.elapsed() < Duration::from_secs(10), "the generator did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn escapes_in_logs_do_not_touch_title_screen_or_clipboard() {
     const NAME: &str = "escapes";
@@ -194,16 +211,7 @@ fn a_hanging_generator_and_its_children_die_when_the_app_quits() {
     let project = home.path().join("p");
     hostile_project(&project);
     let t = Tmux::app(NAME, home.path(), &format!("{bin} {}", project.display()), "echo APP-EXITED; sleep 30");
-    t.wait_for("loaded: 1 failed job(s)");
-    t.finish_checklist();
-    t.keys(&["5", "R"]);
-    t.wait_for("Run targeted recovery of 1 job(s)");
-    t.keys(&["y"]);
-    let start = Instant::now();
-    while alive(&project.join("child.pid")) != Some(true) {
-        assert!(start.elapsed() < Duration::from_secs(10), "the generator did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    start_hanging_recovery(&t, &project, false);
     t.keys(&["q"]);
     t.wait_for("Recovery attempts are running");
     t.keys(&["y"]);
@@ -279,16 +287,7 @@ fn closing_the_terminal_mid_recovery_aborts_the_attempt_and_releases_the_lock() 
     let project = home.path().join("p");
     hostile_project(&project);
     let t = Tmux::app(NAME, home.path(), &format!("{bin} {}", project.display()), "echo APP-EXITED; sleep 30");
-    t.wait_for("loaded: 1 failed job(s)");
-    t.finish_checklist();
-    t.keys(&["5", "R"]);
-    t.wait_for("Run targeted recovery of 1 job(s)");
-    t.keys(&["y"]);
-    let start = Instant::now();
-    while alive(&project.join("child.pid")) != Some(true) || alive(&project.join("gen.pid")) != Some(true) {
-        assert!(start.elapsed() < Duration::from_secs(10), "the generator did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    start_hanging_recovery(&t, &project, true);
     assert!(project.join(".recover/lock").exists(), "the app holds the lock while it runs");
     // Close the terminal.
     Command::new("tmux").args(["kill-session", "-t", &t.session]).status().unwrap();
@@ -328,16 +327,7 @@ fn sigterm_mid_recovery_aborts_the_attempt_and_restores_the_terminal() {
     let pidfile = home.path().join("app.pid");
     let run = format!("sh -c 'echo $$ > {}; exec {bin} {}'", pidfile.display(), project.display());
     let t = Tmux::app(NAME, home.path(), &run, "echo APP-EXITED-$?; sleep 30");
-    t.wait_for("loaded: 1 failed job(s)");
-    t.finish_checklist();
-    t.keys(&["5", "R"]);
-    t.wait_for("Run targeted recovery of 1 job(s)");
-    t.keys(&["y"]);
-    let start = Instant::now();
-    while alive(&project.join("child.pid")) != Some(true) || alive(&project.join("gen.pid")) != Some(true) {
-        assert!(start.elapsed() < Duration::from_secs(10), "the generator did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    start_hanging_recovery(&t, &project, true);
     let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let s = t.wait_for("APP-EXITED-0");

@@ -243,14 +243,30 @@ pub fn specs(project: &Project, prepared: &Prepared) -> Result<Vec<(AttemptSpec,
 }
 
 /// The validation commands written in the project for `jobs` that are not approved (they will
-/// not run; the config's per-extension commands run instead), as display lines.
+/// not run; the config's per-extension commands run instead), as display lines. A command the
+/// config runs anyway for the job is not listed.
 pub fn unapproved_validation(project: &Project, jobs: &[String]) -> Vec<String> {
     let mut out = Vec::new();
+    let c = &project.config.commands;
     for job in jobs.iter().filter_map(|j| project.run.job(j)) {
         if super::commands::approved_validation(project, job).is_some() {
             continue;
         }
-        for v in job.validate.iter().filter(|v| !v.is_empty()) {
+        let vars = |o: &String| crate::exec::argv::Placeholders {
+            project_root: None,
+            job: Some(job.id.clone()),
+            output: Some(o.clone()),
+            prompt_file: None,
+        };
+        let runs_anyway: Vec<Vec<String>> = job
+            .outputs
+            .iter()
+            .filter_map(|o| {
+                let ext = Path::new(o).extension().and_then(|e| e.to_str()).unwrap_or_default();
+                crate::exec::argv::substitute_known(c.validate.get(ext)?, &vars(o)).ok()
+            })
+            .collect();
+        for v in job.validate.iter().filter(|v| !v.is_empty() && !runs_anyway.contains(v)) {
             out.push(format!(
                 "{}: {}",
                 crate::core::sanitize::clean_name(&job.id),

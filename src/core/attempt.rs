@@ -54,19 +54,23 @@ impl RawRun {
         self.exit_code == Some(0) && !self.timed_out && !self.cancelled
     }
 
-    /// "exited 2", "was killed by signal 9", "timed out", "was cancelled".
     fn status_text(&self) -> String {
-        if self.timed_out {
-            "timed out".into()
-        } else if self.cancelled {
-            "was cancelled".into()
-        } else if let Some(code) = self.exit_code {
-            format!("exited {code}")
-        } else if let Some(sig) = self.signal {
-            format!("was killed by signal {sig}")
-        } else {
-            "ended without a status".into()
-        }
+        status_text(self.exit_code, self.signal, self.timed_out, self.cancelled)
+    }
+}
+
+/// How a command ended, in words: "exited 2", "was killed by signal 9", "timed out", "was cancelled".
+pub fn status_text(exit_code: Option<i32>, signal: Option<i32>, timed_out: bool, cancelled: bool) -> String {
+    if timed_out {
+        "timed out".into()
+    } else if cancelled {
+        "was cancelled".into()
+    } else if let Some(code) = exit_code {
+        format!("exited {code}")
+    } else if let Some(sig) = signal {
+        format!("was killed by signal {sig}")
+    } else {
+        "ended without a status".into()
     }
 }
 

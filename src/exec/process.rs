@@ -67,17 +67,7 @@ impl CommandResult {
 
     /// "exited 2", "was killed by signal 9", "timed out", "was cancelled".
     pub fn status_text(&self) -> String {
-        if self.timed_out {
-            "timed out".into()
-        } else if self.cancelled {
-            "was cancelled".into()
-        } else if let Some(code) = self.exit_code {
-            format!("exited {code}")
-        } else if let Some(sig) = self.signal {
-            format!("was killed by signal {sig}")
-        } else {
-            "ended without a status".into()
-        }
+        crate::core::attempt::status_text(self.exit_code, self.signal, self.timed_out, self.cancelled)
     }
 }
 

@@ -80,7 +80,8 @@ impl Project {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copy a fixture tree, every file writable and dated an hour back.
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
@@ -89,6 +90,11 @@ fn copy_dir(from: &Path, to: &Path) {
             copy_dir(&e.path(), &dst);
         } else {
             std::fs::copy(e.path(), &dst).unwrap();
+            // The public fixtures are read-only; the copy must not be.
+            let mut perm = std::fs::metadata(&dst).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perm.set_readonly(false);
+            std::fs::set_permissions(&dst, perm).unwrap();
             age(&dst);
         }
     }

@@ -4,11 +4,16 @@
 //! deadline.
 #![allow(dead_code)]
 
+#[path = "../cli_common/mod.rs"]
+mod cli_common;
+#[allow(unused_imports)]
+pub use cli_common::{age, code, copy_dir, json, stderr, stdout};
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// Where a scenario lives: the lifecycle scenarios, the bundled fixtures, or the public ones
 /// beside the repository (`../shared/fixtures`, present on developer machines and in CI).
@@ -228,47 +233,6 @@ with open(PIDFILE + ".tmp", "w") as fh:
 os.replace(PIDFILE + ".tmp", PIDFILE)
 time.sleep(300)
 "#;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), &dst).unwrap();
-            // The public fixtures are read-only; the copy must not be.
-            let mut perm = std::fs::metadata(&dst).unwrap().permissions();
-            #[allow(clippy::permissions_set_readonly_false)]
-            perm.set_readonly(false);
-            std::fs::set_permissions(&dst, perm).unwrap();
-            age(&dst);
-        }
-    }
-}
-
-/// Date a file an hour back.
-pub fn age(p: &Path) {
-    let f = std::fs::File::options().write(true).open(p).unwrap();
-    f.set_modified(SystemTime::now() - Duration::from_secs(3600)).unwrap();
-}
-
-pub fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-pub fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-pub fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(o), stderr(o)))
-}
 
 /// Poll `cond` every 20 ms until it holds; panic naming `what` after `secs` seconds.
 pub fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
