@@ -10,7 +10,13 @@ static FILE: Mutex<Option<std::fs::File>> = Mutex::new(None);
 /// Start logging into `state_dir` (created if needed). Errors are returned, not fatal.
 pub fn init(state_dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(state_dir)?;
-    let f = std::fs::OpenOptions::new().create(true).append(true).open(state_dir.join("recover-tui.log"))?;
+    // The state directory is untrusted (DESIGN.md §12): neither it nor the log is followed
+    // through a symlink.
+    let dir = crate::store::fsx::Dir::open_ambient(state_dir)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", state_dir.display())))?;
+    let (f, _) = dir
+        .open_append(Path::new("recover-tui.log"))
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", state_dir.join("recover-tui.log").display())))?;
     if let Ok(mut g) = FILE.lock() {
         *g = Some(f);
     }

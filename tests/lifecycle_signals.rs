@@ -56,7 +56,7 @@ fn a_signal_aborts_the_attempt(sig: i32, name: &str) {
     drop(reaper);
     assert!(gone, "{name}: the generator (pid {gpid}) outlived recover ({status}); stderr: {err}");
     assert_eq!(outcomes(&s), ["aborted"], "{name}: the ledger's attempt ({status}); stderr: {err}");
-    assert!(!s.state().join("lock").exists(), "{name}: the lock is left behind ({status})");
+    assert!(!recover_tui::store::lock::held(&s.state()), "{name}: the lock is still held ({status})");
     assert_eq!(ended(&s), ["aborted"], "{name}: attempt_ended in the journal");
 }
 

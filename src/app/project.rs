@@ -302,7 +302,7 @@ impl Project {
         }
         // Any snapshot holding them: the failed outputs are kept even once a repair changed
         // them (each attempt still takes its own snapshot of the files as they are then).
-        let covers = |s: &&SnapshotInfo| outputs.iter().all(|o| s.paths.contains(o));
+        let covers = |s: &&SnapshotInfo| outputs.iter().all(|o| snapshot::covers(&s.paths, o));
         self.snapshots.iter().rev().find(covers).map(|s| s.id.clone())
     }
 
@@ -364,10 +364,15 @@ impl Project {
 
     /// The writable store, or why there is none.
     pub fn writable_store(&self) -> Result<Arc<StateDir>, String> {
-        let sd = self
-            .store
-            .clone()
-            .ok_or_else(|| format!("{}: the state directory could not be opened", self.state_dir.display()))?;
+        let sd = self.store.clone().ok_or_else(|| {
+            // Say why (a refused symlink in it, say): the warning open_store left.
+            let why = self
+                .warnings
+                .iter()
+                .find_map(|w| w.strip_prefix("state directory unavailable, nothing will be recorded: "));
+            why.map(str::to_string)
+                .unwrap_or_else(|| format!("{}: the state directory could not be opened", self.state_dir.display()))
+        })?;
         if let Some(r) = sd.read_only_reason() {
             return Err(format!("{}: {r}", self.state_dir.display()));
         }
@@ -577,7 +582,7 @@ pub fn snapshot_info(m: &SnapshotManifest) -> SnapshotInfo {
         reason: m.reason.clone(),
         files: m.files.len(),
         job: m.job.clone(),
-        paths: m.files.iter().map(|f| f.path.clone()).collect(),
+        paths: m.files.iter().map(|f| f.path.clone()).chain(m.dirs.iter().cloned()).collect(),
     }
 }
 

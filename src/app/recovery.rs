@@ -38,11 +38,8 @@ pub fn save_generation_prompt(
     text: &str,
     origin: PromptOrigin,
 ) -> Result<PathBuf, String> {
-    let file = revised_prompt_file(&project.state_dir, job);
-    if let Some(d) = file.parent() {
-        std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
-    }
-    crate::store::atomic::write(&file, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    let rel = Path::new("prompts").join(format!("{}.md", safe_name(job)));
+    let file = project.writable_store()?.write_file(&rel, text.as_bytes()).map_err(|e| e.to_string())?;
     project.ledger.saved_prompts.insert(job.to_string(), origin);
     project.save_ledger()?;
     Ok(file)
@@ -79,9 +76,9 @@ pub fn generation_prompt(project: &Project, job: &str) -> Result<GenerationPromp
         return Ok(GenerationPrompt { text, origin: PromptOrigin::Original, recovery_prompt: None });
     }
     let rendered = project.prompt_for(job).map_err(|e| e.to_string())?;
-    let saved = revised_prompt_file(&project.state_dir, job);
-    if saved.is_file() {
-        let text = std::fs::read_to_string(&saved).map_err(|e| format!("cannot read {}: {e}", saved.display()))?;
+    let saved = Path::new("prompts").join(format!("{}.md", safe_name(job)));
+    if let Some(bytes) = crate::store::read_state_file(&project.state_dir, &saved).map_err(|e| e.to_string())? {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let origin = project.ledger.saved_prompts.get(job).copied().unwrap_or(PromptOrigin::Edit);
         return Ok(GenerationPrompt { text, origin, recovery_prompt: Some(rendered.text) });
     }
@@ -293,7 +290,7 @@ pub fn outputs(project: &Project, jobs: &[String]) -> Vec<String> {
 /// now (a snapshot of an older state does not protect the current one).
 pub fn current_snapshot(sd: &StateDir, outputs: &[String]) -> Option<String> {
     let (list, _) = snapshot::list(sd).ok()?;
-    let latest = list.iter().rev().find(|m| outputs.iter().all(|o| m.files.iter().any(|f| &f.path == o)))?;
+    let latest = list.iter().rev().find(|m| outputs.iter().all(|o| m.covers(o)))?;
     let diffs = diff::diff_snapshot_vs_current(sd, &latest.id, Some(outputs)).ok()?;
     diffs.is_empty().then(|| latest.id.clone())
 }
@@ -368,6 +365,7 @@ pub fn start(project: &mut Project, prepared: &Prepared) -> Result<Begun, Comman
         let Some(Effect::WritePrompt { text }) = fx.first() else {
             return Err(CommandError::Failed(format!("{}: the attempt could not begin", clean_line(&spec.job.id))));
         };
+        sd.attempt_dir(&safe_name(&spec.job.id), spec.number).map_err(|e| CommandError::Failed(e.to_string()))?;
         exec_attempt::write_prompt(&commands, text).map_err(|e| CommandError::Failed(e.to_string()))?;
         let recovery_prompt = match &gp.recovery_prompt {
             Some(text) => {

@@ -237,7 +237,14 @@ fn raw(result: &CommandResult, last_line: Option<(usize, String)>, log: &Path) -
 /// Create the attempt directory and write the prompt the generator reads (`{prompt_file}`).
 pub fn write_prompt(c: &Commands, text: &str) -> Result<(), ExecError> {
     std::fs::create_dir_all(&c.dir).map_err(|e| ExecError::io(&c.dir, e))?;
-    std::fs::write(&c.prompt_file, text).map_err(|e| ExecError::io(&c.prompt_file, e))
+    // Never through a symlink planted in the state directory (DESIGN.md §12).
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    opts.open(&c.prompt_file)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| ExecError::io(&c.prompt_file, e))
 }
 
 /// What the generator did: its raw result, the failure its own log reports, and which of

@@ -307,11 +307,18 @@ fn open_outputs(spec: &CommandSpec) -> Result<(File, File), ExecError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| ExecError::io(parent, e))?;
         }
-        File::create(path).map(drop).map_err(|e| ExecError::io(path, e))
+        // Never through a symlink planted in the state directory (DESIGN.md §12).
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut opts = OpenOptions::new();
+        opts.write(true).create(true).truncate(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        opts.open(path).map(drop).map_err(|e| ExecError::io(path, e))
     };
     create(&spec.stdout_file)?;
     create(&spec.stderr_file)?;
-    let append = |path: &Path| OpenOptions::new().append(true).open(path).map_err(|e| ExecError::io(path, e));
+    let append = |path: &Path| {
+        use std::os::unix::fs::OpenOptionsExt;
+        OpenOptions::new().append(true).custom_flags(libc::O_NOFOLLOW).open(path).map_err(|e| ExecError::io(path, e))
+    };
     Ok((append(&spec.stdout_file)?, append(&spec.stderr_file)?))
 }
 

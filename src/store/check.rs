@@ -25,8 +25,7 @@ impl CheckReport {
 /// `ledger.json` and `journal.jsonl`, and report an interrupted restore.
 pub fn check(sd: &StateDir) -> CheckReport {
     let mut report = CheckReport::default();
-    let mdir = snapshot::manifests_dir(sd);
-    let names = match snapshot::manifest_names(&mdir) {
+    let names = match snapshot::manifest_names(sd) {
         Ok(n) => n,
         Err(e) => {
             report.problems.push(e.to_string());
@@ -36,8 +35,7 @@ pub fn check(sd: &StateDir) -> CheckReport {
     // sha -> (size, "manifest id: path") of the first reference.
     let mut wanted: BTreeMap<String, (u64, String)> = BTreeMap::new();
     for name in names {
-        let p = mdir.join(format!("{name}.json"));
-        match snapshot::read_manifest(&p, &name) {
+        match snapshot::read_manifest(sd, &name) {
             Ok(m) => {
                 report.manifests += 1;
                 for f in &m.files {
@@ -51,7 +49,9 @@ pub fn check(sd: &StateDir) -> CheckReport {
     }
     for (sha, (size, by)) in &wanted {
         let p = blob_path(sd, sha);
-        match super::paths::hash_file(&p) {
+        let hashed =
+            snapshot::open_blob(sd, sha).and_then(|mut f| super::paths::hash_stream(&mut f, |_| Ok(()), |e| e));
+        match hashed {
             Ok((actual, len)) if actual == *sha && len == *size => report.blobs += 1,
             Ok((actual, _)) if actual != *sha => {
                 report.problems.push(format!("{}: corrupt: content hashes to {actual} (used by {by})", p.display()))
@@ -62,18 +62,18 @@ pub fn check(sd: &StateDir) -> CheckReport {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 report.problems.push(format!("{}: missing (used by {by})", p.display()))
             }
-            Err(e) => report.problems.push(format!("{}: unreadable: {e} (used by {by})", p.display())),
+            Err(e) => report.problems.push(format!("{} (used by {by})", super::StoreError::io(&p, e))),
         }
     }
     let ledger_path = sd.ledger_path();
-    match std::fs::read(&ledger_path) {
+    match sd.dir().read(std::path::Path::new("ledger.json")) {
         Ok(bytes) => {
             if let Err(e) = ledger::Ledger::parse(&bytes) {
                 report.problems.push(format!("{}: {e}", ledger_path.display()));
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => report.problems.push(format!("{}: unreadable: {e}", ledger_path.display())),
+        Err(e) => report.problems.push(super::StoreError::io(&ledger_path, e).to_string()),
     }
     let (_, warnings) = journal::read(sd);
     report.problems.extend(warnings);

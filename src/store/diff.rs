@@ -9,7 +9,7 @@ use super::{paths, Result, StateDir, StoreError};
 use serde::Serialize;
 use similar::{Algorithm, ChangeTag, DiffOp};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Inputs larger than this are summarized, not diffed.
@@ -409,7 +409,7 @@ fn side_facts(_sd: &StateDir, side: &Side) -> Result<(String, u64, u32)> {
     match side {
         Side::Blob(f) => Ok((f.sha256.clone().unwrap_or_default(), f.size, f.mode)),
         Side::Disk { full, size, mode } => {
-            let (sha, _, _) = scan(full).map_err(|e| StoreError::io(full, e))?;
+            let (sha, _, _) = std::fs::File::open(full).and_then(scan).map_err(|e| StoreError::io(full, e))?;
             Ok((sha, *size, *mode))
         }
         Side::Absent(_) => Ok((snapshot::sha256_hex(b""), 0, 0)),
@@ -426,18 +426,20 @@ fn side_bytes(sd: &StateDir, side: &Side) -> Result<Vec<u8>> {
 
 /// (lines, binary) of a large side, read in a stream.
 fn stream_facts(sd: &StateDir, side: &Side) -> Result<(usize, bool)> {
-    let p = match side {
-        Side::Blob(f) => snapshot::blob_path(sd, f.sha256.as_deref().unwrap_or_default()),
-        Side::Disk { full, .. } => full.clone(),
+    let (p, file) = match side {
+        Side::Blob(f) => {
+            let sha = f.sha256.as_deref().unwrap_or_default();
+            (snapshot::blob_path(sd, sha), snapshot::open_blob(sd, sha))
+        }
+        Side::Disk { full, .. } => (full.clone(), std::fs::File::open(full)),
         Side::Absent(_) => return Ok((0, false)),
     };
-    let (_, lines, binary) = scan(&p).map_err(|e| StoreError::io(&p, e))?;
+    let (_, lines, binary) = file.and_then(scan).map_err(|e| StoreError::io(&p, e))?;
     Ok((lines, binary))
 }
 
 /// Stream a file: (sha256, lines, NUL in the first 8 KiB).
-fn scan(p: &Path) -> std::io::Result<(String, usize, bool)> {
-    let mut f = std::fs::File::open(p)?;
+fn scan(mut f: std::fs::File) -> std::io::Result<(String, usize, bool)> {
     let (mut lines, mut first, mut last, mut binary) = (0usize, true, b'\n', false);
     let (hash, _) = paths::hash_stream(
         &mut f,

@@ -4,11 +4,12 @@
 //! When the file does not end in `\n` (a line torn by a crash), the new line starts with one so
 //! it stands on its own line. Reading skips unreadable lines and names them.
 
-use super::{atomic, Result, StateDir, StoreError};
+use super::{Result, StateDir, StoreError};
 use crate::core::model::{AttemptOutcome, Clock};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
 
 /// Everything that happens, one variant per event type of DESIGN.md §12.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,7 +156,8 @@ pub struct JournalEntry {
     pub event: JournalEvent,
 }
 
-/// Append `event` stamped with `clock.now()`; durable when this returns.
+/// Append `event` stamped with `clock.now()`; durable when this returns. The journal is opened
+/// without following a symlink and must be a plain file with a single link.
 pub fn append(sd: &StateDir, clock: &dyn Clock, event: JournalEvent) -> Result<JournalEntry> {
     let path = sd.journal_path();
     sd.ensure_writable(&path)?;
@@ -163,13 +165,7 @@ pub fn append(sd: &StateDir, clock: &dyn Clock, event: JournalEvent) -> Result<J
     let mut line =
         serde_json::to_vec(&entry).map_err(|e| StoreError::Corrupt { path: path.clone(), message: e.to_string() })?;
     line.push(b'\n');
-    let existed = path.exists();
-    let mut f = std::fs::OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(&path)
-        .map_err(|e| StoreError::io(&path, e))?;
+    let (mut f, created) = sd.dir().open_append(Path::new(JOURNAL)).map_err(|e| StoreError::io(&path, e))?;
     let len = f.metadata().map_err(|e| StoreError::io(&path, e))?.len();
     if len > 0 {
         let mut last = [0u8; 1];
@@ -180,19 +176,22 @@ pub fn append(sd: &StateDir, clock: &dyn Clock, event: JournalEvent) -> Result<J
     }
     f.write_all(&line).map_err(|e| StoreError::io(&path, e))?;
     f.sync_data().map_err(|e| StoreError::io(&path, e))?;
-    if !existed {
-        atomic::sync_dir(sd.path()).map_err(|e| StoreError::io(sd.path(), e))?;
+    if created {
+        sd.dir().sync().map_err(|e| StoreError::io(sd.path(), e))?;
     }
     Ok(entry)
 }
 
+/// The journal's name in the state directory.
+pub const JOURNAL: &str = "journal.jsonl";
+
 /// Every readable entry, in file order, and a warning naming each unreadable line.
 pub fn read(sd: &StateDir) -> (Vec<JournalEntry>, Vec<String>) {
     let path = sd.journal_path();
-    let bytes = match std::fs::read(&path) {
+    let bytes = match sd.dir().read(Path::new(JOURNAL)) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Vec::new(), Vec::new()),
-        Err(e) => return (Vec::new(), vec![format!("{}: unreadable: {e}", path.display())]),
+        Err(e) => return (Vec::new(), vec![StoreError::io(&path, e).to_string()]),
     };
     let mut entries = Vec::new();
     let mut warnings = Vec::new();

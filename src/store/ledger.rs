@@ -5,13 +5,13 @@
 //! `ledger.json.prev` is used when it parses. A ledger written by a newer program
 //! (`schema_version` above ours) is neither read nor overwritten.
 
-use super::{atomic, compact_time, Result, StateDir, StoreError};
+use super::{compact_time, Result, StateDir, StoreError};
 use crate::core::decide::{History, Overrides};
 use crate::core::model::Attempt;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -112,14 +112,14 @@ impl Ledger {
     /// Load the ledger. Missing = empty. The warnings tell what was moved aside or fallen back on.
     pub fn load(sd: &StateDir) -> Result<(Ledger, Vec<String>)> {
         let path = sd.ledger_path();
-        let prev = prev_path(&path);
+        let d = sd.dir();
         let mut warnings = Vec::new();
-        let bytes = match std::fs::read(&path) {
+        let bytes = match d.read(Path::new(LEDGER)) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if prev.exists() {
+                if d.stat(Path::new(PREV)).map_err(|e| StoreError::io(sd.path().join(PREV), e))?.is_some() {
                     warnings.push(format!("{}: missing", path.display()));
-                    return Ok((fall_back(&prev, &mut warnings), warnings));
+                    return Ok((fall_back(sd, &mut warnings), warnings));
                 }
                 return Ok((Ledger::default(), warnings));
             }
@@ -131,16 +131,12 @@ impl Ledger {
             Err(ParseError::Invalid(msg)) => {
                 match sd.ensure_writable(&path) {
                     Ok(()) => {
-                        let aside = move_aside(&path)?;
-                        warnings.push(format!(
-                            "{}: corrupt ({msg}); moved aside to {}",
-                            path.display(),
-                            aside.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-                        ));
+                        let aside = move_aside(sd)?;
+                        warnings.push(format!("{}: corrupt ({msg}); moved aside to {aside}", path.display()));
                     }
                     Err(_) => warnings.push(format!("{}: corrupt ({msg}); left in place (read-only)", path.display())),
                 }
-                Ok((fall_back(&prev, &mut warnings), warnings))
+                Ok((fall_back(sd, &mut warnings), warnings))
             }
         }
     }
@@ -149,48 +145,48 @@ impl Ledger {
     pub fn save(&self, sd: &StateDir) -> Result<()> {
         let path = sd.ledger_path();
         sd.ensure_writable(&path)?;
+        let d = sd.dir();
         let bytes = serde_json::to_vec_pretty(self)
             .map_err(|e| StoreError::Corrupt { path: path.clone(), message: e.to_string() })?;
-        match std::fs::read(&path) {
+        match d.read(Path::new(LEDGER)) {
             Ok(current) => match Ledger::parse(&current) {
                 Ok(_) => {
-                    let prev = prev_path(&path);
-                    atomic::write(&prev, &current).map_err(|e| StoreError::io(&prev, e))?;
+                    d.write_atomic(Path::new(PREV), &current).map_err(|e| StoreError::io(sd.path().join(PREV), e))?;
                 }
                 Err(e @ ParseError::Newer(_)) => return Err(StoreError::Corrupt { path, message: e.to_string() }),
                 Err(ParseError::Invalid(_)) => {
-                    move_aside(&path)?;
+                    move_aside(sd)?;
                 }
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(StoreError::io(&path, e)),
         }
-        atomic::write(&path, &bytes).map_err(|e| StoreError::io(&path, e))
+        d.write_atomic(Path::new(LEDGER), &bytes).map_err(|e| StoreError::io(&path, e))
     }
 }
 
-fn prev_path(path: &Path) -> PathBuf {
-    path.with_file_name("ledger.json.prev")
-}
+const LEDGER: &str = "ledger.json";
+const PREV: &str = "ledger.json.prev";
 
 /// Rename a corrupt ledger to `ledger.json.corrupt-<UTC time>` (never replacing another).
-fn move_aside(path: &Path) -> Result<PathBuf> {
+/// Returns the new name.
+fn move_aside(sd: &StateDir) -> Result<String> {
+    let d = sd.dir();
     let stamp = compact_time(&Utc::now());
-    let mut aside = path.with_file_name(format!("ledger.json.corrupt-{stamp}"));
+    let mut aside = format!("ledger.json.corrupt-{stamp}");
     let mut n = 1;
-    while aside.exists() {
-        aside = path.with_file_name(format!("ledger.json.corrupt-{stamp}-{n}"));
+    while d.stat(Path::new(&aside)).map_err(|e| StoreError::io(sd.path().join(&aside), e))?.is_some() {
+        aside = format!("ledger.json.corrupt-{stamp}-{n}");
         n += 1;
     }
-    std::fs::rename(path, &aside).map_err(|e| StoreError::io(path, e))?;
-    if let Some(dir) = path.parent() {
-        let _ = atomic::sync_dir(dir);
-    }
+    d.rename(Path::new(LEDGER), Path::new(&aside)).map_err(|e| StoreError::io(sd.ledger_path(), e))?;
+    let _ = d.sync();
     Ok(aside)
 }
 
-fn fall_back(prev: &Path, warnings: &mut Vec<String>) -> Ledger {
-    match std::fs::read(prev) {
+fn fall_back(sd: &StateDir, warnings: &mut Vec<String>) -> Ledger {
+    let prev = sd.path().join(PREV);
+    match sd.dir().read(Path::new(PREV)) {
         Ok(b) => match Ledger::parse(&b) {
             Ok(l) => {
                 warnings.push(format!("using the previous version {}", prev.display()));
@@ -206,7 +202,7 @@ fn fall_back(prev: &Path, warnings: &mut Vec<String>) -> Ledger {
             Ledger::default()
         }
         Err(e) => {
-            warnings.push(format!("{}: unreadable ({e}); starting with an empty ledger", prev.display()));
+            warnings.push(format!("{}; starting with an empty ledger", StoreError::io(&prev, e)));
             Ledger::default()
         }
     }

@@ -154,11 +154,6 @@ pub(crate) fn hash_stream<E>(
     Ok((hex(&h.finalize()), size))
 }
 
-/// SHA-256 (hex) and size of a file.
-pub(crate) fn hash_file(p: &Path) -> std::io::Result<(String, u64)> {
-    hash_stream(&mut std::fs::File::open(p)?, |_| Ok(()), |e| e)
-}
-
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);

@@ -14,6 +14,7 @@
 //! A crash after step 4 leaves `plan.json`: [`pending_restore`] names it, [`resume_restore`]
 //! completes it (idempotently), and restoring the undo snapshot undoes it.
 
+use super::fsx::Dir;
 use super::paths;
 use super::snapshot::{self, SnapshotFile, SnapshotMeta};
 use super::{atomic, Result, StateDir, StoreError};
@@ -76,13 +77,22 @@ struct Delete {
     path_hex: Option<String>,
 }
 
+const STAGING: &str = "restore-staging";
+
+/// Permission bits a restore may set: `rwxrwxrwx`, never setuid, setgid or sticky.
+pub const MODE_MASK: u32 = 0o777;
+
+fn stage_rel(id: &str) -> PathBuf {
+    Path::new(STAGING).join(id)
+}
+
 /// Restore snapshot `id` (or unique id prefix). See the module docs for the order of steps.
 pub fn restore(sd: &StateDir, id: &str, clock: &dyn Clock) -> Result<RestoreReport> {
     let staging_root = sd.restore_staging_path();
     sd.ensure_writable(&staging_root)?;
     if let Some(pending) = pending_restore(sd) {
         let plan_path = staging_root.join(&pending).join("plan.json");
-        let undo = read_plan(&plan_path).map(|p| p.undo_snapshot).unwrap_or_else(|_| "?".into());
+        let undo = read_plan(sd, &pending).map(|p| p.undo_snapshot).unwrap_or_else(|_| "?".into());
         return Err(StoreError::RestorePending { plan: plan_path, id: pending, undo });
     }
     let m = snapshot::load(sd, id)?;
@@ -103,28 +113,45 @@ pub fn restore(sd: &StateDir, id: &str, clock: &dyn Clock) -> Result<RestoreRepo
             Err(why) => problems.push(format!("{}: {why}", f.path)),
         }
     }
+    // Directories the snapshot walked: the files now under them that it did not hold are
+    // deleted (after the undo snapshot took them), so the directory is as it was.
+    let mut extras: Vec<PathBuf> = Vec::new();
+    let mut left: Vec<String> = Vec::new();
+    for d in &m.dirs {
+        let rel = match paths::normalize(d).map_err(|why| format!("refused: {why}")).and_then(|rel| {
+            forbidden(&rel).map_err(|why| format!("refused: {why}"))?;
+            paths::inside(sd.project_root(), sd.path(), &rel).map(|_| rel).map_err(|why| format!("refused: {why}"))
+        }) {
+            Ok(rel) => rel,
+            Err(why) => {
+                problems.push(format!("{d}: {why}"));
+                continue;
+            }
+        };
+        extra_files(sd, &rel, &seen, &mut extras, &mut left);
+    }
     if !problems.is_empty() {
         return Err(StoreError::RestoreRefused { id: m.id, problems });
     }
 
     // 2. Stage every blob, verifying it.
-    let stage = staging_root.join(&m.id);
-    let files_dir = stage.join("files");
-    if stage.exists() {
-        std::fs::remove_dir_all(&stage).map_err(|e| StoreError::io(&stage, e))?;
-    }
-    std::fs::create_dir_all(&files_dir).map_err(|e| StoreError::io(&files_dir, e))?;
-    let staged = stage_all(sd, &targets, &files_dir);
-    let moves = match staged {
+    let stage = stage_rel(&m.id);
+    let files_rel = stage.join("files");
+    let d = sd.dir();
+    d.remove_tree(&stage).map_err(|e| StoreError::io(sd.path().join(&stage), e))?;
+    let files_dir = d.dir(&files_rel, true).map_err(|e| StoreError::io(sd.path().join(&files_rel), e))?;
+    let mut plan_problems: Vec<String> = Vec::new();
+    let moves = match stage_all(sd, &targets, &files_dir, &mut plan_problems) {
         Ok(mv) => mv,
         Err(e) => {
-            remove_stage(&staging_root, &stage);
+            remove_stage(sd, &stage);
             return Err(e);
         }
     };
 
-    // 3. Snapshot the current state of the same paths.
-    let rels: Vec<PathBuf> = targets.iter().map(|(_, r)| r.clone()).collect();
+    // 3. Snapshot the current state of the same paths (and of the files to delete under the
+    // snapshot's directories).
+    let rels: Vec<PathBuf> = targets.iter().map(|(_, r)| r.clone()).chain(extras.iter().cloned()).collect();
     let meta = SnapshotMeta {
         reason: format!("before restore of {}", m.id),
         job: m.job.clone(),
@@ -134,11 +161,12 @@ pub fn restore(sd: &StateDir, id: &str, clock: &dyn Clock) -> Result<RestoreRepo
     let undo = match snapshot::take_rel(sd, &rels, meta, clock) {
         Ok(u) => u,
         Err(e) => {
-            remove_stage(&staging_root, &stage);
+            remove_stage(sd, &stage);
             return Err(e);
         }
     };
-    let mut plan_problems: Vec<String> = undo.problems.iter().map(|p| format!("undo snapshot: {p}")).collect();
+    plan_problems.extend(undo.problems.iter().map(|p| format!("undo snapshot: {p}")));
+    plan_problems.extend(left.into_iter().map(|p| format!("{p}: left in place: not a regular file")));
     let current: BTreeMap<String, &SnapshotFile> = undo.files.iter().map(|f| (f.key(), f)).collect();
 
     // Skip what is already as the snapshot has it.
@@ -149,7 +177,7 @@ pub fn restore(sd: &StateDir, id: &str, clock: &dyn Clock) -> Result<RestoreRepo
         let same =
             current.get(&key).is_some_and(|c| c.sha256.as_deref() == Some(mv.sha256.as_str()) && c.mode == mv.mode);
         if same {
-            let _ = std::fs::remove_file(files_dir.join(&mv.staged));
+            let _ = files_dir.remove_file(Path::new(&mv.staged));
             unchanged.push(mv.path);
         } else {
             plan_moves.push(mv);
@@ -164,6 +192,10 @@ pub fn restore(sd: &StateDir, id: &str, clock: &dyn Clock) -> Result<RestoreRepo
         } else {
             unchanged.push(f.path.clone());
         }
+    }
+    for rel in &extras {
+        let (path, path_hex) = paths::to_record(rel);
+        deletes.push(Delete { path, path_hex });
     }
     if deletes
         .iter()
@@ -183,15 +215,16 @@ pub fn restore(sd: &StateDir, id: &str, clock: &dyn Clock) -> Result<RestoreRepo
         unchanged,
         problems: plan_problems,
     };
-    let plan_path = stage.join("plan.json");
+    let plan_rel = stage.join("plan.json");
+    let plan_path = sd.path().join(&plan_rel);
     let written = serde_json::to_vec_pretty(&plan)
         .map_err(|e| StoreError::Corrupt { path: plan_path.clone(), message: e.to_string() })
         .and_then(|bytes| {
-            sync_tree(&files_dir)?;
-            atomic::write(&plan_path, &bytes).map_err(|e| StoreError::io(&plan_path, e))
+            files_dir.syncfs().and_then(|_| files_dir.sync()).map_err(|e| StoreError::io(files_dir.path(), e))?;
+            d.write_atomic(&plan_rel, &bytes).map_err(|e| StoreError::io(&plan_path, e))
         });
     if let Err(e) = written {
-        remove_stage(&staging_root, &stage);
+        remove_stage(sd, &stage);
         return Err(e);
     }
 
@@ -199,13 +232,57 @@ pub fn restore(sd: &StateDir, id: &str, clock: &dyn Clock) -> Result<RestoreRepo
     execute(sd, &plan, &stage, false)
 }
 
+/// The regular files under the project directory `rel` that are not in `held` (walked without
+/// following symlinks; the state directory and `.git` are never entered). Anything else found
+/// there that is not a directory is named in `left`.
+fn extra_files(sd: &StateDir, rel: &Path, held: &BTreeSet<PathBuf>, extras: &mut Vec<PathBuf>, left: &mut Vec<String>) {
+    let full = sd.project_root().join(rel);
+    if full.starts_with(sd.path()) || forbidden(rel).is_err() {
+        return;
+    }
+    let Ok(md) = std::fs::symlink_metadata(&full) else { return };
+    if !md.is_dir() {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(&full) else { return };
+    let mut names: Vec<_> = rd.flatten().map(|d| d.file_name()).collect();
+    names.sort();
+    for n in names {
+        let child = rel.join(&n);
+        match std::fs::symlink_metadata(full.join(&n)) {
+            Ok(md) if md.is_dir() => extra_files(sd, &child, held, extras, left),
+            Ok(md) if md.is_file() => {
+                if !held.contains(&child) {
+                    extras.push(child);
+                }
+            }
+            Ok(_) => {
+                if !held.contains(&child) {
+                    left.push(paths::to_record(&child).0);
+                }
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// A path a restore never writes: anything in a `.git` directory (hooks, config: they run).
+fn forbidden(rel: &Path) -> std::result::Result<(), String> {
+    if rel.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.eq_ignore_ascii_case(".git"))) {
+        return Err("lies inside a .git directory (nothing is restored there)".into());
+    }
+    Ok(())
+}
+
 /// The snapshot id of an interrupted restore (its `plan.json` is still there), if any.
 pub fn pending_restore(sd: &StateDir) -> Option<String> {
-    let rd = std::fs::read_dir(sd.restore_staging_path()).ok()?;
-    let mut ids: Vec<String> = rd
-        .flatten()
-        .filter(|d| d.path().join("plan.json").is_file())
-        .filter_map(|d| d.file_name().to_str().map(str::to_string))
+    let d = sd.dir();
+    let entries = d.list(Path::new(STAGING)).ok()?;
+    let mut ids: Vec<String> = entries
+        .into_iter()
+        .filter(|(_, k)| *k == super::fsx::Kind::Dir)
+        .filter_map(|(n, _)| n.to_str().map(str::to_string))
+        .filter(|n| d.is_file(&stage_rel(n).join("plan.json")))
         .collect();
     ids.sort();
     ids.into_iter().next()
@@ -218,18 +295,19 @@ pub fn resume_restore(sd: &StateDir) -> Result<RestoreReport> {
     let Some(id) = pending_restore(sd) else {
         return Err(StoreError::Corrupt { path: staging_root, message: "no interrupted restore to resume".into() });
     };
-    let stage = staging_root.join(&id);
-    let plan = read_plan(&stage.join("plan.json"))?;
-    execute(sd, &plan, &stage, true)
+    let plan = read_plan(sd, &id)?;
+    execute(sd, &plan, &stage_rel(&id), true)
 }
 
-fn read_plan(path: &Path) -> Result<Plan> {
-    let bytes = std::fs::read(path).map_err(|e| StoreError::io(path, e))?;
+fn read_plan(sd: &StateDir, id: &str) -> Result<Plan> {
+    let rel = stage_rel(id).join("plan.json");
+    let path = sd.path().join(&rel);
+    let bytes = sd.dir().read(&rel).map_err(|e| StoreError::io(&path, e))?;
     let plan: Plan = serde_json::from_slice(&bytes)
-        .map_err(|e| StoreError::Corrupt { path: path.to_path_buf(), message: format!("invalid restore plan: {e}") })?;
+        .map_err(|e| StoreError::Corrupt { path: path.clone(), message: format!("invalid restore plan: {e}") })?;
     if plan.schema != PLAN_SCHEMA {
         return Err(StoreError::Corrupt {
-            path: path.to_path_buf(),
+            path,
             message: format!("schema is `{}`, expected `{PLAN_SCHEMA}`", plan.schema),
         });
     }
@@ -239,6 +317,7 @@ fn read_plan(path: &Path) -> Result<Plan> {
 /// A manifest path -> (relative, full) if it may be written, else why not.
 fn check_target(sd: &StateDir, f: &SnapshotFile) -> std::result::Result<(PathBuf, PathBuf), String> {
     let rel = f.rel_path().map_err(|why| format!("refused: {why}"))?;
+    forbidden(&rel).map_err(|why| format!("refused: {why}"))?;
     let full = paths::inside(sd.project_root(), sd.path(), &rel).map_err(|why| format!("refused: {why}"))?;
     match std::fs::symlink_metadata(&full) {
         Ok(md) if md.is_dir() => Err("refused: is a directory now".into()),
@@ -248,30 +327,48 @@ fn check_target(sd: &StateDir, f: &SnapshotFile) -> std::result::Result<(PathBuf
     }
 }
 
-fn stage_all(sd: &StateDir, targets: &[(&SnapshotFile, PathBuf)], files_dir: &Path) -> Result<Vec<Move>> {
+fn stage_all(
+    sd: &StateDir,
+    targets: &[(&SnapshotFile, PathBuf)],
+    files_dir: &Dir,
+    problems: &mut Vec<String>,
+) -> Result<Vec<Move>> {
     let mut moves = Vec::new();
     for (i, (f, _)) in targets.iter().enumerate() {
         let Some(sha) = &f.sha256 else { continue };
         let name = format!("{i}");
-        let dst = files_dir.join(&name);
         let blob = snapshot::blob_path(sd, sha);
         let corrupt = |message: String| StoreError::BlobCorrupt { blob: blob.clone(), file: f.path.clone(), message };
-        let (actual, size) = copy_hashing(&blob, &dst).map_err(|e| match e {
-            CopyError::Src(e) => corrupt(format!("cannot read: {e}")),
-            CopyError::Dst(e) => StoreError::io(&dst, e),
-        })?;
+        let mode = f.mode & MODE_MASK;
+        if mode != f.mode & 0o7777 {
+            problems.push(format!(
+                "{}: mode {:04o} has setuid, setgid or sticky bits; restored as {mode:04o}",
+                f.path,
+                f.mode & 0o7777
+            ));
+        }
+        let mut input = snapshot::open_blob(sd, sha).map_err(|e| corrupt(format!("cannot read: {e}")))?;
+        let dst = files_dir.path().join(&name);
+        let mut out = files_dir.create_new(Path::new(&name), 0o600).map_err(|e| StoreError::io(&dst, e))?;
+        let (actual, size) =
+            paths::hash_stream(&mut input, |c| out.write_all(c).map_err(CopyError::Dst), CopyError::Src).map_err(
+                |e| match e {
+                    CopyError::Src(e) => corrupt(format!("cannot read: {e}")),
+                    CopyError::Dst(e) => StoreError::io(&dst, e),
+                },
+            )?;
         if actual != *sha {
             return Err(corrupt(format!("content hashes to {actual}, expected {sha}")));
         }
         if size != f.size {
             return Err(corrupt(format!("size is {size}, the manifest says {}", f.size)));
         }
-        set_mode(&dst, f.mode).map_err(|e| StoreError::io(&dst, e))?;
+        set_mode(&out, mode).map_err(|e| StoreError::io(&dst, e))?;
         moves.push(Move {
             staged: name,
             path: f.path.clone(),
             path_hex: f.path_hex.clone(),
-            mode: f.mode,
+            mode,
             size: f.size,
             sha256: sha.clone(),
         });
@@ -284,45 +381,14 @@ enum CopyError {
     Dst(std::io::Error),
 }
 
-/// Copy `src` to a new file `dst`, returning the SHA-256 and size of what was copied.
-fn copy_hashing(src: &Path, dst: &Path) -> std::result::Result<(String, u64), CopyError> {
-    let mut input = std::fs::File::open(src).map_err(CopyError::Src)?;
-    let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(dst).map_err(CopyError::Dst)?;
-    let done = paths::hash_stream(&mut input, |c| out.write_all(c).map_err(CopyError::Dst), CopyError::Src)?;
-    out.flush().map_err(CopyError::Dst)?;
-    Ok(done)
+fn set_mode(f: &std::fs::File, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    f.set_permissions(std::fs::Permissions::from_mode(mode & MODE_MASK))
 }
 
-fn hash_file(p: &Path) -> std::io::Result<String> {
-    paths::hash_file(p).map(|(h, _)| h)
-}
-
-fn set_mode(p: &Path, mode: u32) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode & 0o7777))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (p, mode);
-        Ok(())
-    }
-}
-
-/// fsync every file in `dir` and the dir itself.
-fn sync_tree(dir: &Path) -> Result<()> {
-    let rd = std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
-    for d in rd.flatten() {
-        let p = d.path();
-        std::fs::File::open(&p).and_then(|f| f.sync_all()).map_err(|e| StoreError::io(&p, e))?;
-    }
-    atomic::sync_dir(dir).map_err(|e| StoreError::io(dir, e))
-}
-
-fn remove_stage(staging_root: &Path, stage: &Path) {
-    let _ = std::fs::remove_dir_all(stage);
-    let _ = std::fs::remove_dir(staging_root);
+fn remove_stage(sd: &StateDir, stage: &Path) {
+    let _ = sd.dir().remove_tree(stage);
+    sd.dir().remove_empty_dir(Path::new(STAGING));
 }
 
 /// Check every entry of a plan before any of it is carried out (a plan read back from disk may
@@ -344,6 +410,7 @@ fn check_plan(sd: &StateDir, plan: &Plan) -> Result<()> {
         if rel.as_os_str().is_empty() {
             return Err(StoreError::Refused { path: path.clone(), reason: "names the project root itself".into() });
         }
+        forbidden(&rel).map_err(|why| StoreError::Refused { path: path.clone(), reason: why })?;
         paths::inside(sd.project_root(), sd.path(), &rel)
             .map_err(|why| StoreError::Refused { path: path.clone(), reason: why })?;
     }
@@ -353,7 +420,8 @@ fn check_plan(sd: &StateDir, plan: &Plan) -> Result<()> {
 /// Carry out a plan. `resume`: the plan may be partly done, and staged files are re-verified.
 fn execute(sd: &StateDir, plan: &Plan, stage: &Path, resume: bool) -> Result<RestoreReport> {
     check_plan(sd, plan)?;
-    let files_dir = stage.join("files");
+    let d = sd.dir();
+    let files_rel = stage.join("files");
     let mut written = Vec::new();
     let mut deleted = Vec::new();
     let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
@@ -362,10 +430,15 @@ fn execute(sd: &StateDir, plan: &Plan, stage: &Path, resume: bool) -> Result<Res
             .map_err(|why| StoreError::Refused { path: mv.path.clone(), reason: why })?;
         let full = paths::inside(sd.project_root(), sd.path(), &rel)
             .map_err(|why| StoreError::Refused { path: mv.path.clone(), reason: why })?;
-        let staged = files_dir.join(&mv.staged);
-        if staged.exists() {
+        let staged_rel = files_rel.join(&mv.staged);
+        let staged = sd.path().join(&staged_rel);
+        let mode = mv.mode & MODE_MASK;
+        if d.stat(&staged_rel).map_err(|e| StoreError::io(&staged, e))?.is_some() {
+            let f = d.open_read(&staged_rel).map_err(|e| StoreError::io(&staged, e))?;
             if resume {
-                let actual = hash_file(&staged).map_err(|e| StoreError::io(&staged, e))?;
+                let mut r = &f;
+                let (actual, _) =
+                    paths::hash_stream(&mut r, |_| Ok(()), |e| e).map_err(|e| StoreError::io(&staged, e))?;
                 if actual != mv.sha256 {
                     return Err(StoreError::Corrupt {
                         path: staged,
@@ -377,49 +450,55 @@ fn execute(sd: &StateDir, plan: &Plan, stage: &Path, resume: bool) -> Result<Res
                 std::fs::create_dir_all(parent).map_err(|e| StoreError::io(parent, e))?;
                 dirs.insert(parent.to_path_buf());
             }
-            set_mode(&staged, mv.mode).map_err(|e| StoreError::io(&staged, e))?;
-            move_into_place(&staged, &full, mv.mode)?;
+            set_mode(&f, mode).map_err(|e| StoreError::io(&staged, e))?;
+            move_into_place(sd, &staged_rel, &full, mode)?;
         } else {
             // Moved by the interrupted run: the target must hold the content.
-            let actual = hash_file(&full).map_err(|e| StoreError::io(&full, e))?;
+            let actual = hash_target(&full).map_err(|e| StoreError::io(&full, e))?;
             if actual != mv.sha256 {
                 return Err(StoreError::Corrupt {
                     path: staged,
                     message: format!("staged copy is gone and {} does not hold the snapshot's content", mv.path),
                 });
             }
-            set_mode(&full, mv.mode).map_err(|e| StoreError::io(&full, e))?;
+            let f = open_target(&full).map_err(|e| StoreError::io(&full, e))?;
+            set_mode(&f, mode).map_err(|e| StoreError::io(&full, e))?;
         }
         written.push(mv.path.clone());
     }
-    for d in &plan.deletes {
-        let rel = paths::from_record(&d.path, d.path_hex.as_deref())
-            .map_err(|why| StoreError::Refused { path: d.path.clone(), reason: why })?;
+    for del in &plan.deletes {
+        let rel = paths::from_record(&del.path, del.path_hex.as_deref())
+            .map_err(|why| StoreError::Refused { path: del.path.clone(), reason: why })?;
         let full = paths::inside(sd.project_root(), sd.path(), &rel)
-            .map_err(|why| StoreError::Refused { path: d.path.clone(), reason: why })?;
+            .map_err(|why| StoreError::Refused { path: del.path.clone(), reason: why })?;
         match std::fs::symlink_metadata(&full) {
             Ok(md) if md.is_dir() => {
-                return Err(StoreError::Refused { path: d.path.clone(), reason: "is a directory; not deleted".into() })
+                return Err(StoreError::Refused {
+                    path: del.path.clone(),
+                    reason: "is a directory; not deleted".into(),
+                })
             }
             Ok(_) => {
                 std::fs::remove_file(&full).map_err(|e| StoreError::io(&full, e))?;
                 if let Some(parent) = full.parent() {
                     dirs.insert(parent.to_path_buf());
                 }
-                deleted.push(d.path.clone());
+                deleted.push(del.path.clone());
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(StoreError::io(&full, e)),
         }
     }
-    for d in &dirs {
-        atomic::sync_dir(d).map_err(|e| StoreError::io(d, e))?;
+    for dir in &dirs {
+        atomic::sync_dir(dir).map_err(|e| StoreError::io(dir, e))?;
     }
     // Done: drop the plan first (so a crash now leaves nothing pending), then the rest.
-    let plan_path = stage.join("plan.json");
-    std::fs::remove_file(&plan_path).map_err(|e| StoreError::io(&plan_path, e))?;
-    let _ = atomic::sync_dir(stage);
-    remove_stage(&sd.restore_staging_path(), stage);
+    let plan_rel = stage.join("plan.json");
+    d.remove_file(&plan_rel).map_err(|e| StoreError::io(sd.path().join(&plan_rel), e))?;
+    if let Ok(s) = d.dir(stage, false) {
+        let _ = s.sync();
+    }
+    remove_stage(sd, stage);
     Ok(RestoreReport {
         snapshot: plan.snapshot.clone(),
         undo_snapshot: plan.undo_snapshot.clone(),
@@ -430,29 +509,47 @@ fn execute(sd: &StateDir, plan: &Plan, stage: &Path, resume: bool) -> Result<Res
     })
 }
 
-/// Rename `staged` onto `target`; across filesystems, copy to a temp file next to the target
-/// and rename that.
-fn move_into_place(staged: &Path, target: &Path, mode: u32) -> Result<()> {
-    match std::fs::rename(staged, target) {
+/// A project file, opened without following a symlink.
+fn open_target(p: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(p)
+}
+
+fn hash_target(p: &Path) -> std::io::Result<String> {
+    let mut f = open_target(p)?;
+    paths::hash_stream(&mut f, |_| Ok(()), |e| e).map(|(h, _)| h)
+}
+
+/// Rename the staged file onto `target`; across filesystems, copy to a temp file next to the
+/// target and rename that.
+fn move_into_place(sd: &StateDir, staged: &Path, target: &Path, mode: u32) -> Result<()> {
+    let d = sd.dir();
+    let staged_full = sd.path().join(staged);
+    match d.rename_out(staged, target) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+            use std::os::unix::fs::OpenOptionsExt;
             let dir = target.parent().unwrap_or(Path::new("."));
             let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let tmp = dir.join(format!(".{name}.recover-tmp-{}", std::process::id()));
-            let _ = std::fs::remove_file(&tmp);
+            let tmp = dir.join(format!(".{name}.recover-tmp-{}-{}", std::process::id(), super::lock::new_token()));
             let result = (|| {
-                copy_hashing(staged, &tmp).map_err(|e| match e {
-                    CopyError::Src(e) => StoreError::io(staged, e),
-                    CopyError::Dst(e) => StoreError::io(&tmp, e),
-                })?;
-                set_mode(&tmp, mode).map_err(|e| StoreError::io(&tmp, e))?;
-                std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| StoreError::io(&tmp, e))?;
+                let mut input = d.open_read(staged).map_err(|e| StoreError::io(&staged_full, e))?;
+                let mut out = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&tmp)
+                    .map_err(|e| StoreError::io(&tmp, e))?;
+                std::io::copy(&mut input, &mut out).map_err(|e| StoreError::io(&tmp, e))?;
+                set_mode(&out, mode).map_err(|e| StoreError::io(&tmp, e))?;
+                out.sync_all().map_err(|e| StoreError::io(&tmp, e))?;
                 std::fs::rename(&tmp, target).map_err(|e| StoreError::io(target, e))
             })();
             if result.is_err() {
                 let _ = std::fs::remove_file(&tmp);
             } else {
-                let _ = std::fs::remove_file(staged);
+                let _ = d.remove_file(staged);
             }
             result
         }
@@ -598,6 +695,64 @@ mod tests {
         });
         assert!(matches!(restore(&fx.sd, &snap.id, &clock()).unwrap_err(), StoreError::Corrupt { .. }));
         assert_eq!(fx.read("a.txt"), b"current");
+    }
+
+    #[test]
+    fn forged_modes_are_masked_and_git_and_state_paths_refused_before_any_write() {
+        let fx = fixture();
+        fx.write("run.sh", b"#!/bin/sh\n", 0o755);
+        let snap = fx.take(&["run.sh"]);
+        fx.write("run.sh", b"changed", 0o644);
+        forge(&fx, &snap.id, |m| m.files[0].mode = 0o7777);
+        let report = restore(&fx.sd, &snap.id, &clock()).unwrap();
+        assert_eq!(fx.mode("run.sh"), 0o777, "setuid, setgid and sticky never restored");
+        assert!(report.problems.iter().any(|p| p.contains("run.sh: mode 7777")), "{:?}", report.problems);
+        fx.write("run.sh", b"changed again", 0o644);
+        for bad in [
+            ".git/hooks/pre-commit",
+            ".git/config",
+            "sub/.git/hooks/post-checkout",
+            ".GIT/config",
+            ".recover/ledger.json",
+        ] {
+            let id = forge(&fx, &snap.id, |m| {
+                let mut f = m.files[0].clone();
+                f.path = bad.into();
+                f.mode = 0o755;
+                m.files.push(f);
+            });
+            let err = restore(&fx.sd, &id, &clock()).unwrap_err();
+            assert!(matches!(err, StoreError::RestoreRefused { .. }), "{bad}: {err}");
+            assert!(err.to_string().contains(&format!("{bad}: refused")), "{err}");
+            assert_eq!(fx.read("run.sh"), b"changed again", "{bad}: nothing written");
+            forge(&fx, &snap.id, |m| m.files.truncate(1));
+        }
+        assert!(!fx.sd.project_root().join(".git").exists());
+        assert!(!fx.sd.project_root().join("sub").exists());
+    }
+
+    #[test]
+    fn a_directory_output_is_restored_as_the_files_under_it() {
+        let fx = fixture();
+        fx.write("out/a.py", b"a0", 0o644);
+        fx.write("out/sub/b.py", b"b0", 0o644);
+        let snap = fx.take(&["out"]);
+        // The attempt rewrites one file, deletes one, and adds two.
+        fx.write("out/a.py", b"a1", 0o644);
+        std::fs::remove_file(fx.sd.project_root().join("out/sub/b.py")).unwrap();
+        fx.write("out/new.py", b"new", 0o644);
+        fx.write("out/sub/deeper/x.py", b"x", 0o644);
+        let report = restore(&fx.sd, &snap.id, &clock()).unwrap();
+        assert_eq!(fx.read("out/a.py"), b"a0");
+        assert_eq!(fx.read("out/sub/b.py"), b"b0");
+        assert!(!fx.sd.project_root().join("out/new.py").exists());
+        assert!(!fx.sd.project_root().join("out/sub/deeper/x.py").exists());
+        assert_eq!(report.deleted, vec!["out/new.py", "out/sub/deeper/x.py"]);
+        // Nothing lost: the undo brings the attempt's files back.
+        restore(&fx.sd, &report.undo_snapshot, &clock()).unwrap();
+        assert_eq!(fx.read("out/new.py"), b"new");
+        assert_eq!(fx.read("out/sub/deeper/x.py"), b"x");
+        assert_eq!(fx.read("out/a.py"), b"a1");
     }
 
     #[test]

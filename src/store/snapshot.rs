@@ -9,8 +9,9 @@
 //! the right size, and entries for files modified in the last two seconds are not recorded
 //! (their timestamps could still change within the same tick).
 
+use super::fsx::Dir;
 use super::paths;
-use super::{atomic, compact_time, Result, StateDir, StoreError};
+use super::{compact_time, Result, StateDir, StoreError};
 use crate::core::model::Clock;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -67,6 +68,10 @@ pub struct SnapshotManifest {
     /// The paths that were asked for (normalized); directories among them were walked.
     #[serde(default)]
     pub roots: Vec<String>,
+    /// Those of `roots` that were directories: restoring puts each back as it was, deleting the
+    /// files the snapshot did not hold under it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dirs: Vec<String>,
     /// Sorted by path.
     pub files: Vec<SnapshotFile>,
     /// Paths refused or skipped, each with why.
@@ -75,6 +80,14 @@ pub struct SnapshotManifest {
 }
 
 impl SnapshotManifest {
+    /// Whether this snapshot holds `output` as it was: a file it recorded (present or missing),
+    /// a directory it walked, or a path under one.
+    pub fn covers(&self, output: &str) -> bool {
+        let held: Vec<&str> =
+            self.files.iter().map(|f| f.path.as_str()).chain(self.dirs.iter().map(String::as_str)).collect();
+        covers(&held, output)
+    }
+
     /// Total bytes of the files present.
     pub fn total_size(&self) -> u64 {
         self.files.iter().filter(|f| f.sha256.is_some()).map(|f| f.size).sum()
@@ -88,6 +101,27 @@ pub struct SnapshotMeta {
     pub job: Option<String>,
     pub batch: Option<u32>,
     pub attempt: Option<u32>,
+}
+
+/// Whether the paths a snapshot holds (its files and walked directories) cover `output`: it is
+/// one of them or lies under one (after normalizing `./`, `a/../b`, a trailing `/`).
+pub fn covers<S: AsRef<str>>(held: &[S], output: &str) -> bool {
+    let Ok(want) = paths::normalize(output) else { return false };
+    held.iter().any(|h| paths::normalize(h.as_ref()).is_ok_and(|h| want.starts_with(&h) && !h.as_os_str().is_empty()))
+}
+
+const BLOBS: &str = "snapshots/blobs";
+const MANIFESTS: &str = "snapshots/manifests";
+const TMP: &str = "snapshots/tmp";
+const INDEX: &str = "snapshots/index.json";
+
+/// The blob with this digest, relative to the state directory.
+pub(crate) fn blob_rel(sha: &str) -> PathBuf {
+    Path::new(BLOBS).join(sha.get(..2).unwrap_or("xx")).join(sha)
+}
+
+fn manifest_rel(id: &str) -> PathBuf {
+    Path::new(MANIFESTS).join(format!("{id}.json"))
 }
 
 pub fn blobs_dir(sd: &StateDir) -> PathBuf {
@@ -127,16 +161,17 @@ pub(crate) type Input = (String, std::result::Result<PathBuf, String>);
 fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dyn Clock) -> Result<SnapshotManifest> {
     let mdir = manifests_dir(sd);
     sd.ensure_writable(&mdir)?;
-    let bdir = blobs_dir(sd);
-    let tmp_dir = sd.snapshots_path().join("tmp");
-    for d in [&mdir, &bdir, &tmp_dir] {
-        std::fs::create_dir_all(d).map_err(|e| StoreError::io(d, e))?;
+    let d = sd.dir();
+    for rel in [MANIFESTS, BLOBS] {
+        d.dir(Path::new(rel), true).map_err(|e| StoreError::io(sd.path().join(rel), e))?;
     }
-    clear_dir(&tmp_dir);
+    let tmp_dir = d.scratch(Path::new(TMP)).map_err(|e| StoreError::io(sd.path().join(TMP), e))?;
     let collected = collect(sd, inputs);
+    if let Some((path, reason)) = collected.failures.into_iter().next() {
+        return Err(StoreError::SnapshotIncomplete { path, reason });
+    }
     let mut problems = collected.problems;
-    let index_path = sd.snapshots_path().join("index.json");
-    let mut index = Index::load(&index_path);
+    let mut index = Index::load(sd);
     let mut pending: Vec<(PathBuf, PathBuf)> = Vec::new();
     // Blob paths already pending (two files with the same content publish one blob).
     let mut pending_dst: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
@@ -151,8 +186,10 @@ fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dy
             let stat = StatKey::of(md);
             let c = index.entries.get(&index_key(&e.rel)).filter(|c| c.stat == stat)?;
             let ok = paths::is_sha256_hex(&c.sha256)
-                && std::fs::symlink_metadata(blob_path(sd, &c.sha256))
-                    .is_ok_and(|m| m.is_file() && m.len() == stat.size);
+                && d.stat(&blob_rel(&c.sha256))
+                    .ok()
+                    .flatten()
+                    .is_some_and(|m| m.kind == super::fsx::Kind::File && m.size == stat.size);
             ok.then(|| c.sha256.clone())
         })
         .collect();
@@ -160,6 +197,7 @@ fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dy
     let todo: Vec<usize> =
         (0..collected.entries.len()).filter(|&i| cached[i].is_none() && collected.entries[i].meta.is_some()).collect();
     let mut stored = store_files(sd, &tmp_dir, &collected.entries, &todo);
+    let mut failure = None;
     for (i, e) in collected.entries.iter().enumerate() {
         let (path, path_hex) = paths::to_record(&e.rel);
         let Some(md) = &e.meta else {
@@ -173,13 +211,13 @@ fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dy
         let stat = StatKey::of(md);
         let sha = match cached[i].clone() {
             Some(sha) => sha,
-            None => match stored[i].take().unwrap_or_else(|| store_file(sd, &tmp_dir, &e.full, md)) {
+            None => match stored[i].take().unwrap_or_else(|| store_file(sd, &tmp_dir, Path::new(""), &e.full, md)) {
                 Ok(Stored { sha, publish, changed }) => {
                     if let Some(p) = publish {
                         if pending_dst.insert(p.1.clone()) {
                             pending.push(p);
                         } else {
-                            let _ = std::fs::remove_file(&p.0);
+                            let _ = tmp_dir.remove_file(&p.0);
                         }
                     }
                     if changed {
@@ -190,16 +228,22 @@ fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dy
                     sha
                 }
                 Err(err) => {
-                    problems.push(format!("{path}: not snapshotted: {err}"));
+                    // Every file or none: a snapshot missing one cannot undo an attempt.
+                    failure.get_or_insert((path, err.to_string()));
                     continue;
                 }
             },
         };
         files.push(SnapshotFile { path, path_hex, size: stat.size, mode: stat.mode, sha256: Some(sha) });
     }
-    publish_blobs(&tmp_dir, &pending)?;
-    // Only the (now empty) per-worker temp directories are left.
-    clear_dir(&tmp_dir);
+    let published = match failure {
+        Some((path, reason)) => Err(StoreError::SnapshotIncomplete { path, reason }),
+        None => publish_blobs(sd, &tmp_dir, &pending),
+    };
+    // Only the (now empty) per-worker temp directories are left, or the temp blobs of a
+    // snapshot that failed.
+    let _ = d.scratch(Path::new(TMP));
+    published?;
     files.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.path_hex.cmp(&b.path_hex)));
     let mut m = SnapshotManifest {
         schema: SCHEMA.into(),
@@ -210,13 +254,14 @@ fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dy
         batch: meta.batch,
         attempt: meta.attempt,
         roots: collected.roots,
+        dirs: collected.dirs,
         files,
         problems,
     };
     let body =
         serde_json::to_vec(&m).map_err(|e| StoreError::Corrupt { path: mdir.clone(), message: e.to_string() })?;
     let mut salt = 0u32;
-    let manifest_path = loop {
+    let manifest = loop {
         let mut h = Sha256::new();
         h.update(&body);
         if salt > 0 {
@@ -224,16 +269,17 @@ fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dy
         }
         let digest = paths::hex(&h.finalize());
         let id = format!("{}-{}", compact_time(&m.created_at), &digest[..8]);
-        let p = mdir.join(format!("{id}.json"));
-        if !p.exists() {
+        let rel = manifest_rel(&id);
+        if d.stat(&rel).map_err(|e| StoreError::io(sd.path().join(&rel), e))?.is_none() {
             m.id = id;
-            break p;
+            break rel;
         }
         salt += 1;
     };
+    let manifest_path = sd.path().join(&manifest);
     let text = serde_json::to_vec_pretty(&m)
         .map_err(|e| StoreError::Corrupt { path: manifest_path.clone(), message: e.to_string() })?;
-    atomic::write(&manifest_path, &text).map_err(|e| StoreError::io(&manifest_path, e))?;
+    d.write_atomic(&manifest, &text).map_err(|e| StoreError::io(&manifest_path, e))?;
     // The cache is only an optimization: failing to update it loses nothing.
     for (k, v) in fresh {
         index.entries.insert(k, v);
@@ -242,7 +288,7 @@ fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dy
         index.entries.remove(&f.key());
     }
     if let Ok(bytes) = serde_json::to_vec(&index) {
-        let _ = atomic::write(&index_path, &bytes);
+        let _ = d.write_atomic(Path::new(INDEX), &bytes);
     }
     Ok(m)
 }
@@ -250,12 +296,10 @@ fn take_inputs(sd: &StateDir, inputs: Vec<Input>, meta: SnapshotMeta, clock: &dy
 /// Every manifest, sorted by `created_at` then id, and the manifests that could not be read
 /// (each named with why).
 pub fn list(sd: &StateDir) -> Result<(Vec<SnapshotManifest>, Vec<String>)> {
-    let dir = manifests_dir(sd);
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    for name in manifest_names(&dir)? {
-        let p = dir.join(format!("{name}.json"));
-        match read_manifest(&p, &name) {
+    for name in manifest_names(sd)? {
+        match read_manifest(sd, &name) {
             Ok(m) => out.push(m),
             Err(e) => problems.push(e.to_string()),
         }
@@ -270,30 +314,39 @@ pub fn load(sd: &StateDir, id: &str) -> Result<SnapshotManifest> {
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(StoreError::NotFound { dir, id: id.into() });
     }
-    let exact = dir.join(format!("{id}.json"));
-    if exact.is_file() {
-        return read_manifest(&exact, id);
+    if sd.dir().stat(&manifest_rel(id)).ok().flatten().is_some() {
+        return read_manifest(sd, id);
     }
-    let mut candidates: Vec<String> = manifest_names(&dir)?.into_iter().filter(|n| n.starts_with(id)).collect();
+    let mut candidates: Vec<String> = manifest_names(sd)?.into_iter().filter(|n| n.starts_with(id)).collect();
     match candidates.len() {
         0 => Err(StoreError::NotFound { dir, id: id.into() }),
-        1 => {
-            let name = candidates.remove(0);
-            read_manifest(&dir.join(format!("{name}.json")), &name)
-        }
+        1 => read_manifest(sd, &candidates.remove(0)),
         _ => Err(StoreError::Ambiguous { dir, id: id.into(), candidates }),
     }
+}
+
+/// Open the blob of `sha` for reading (never through a symlink).
+pub(crate) fn open_blob(sd: &StateDir, sha: &str) -> std::io::Result<std::fs::File> {
+    if !paths::is_sha256_hex(sha) {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "not a SHA-256 hex digest"));
+    }
+    sd.dir().open_read(&blob_rel(sha))
 }
 
 /// The content of a file of a snapshot, verified against its hash. `None` = recorded missing.
 pub fn read_blob(sd: &StateDir, f: &SnapshotFile) -> Result<Option<Vec<u8>>> {
     let Some(sha) = &f.sha256 else { return Ok(None) };
     let p = blob_path(sd, sha);
-    let bytes = std::fs::read(&p).map_err(|e| StoreError::BlobCorrupt {
-        blob: p.clone(),
-        file: f.path.clone(),
-        message: format!("cannot read: {e}"),
-    })?;
+    let bytes = open_blob(sd, sha)
+        .and_then(|mut h| {
+            let mut b = Vec::new();
+            std::io::Read::read_to_end(&mut h, &mut b).map(|_| b)
+        })
+        .map_err(|e| StoreError::BlobCorrupt {
+            blob: p.clone(),
+            file: f.path.clone(),
+            message: format!("cannot read: {}", StoreError::io(&p, e)),
+        })?;
     let actual = sha256_hex(&bytes);
     if actual != *sha {
         return Err(StoreError::BlobCorrupt {
@@ -307,8 +360,9 @@ pub fn read_blob(sd: &StateDir, f: &SnapshotFile) -> Result<Option<Vec<u8>>> {
 
 /// Number of blob files in the store.
 pub fn blob_count(sd: &StateDir) -> usize {
-    let Ok(rd) = std::fs::read_dir(blobs_dir(sd)) else { return 0 };
-    rd.flatten().filter_map(|d| std::fs::read_dir(d.path()).ok()).map(|r| r.flatten().count()).sum()
+    let d = sd.dir();
+    let Ok(prefixes) = d.list(Path::new(BLOBS)) else { return 0 };
+    prefixes.iter().filter_map(|(p, _)| d.list(&Path::new(BLOBS).join(p)).ok()).map(|v| v.len()).sum()
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -333,26 +387,22 @@ pub(crate) fn validate(m: &SnapshotManifest, stem: &str) -> std::result::Result<
     Ok(())
 }
 
-pub(crate) fn read_manifest(path: &Path, stem: &str) -> Result<SnapshotManifest> {
-    let bytes = std::fs::read(path).map_err(|e| StoreError::io(path, e))?;
-    let m: SnapshotManifest = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-        path: path.to_path_buf(),
-        message: format!("invalid snapshot manifest: {e}"),
-    })?;
-    validate(&m, stem).map_err(|message| StoreError::Corrupt { path: path.to_path_buf(), message })?;
+pub(crate) fn read_manifest(sd: &StateDir, stem: &str) -> Result<SnapshotManifest> {
+    let rel = manifest_rel(stem);
+    let path = sd.path().join(&rel);
+    let bytes = sd.dir().read(&rel).map_err(|e| StoreError::io(&path, e))?;
+    let m: SnapshotManifest = serde_json::from_slice(&bytes)
+        .map_err(|e| StoreError::Corrupt { path: path.clone(), message: format!("invalid snapshot manifest: {e}") })?;
+    validate(&m, stem).map_err(|message| StoreError::Corrupt { path, message })?;
     Ok(m)
 }
 
 /// Stems of `*.json` files in the manifests dir (temp files start with a dot and are skipped).
-pub(crate) fn manifest_names(dir: &Path) -> Result<Vec<String>> {
-    let rd = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(StoreError::io(dir, e)),
-    };
-    let mut names: Vec<String> = rd
-        .flatten()
-        .filter_map(|d| d.file_name().to_str().map(str::to_string))
+pub(crate) fn manifest_names(sd: &StateDir) -> Result<Vec<String>> {
+    let entries = sd.dir().list(Path::new(MANIFESTS)).map_err(|e| StoreError::io(manifests_dir(sd), e))?;
+    let mut names: Vec<String> = entries
+        .into_iter()
+        .filter_map(|(n, _)| n.to_str().map(str::to_string))
         .filter(|n| !n.starts_with('.'))
         .filter_map(|n| n.strip_suffix(".json").map(str::to_string))
         .collect();
@@ -373,8 +423,14 @@ pub(crate) struct Entry {
 pub(crate) struct Collected {
     /// Sorted by relative path, unique.
     pub entries: Vec<Entry>,
+    /// Paths refused or skipped (outside the root, symlinks, special files), each with why.
     pub problems: Vec<String>,
+    /// Paths that should have been read and could not be (a directory that cannot be listed, an
+    /// entry that cannot be inspected): (path, why). A snapshot with any is not taken.
+    pub failures: Vec<(String, String)>,
     pub roots: Vec<String>,
+    /// Roots that are directories.
+    pub dirs: Vec<String>,
 }
 
 /// Resolve `paths` to regular files (walking directories, never following symlinks) and missing
@@ -383,36 +439,50 @@ pub(crate) fn collect(sd: &StateDir, inputs: Vec<Input>) -> Collected {
     let root = sd.project_root();
     let state = sd.path();
     let mut map: BTreeMap<PathBuf, Entry> = BTreeMap::new();
-    let mut problems = Vec::new();
+    let mut c = Collected {
+        entries: Vec::new(),
+        problems: Vec::new(),
+        failures: Vec::new(),
+        roots: Vec::new(),
+        dirs: Vec::new(),
+    };
     let mut roots = BTreeSet::new();
+    let mut dirs = BTreeSet::new();
     for (raw, rel) in inputs {
         let rel = match rel {
             Ok(r) => r,
             Err(why) => {
-                problems.push(format!("{raw}: refused: {why}"));
+                c.problems.push(format!("{raw}: refused: {why}"));
                 continue;
             }
         };
         let full = match paths::inside(root, state, &rel) {
             Ok(f) => f,
             Err(why) => {
-                problems.push(format!("{raw}: refused: {why}"));
+                c.problems.push(format!("{raw}: refused: {why}"));
                 continue;
             }
         };
-        roots.insert(paths::to_record(&rel).0);
+        let shown = paths::to_record(&rel).0;
+        roots.insert(shown.clone());
         match std::fs::symlink_metadata(&full) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if !rel.as_os_str().is_empty() {
                     map.insert(rel.clone(), Entry { rel, full, meta: None });
                 }
             }
-            Err(e) => problems.push(format!("{raw}: cannot inspect: {e}")),
-            Ok(md) if md.is_dir() => walk(&rel, &full, state, &mut map, &mut problems),
-            Ok(md) => add_entry(rel, full, md, &mut map, &mut problems),
+            Err(e) => c.failures.push((raw, format!("cannot inspect: {e}"))),
+            Ok(md) if md.is_dir() => {
+                dirs.insert(shown);
+                walk(&rel, &full, state, &mut map, &mut c);
+            }
+            Ok(md) => add_entry(rel, full, md, &mut map, &mut c.problems),
         }
     }
-    Collected { entries: map.into_values().collect(), problems, roots: roots.into_iter().collect() }
+    c.entries = map.into_values().collect();
+    c.roots = roots.into_iter().collect();
+    c.dirs = dirs.into_iter().collect();
+    c
 }
 
 fn add_entry(
@@ -432,26 +502,35 @@ fn add_entry(
     }
 }
 
-fn walk(rel: &Path, full: &Path, state: &Path, map: &mut BTreeMap<PathBuf, Entry>, problems: &mut Vec<String>) {
+fn walk(rel: &Path, full: &Path, state: &Path, map: &mut BTreeMap<PathBuf, Entry>, c: &mut Collected) {
     if full.starts_with(state) {
         return;
     }
     let rd = match std::fs::read_dir(full) {
         Ok(rd) => rd,
         Err(e) => {
-            problems.push(format!("{}: cannot list: {e}", paths::to_record(rel).0));
+            c.failures.push((paths::to_record(rel).0, format!("cannot list: {e}")));
             return;
         }
     };
-    let mut children: Vec<_> = rd.flatten().collect();
+    let mut children = Vec::new();
+    for d in rd {
+        match d {
+            Ok(d) => children.push(d),
+            Err(e) => {
+                c.failures.push((paths::to_record(rel).0, format!("cannot list: {e}")));
+                return;
+            }
+        }
+    }
     children.sort_by_key(|d| d.file_name());
     for d in children {
         let child_rel = rel.join(d.file_name());
         let child_full = full.join(d.file_name());
         match std::fs::symlink_metadata(&child_full) {
-            Ok(md) if md.is_dir() => walk(&child_rel, &child_full, state, map, problems),
-            Ok(md) => add_entry(child_rel, child_full, md, map, problems),
-            Err(e) => problems.push(format!("{}: cannot inspect: {e}", paths::to_record(&child_rel).0)),
+            Ok(md) if md.is_dir() => walk(&child_rel, &child_full, state, map, c),
+            Ok(md) => add_entry(child_rel, child_full, md, map, &mut c.problems),
+            Err(e) => c.failures.push((paths::to_record(&child_rel).0, format!("cannot inspect: {e}"))),
         }
     }
 }
@@ -472,18 +551,20 @@ fn index_key(rel: &Path) -> String {
 /// has one slot per entry (`None` for those not in `todo`).
 fn store_files(
     sd: &StateDir,
-    tmp_dir: &Path,
+    tmp_dir: &Dir,
     entries: &[Entry],
     todo: &[usize],
 ) -> Vec<Option<std::io::Result<Stored>>> {
     let mut out: Vec<Option<std::io::Result<Stored>>> = entries.iter().map(|_| None).collect();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(todo.len());
-    let one = |dir: &Path, i: usize| entries[i].meta.as_ref().map(|md| (i, store_file(sd, dir, &entries[i].full, md)));
+    let one = |sub: &Path, i: usize| {
+        entries[i].meta.as_ref().map(|md| (i, store_file(sd, tmp_dir, sub, &entries[i].full, md)))
+    };
     // Each worker creates its temp files in a directory of its own: creating thousands of
     // files in one directory from several threads serializes them on its lock.
-    let dirs: Vec<PathBuf> = (0..threads).map(|w| tmp_dir.join(format!("w{w}"))).collect();
-    if threads <= 1 || dirs.iter().any(|d| std::fs::create_dir_all(d).is_err()) {
-        for (i, r) in todo.iter().filter_map(|&i| one(tmp_dir, i)) {
+    let dirs: Vec<PathBuf> = (0..threads).map(|w| PathBuf::from(format!("w{w}"))).collect();
+    if threads <= 1 || dirs.iter().any(|d| tmp_dir.dir(d, true).is_err()) {
+        for (i, r) in todo.iter().filter_map(|&i| one(Path::new(""), i)) {
             out[i] = Some(r);
         }
         return out;
@@ -513,37 +594,53 @@ fn store_files(
 
 struct Stored {
     sha: String,
-    /// (temp file, final blob path) still to publish.
+    /// (temp file relative to the temp dir, final blob relative to the state dir) to publish.
     publish: Option<(PathBuf, PathBuf)>,
     /// The file changed while it was read (every try).
     changed: bool,
 }
 
-/// Hash `full` while copying it into a temp file; the temp file is kept for publishing only when
-/// no blob with that hash exists yet.
-fn store_file(sd: &StateDir, tmp_dir: &Path, full: &Path, before: &std::fs::Metadata) -> std::io::Result<Stored> {
+/// Tests: make the copy of a file whose path ends like this fail as a full disk would (seen by
+/// the worker threads too).
+#[cfg(test)]
+static FAIL_WRITE_OF: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Hash `full` while copying it into a temp file in `tmp_dir/sub`; the temp file is kept for
+/// publishing only when no blob with that hash exists yet.
+fn store_file(
+    sd: &StateDir,
+    tmp_dir: &Dir,
+    sub: &Path,
+    full: &Path,
+    before: &std::fs::Metadata,
+) -> std::io::Result<Stored> {
     let mut before = StatKey::of(before);
     let mut tries = 0;
     loop {
         tries += 1;
-        let tmp = tmp_dir.join(format!("blob-{}", super::lock::new_token()));
-        let (sha, after) = match copy_hashing(full, &tmp) {
+        let tmp = sub.join(format!("blob-{}", super::lock::new_token()));
+        let (sha, after) = match copy_hashing(full, tmp_dir, &tmp) {
             Ok(r) => r,
             Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
+                let _ = tmp_dir.remove_file(&tmp);
                 return Err(e);
             }
         };
         let changed = after != before;
         if changed && tries < 3 {
-            let _ = std::fs::remove_file(&tmp);
+            let _ = tmp_dir.remove_file(&tmp);
             before = after;
             continue;
         }
-        let dst = blob_path(sd, &sha);
-        let exists = std::fs::symlink_metadata(&dst).is_ok_and(|m| m.is_file() && m.len() == after.size);
+        let dst = blob_rel(&sha);
+        let exists = sd
+            .dir()
+            .stat(&dst)
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.kind == super::fsx::Kind::File && m.size == after.size);
         let publish = if exists {
-            let _ = std::fs::remove_file(&tmp);
+            let _ = tmp_dir.remove_file(&tmp);
             None
         } else {
             Some((tmp, dst))
@@ -552,7 +649,20 @@ fn store_file(sd: &StateDir, tmp_dir: &Path, full: &Path, before: &std::fs::Meta
     }
 }
 
-fn copy_hashing(src: &Path, tmp: &Path) -> std::io::Result<(String, StatKey)> {
+/// A read of the project file failed (as opposed to the write of its copy).
+#[derive(Debug)]
+struct ReadFailed(std::io::Error);
+
+impl std::fmt::Display for ReadFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read it: {}", self.0)
+    }
+}
+
+impl std::error::Error for ReadFailed {}
+
+fn copy_hashing(src: &Path, tmp_dir: &Dir, tmp: &Path) -> std::io::Result<(String, StatKey)> {
+    let read_failed = |e: std::io::Error| std::io::Error::new(e.kind(), ReadFailed(e));
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
@@ -560,76 +670,62 @@ fn copy_hashing(src: &Path, tmp: &Path) -> std::io::Result<(String, StatKey)> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
-    let mut f = opts.open(src)?;
-    let md = f.metadata()?;
+    let mut f = opts.open(src).map_err(read_failed)?;
+    let md = f.metadata().map_err(read_failed)?;
     if !md.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
+        return Err(read_failed(std::io::Error::other("not a regular file")));
     }
-    let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(tmp)?;
-    let (hash, _) = paths::hash_stream(&mut f, |c| out.write_all(c), |e| e)?;
-    out.flush()?;
-    let after = StatKey::of(&f.metadata()?);
+    let mut out = tmp_dir
+        .create_new(tmp, 0o600)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot store its copy: {e}")))?;
+    #[cfg(test)]
+    let fail = FAIL_WRITE_OF.lock().ok().and_then(|g| g.clone()).is_some_and(|n| src.to_string_lossy().ends_with(&n));
+    #[cfg(not(test))]
+    let fail = false;
+    let (hash, _) = paths::hash_stream(
+        &mut f,
+        |c| {
+            if fail {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "No space left on device (os error 28)",
+                ));
+            }
+            out.write_all(c)
+        },
+        read_failed,
+    )
+    .map_err(|e| {
+        if e.get_ref().is_some_and(|i| i.is::<ReadFailed>()) {
+            e
+        } else {
+            std::io::Error::new(e.kind(), format!("cannot store its copy: {e}"))
+        }
+    })?;
+    out.flush().map_err(|e| std::io::Error::new(e.kind(), format!("cannot store its copy: {e}")))?;
+    let after = StatKey::of(&f.metadata().map_err(read_failed)?);
     Ok((hash, after))
 }
 
 /// Make the temp blobs durable, then rename them into place and sync their directories.
-fn publish_blobs(tmp_dir: &Path, pending: &[(PathBuf, PathBuf)]) -> Result<()> {
+fn publish_blobs(sd: &StateDir, tmp_dir: &Dir, pending: &[(PathBuf, PathBuf)]) -> Result<()> {
     if pending.is_empty() {
         return Ok(());
     }
-    sync_files(tmp_dir, pending.iter().map(|(t, _)| t.as_path()))?;
+    let d = sd.dir();
+    tmp_dir.syncfs().map_err(|e| StoreError::io(tmp_dir.path(), e))?;
     let mut dirs = BTreeSet::new();
     for (tmp, dst) in pending {
-        let Some(dir) = dst.parent() else { continue };
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
-        std::fs::rename(tmp, dst).map_err(|e| StoreError::io(dst, e))?;
-        dirs.insert(dir.to_path_buf());
+        let full_tmp = Path::new(TMP).join(tmp);
+        d.rename(&full_tmp, dst).map_err(|e| StoreError::io(sd.path().join(dst), e))?;
+        if let Some(parent) = dst.parent() {
+            dirs.insert(parent.to_path_buf());
+        }
     }
-    for d in &dirs {
-        atomic::sync_dir(d).map_err(|e| StoreError::io(d, e))?;
-    }
-    if let Some(parent) = dirs.iter().next().and_then(|d| d.parent()) {
-        atomic::sync_dir(parent).map_err(|e| StoreError::io(parent, e))?;
+    for rel in dirs.iter().chain(std::iter::once(&PathBuf::from(BLOBS))) {
+        d.dir(rel, false).and_then(|x| x.sync()).map_err(|e| StoreError::io(sd.path().join(rel), e))?;
     }
     Ok(())
-}
-
-/// fsync many files: one `syncfs` of their filesystem on Linux, else each file.
-fn sync_files<'a>(dir: &Path, files: impl Iterator<Item = &'a Path>) -> Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let _ = files;
-        let d = std::fs::File::open(dir).map_err(|e| StoreError::io(dir, e))?;
-        // SAFETY: the fd is valid for the lifetime of `d`.
-        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
-            return Err(StoreError::io(dir, std::io::Error::last_os_error()));
-        }
-        Ok(())
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = dir;
-        for f in files {
-            std::fs::File::open(f).and_then(|h| h.sync_all()).map_err(|e| StoreError::io(f, e))?;
-        }
-        Ok(())
-    }
-}
-
-/// Remove leftovers of an interrupted run (only the lock holder calls this).
-/// (Temp files are in `dir` and in its per-worker subdirectories `w0`, `w1`, ...)
-fn clear_dir(dir: &Path) {
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for d in rd.flatten() {
-            if d.file_type().is_ok_and(|t| t.is_dir()) {
-                clear_dir(&d.path());
-                let _ = std::fs::remove_dir(d.path());
-            } else {
-                let _ = std::fs::remove_file(d.path());
-            }
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -707,8 +803,8 @@ struct Index {
 
 impl Index {
     /// A missing or unreadable cache is an empty one.
-    fn load(path: &Path) -> Index {
-        std::fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    fn load(sd: &StateDir) -> Index {
+        sd.dir().read(Path::new(INDEX)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
     }
 }
 
@@ -834,7 +930,7 @@ pub(crate) mod tests {
         }
         fx.take(&["a.txt", "b"]);
         let index_path = fx.sd.snapshots_path().join("index.json");
-        let index = Index::load(&index_path);
+        let index = Index::load(&fx.sd);
         assert_eq!(index.entries.len(), 2, "{}", std::fs::read_to_string(&index_path).unwrap());
         let md = std::fs::symlink_metadata(fx.sd.project_root().join("a.txt")).unwrap();
         assert_eq!(index.entries["a.txt"].stat, StatKey::of(&md));
@@ -922,6 +1018,43 @@ pub(crate) mod tests {
         assert!(matches!(load(&fx.sd, "1999").unwrap_err(), StoreError::NotFound { .. }));
         assert!(matches!(load(&fx.sd, "../x").unwrap_err(), StoreError::NotFound { .. }));
         assert_eq!(load(&fx.sd, "20261125").unwrap().id, m.id);
+    }
+
+    #[test]
+    fn a_snapshot_that_cannot_store_every_file_is_not_committed() {
+        let fx = fixture();
+        fx.write("a.txt", b"alpha", 0o644);
+        fx.write("out/b-disk-full.bin", &[7u8; 300_000], 0o644);
+        *FAIL_WRITE_OF.lock().unwrap() = Some("out/b-disk-full.bin".into());
+        let err = take(&fx.sd, &["a.txt".into(), "out".into()], Fixture::meta("t"), &clock());
+        *FAIL_WRITE_OF.lock().unwrap() = None;
+        let err = err.unwrap_err().to_string();
+        assert!(
+            err.starts_with("snapshot not taken: out/b-disk-full.bin: cannot store its copy: No space left"),
+            "{err}"
+        );
+        assert!(err.ends_with("nothing was committed"), "{err}");
+        assert_eq!(list(&fx.sd).unwrap().0.len(), 0, "no manifest");
+        assert_eq!(std::fs::read_dir(fx.sd.snapshots_path().join("tmp")).unwrap().count(), 0, "no temp left");
+        // With the disk back, the same snapshot is taken.
+        let m = fx.take(&["a.txt", "out"]);
+        assert_eq!(m.files.len(), 2);
+    }
+
+    #[test]
+    fn a_directory_output_is_held_and_covered() {
+        let fx = fixture();
+        fx.write("out/a.py", b"a", 0o644);
+        fx.write("out/sub/b.py", b"b", 0o644);
+        let m = fx.take(&["out/"]);
+        assert_eq!(m.dirs, vec!["out"]);
+        assert_eq!(m.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), vec!["out/a.py", "out/sub/b.py"]);
+        for o in ["out", "out/", "./out", "out/a.py", "out/new.py", "out/sub/b.py"] {
+            assert!(m.covers(o), "{o}");
+        }
+        for o in ["outside", "other/a.py", "", "../out", "ou"] {
+            assert!(!m.covers(o), "{o}");
+        }
     }
 
     #[test]
