@@ -1,5 +1,11 @@
 //! TOML configuration (DESIGN.md §16): user config dir, then `.recover/config.toml`, then env.
 //! Unknown keys are an error naming the key.
+//!
+//! The project's own `.recover/config.toml` is untrusted like the rest of the state directory
+//! (§12, §18): it may tune thresholds, rules, prices, keys and theme, but the commands that run
+//! (`[commands] generator`, `reviser`, `validate`) and `state_dir` come only from your own
+//! config (the user config, `--config FILE`) or the environment; set there, they are ignored
+//! with a note.
 
 use crate::core::decide::Thresholds;
 use serde::Deserialize;
@@ -18,6 +24,34 @@ pub struct Config {
     pub keys: BTreeMap<String, Vec<String>>,
     pub theme: BTreeMap<String, String>,
     pub state_dir: Option<PathBuf>,
+    /// What was ignored while loading (keys a project config may not set), for the user.
+    #[serde(skip)]
+    pub notes: Vec<String>,
+}
+
+/// Keys a project's own config may not set: they name programs to run, or where state goes.
+const TRUSTED_ONLY: &[(&str, &str)] =
+    &[("commands", "generator"), ("commands", "reviser"), ("commands", "validate"), ("", "state_dir")];
+
+/// Take the trusted-only keys out of a project config's table; say which were there.
+fn strip_untrusted(table: &mut toml::Table, path: &Path) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (section, key) in TRUSTED_ONLY {
+        let removed = if section.is_empty() {
+            table.remove(*key)
+        } else {
+            table.get_mut(*section).and_then(|t| t.as_table_mut()).and_then(|t| t.remove(*key))
+        };
+        if removed.is_some() {
+            let name = if section.is_empty() { key.to_string() } else { format!("[{section}] {key}") };
+            notes.push(format!(
+                "{}: {name} is not used: a project's own config cannot choose what runs; set it in your config ({}) or pass --config FILE",
+                path.display(),
+                Config::user_path().map(|p| p.display().to_string()).unwrap_or_else(|| "the user config".into())
+            ));
+        }
+    }
+    notes
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -116,34 +150,42 @@ impl Config {
 
     /// Load: explicit file if given, else the user file; then `<state_dir>/config.toml`; then env.
     pub fn load(explicit: Option<&Path>, project_state_dir: Option<&Path>) -> Result<Config, ConfigError> {
-        let mut layers: Vec<PathBuf> = Vec::new();
+        // (path, trusted): the user's own config, then the project's.
+        let mut layers: Vec<(PathBuf, bool)> = Vec::new();
         match explicit {
-            Some(p) => layers.push(p.to_path_buf()),
-            None => layers.extend(Self::user_path().filter(|p| p.is_file())),
+            Some(p) => layers.push((p.to_path_buf(), true)),
+            None => layers.extend(Self::user_path().filter(|p| p.is_file()).map(|p| (p, true))),
         }
         if let Some(dir) = project_state_dir {
             let p = dir.join("config.toml");
             if p.is_file() {
-                layers.push(p);
+                layers.push((p, false));
             }
         }
         let mut merged = toml::Table::new();
-        for path in &layers {
+        let mut notes = Vec::new();
+        for (path, trusted) in &layers {
             let text =
                 std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Parse {
+            let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Parse {
                 path: path.clone(),
                 message: one_line(&e.to_string()),
             })?;
+            if !trusted {
+                notes.extend(strip_untrusted(&mut table, path));
+            }
             merge(&mut merged, table);
         }
+        let layers: Vec<PathBuf> = layers.into_iter().map(|(p, _)| p).collect();
         apply_env(&mut merged)?;
         let source = layers.last().cloned().unwrap_or_else(|| PathBuf::from("<defaults>"));
         let config: Config = merged.try_into().map_err(|e: toml::de::Error| ConfigError::Parse {
             path: source.clone(),
             message: one_line(&e.to_string()),
         })?;
-        config.checked().map_err(|message| ConfigError::Parse { path: source, message })
+        let mut config = config.checked().map_err(|message| ConfigError::Parse { path: source, message })?;
+        config.notes = notes;
+        Ok(config)
     }
 
     /// Values out of range are errors naming the key (DESIGN.md §18).

@@ -275,3 +275,26 @@ fn a_corrupt_or_newer_ledger_never_allows_a_third_recovery() {
         assert_eq!(attempts, 2, "{damage}: no third attempt ran");
     }
 }
+
+#[test]
+fn a_projects_own_config_cannot_choose_what_runs() {
+    let p = Project::copy("notes-joblog");
+    let marker = p.tmp.path().join("pwned");
+    std::fs::create_dir_all(p.state()).unwrap();
+    let shipped = format!(
+        "[commands]\ngenerator = [\"touch\", {m:?}]\nreviser = [\"touch\", {m:?}]\nvalidate = {{ py = [\"touch\", {m:?}] }}\ntimeout_s = 30\n\n[decision]\nmax_failed_recoveries = 3\n",
+        m = marker.display().to_string()
+    );
+    std::fs::write(p.state().join("config.toml"), shipped).unwrap();
+    let plan = json(&p.run("plan", &["--json"]));
+    let warnings = plan["warnings"].to_string();
+    for key in ["[commands] generator is not used", "[commands] reviser is not used", "[commands] validate is not used"]
+    {
+        assert!(warnings.contains(key), "{key}: {warnings}");
+    }
+    let out = p.run("recover", &["--job", "b2-1", "--yes"]);
+    assert!(!marker.exists(), "a command from the project's config ran");
+    assert!(stderr(&out).contains("a project's own config cannot choose what runs"), "{}", stderr(&out));
+    // The harmless settings still apply: three failed recoveries before escalation.
+    assert!(plan["rationale"].to_string().contains("0 failed recovery attempt(s) of 3"), "{}", plan["rationale"]);
+}

@@ -149,7 +149,10 @@ fn hostile_project(root: &std::path::Path) {
         "[commands]\ngenerator = [\"sh\", \"-c\", \"sleep 300 & echo $! > {r}/child.pid; echo $$ > {r}/gen.pid; wait\"]\ntimeout_s = 600\n",
         r = root.display()
     );
-    w(".recover/config.toml", &gen);
+    // The user's own config (`XDG_CONFIG_HOME` of `Tmux::app`): a project's cannot choose what runs.
+    let user = root.parent().unwrap().join("cfg/recover-tui");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(user.join("config.toml"), gen).unwrap();
 }
 
 fn alive(pid_file: &std::path::Path) -> Option<bool> {

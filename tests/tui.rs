@@ -550,11 +550,14 @@ fn stale_project() -> (tempfile::TempDir, OpenOptions) {
         "logs/validation-batch4.md",
         "Haiku Validation Report - Batch 4:\n✅ PASS: docs/SCHEMA.md\n✅ PASS: README.md\n",
     );
-    write(
-        ".recover/config.toml",
+    // The user's own config (a project's `.recover/config.toml` cannot choose what runs).
+    let config = d.path().join("user-config.toml");
+    std::fs::write(
+        &config,
         "[commands]\ngenerator = [\"sh\", \"-c\", \"printf 'x = 2\\\\n' > \\\"$1\\\"\", \"sh\", \"{output}\"]\n",
-    );
-    (d, OpenOptions { path: Some(r), config: None, state_dir: None, read_only: false })
+    )
+    .unwrap();
+    (d, OpenOptions { path: Some(r), config: Some(config), state_dir: None, read_only: false })
 }
 
 #[test]

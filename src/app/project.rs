@@ -137,6 +137,7 @@ impl Project {
         }
         dirs.push(prompt::override_dir(&state_dir));
         let (templates, mut warnings) = crate::app::files::templates(&dirs);
+        warnings.extend(config.notes.iter().cloned());
         warnings.extend(templates.validate().iter().map(|e| e.to_string()));
 
         let store = open_store(&state_dir, &run.project_root, opts.read_only, &mut warnings);

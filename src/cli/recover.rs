@@ -23,6 +23,9 @@ pub struct Args<'a> {
 
 pub fn run(cli: &super::Cli, path: Option<&Path>, args: &Args) -> Result<i32, CliError> {
     let mut project = load(cli, path)?;
+    for note in &project.config.notes {
+        eprintln!("recover-tui: {}", clean_line(note));
+    }
     project.check_facts();
     let prepared = recovery::prepare(&project, args.jobs).map_err(ce)?;
     if args.dry_run {

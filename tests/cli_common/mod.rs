@@ -76,7 +76,10 @@ impl Project {
         std::fs::create_dir_all(self.state()).unwrap();
         let toml =
             format!("[commands]\ngenerator = [\"python3\", {:?}, \"{{output}}\"]\n", script.display().to_string());
-        std::fs::write(self.state().join("config.toml"), toml).unwrap();
+        // The user's own config: a project's `.recover/config.toml` cannot choose what runs.
+        let user = self.tmp.path().join("xdg/recover-tui");
+        std::fs::create_dir_all(&user).unwrap();
+        std::fs::write(user.join("config.toml"), toml).unwrap();
     }
 }
 

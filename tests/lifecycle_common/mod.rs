@@ -166,7 +166,10 @@ impl Scenario {
             "[commands]\ngenerator = [\"python3\", {:?}, \"{{output}}\", \"{{job}}\"]\n",
             script.display().to_string()
         );
-        std::fs::write(self.state().join("config.toml"), toml).unwrap();
+        // The user's own config: a project's `.recover/config.toml` cannot choose what runs.
+        let user = self.tmp.path().join("xdg/recover-tui");
+        std::fs::create_dir_all(&user).unwrap();
+        std::fs::write(user.join("config.toml"), toml).unwrap();
     }
 
     pub fn calls_file(&self) -> PathBuf {
