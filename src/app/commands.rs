@@ -276,6 +276,17 @@ pub fn export_to(p: &Project, format: ExportFormat, path: &std::path::Path, now:
     Ok(text.len())
 }
 
+/// Write the rationale log into the state directory (`rationale-<time>.md`, never through a
+/// symlink) and journal it. Refused when read-only: it is another instance's directory.
+pub fn export_to_state_dir(p: &Project, format: ExportFormat, now: DateTime<Utc>) -> Result<PathBuf> {
+    let sd = p.writable_store().map_err(CommandError::ReadOnly)?;
+    let text = export_text(p, format, now)?;
+    let rel = PathBuf::from(format!("rationale-{}.{}", now.format("%Y%m%dT%H%M%SZ"), format.as_str()));
+    let path = sd.write_file(&rel, text.as_bytes()).map_err(failed)?;
+    journal_export(p, format, Some(&path));
+    Ok(path)
+}
+
 /// Journal an export (a read-only instance cannot, and the export itself still stands).
 pub fn journal_export(p: &Project, format: ExportFormat, path: Option<&std::path::Path>) {
     let event = JournalEvent::Exported { format: format.as_str().into(), path: path.map(|p| p.display().to_string()) };

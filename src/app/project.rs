@@ -447,8 +447,17 @@ impl Project {
 /// The state directory: for a read-only open only an existing one, opened without a lock.
 fn open_store(state_dir: &Path, root: &Path, read_only: bool, warnings: &mut Vec<String>) -> Option<Arc<StateDir>> {
     if read_only {
-        let exists = std::fs::symlink_metadata(state_dir).is_ok_and(|m| m.is_dir());
-        return exists.then(|| StateDir::open_read_only(state_dir, root).ok().map(Arc::new)).flatten();
+        // A symlink or a file there is refused by the store, which says why; nothing there is fine.
+        if std::fs::symlink_metadata(state_dir).is_err() {
+            return None;
+        }
+        return match StateDir::open_read_only(state_dir, root) {
+            Ok(sd) => Some(Arc::new(sd)),
+            Err(e) => {
+                warnings.push(format!("the state directory is not used: {e}"));
+                None
+            }
+        };
     }
     match StateDir::open(state_dir, root, &SystemClock) {
         Ok(sd) => {
@@ -527,19 +536,17 @@ pub fn snapshot_paths(
     let meta = SnapshotMeta { reason: reason.to_string(), job: job.clone(), batch, attempt: None };
     let m = snapshot::take(sd, paths, meta, clock).map_err(|e| e.to_string())?;
     let bytes = m.total_size();
-    let _ = journal::append(
-        sd,
-        clock,
-        JournalEvent::Snapshot {
-            id: m.id.clone(),
-            reason: reason.to_string(),
-            job,
-            batch,
-            attempt: None,
-            files: m.files.len() as u32,
-            bytes,
-        },
-    );
+    let event = JournalEvent::Snapshot {
+        id: m.id.clone(),
+        reason: reason.to_string(),
+        job,
+        batch,
+        attempt: None,
+        files: u32::try_from(m.files.len()).unwrap_or(u32::MAX),
+        bytes,
+    };
+    journal::append(sd, clock, event)
+        .map_err(|e| format!("snapshot {} was taken but could not be journalled: {e}", m.id))?;
     Ok(snapshot_info(&m))
 }
 

@@ -369,9 +369,11 @@ pub fn start(project: &mut Project, prepared: &Prepared) -> Result<Begun, Comman
         exec_attempt::write_prompt(&commands, text).map_err(|e| CommandError::Failed(e.to_string()))?;
         let recovery_prompt = match &gp.recovery_prompt {
             Some(text) => {
-                let file = commands.dir.join("recovery-prompt.md");
-                crate::store::atomic::write(&file, text.as_bytes())
-                    .map_err(|e| CommandError::Failed(format!("cannot write {}: {e}", file.display())))?;
+                let rel = Path::new("attempts")
+                    .join(safe_name(&spec.job.id))
+                    .join(spec.number.to_string())
+                    .join("recovery-prompt.md");
+                let file = sd.write_file(&rel, text.as_bytes()).map_err(|e| CommandError::Failed(e.to_string()))?;
                 Some(relative(&sd, &file))
             }
             None => None,

@@ -324,6 +324,15 @@ pub fn read_state_file(state_dir: &Path, rel: &Path) -> Result<Option<Vec<u8>>> 
     dir.read_opt(rel).map_err(|e| StoreError::io(state_dir.join(rel), e))
 }
 
+/// Replace `rel` in the state directory `state_dir` atomically without a [`StateDir`] (a
+/// background write of the app's): the directory and every component are opened without
+/// following a symlink. Returns the full path.
+pub fn write_state_file(state_dir: &Path, rel: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    let dir = fsx::Dir::open_ambient(state_dir).map_err(|e| StoreError::io(state_dir, e))?;
+    dir.write_atomic(rel, bytes).map_err(|e| StoreError::io(state_dir.join(rel), e))?;
+    Ok(state_dir.join(rel))
+}
+
 /// `2026-11-25T14:03:11Z` -> `20261125T140311Z` (file names, snapshot ids).
 pub(crate) fn compact_time(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()

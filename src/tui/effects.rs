@@ -71,10 +71,11 @@ pub enum Effect {
         job: String,
         text: String,
     },
-    /// Copy text to the clipboard (OSC 52), and to `file` when given.
+    /// Copy text to the clipboard (OSC 52), and to a file when given: (state directory, the
+    /// file's path inside it).
     Copy {
         text: String,
-        file: Option<PathBuf>,
+        file: Option<(PathBuf, PathBuf)>,
     },
     /// Cancel running attempts and the reviser.
     Cancel,

@@ -44,11 +44,8 @@ pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<String>>) {
 /// The rationale log, into the state directory (refused when read-only: it is another
 /// instance's directory; `recover-tui export -o FILE` works anywhere).
 fn export(p: &Project) -> Result<std::path::PathBuf, CommandError> {
-    p.writable_store().map_err(CommandError::ReadOnly)?;
     let now = chrono::Utc::now();
-    let path = p.state_dir.join(format!("rationale-{}.md", now.format("%Y%m%dT%H%M%SZ")));
-    commands::export_to(p, ExportFormat::Markdown, &path, now)?;
-    Ok(path)
+    commands::export_to_state_dir(p, ExportFormat::Markdown, now)
 }
 
 fn diff(p: &Project, id: &str) -> Result<String, String> {

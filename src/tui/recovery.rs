@@ -166,7 +166,10 @@ pub fn prepare_revise(p: &Project, job: &str) -> Result<ReviseRequest, String> {
     let spec = crate::exec::reviser::ReviseSpec {
         argv,
         recovery_prompt,
-        dir: p.state_dir.join("reviser").join(crate::app::project::safe_name(job)),
+        dir: p
+            .writable_store()?
+            .create_dir(&std::path::Path::new("reviser").join(crate::app::project::safe_name(job)))
+            .map_err(|e| e.to_string())?,
         project_root: p.run.project_root.clone(),
         output: p.run.job(job).and_then(|j| j.outputs.first().cloned()),
         job: Some(job.to_string()),
@@ -187,8 +190,9 @@ pub fn saved_prompt_file(state_dir: &std::path::Path, job: &str) -> PathBuf {
 
 /// Where a copied prompt is also saved (not the generation prompt file: what is copied may be
 /// the recovery prompt itself).
-pub fn copy_file(state_dir: &std::path::Path, job: &str) -> PathBuf {
-    state_dir.join("prompts").join(format!("{}.copied.md", crate::app::project::safe_name(job)))
+pub fn copy_file(state_dir: &std::path::Path, job: &str) -> (PathBuf, PathBuf) {
+    let rel = PathBuf::from("prompts").join(format!("{}.copied.md", crate::app::project::safe_name(job)));
+    (state_dir.to_path_buf(), rel)
 }
 
 /// An attempt event as a line for the Run screen (`None`: not worth a line).

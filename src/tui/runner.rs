@@ -345,7 +345,9 @@ impl<B: Backend> Runner<B> {
                 self.tasks += 1;
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let saved = file.as_ref().map(|f| write_file(f, &text).map(|_| f.clone()));
+                    let saved = file.as_ref().map(|(dir, rel)| {
+                        crate::store::write_state_file(dir, rel, text.as_bytes()).map_err(|e| e.to_string())
+                    });
                     let msg = match (osc, saved) {
                         (true, Some(Ok(f))) => Ok(format!(
                             "copied with OSC 52 (if your terminal allows it); also saved to {}",
@@ -434,13 +436,6 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
-}
-
-fn write_file(file: &std::path::Path, text: &str) -> io::Result<()> {
-    if let Some(d) = file.parent() {
-        std::fs::create_dir_all(d)?;
-    }
-    crate::store::atomic::write(file, text.as_bytes())
 }
 
 /// Run the editor on a temporary copy of `text` and read it back.
