@@ -272,7 +272,10 @@ async fn nothing_runs_when_a_placeholder_is_wrong_or_the_program_is_missing() {
 
     let s = spec(root.path(), job("b2-7", &["a.py"], vec![]), "p", v(&["no-such-generator-xyz", "{job}"]));
     let err = run_attempt(s, no_cancel(), &clock(), |e| events.push(e)).await.unwrap_err();
-    assert!(matches!(&err, NotRun::Start(m) if m == "program not found: `no-such-generator-xyz`"), "{err:?}");
+    assert!(
+        matches!(&err, NotRun::Start(m) if m == "program not found: `no-such-generator-xyz`: set the generator as `[commands] generator` in your config (`recover-tui config --init` writes one to start from)"),
+        "{err:?}"
+    );
     assert_eq!(events.len(), 2);
     assert!(
         matches!(&events[1], AttemptEvent::Error { job, message } if job == "b2-7" && message.contains("no-such-generator-xyz"))

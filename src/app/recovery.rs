@@ -332,6 +332,11 @@ async fn drive(
                         Ok(g) => {
                             Event::GeneratorDone { run: g.run, agent_failure: g.agent_failure, missing: g.missing }
                         }
+                        Err(e @ crate::exec::ExecError::ProgramNotFound { .. }) => Event::NotRun {
+                            message: format!(
+                                "{e}: set the generator as `[commands] generator` in your config (`recover-tui config --init` writes one to start from)"
+                            ),
+                        },
                         Err(e) => Event::NotRun { message: e.to_string() },
                     }
                 }

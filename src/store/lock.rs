@@ -140,13 +140,19 @@ pub(crate) fn acquire_in(dir: &fsx::Dir, clock: &dyn Clock) -> Result<Acquired> 
 
 /// Who holds the lock, from what it wrote. A holder that has just taken it may not have
 /// written yet: re-read for up to half a second, then say "another process".
+/// Who holds the lock, as its file says. The holder writes itself in just after it took the
+/// lock, so until then the file may still name an earlier, dead holder: such a name is not
+/// believed (read again, then "another process").
 fn read_holder(f: &File, clock: &dyn Clock) -> LockInfo {
     for _ in 0..10 {
         let mut raw = Vec::new();
         let mut r = f;
         if r.seek(SeekFrom::Start(0)).is_ok() && r.take(64 * 1024).read_to_end(&mut raw).is_ok() {
             if let Ok(info) = serde_json::from_slice::<LockInfo>(&raw) {
-                return info;
+                let elsewhere = info.hostname.is_some() && info.hostname != hostname();
+                if elsewhere || pid_alive(info.pid) {
+                    return info;
+                }
             }
         }
         std::thread::sleep(Duration::from_millis(50));
