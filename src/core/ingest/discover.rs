@@ -187,6 +187,21 @@ fn special_kind(ft: &std::fs::FileType) -> Option<&'static str> {
     }
 }
 
+/// Read `rel` under `root` whole, only if it is a regular file inside the project (a symlink
+/// leading out of it, a FIFO or a device is an error saying so, never read or waited on).
+pub fn read_inside(root: &Path, rel: &str) -> std::io::Result<Vec<u8>> {
+    let path = root.join(rel);
+    let real = std::fs::canonicalize(&path)?;
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    if !real.starts_with(&real_root) {
+        return Err(std::io::Error::other(format!("it is a symlink to {} outside the project", real.display())));
+    }
+    let mut f = open_regular(&real)?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Open a file for reading only if it is a regular file: opened non-blocking (a FIFO swapped
 /// in after the scan does not hang the open) and checked on the open descriptor.
 fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
