@@ -711,3 +711,30 @@ fn at_80x24_the_header_keeps_the_verdict_and_the_badge() {
         assert!(footer.contains("READ-ONLY"), "{footer}");
     }
 }
+
+#[test]
+fn validation_written_in_the_project_runs_only_once_approved_in_the_app() {
+    let (_d, opts) = demo_project();
+    let root = opts.path.clone().unwrap();
+    let prompt = root.join("_build/prompts/b2-1.md");
+    let text = std::fs::read_to_string(&prompt).unwrap();
+    let own = "Validation: python3 -c 'import notes.render'";
+    std::fs::write(&prompt, text.replace("Validation: python3 -m py_compile notes/render.py", own)).unwrap();
+    let mut h = Harness::open(&opts);
+    h.press("3jjjjcca");
+    h.press("5R");
+    let Some(Modal::Confirm { question, lines, then }) = h.app().modal.clone() else { panic!("no question") };
+    assert_eq!(question, "Approve these validation commands to run?");
+    assert!(lines.iter().any(|l| l == "  b2-1: python3 -c 'import notes.render'"), "{lines:?}");
+    assert_eq!(then, Then::Approve { jobs: vec!["b2-1".into()] });
+    h.press("y");
+    assert!(h.status().starts_with("b2-1: approved python3 -c 'import notes.render'"), "{}", h.status());
+    let journal = std::fs::read_to_string(h.project().state_dir.join("journal.jsonl")).unwrap();
+    assert!(journal.contains("\"validation_approved\""), "{journal}");
+    // Now the recovery runs it, and says so before it starts.
+    h.press("R");
+    let Some(Modal::Confirm { question, lines, .. }) = h.app().modal.clone() else { panic!("no question") };
+    assert!(question.starts_with("Run targeted recovery of 1 job(s)"), "{question}");
+    assert!(lines.iter().any(|l| l == "  b2-1: python3 -c 'import notes.render'"), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("not approved")), "{lines:?}");
+}

@@ -2,12 +2,13 @@
 //! `exec`'s commands. The configured commands here are test fixtures (`sh`, `python3`).
 
 use super::*;
-use crate::core::model::{FixedClock, Job};
+use crate::core::model::{FixedClock, Job, PromptOrigin};
 use crate::exec::process::Stream;
 use crate::exec::test_support::*;
 use crate::exec::ExecError;
 use chrono::{TimeZone, Utc};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// What one attempt left: the attempt and the logs in its directory.
 #[derive(Debug)]

@@ -81,7 +81,7 @@ pub fn decided_event(d: &Decision) -> JournalEvent {
         failing_batch: d.failing_batch,
         escalated: d.escalated,
         rerun_jobs: d.rerun_jobs.iter().map(|r| r.job.clone()).collect(),
-        summary: d.rationale.iter().find(|r| r.fired == Some(true)).map(|r| format!("{}: {}", r.step, r.answer)),
+        summary: d.rationale.iter().find(|r| r.decided == Some(true)).map(|r| format!("{}: {}", r.step, r.answer)),
     }
 }
 

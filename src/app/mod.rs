@@ -5,5 +5,7 @@ pub mod attempt_record;
 pub mod commands;
 pub mod facts;
 pub mod files;
+pub mod next_step;
 pub mod project;
+pub mod prompts;
 pub mod recovery;

@@ -9,204 +9,26 @@
 //! 3. [`run`]: the generators and validations, off the caller's thread, journalled as they end;
 //! 4. [`finish`]: the outcomes in the ledger, the decision taken again, an escalation journalled.
 
-use super::commands::{CommandError, Mark};
+use super::next_step::refused;
+pub use super::next_step::{gate, prepare, unapproved_validation, Prepared};
+pub use super::prompts::{
+    generation_prompt, prompt_origin, revised_prompt_file, save_generation_prompt, GenerationPrompt,
+};
+
+use super::commands::CommandError;
 use super::project::{safe_name, Project};
 use crate::core::attempt::{Effect, Event, Machine, Plan};
-use crate::core::checklist::ItemKind;
 use crate::core::decide::Verdict;
-use crate::core::model::{Attempt, AttemptKind, AttemptOutcome, Clock, PromptOrigin, Status, SystemClock};
-use crate::core::prompt;
+use crate::core::model::{Attempt, AttemptKind, AttemptOutcome, Clock, SystemClock};
 use crate::core::sanitize::clean_line;
 use crate::core::status::StepKind;
 use crate::exec::attempt::{self as exec_attempt, AttemptEvent, AttemptSpec, Commands};
 use crate::store::journal::{self, JournalEvent};
 use crate::store::{diff, snapshot, StateDir};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
-
-/// Where a job's revised generation prompt is kept (the app's editor and reviser write it).
-pub fn revised_prompt_file(state_dir: &Path, job: &str) -> PathBuf {
-    state_dir.join("prompts").join(format!("{}.md", safe_name(job)))
-}
-
-/// Save the generation prompt to send for `job` and where it came from (ledger saved).
-pub fn save_generation_prompt(
-    project: &mut Project,
-    job: &str,
-    text: &str,
-    origin: PromptOrigin,
-) -> Result<PathBuf, String> {
-    let rel = Path::new("prompts").join(format!("{}.md", safe_name(job)));
-    let file = project.writable_store()?.write_file(&rel, text.as_bytes()).map_err(|e| e.to_string())?;
-    project.ledger.saved_prompts.insert(job.to_string(), origin);
-    project.save_ledger()?;
-    Ok(file)
-}
-
-/// The generation prompt to send for a job, where it came from, and for a revision the
-/// rendered recovery prompt it answers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GenerationPrompt {
-    pub text: String,
-    pub origin: PromptOrigin,
-    pub recovery_prompt: Option<String>,
-}
-
-/// Where the generation prompt recovery sends for `job` comes from, as the ledger says: the
-/// original for a retry or a re-run, else the saved prompt's origin, else a direct revision.
-pub fn prompt_origin(project: &Project, job: &str) -> PromptOrigin {
-    let retry = project.decision.as_ref().is_some_and(|d| d.verdict == Verdict::RetryAsIs);
-    let failed = project.run.job(job).is_some_and(|j| j.result.status == Status::Failed);
-    if retry || !failed {
-        return PromptOrigin::Original;
-    }
-    project.ledger.saved_prompts.get(job).copied().unwrap_or(PromptOrigin::Direct)
-}
-
-/// The original prompt for a retry or a re-run; else the prompt saved for the job (from the
-/// reviser or an edit); else a revision built from the original prompt and the recovery prompt.
-pub fn generation_prompt(project: &Project, job: &str) -> Result<GenerationPrompt, String> {
-    let j = project.run.job(job).ok_or_else(|| format!("job `{}` is not in the run", clean_line(job)))?;
-    let retry = project.decision.as_ref().is_some_and(|d| d.verdict == Verdict::RetryAsIs);
-    if retry || j.result.status != Status::Failed {
-        let text = j.prompt.as_ref().map(|p| p.text.clone());
-        let text = text.ok_or_else(|| format!("job `{}` has no original prompt to send", clean_line(job)))?;
-        return Ok(GenerationPrompt { text, origin: PromptOrigin::Original, recovery_prompt: None });
-    }
-    let rendered = project.prompt_for(job).map_err(|e| e.to_string())?;
-    let saved = Path::new("prompts").join(format!("{}.md", safe_name(job)));
-    if let Some(bytes) = crate::store::read_state_file(&project.state_dir, &saved).map_err(|e| e.to_string())? {
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let origin = project.ledger.saved_prompts.get(job).copied().unwrap_or(PromptOrigin::Edit);
-        return Ok(GenerationPrompt { text, origin, recovery_prompt: Some(rendered.text) });
-    }
-    let text = prompt::direct_revision(&project.run, job, &rendered)
-        .ok_or_else(|| format!("job `{}` has no original prompt to revise", clean_line(job)))?;
-    Ok(GenerationPrompt { text, origin: PromptOrigin::Direct, recovery_prompt: Some(rendered.text) })
-}
-
-/// What to run now: one step of the recovery and its jobs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prepared {
-    pub step: StepKind,
-    pub jobs: Vec<String>,
-}
-
-fn refused(msg: String) -> CommandError {
-    CommandError::Refused(msg)
-}
-
-/// Check what is asked (`asked` empty: the step the plan's `next` names first) and say why
-/// not, in the one wording both front ends show.
-pub fn prepare(project: &Project, asked: &[String]) -> Result<Prepared, CommandError> {
-    let (Some(d), Some(p)) = (project.decision.as_ref(), project.progress.as_ref()) else {
-        return Err(CommandError::NothingToDo("nothing failed: there is nothing to recover".into()));
-    };
-    if let Some(problem) = &project.ledger_problem {
-        return Err(refused(format!(
-            "the ledger could not be used ({}) and was rebuilt from the journal; nothing runs until you have looked: check recover-tui plan, then run this again",
-            clean_line(problem)
-        )));
-    }
-    if d.verdict == Verdict::FullRestart {
-        let why = if d.escalated {
-            "the decision was escalated to a full restart after failed recoveries"
-        } else {
-            "the decision is a full restart, not a targeted recovery"
-        };
-        return Err(refused(format!(
-            "{why}: no recovery attempt will run; export the rationale (recover-tui export --format md) and restart the phase"
-        )));
-    }
-    let repairs: Vec<&str> = p.rerun_jobs.iter().map(|r| r.job.as_str()).collect();
-    let mut asked: Vec<String> = asked.iter().map(|j| j.trim().to_string()).filter(|j| !j.is_empty()).collect();
-    asked.dedup();
-    if asked.is_empty() {
-        let Some(step) = p.runnable_now() else {
-            let rest: Vec<String> = p.next.iter().flat_map(|s| s.commands.iter().map(|c| clean_line(c))).collect();
-            let then =
-                if rest.is_empty() { String::new() } else { format!("; continue the phase: {}", rest.join("; ")) };
-            return Err(CommandError::NothingToDo(format!(
-                "nothing left to recover: every failed job is repaired and every stale job re-ran{then}"
-            )));
-        };
-        let mut jobs = step.jobs.clone();
-        if step.step == StepKind::Rerun {
-            // One batch at a time: a later stale job may read what an earlier one re-writes.
-            let first = p.rerun_jobs_after.iter().map(|r| r.batch).min();
-            jobs.retain(|j| p.rerun_jobs_after.iter().any(|r| &r.job == j && Some(r.batch) == first));
-        }
-        return Ok(Prepared { step: step.step, jobs });
-    }
-    let mut step = None;
-    for j in &asked {
-        let this = if repairs.contains(&j.as_str()) {
-            StepKind::Repair
-        } else if p.rerun_jobs_after.iter().any(|r| &r.job == j) {
-            if !repairs.is_empty() {
-                return Err(refused(format!(
-                    "{} re-runs once the repair of {} has passed: run `recover-tui recover --job {}` first",
-                    clean_line(j),
-                    repairs.iter().map(|r| clean_line(r)).collect::<Vec<_>>().join(", "),
-                    clean_line(repairs[0])
-                )));
-            }
-            StepKind::Rerun
-        } else if p.repaired_jobs.iter().any(|r| &r.job == j) {
-            return Err(CommandError::NothingToDo(format!(
-                "{} is already repaired: its latest recovery attempt passed; see recover-tui plan for what is next",
-                clean_line(j)
-            )));
-        } else if p.rerun_passed_jobs.iter().any(|r| &r.job == j) {
-            return Err(CommandError::NothingToDo(format!("{} already re-ran and passed", clean_line(j))));
-        } else {
-            let list: Vec<String> =
-                repairs.iter().map(|r| r.to_string()).chain(p.rerun_jobs_after.iter().map(|r| r.job.clone())).collect();
-            return Err(refused(format!(
-                "{} is not a job to repair or re-run (those are: {})",
-                clean_line(j),
-                clean_line(&list.join(", "))
-            )));
-        };
-        if step.is_some_and(|s| s != this) {
-            return Err(refused("repairs and re-runs are separate steps: ask for one kind at a time".into()));
-        }
-        step = Some(this);
-    }
-    if let Some(bad) = asked.iter().find(|j| j.contains(['/', '\\', '\0']) || j.starts_with('.')) {
-        return Err(refused(format!(
-            "job id `{}` cannot be used as a directory name for its attempts",
-            clean_line(bad)
-        )));
-    }
-    Ok(Prepared { step: step.unwrap_or(StepKind::Repair), jobs: asked })
-}
-
-/// The confirmations a run needs: `Ok(marks)` are the Confirm-kind items `yes` confirms
-/// (empty without `yes`, when none is open). The snapshot item is not counted: [`start`] takes it.
-pub fn gate(project: &Project, yes: bool) -> Result<Vec<Mark>, CommandError> {
-    let open: Vec<_> = project.checklist.iter().filter(|i| !i.state.ok() && i.id != "snapshot_taken").collect();
-    let describe = |v: &[&crate::core::checklist::ChecklistItem]| {
-        v.iter().map(|i| format!("{} {} ({})", i.number, i.id, i.state.as_str())).collect::<Vec<_>>().join(", ")
-    };
-    let (confirm, other): (Vec<_>, Vec<_>) = open.into_iter().partition(|i| i.kind == ItemKind::Confirm);
-    if !other.is_empty() {
-        return Err(refused(format!(
-            "the checklist is not satisfied: {}; failed checks are not waived by confirming (see recover-tui checklist; waive with --waive ID --reason TEXT)",
-            describe(&other)
-        )));
-    }
-    if !confirm.is_empty() && !yes {
-        return Err(refused(format!(
-            "the checklist is not satisfied: {} need(s) confirming; confirm with recover-tui checklist --confirm ID, or pass --yes",
-            describe(&confirm)
-        )));
-    }
-    let reason = Some("confirmed by --yes".to_string());
-    Ok(confirm.iter().map(|i| Mark::Confirm { item: i.id.to_string(), reason: reason.clone() }).collect())
-}
 
 /// One attempt spec per job (numbered from the ledger), with where its prompt came from.
 pub fn specs(project: &Project, prepared: &Prepared) -> Result<Vec<(AttemptSpec, GenerationPrompt)>, CommandError> {
@@ -240,41 +62,6 @@ pub fn specs(project: &Project, prepared: &Prepared) -> Result<Vec<(AttemptSpec,
         out.push((spec, gp));
     }
     Ok(out)
-}
-
-/// The validation commands written in the project for `jobs` that are not approved (they will
-/// not run; the config's per-extension commands run instead), as display lines. A command the
-/// config runs anyway for the job is not listed.
-pub fn unapproved_validation(project: &Project, jobs: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    let c = &project.config.commands;
-    for job in jobs.iter().filter_map(|j| project.run.job(j)) {
-        if super::commands::approved_validation(project, job).is_some() {
-            continue;
-        }
-        let vars = |o: &String| crate::exec::argv::Placeholders {
-            project_root: None,
-            job: Some(job.id.clone()),
-            output: Some(o.clone()),
-            prompt_file: None,
-        };
-        let runs_anyway: Vec<Vec<String>> = job
-            .outputs
-            .iter()
-            .filter_map(|o| {
-                let ext = Path::new(o).extension().and_then(|e| e.to_str()).unwrap_or_default();
-                crate::exec::argv::substitute_known(c.validate.get(ext)?, &vars(o)).ok()
-            })
-            .collect();
-        for v in job.validate.iter().filter(|v| !v.is_empty() && !runs_anyway.contains(v)) {
-            out.push(format!(
-                "{}: {}",
-                crate::core::sanitize::clean_name(&job.id),
-                crate::core::sanitize::display_argv(v)
-            ));
-        }
-    }
-    out
 }
 
 /// The outputs a step's snapshot must hold: every output of its jobs.

@@ -83,7 +83,7 @@ pub fn plan_text(run: &Run, d: &Decision, p: Option<&Progress>) -> String {
     if d.verdict == Verdict::FullRestart {
         s += "Will re-run the whole phase:\n";
         s += &format!("  {} jobs in {} batches, from batch 1\n", d.rerun_jobs.len(), run.batches.len());
-        if let Some(r) = d.rationale.iter().find(|r| r.fired == Some(true)) {
+        if let Some(r) = d.rationale.iter().find(|r| r.decided == Some(true)) {
             s += &format!("  because {}: {}\n", r.step, clean_line(&r.answer));
         }
     } else {
@@ -140,9 +140,13 @@ pub fn plan_text(run: &Run, d: &Decision, p: Option<&Progress>) -> String {
             s += &format!("       · {}\n", clean_line(e));
         }
     }
-    s += "\nRules (the first that fires decides):\n";
+    s += "\nRules (the first that fires decides; ● decided, ◐ fired too, ○ did not fire):\n";
     for r in d.rationale.iter().filter(|r| r.step.starts_with('R')) {
-        let mark = if r.fired == Some(true) { "●" } else { "○" };
+        let mark = match (r.decided, r.fired) {
+            (Some(true), _) => "●",
+            (_, Some(true)) => "◐",
+            _ => "○",
+        };
         s += &format!("  {mark} {} {}\n     → {}\n", r.step, clean_line(&r.question), clean_line(&r.answer));
         for e in &r.evidence {
             s += &format!("       · {}\n", clean_line(e));

@@ -94,6 +94,9 @@ pub struct Step {
     /// For rules: whether the rule fired (the first that fires sets the verdict).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fired: Option<bool>,
+    /// For rules: whether this is the rule that set the verdict (exactly one is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -311,12 +314,15 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
                     ev: Vec<String>,
                     v: Verdict,
                     escalated: bool| {
+        // Rule 7's condition is that no rule before it fired.
+        let fires = if id == "R7" { verdict.is_none() } else { fires };
         let first = fires && verdict.is_none();
         if first {
             verdict = Some((v, escalated));
         }
         let mut s = step(id, q, answer, ev, None);
         s.fired = Some(fires);
+        s.decided = Some(first);
         trail.push(s);
         first
     };
@@ -602,7 +608,7 @@ fn recovery_prompt_tokens(j: &Job) -> u64 {
 }
 
 fn step(id: &str, q: &str, answer: String, evidence: Vec<String>, overridden: Option<String>) -> Step {
-    Step { step: id.into(), question: q.into(), answer, evidence, overridden, fired: None }
+    Step { step: id.into(), question: q.into(), answer, evidence, overridden, fired: None, decided: None }
 }
 
 fn list(v: &[u32]) -> String {

@@ -108,8 +108,10 @@ fn targeted_recovery_of_the_last_batch_keeps_everything_else() {
     assert_eq!(rule(&d, "Q2").answer, "no; scope fix_batch_only");
     assert_eq!(rule(&d, "Q3").answer, "no");
     assert_eq!(rule(&d, "R7").fired, Some(true));
+    assert_eq!(rule(&d, "R7").decided, Some(true));
     for r in ["R1", "R2", "R3", "R4", "R5", "R6"] {
         assert_eq!(rule(&d, r).fired, Some(false), "{r}");
+        assert_eq!(rule(&d, r).decided, Some(false), "{r}");
     }
 }
 
@@ -206,8 +208,12 @@ fn r1_two_failed_recoveries_escalate_to_a_full_restart() {
     assert_eq!(d.rerun_jobs.len(), 6);
     assert_eq!(rule(&d, "R1").fired, Some(true));
     assert_eq!(rule(&d, "R1").evidence, vec!["b3-api-tests has 2 failed recovery attempts (limit 2)"]);
-    // Later rules are still evaluated and recorded, but do not decide.
-    assert_eq!(rule(&d, "R7").fired, Some(true));
+    // Later rules are still evaluated and recorded, but do not decide; rule 7 (otherwise) does
+    // not fire when a rule before it did.
+    assert_eq!(rule(&d, "R1").decided, Some(true));
+    assert_eq!(rule(&d, "R7").fired, Some(false));
+    let decided: Vec<&str> = d.rationale.iter().filter(|s| s.decided == Some(true)).map(|s| s.step.as_str()).collect();
+    assert_eq!(decided, vec!["R1"]);
 }
 
 #[test]

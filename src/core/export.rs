@@ -133,7 +133,7 @@ pub fn markdown(x: &ExportInput<'_>) -> String {
         Verdict::FullRestart => "full restart",
     };
     s += &format!("\n## Decision: {verdict} ({})\n\n", d.scope.as_str());
-    if let Some(r) = d.rationale.iter().find(|r| r.fired == Some(true)) {
+    if let Some(r) = d.rationale.iter().find(|r| r.decided == Some(true)) {
         let question = r.question.split(':').next().unwrap_or(&r.question).trim_end_matches('.');
         s += &format!("Decided by rule {} ({}): {}.\n\n", r.step, t(question), t(&r.answer));
     }

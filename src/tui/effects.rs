@@ -23,6 +23,10 @@ pub enum Job {
     },
     /// Snapshot the outputs of the jobs to repair.
     Snapshot,
+    /// Approve the validation commands written in the project for these jobs (journalled).
+    ApproveValidation {
+        jobs: Vec<String>,
+    },
     Restore {
         id: String,
     },

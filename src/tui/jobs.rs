@@ -26,6 +26,10 @@ pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<String>>) {
                 .map(|i| format!("snapshot {} taken ({} files)", i.id, i.files)),
         ),
         Job::Restore { id } => Done::Said(commands::restore(p, &id)),
+        Job::ApproveValidation { jobs } => Done::Said(
+            commands::approve_validation(p, &jobs)
+                .map(|said| format!("{}; press R to run the recovery with them", said.join("; "))),
+        ),
         Job::Export => Done::Exported(export(p)),
         Job::SavePrompt { job, text, origin } => {
             let result = commands::save_prompt(p, &job, &text, origin);

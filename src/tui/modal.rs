@@ -37,6 +37,10 @@ pub enum Then {
     Revise {
         job: String,
     },
+    /// Approve the validation commands written in the project for these jobs.
+    Approve {
+        jobs: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

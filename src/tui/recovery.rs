@@ -21,6 +21,8 @@ pub struct Prepared {
     pub jobs: Vec<String>,
     pub lines: Vec<String>,
     pub origins: Vec<(String, PromptOrigin)>,
+    /// Validation commands written in the project that are not approved (they do not run).
+    pub unapproved: Vec<String>,
 }
 
 /// Attempts recorded as running, with what is needed to run and finish them. The attempts
@@ -93,13 +95,9 @@ pub fn prepare(p: &Project) -> Result<Prepared, String> {
     let specs = recovery::specs(p, &prepared).map_err(|e| e.to_string())?;
     let origins = specs.iter().map(|(s, gp)| (s.job.id.clone(), gp.origin)).collect();
     let specs: Vec<AttemptSpec> = specs.into_iter().map(|(s, _)| s).collect();
-    let mut lines = crate::exec::attempt::dry_run(&specs).map_err(|e| e.to_string())?;
-    lines.extend(
-        recovery::unapproved_validation(p, &prepared.jobs)
-            .into_iter()
-            .map(|l| format!("{l}   # written in the project: not approved, does not run")),
-    );
-    Ok(Prepared { step: prepared.step, jobs: prepared.jobs, lines, origins })
+    let lines = crate::exec::attempt::dry_run(&specs).map_err(|e| e.to_string())?;
+    let unapproved = recovery::unapproved_validation(p, &prepared.jobs);
+    Ok(Prepared { step: prepared.step, jobs: prepared.jobs, lines, origins, unapproved })
 }
 
 /// Snapshot the outputs (unless a snapshot of them as they are exists) and record the attempts

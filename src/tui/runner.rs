@@ -474,6 +474,7 @@ fn job_name(j: &Job) -> &'static str {
         Job::Mark(_) => "mark",
         Job::Override { .. } => "override",
         Job::Snapshot => "snapshot",
+        Job::ApproveValidation { .. } => "approve validation",
         Job::Restore { .. } => "restore",
         Job::Export => "export",
         Job::SavePrompt { .. } => "save prompt",

@@ -259,6 +259,7 @@ pub fn then(app: &mut App, t: Then) -> Vec<Effect> {
         }
         Then::Recover { jobs } => run::begin(app, jobs),
         Then::Revise { job } => prompt::start_revise(app, job),
+        Then::Approve { jobs } => vec![Effect::Project(Job::ApproveValidation { jobs })],
     }
 }
 

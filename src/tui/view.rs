@@ -64,8 +64,8 @@ pub fn verdict_text(app: &App) -> Option<(String, bool)> {
 }
 
 /// The header as pieces: (text, style, the tab it is). The badges always show; the tabs
-/// get shorter until they fit: full titles, four letters, no app name, numbers with the
-/// current screen's title, numbers only (and a shorter READ-ONLY badge).
+/// get shorter until they fit: full titles, then without the app name, four letters, numbers
+/// with the current screen's title, numbers only (and a shorter READ-ONLY badge).
 fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<Screen>)> {
     let badges = |compact: bool| -> Vec<(String, Style)> {
         let mut b: Vec<(String, Style)> = Vec::new();
@@ -87,13 +87,13 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<Screen>)> {
     };
     let parts = |level: u8| -> Vec<(String, Style, Option<Screen>)> {
         let mut parts = Vec::new();
-        if level < 2 {
+        if level == 0 {
             parts.push((" recover-tui ".to_string(), app.theme.title, None));
         }
         for s in Screen::ALL {
             let t = s.title();
             let title = match level {
-                0 => t.to_string(),
+                0 | 1 => t.to_string(),
                 _ if level >= 3 && (*s != app.screen || level == 4) => String::new(),
                 3 => t.to_string(),
                 _ => t[..t.len().min(4)].to_string(),

@@ -107,7 +107,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     ];
     f.render_widget(Paragraph::new(head).block(block("Verdict", false, app)), top);
 
-    let fired = d.rationale.iter().position(|r| r.fired == Some(true));
+    let fired = d.rationale.iter().position(|r| r.decided == Some(true));
     let inner_h = left.height.saturating_sub(2) as usize;
     let (first, last) = window(sel, d.rationale.len(), inner_h);
     let mut lines = Vec::new();

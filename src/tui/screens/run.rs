@@ -30,6 +30,8 @@ pub struct JobRunView {
 pub struct State {
     pub views: BTreeMap<String, JobRunView>,
     pub scroll: u16,
+    /// The project's unapproved validation commands were shown once (a "no" is not asked again).
+    pub approval_asked: bool,
 }
 
 pub const KEYS: &[(&str, Action)] = &[("R", Action::StartRecovery), ("x", Action::Cancel)];
@@ -101,6 +103,17 @@ pub fn on_prepared(app: &mut App, result: Result<Prepared, String>) {
         Ok(p) => p,
         Err(e) => return app.set_status(format!("recovery could not start: {e}"), true),
     };
+    if !prep.unapproved.is_empty() && !app.screens.run.approval_asked {
+        // Commands written in the project are data until approved: show each one and ask.
+        app.screens.run.approval_asked = true;
+        let mut lines = vec!["Written in the project (a prompt's Validation: section or run.json):".to_string()];
+        lines.extend(prep.unapproved.iter().map(|l| format!("  {l}")));
+        lines.push("y approves exactly these (journalled); n keeps them unrun: the config's per-extension".into());
+        lines.push("commands validate instead. Then press R again.".into());
+        let question = "Approve these validation commands to run?".to_string();
+        app.modal = Some(Modal::Confirm { question, lines, then: Then::Approve { jobs: prep.jobs } });
+        return;
+    }
     let n = prep.jobs.len();
     let verdict = app.project.as_ref().and_then(|p| p.decision.as_ref()).map(|d| d.verdict.as_str().replace('_', " "));
     let question = match prep.step {
@@ -112,6 +125,7 @@ pub fn on_prepared(app: &mut App, result: Result<Prepared, String>) {
     lines.push("Commands (a snapshot of the outputs is taken first):".into());
     const SHOWN: usize = 30;
     lines.extend(prep.lines.iter().take(SHOWN).map(|l| format!("  {l}")));
+    lines.extend(prep.unapproved.iter().map(|l| format!("  {l}   # written in the project: not approved, does not run")));
     if prep.lines.len() > SHOWN {
         lines.push(format!("  … and {} more command(s) (`recover-tui recover --dry-run` lists them all)", prep.lines.len() - SHOWN));
     }
