@@ -244,6 +244,15 @@ async fn wait_for(dir: &Path, n: usize) -> Vec<i32> {
 async fn children_that_left_the_group_end_on_timeout_cancel_and_quit() {
     let _serial = SERIAL.lock().await;
     recover_tui::exec::descendants::become_subreaper();
+    // 1 trial of each (10 with RECOVER_TUI_LONG_TESTS=1).
+    let trials = if common::long() { 10 } else { 1 };
+    for _ in 0..trials {
+        escapes_end_once().await;
+    }
+    eprintln!("setsid escapes: {trials} trial(s) of timeout, cancel and quit; none survived");
+}
+
+async fn escapes_end_once() {
     // Timeout.
     let d = tempfile::tempdir().unwrap();
     let task = tokio::spawn(run_command(

@@ -110,8 +110,14 @@ fn skip_csi(chars: &mut Chars<'_>) {
 }
 
 /// OSC / DCS / SOS / PM / APC payload until BEL, ST (ESC \) or 8-bit ST.
+/// A string sequence (OSC, DCS, APC, PM, SOS) ends at BEL, ST, or, when it is never
+/// terminated, at the end of its line: an unterminated one hides no more than that line.
 fn skip_string(chars: &mut Chars<'_>) {
-    while let Some(c) = chars.next() {
+    while let Some(&c) = chars.peek() {
+        if c == '\n' {
+            return;
+        }
+        chars.next();
         match c {
             '\u{7}' | '\u{9c}' => return,
             '\u{1b}' => {
@@ -165,6 +171,12 @@ pub fn display_argv(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unterminated_osc_hides_no_more_than_its_line() {
+        assert_eq!(clean("a \x1b]52;c;cm0gLXJmIH4= rest\nnext line\n"), "a \nnext line\n");
+        assert_eq!(clean("x\u{9d}0;title\nshown"), "x\nshown");
+    }
 
     #[test]
     fn names_that_look_alike_are_told_apart() {
