@@ -202,8 +202,14 @@ pub fn progress(run: &Run, d: &Decision, attempts: &BTreeMap<String, Vec<Attempt
     let mut running = Vec::new();
     let (mut repaired, mut rerun_passed) = (Vec::new(), Vec::new());
     let mut to_repair = Vec::new();
+    // Jobs by id, once: a lookup per re-run or stale job was quadratic on big runs.
+    let mut by_id: std::collections::HashMap<&str, &crate::core::model::Job> = std::collections::HashMap::new();
+    for j in run.jobs() {
+        by_id.entry(j.id.as_str()).or_insert(j);
+    }
+    let job_of = |id: &str| by_id.get(id).copied();
     for r in &d.rerun_jobs {
-        let Some(job) = run.job(&r.job).filter(|j| j.result.status == Status::Failed) else { continue };
+        let Some(job) = job_of(&r.job).filter(|j| j.result.status == Status::Failed) else { continue };
         let last = latest(attempts, &job.id, AttemptKind::is_repair);
         let state = match last.map(|a| a.outcome) {
             Some(AttemptOutcome::Running) => JobState::Repairing,
@@ -224,7 +230,7 @@ pub fn progress(run: &Run, d: &Decision, attempts: &BTreeMap<String, Vec<Attempt
     let mut stale_left = Vec::new();
     if d.verdict != Verdict::FullRestart {
         for (id, why) in &d.stale_jobs {
-            let Some(job) = run.job(id).filter(|j| j.batch > d.failing_batch && j.result.status == Status::Passed)
+            let Some(job) = job_of(id).filter(|j| j.batch > d.failing_batch && j.result.status == Status::Passed)
             else {
                 continue;
             };

@@ -61,6 +61,8 @@ pub enum LoadError {
     Empty(PathBuf),
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}: is {1}, not a log file, run.json or directory; give the path of a file or directory")]
+    NotAFile(PathBuf, &'static str),
 }
 
 /// Progress of a load, for a UI that shows it.
@@ -109,31 +111,108 @@ pub fn load_with_progress(
     opts: &LoadOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Run, LoadError> {
-    if !path.exists() {
-        return Err(LoadError::NotFound(path.to_path_buf()));
+    let md = match std::fs::metadata(path) {
+        Ok(md) => md,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(LoadError::NotFound(path.to_path_buf())),
+        Err(source) => return Err(LoadError::Io { path: path.to_path_buf(), source }),
+    };
+    // A FIFO would block the read forever, a device never ends: refused by what they are.
+    if let Some(kind) = special_kind(&md.file_type()) {
+        return Err(LoadError::NotAFile(path.to_path_buf(), kind));
     }
     let path = absolute(path);
-    let (root, files) = if path.is_dir() {
+    let mut notes: Vec<String> = Vec::new();
+    let (root, files) = if md.is_dir() {
+        if let Err(source) = std::fs::read_dir(&path) {
+            return Err(LoadError::Io { path, source });
+        }
         let run_json = path.join("run.json");
         if run_json.is_file() && head_of(&run_json).map(|h| manifest::looks_like(&h)).unwrap_or(false) {
-            return Ok(manifest::read(&run_json)?);
+            match manifest::read(&run_json) {
+                Ok(run) => return Ok(run),
+                // A broken manifest is one warning: the rest of the directory still loads.
+                Err(e) => notes.push(manifest_warning("run.json", &e)),
+            }
         }
         let mut files = Vec::new();
-        walk(&path, 0, opts, &mut files);
+        let real_root = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let mut walk_ctx = Walk { root: &path, real_root: &real_root, opts, notes: &mut notes };
+        walk_ctx.walk(&path, 0, &mut files);
         files.sort();
         (path.clone(), files)
     } else {
+        if let Err(source) = open_regular(&path) {
+            return Err(LoadError::Io { path, source });
+        }
         if head_of(&path).map(|h| manifest::looks_like(&h)).unwrap_or(false) {
             return Ok(manifest::read(&path)?);
         }
         (path.parent().map(Path::to_path_buf).unwrap_or_default(), vec![path.clone()])
     };
     let inputs = read_all(&root, files, opts, progress);
-    let run = merge::merge(&root, inputs, &opts.generators);
+    let mut run = merge::merge(&root, inputs, &opts.generators);
+    run.warnings.extend(notes);
     if run.batches.is_empty() {
         return Err(LoadError::Empty(path));
     }
     Ok(run)
+}
+
+/// A broken `run.json` as one warning naming the file and line.
+fn manifest_warning(rel: &str, e: &manifest::ManifestError) -> String {
+    let what = match e {
+        manifest::ManifestError::Parse { line, message, .. } => format!("{rel}:{line}: {message}"),
+        manifest::ManifestError::Schema { found, .. } => {
+            format!("{rel}: schema is {found:?}, expected \"{}\"", manifest::SCHEMA)
+        }
+        manifest::ManifestError::Read { source, .. } => format!("{rel}: cannot read it: {source}"),
+    };
+    format!("{what}; this run manifest is not used, the other files of the directory are loaded")
+}
+
+/// What a file that is not a regular file or directory is, for messages (`None` for files,
+/// directories and symlinks).
+fn special_kind(ft: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if ft.is_char_device() {
+        Some("a character device")
+    } else if ft.is_block_device() {
+        Some("a block device")
+    } else if ft.is_socket() {
+        Some("a socket")
+    } else {
+        None
+    }
+}
+
+/// Read `rel` under `root` whole, only if it is a regular file inside the project (a symlink
+/// leading out of it, a FIFO or a device is an error saying so, never read or waited on).
+pub fn read_inside(root: &Path, rel: &str) -> std::io::Result<Vec<u8>> {
+    let path = root.join(rel);
+    let real = std::fs::canonicalize(&path)?;
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    if !real.starts_with(&real_root) {
+        return Err(std::io::Error::other(format!("it is a symlink to {} outside the project", real.display())));
+    }
+    let mut f = open_regular(&real)?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Open a file for reading only if it is a regular file: opened non-blocking (a FIFO swapped
+/// in after the scan does not hang the open) and checked on the open descriptor.
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)?;
+    let md = f.metadata()?;
+    if !md.is_file() {
+        let kind = special_kind(&md.file_type()).unwrap_or("not a regular file");
+        return Err(std::io::Error::other(format!("it is {kind}")));
+    }
+    Ok(f)
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -145,22 +224,85 @@ fn absolute(p: &Path) -> PathBuf {
     manifest::normalize(&abs)
 }
 
-/// Files under `dir`, depth first with each directory's entries sorted by name: the result
-/// is in `Path` order already (so the caller's sort has nothing to do).
-fn walk(dir: &Path, depth: usize, opts: &LoadOptions, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
-    entries.sort_by_cached_key(|e| e.file_name());
-    for e in entries {
-        let Ok(ft) = e.file_type() else { continue };
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        if ft.is_dir() {
-            if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_ref()) && name != opts.state_dir_name {
-                walk(&e.path(), depth + 1, opts, out);
+/// The scan of a directory: files to read, and a warning for each thing not read that could
+/// have held a log (DESIGN.md §4: nothing is dropped silently).
+struct Walk<'a> {
+    root: &'a Path,
+    real_root: &'a Path,
+    opts: &'a LoadOptions,
+    notes: &'a mut Vec<String>,
+}
+
+impl Walk<'_> {
+    fn rel(&self, p: &Path) -> String {
+        p.strip_prefix(self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+    }
+
+    /// Files under `dir`, depth first with each directory's entries sorted by name: the
+    /// result is in `Path` order already (so the caller's sort has nothing to do).
+    fn walk(&mut self, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                let rel = self.rel(dir);
+                self.notes.push(format!(
+                    "{}/: cannot read this directory ({e}); the files in it were not loaded",
+                    if rel.is_empty() { "." } else { &rel }
+                ));
+                return;
             }
-        } else if ft.is_file() && !is_source_code(&name) {
-            out.push(e.path());
+        };
+        let mut entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+        entries.sort_by_cached_key(|e| e.file_name());
+        for e in entries {
+            let path = e.path();
+            let Ok(ft) = e.file_type() else { continue };
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if ft.is_dir() {
+                if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_ref()) && name != self.opts.state_dir_name {
+                    self.walk(&path, depth + 1, out);
+                }
+            } else if ft.is_file() {
+                if !is_source_code(&name) {
+                    out.push(path);
+                }
+            } else if ft.is_symlink() {
+                self.symlink(&path, &name, out);
+            } else if let Some(kind) = special_kind(&ft) {
+                let rel = self.rel(&path);
+                self.notes.push(format!("{rel}: is {kind}, not a file; not read"));
+            }
+        }
+    }
+
+    /// A symlink is read only when it leads to a regular file inside the project.
+    fn symlink(&mut self, path: &Path, name: &str, out: &mut Vec<PathBuf>) {
+        if is_source_code(name) {
+            return;
+        }
+        let rel = self.rel(path);
+        let target = match std::fs::canonicalize(path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.notes.push(format!("{rel}: a symlink that leads nowhere ({e}); not read"));
+                return;
+            }
+        };
+        if !target.starts_with(self.real_root) {
+            self.notes.push(format!("{rel}: a symlink to {} outside the project; not read", target.display()));
+            return;
+        }
+        match std::fs::metadata(&target) {
+            Ok(md) if md.is_file() => out.push(path.to_path_buf()),
+            Ok(md) if md.is_dir() => {
+                self.notes.push(format!("{rel}: a symlink to a directory; not followed"));
+            }
+            Ok(md) => {
+                let kind = special_kind(&md.file_type()).unwrap_or("not a regular file");
+                self.notes.push(format!("{rel}: a symlink to {kind}; not read"));
+            }
+            Err(e) => self.notes.push(format!("{rel}: cannot read it ({e}); not loaded")),
         }
     }
 }
@@ -213,13 +355,17 @@ fn is_source_code(name: &str) -> bool {
 }
 
 fn head_of(path: &Path) -> Option<Vec<u8>> {
-    let f = std::fs::File::open(path).ok()?;
+    head_of_checked(path).ok()
+}
+
+fn head_of_checked(path: &Path) -> std::io::Result<Vec<u8>> {
+    let f = open_regular(path)?;
     // Sized by the file, not by the window: most inputs are small, and a zeroed 64 KiB per
     // file was a fifth of a large run's load time in page faults.
     let size = f.metadata().map(|m| m.len()).unwrap_or(SNIFF_BYTES as u64);
     let mut buf = Vec::with_capacity((size.min(SNIFF_BYTES as u64) as usize).saturating_add(1));
-    f.take(SNIFF_BYTES as u64).read_to_end(&mut buf).ok()?;
-    Some(buf)
+    f.take(SNIFF_BYTES as u64).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 /// Read every file, in parallel, keeping the input order.
@@ -266,11 +412,12 @@ fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dy
 /// `size` is no longer needed (every reader bounds its memory itself) and kept for callers.
 pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Parsed {
     let _ = size;
-    let Some(head) = head_of(path) else {
-        return Parsed::Other { text_head: String::new() };
+    let head = match head_of_checked(path) {
+        Ok(h) => h,
+        Err(e) => return Parsed::Skipped { reason: format!("cannot read it ({e}); not loaded") },
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let unreadable = || Parsed::Other { text_head: String::new() };
+    let unreadable = |e: std::io::Error| Parsed::Skipped { reason: format!("cannot read it ({e}); not loaded") };
     // A file named like a script or command list is parsed once, as one: sniffing it would
     // run the same shell reader over it a second time. One that holds no generator call is
     // then sniffed like any other file.
@@ -282,21 +429,32 @@ pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Par
         if is_whole(&head) {
             return Parsed::Agent(codex_json::parse(&head, rel));
         }
-        return match std::fs::File::open(path) {
+        return match open_regular(path) {
             // The reader buffers itself (small at first, growing with the lines).
-            Ok(f) => codex_json::read(f, rel).map(Parsed::Agent).unwrap_or_else(|_| unreadable()),
-            Err(_) => unreadable(),
+            Ok(f) => codex_json::read(f, rel).map(Parsed::Agent).unwrap_or_else(unreadable),
+            Err(e) => unreadable(e),
         };
     }
     if matches!(format, Format::Manifest | Format::Unknown) {
         return Parsed::Other { text_head: String::from_utf8_lossy(&head).into_owned() };
     }
-    let Ok((bytes, gap)) = whole_or_bounded(path, head) else { return unreadable() };
-    if format == Format::Joblog {
-        let mut j = joblog::parse(&bytes, rel);
-        j.warnings.extend(gap.map(|g| g.warning(rel)));
-        return Parsed::Joblog(j);
+    // Formats that carry results are read whole, line by line (DESIGN.md §18): never head
+    // and tail, which would leave out a failed row or finding in the middle.
+    if matches!(format, Format::Joblog | Format::Validation) {
+        let read = if is_whole(&head) {
+            read_results(format, &head[..], rel)
+        } else {
+            match open_regular(path) {
+                Ok(f) => read_results(format, std::io::BufReader::with_capacity(256 << 10, f), rel),
+                Err(e) => Err(e),
+            }
+        };
+        return read.unwrap_or_else(unreadable);
     }
+    let (bytes, gap) = match whole_or_bounded(path, head) {
+        Ok(r) => r,
+        Err(e) => return unreadable(e),
+    };
     let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let note = gap.map(|g| g.warning(rel));
     match format {
@@ -311,9 +469,16 @@ pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Par
                 &mut s.warnings
             }))
         }
-        Format::Validation => Parsed::Validation(with_note(validation::parse(&text, rel), note, |v| &mut v.warnings)),
-        _ => unreadable(),
+        _ => Parsed::Other { text_head: String::new() },
     }
+}
+
+/// A joblog or validation report, read whole from `reader`.
+fn read_results(format: Format, reader: impl std::io::BufRead, rel: &str) -> std::io::Result<Parsed> {
+    Ok(match format {
+        Format::Joblog => Parsed::Joblog(joblog::read(reader, rel)?),
+        _ => Parsed::Validation(validation::read(reader, rel)?),
+    })
 }
 
 /// The sniffed head is the whole file when it is shorter than the sniff window.
@@ -399,7 +564,7 @@ impl Gap {
 /// of the gap (so line numbers after it stay right, up to [`TEXT_PART`] of them). Lines over
 /// [`TEXT_LINE_MAX`] bytes are shortened as they stream by.
 pub fn read_bounded(path: &Path) -> std::io::Result<(Vec<u8>, Option<Gap>)> {
-    let file = std::fs::File::open(path)?;
+    let file = open_regular(path)?;
     // A file no longer than the longest line kept whole needs no line-by-line reading.
     if file.metadata().map(|m| m.len() <= TEXT_LINE_MAX as u64).unwrap_or(false) {
         let mut bytes = Vec::new();

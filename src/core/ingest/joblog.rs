@@ -1,7 +1,7 @@
 //! GNU parallel `--joblog` files (formats/README.md §5).
 
 use super::ParseWarning;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JoblogRow {
@@ -18,12 +18,21 @@ pub struct JoblogRow {
     pub line: usize,
 }
 
+/// What a joblog says, kept per job, not per line (DESIGN.md §18): a joblog appended to by
+/// many re-runs (`--resume-failed`, `--joblog +file`) has many rows per Seq, and only the last
+/// one and how many came before it decide anything.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Joblog {
-    /// Rows in file (completion) order.
+    /// The current (last) row of each Seq, in the order the Seqs first appeared.
     pub rows: Vec<JoblogRow>,
+    /// For each of `rows`, how many earlier rows its Seq had.
+    pub earlier: Vec<usize>,
+    /// Rows read in all (every row of the file, earlier attempts included).
+    pub rows_read: usize,
     pub had_header: bool,
     pub warnings: Vec<ParseWarning>,
+    /// Seq -> index in `rows`.
+    index: HashMap<u64, usize>,
 }
 
 /// One job of the joblog: its current (last) row and how many earlier rows it had.
@@ -37,30 +46,50 @@ pub struct JoblogJob<'a> {
 impl Joblog {
     /// Jobs ordered by Seq; the last row of a Seq is its current state.
     pub fn jobs(&self) -> Vec<JoblogJob<'_>> {
-        let mut by_seq: BTreeMap<u64, (usize, usize)> = BTreeMap::new();
-        for (i, row) in self.rows.iter().enumerate() {
-            let e = by_seq.entry(row.seq).or_insert((i, 0));
-            e.0 = i;
-            e.1 += 1;
+        let mut jobs: Vec<JoblogJob<'_>> = self
+            .rows
+            .iter()
+            .zip(&self.earlier)
+            .map(|(last, &earlier_attempts)| JoblogJob { seq: last.seq, last, earlier_attempts })
+            .collect();
+        jobs.sort_by_key(|j| j.seq);
+        jobs
+    }
+
+    /// Record a row: it replaces the row of its Seq, if any, as the current one.
+    fn push(&mut self, row: JoblogRow) {
+        self.rows_read += 1;
+        match self.index.get(&row.seq) {
+            Some(&i) => {
+                self.rows[i] = row;
+                self.earlier[i] += 1;
+            }
+            None => {
+                self.index.insert(row.seq, self.rows.len());
+                self.rows.push(row);
+                self.earlier.push(0);
+            }
         }
-        by_seq
-            .into_iter()
-            .filter_map(|(seq, (last, count))| {
-                Some(JoblogJob { seq, last: self.rows.get(last)?, earlier_attempts: count.saturating_sub(1) })
-            })
-            .collect()
     }
 }
 
 const HEADER: &[u8] = b"Seq\tHost\tStarttime";
 
-/// Read a joblog. Malformed lines are skipped with a warning naming `source` and the line.
+/// Read a joblog held in memory (see [`read`]).
 pub fn parse(bytes: &[u8], source: &str) -> Joblog {
+    // Reading a byte slice cannot fail.
+    read(bytes, source).unwrap_or_default()
+}
+
+/// Read a joblog whole, line by line: only the rows are kept (a command longer than
+/// [`super::lines::LINE_MAX`] is cut, and the cut is said). Malformed lines are skipped with a
+/// warning naming `source` and the line.
+pub fn read(reader: impl std::io::BufRead, source: &str) -> std::io::Result<Joblog> {
     let mut log = Joblog::default();
     let mut seen_content = false;
-    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let n = i + 1;
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+    let mut lines = super::lines::Lines::new(reader);
+    while let Some(l) = lines.next_line()? {
+        let (n, line) = (l.number, l.bytes);
         if line.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
@@ -75,14 +104,27 @@ pub fn parse(bytes: &[u8], source: &str) -> Joblog {
             continue;
         }
         match parse_row(line, n) {
-            Ok(row) => log.rows.push(row),
+            Ok(row) => log.push(row),
             Err(message) => super::push_warning(
                 &mut log.warnings,
                 ParseWarning { source: source.to_string(), line: Some(n), message },
             ),
         }
+        if l.cut > 0 {
+            super::push_warning(
+                &mut log.warnings,
+                ParseWarning {
+                    source: source.to_string(),
+                    line: Some(n),
+                    message: format!("this row's command is longer than {} MiB: {} bytes of it were cut (its Seq and Exitval were read)", super::lines::LINE_MAX >> 20, l.cut),
+                },
+            );
+        }
     }
-    log
+    log.rows.shrink_to_fit();
+    log.earlier.shrink_to_fit();
+    log.index.shrink_to_fit();
+    Ok(log)
 }
 
 fn field(b: &[u8]) -> String {
@@ -150,6 +192,11 @@ mod tests {
     const NOTES3: &[u8] = include_bytes!("../../../tests/data/fixtures/notes-joblog/_build/joblog-batch3.tsv");
     const RESUMED: &[u8] = include_bytes!("../../../tests/data/joblog/resumed-no-header.tsv");
 
+    fn first_lines(b: &[u8], n: usize) -> &[u8] {
+        let end = b.iter().enumerate().filter(|(_, &c)| c == b'\n').nth(n - 1).map(|(i, _)| i + 1).unwrap_or(b.len());
+        &b[..end]
+    }
+
     #[test]
     fn example_with_header_in_completion_order() {
         let log = parse(EXAMPLE, "joblog.tsv");
@@ -157,6 +204,7 @@ mod tests {
         assert!(log.warnings.is_empty());
         let seqs: Vec<u64> = log.rows.iter().map(|r| r.seq).collect();
         assert_eq!(seqs, [1, 3, 2]);
+        assert_eq!(log.rows_read, 3);
         let killed = &log.rows[2];
         assert_eq!(killed.exitval, -1);
         assert_eq!(killed.signal, 15);
@@ -192,7 +240,10 @@ mod tests {
     fn resumed_log_without_header() {
         let log = parse(RESUMED, "_build/joblog-b2.tsv");
         assert!(!log.had_header);
-        assert_eq!(log.rows.len(), 6);
+        // Six rows read, one kept per Seq (the last), in the order the Seqs first appeared.
+        assert_eq!(log.rows_read, 6);
+        assert_eq!(log.rows.len(), 3);
+        assert_eq!(log.earlier, [2, 1, 0]);
         assert_eq!(
             log.warnings,
             vec![ParseWarning {
@@ -202,21 +253,25 @@ mod tests {
             }]
         );
         // NUL -> newline, TAB inside Command kept.
-        let killed = &log.rows[1];
-        assert_eq!((killed.exitval, killed.signal), (-1, 15));
-        assert_eq!(killed.command, "codex exec --json 'Create c.py:\n- keep\tTABs\n- two lines' > logs/b2/3.jsonl");
-        let inv = shell::parse_command(&killed.command, &HashMap::new()).unwrap();
+        let seq3 = &log.rows[1];
+        assert_eq!((seq3.exitval, seq3.signal, seq3.line), (0, 0, 6));
+        assert_eq!(seq3.command, "codex exec --json 'Create c.py:\n- keep\tTABs\n- two lines' > logs/b2/3.jsonl");
+        let inv = shell::parse_command(&seq3.command, &HashMap::new()).unwrap();
         assert_eq!(inv.argv[3], "Create c.py:\n- keep\tTABs\n- two lines");
         assert_eq!(inv.stdout.as_deref(), Some("logs/b2/3.jsonl"));
         assert_eq!(log.rows[2].exitval, -2);
         assert_eq!(log.rows[2].runtime_s, Some(0.0));
+        // The killed first attempt of Seq 3 (Exitval -1, signal 15) is an earlier attempt now.
+        let killed = parse(first_lines(RESUMED, 2), "x");
+        assert!(killed.rows.iter().any(|r| (r.seq, r.exitval, r.signal) == (3, -1, 15)), "{killed:?}");
 
         let jobs = log.jobs();
         let summary: Vec<(u64, i64, usize, usize)> =
             jobs.iter().map(|j| (j.seq, j.last.exitval, j.earlier_attempts, j.last.line)).collect();
         assert_eq!(summary, [(1, 1, 2, 7), (2, -2, 0, 3), (3, 0, 1, 6)]);
         assert_eq!(jobs[0].last.start, Some(1763651500.0));
-        assert_eq!(log.rows[3].host, "server1");
+        let seq1_second = parse(first_lines(RESUMED, 5), "x");
+        assert!(seq1_second.rows.iter().any(|r| r.seq == 1 && r.host == "server1"), "{seq1_second:?}");
     }
 
     #[test]
@@ -257,7 +312,7 @@ mod tests {
             let _ = looks_like(&bytes);
             let jobs = log.jobs();
             let attempts: usize = jobs.iter().map(|j| j.earlier_attempts + 1).sum();
-            proptest::prop_assert_eq!(attempts, log.rows.len());
+            proptest::prop_assert_eq!(attempts, log.rows_read);
         }
     }
 }

@@ -432,10 +432,15 @@ fn read_prompt_files(root: &Path, drafts: &mut [Draft], warnings: &mut Vec<Strin
             continue;
         }
         let inside = !pf.starts_with('/') && !pf.split('/').any(|c| c == "..");
-        let text = if inside { std::fs::read(root.join(&pf)).ok() } else { None };
+        let text = if inside { Some(super::discover::read_inside(root, &pf)) } else { None };
         match text {
-            Some(bytes) => d.prompt = Some(Prompt { text: String::from_utf8_lossy(&bytes).into_owned(), source: pf }),
-            None => warnings.push(format!("{}: prompt file {pf} was not found under the project root", d.origin)),
+            Some(Ok(bytes)) => {
+                d.prompt = Some(Prompt { text: String::from_utf8_lossy(&bytes).into_owned(), source: pf })
+            }
+            Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => {
+                warnings.push(format!("{}: prompt file {pf} cannot be read ({e})", d.origin))
+            }
+            _ => warnings.push(format!("{}: prompt file {pf} was not found under the project root", d.origin)),
         }
     }
     for d in drafts.iter_mut() {

@@ -11,6 +11,7 @@ pub mod codex_text;
 pub mod discover;
 pub mod evidence;
 pub mod joblog;
+pub mod lines;
 pub mod merge;
 pub mod paths;
 pub mod prompt_text;

@@ -4,6 +4,27 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
+/// A list without repeats, in first-seen order, checked in O(1) (a big report names
+/// hundreds of thousands of files).
+#[derive(Default)]
+pub(super) struct Unique {
+    list: Vec<String>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Unique {
+    pub(super) fn push(&mut self, item: &str) {
+        if !item.is_empty() && !self.seen.contains(item) {
+            self.seen.insert(item.to_string());
+            self.list.push(item.to_string());
+        }
+    }
+
+    pub(super) fn into_vec(self) -> Vec<String> {
+        self.list
+    }
+}
+
 pub(super) fn push_unique(list: &mut Vec<String>, item: &str) {
     if !item.is_empty() && !list.iter().any(|x| x == item) {
         list.push(item.to_string());

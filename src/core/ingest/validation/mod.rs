@@ -20,7 +20,7 @@
 
 use super::ParseWarning;
 use crate::core::model::Finding;
-use files::{base_name, command_files, has_extension, push_unique, split_args};
+use files::{base_name, command_files, has_extension, split_args};
 use pytest::{Keyed, PytestMode, Section};
 use regex::Regex;
 use report::FailBlock;
@@ -69,6 +69,40 @@ pub fn parse(text: &str, source: &str) -> ValidationReport {
         p.line(i + 1, &line);
     }
     p.finish()
+}
+
+/// Read a report whole, line by line, holding one line at a time (DESIGN.md §18: a finding in
+/// the middle of a big report is never left out). A line longer than
+/// [`super::lines::LINE_MAX`] is cut, and the cut is said in a warning.
+pub fn read(reader: impl std::io::BufRead, source: &str) -> std::io::Result<ValidationReport> {
+    let mut p = Parser::new(source);
+    let mut lines = super::lines::Lines::new(reader);
+    while let Some(l) = lines.next_line()? {
+        let n = l.number;
+        let text = String::from_utf8_lossy(l.bytes);
+        let line = clean_line(&text);
+        p.line(n, &line);
+    }
+    let mut report = p.finish();
+    if let Some(w) = super::lines::cut_warning(source, lines.cut_lines, lines.cut_bytes) {
+        report.warnings.push(w);
+    }
+    Ok(report)
+}
+
+/// Longest finding message kept; a longer one ends with a note of how much was cut.
+const MESSAGE_MAX: usize = 16 << 10;
+
+fn cut_message(message: &str) -> String {
+    let m = message.trim();
+    if m.len() <= MESSAGE_MAX {
+        return m.to_string();
+    }
+    let mut end = MESSAGE_MAX;
+    while !m.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{} … ({} bytes cut)", &m[..end], m.len() - end)
 }
 
 /// True when the text looks like a validation report or validation tool output.
@@ -129,8 +163,8 @@ regex!(COMMAND, r"^\$ (.+)$");
 struct Parser<'a> {
     source: &'a str,
     batch: Option<u32>,
-    checked: Vec<String>,
-    failed: Vec<String>,
+    checked: files::Unique,
+    failed: files::Unique,
     findings: Vec<Finding>,
     /// Files named by the current `$ command` line.
     command_files: Vec<String>,
@@ -154,8 +188,8 @@ impl<'a> Parser<'a> {
         Parser {
             source,
             batch: None,
-            checked: Vec::new(),
-            failed: Vec::new(),
+            checked: files::Unique::default(),
+            failed: files::Unique::default(),
             findings: Vec::new(),
             command_files: Vec::new(),
             fail_block: None,
@@ -209,12 +243,14 @@ impl<'a> Parser<'a> {
         let mut checked = std::mem::take(&mut self.checked);
         let mut failed = std::mem::take(&mut self.failed);
         for file in self.findings.iter().filter_map(|f| f.file.as_ref()) {
-            push_unique(&mut checked, file);
-            push_unique(&mut failed, file);
+            checked.push(file);
+            failed.push(file);
         }
+        let failed = failed.into_vec();
         for file in &failed {
-            push_unique(&mut checked, file);
+            checked.push(file);
         }
+        let checked = checked.into_vec();
         ValidationReport { batch: self.batch, checked, failed, findings: self.findings, warnings: Vec::new() }
     }
 
@@ -231,7 +267,7 @@ impl<'a> Parser<'a> {
             file,
             line,
             error_type: error_type.to_string(),
-            message: message.trim().to_string(),
+            message: cut_message(message),
             source: self.src(n),
             class: None,
         });
@@ -254,7 +290,7 @@ impl<'a> Parser<'a> {
         self.eslint_file = None;
         self.command_files = command_files(&split_args(&c[1]));
         for f in self.command_files.clone() {
-            push_unique(&mut self.checked, &f);
+            self.checked.push(&f);
         }
         true
     }

@@ -1,6 +1,6 @@
 //! pytest output: the ERRORS/FAILURES sections (any `--tb` style) and the short test summary.
 
-use super::files::{is_system_path, push_unique, same_file, split_node_id};
+use super::files::{is_system_path, same_file, split_node_id};
 use super::python::{split_exception, PY_FILE_FRAME};
 use super::Parser;
 use crate::core::model::Finding;
@@ -111,7 +111,7 @@ impl Parser<'_> {
             return true;
         }
         if let Some(c) = PYTEST_PROGRESS_VERBOSE.captures(line).or_else(|| PYTEST_PROGRESS.captures(line)) {
-            push_unique(&mut self.checked, &c[1]);
+            self.checked.push(&c[1]);
             return true;
         }
         false
@@ -170,7 +170,7 @@ impl Parser<'_> {
     /// A short-summary line: `FAILED path::test - reason` or `ERROR path`.
     fn summary(&mut self, n: usize, failed_test: bool, node: &str, reason: &str) {
         let (file, test) = split_node_id(node);
-        push_unique(&mut self.checked, &file);
+        self.checked.push(&file);
         let key = test.clone().unwrap_or_else(|| file.clone());
         let known = self
             .keyed

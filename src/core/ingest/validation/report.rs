@@ -1,7 +1,7 @@
 //! Model-written reports: `✅ PASS: path`, `❌ FAIL: path` with detail lines, `[FAIL] path`,
 //! `path - PASS`, Markdown tables and `### path` sections with a `Status:` line.
 
-use super::files::{is_path_like, push_unique, split_node_id};
+use super::files::{is_path_like, split_node_id};
 use super::python::PY_FILE_FRAME;
 use super::tools::RUST_ARROW;
 use super::{Parser, COMMAND};
@@ -91,11 +91,11 @@ impl Parser<'_> {
         };
         self.close_fail_block();
         let (file, test) = split_node_id(&path);
-        push_unique(&mut self.checked, &file);
+        self.checked.push(&file);
         if verdict == Verdict::Pass {
             return true;
         }
-        push_unique(&mut self.failed, &file);
+        self.failed.push(&file);
         let mut block = FailBlock {
             file,
             test,

@@ -1,7 +1,6 @@
 //! rustc/cargo (errors with their ` --> ` location, test panics) and the one-line formats
 //! of tsc, mypy, ruff/flake8, go (build and test) and eslint.
 
-use super::files::push_unique;
 use super::{Parser, COMMAND};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -180,7 +179,7 @@ impl Parser<'_> {
             return true;
         }
         if let Some(c) = ESLINT_HEADER.captures(line) {
-            push_unique(&mut self.checked, &c[1]);
+            self.checked.push(&c[1]);
             self.eslint_file = Some(c[1].to_string());
             return true;
         }
