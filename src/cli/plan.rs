@@ -102,8 +102,10 @@ pub fn plan_text(run: &Run, d: &Decision, p: Option<&Progress>) -> String {
         }
         for b in &d.rerun_batches_after {
             s += &format!("  then re-run batch {b}: {}\n", batch_reason(d, *b));
-            for (id, _) in d.stale_jobs.iter().filter(|(id, _)| run.job(id).is_some_and(|j| j.batch == *b)) {
-                let state = p.and_then(|p| p.state_of(run, id)).map(|s| s.word()).unwrap_or("stale");
+            let jobs = run.batch(*b).map(|batch| batch.jobs.as_slice()).unwrap_or_default();
+            for job in jobs.iter().filter(|j| d.stale_jobs.contains_key(&j.id)) {
+                let id = &job.id;
+                let state = p.map(|p| p.state(job).word()).unwrap_or("stale");
                 s += &format!("      {} — {state}\n", clean_name(id));
             }
         }
