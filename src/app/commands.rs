@@ -4,7 +4,7 @@
 //! the pid that holds it, never answered with a success that was not saved), records the
 //! ledger and the journal, and decides again.
 
-use super::project::{snapshot_info, Project};
+use super::project::Project;
 use crate::core::checklist::{ItemKind, ItemState, Recorded};
 use crate::core::decide::{Decision, Override};
 use crate::core::export::SnapshotInfo;
@@ -327,10 +327,4 @@ pub fn approve_validation(p: &mut Project, jobs: &[String]) -> Result<Vec<String
 pub fn approved_validation(p: &Project, job: &crate::core::model::Job) -> Option<Vec<Vec<String>>> {
     let own: Vec<Vec<String>> = job.validate.iter().filter(|v| !v.is_empty()).cloned().collect();
     (!own.is_empty() && p.ledger.approved_validation.get(&job.id) == Some(&own)).then_some(own)
-}
-
-/// The snapshots as the list shows them, after a change.
-pub fn snapshots(p: &Project) -> Vec<SnapshotInfo> {
-    let Some(sd) = &p.store else { return Vec::new() };
-    crate::store::snapshot::list(sd).map(|(l, _)| l.iter().map(snapshot_info).collect()).unwrap_or_default()
 }

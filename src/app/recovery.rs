@@ -414,10 +414,6 @@ impl Finished {
     pub fn all_passed(&self) -> bool {
         self.not_run.is_empty() && self.attempts.iter().all(|a| a.outcome == AttemptOutcome::Passed)
     }
-
-    pub fn aborted(&self) -> bool {
-        self.attempts.iter().any(|a| a.outcome == AttemptOutcome::Aborted)
-    }
 }
 
 /// Record the outcomes in the ledger (replacing the running placeholders), decide again, and

@@ -1,34 +1,30 @@
-//! `recover-tui export --format md|json [-o FILE]`: the rationale log, journaled.
+//! `recover-tui export --format md|json [-o FILE]`: the rationale log, journaled. The writing
+//! is `app::commands`' (one path for the CLI and the app).
 
-use super::{load, nothing_failed, Cli, CliError, ExportFormat};
-use crate::store::journal::JournalEvent;
+use super::{command_error, load, nothing_failed, Cli, CliError, ExportFormat};
+use crate::app::commands::{self, ExportFormat as Format};
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, format: ExportFormat, output: Option<&Path>) -> Result<i32, CliError> {
     let mut project = load(cli, path)?;
     project.check_facts();
-    let now = chrono::Utc::now();
-    let (text, name) = match format {
-        ExportFormat::Md => (project.export_markdown(now), "md"),
-        ExportFormat::Json => (project.export_json(now), "json"),
-    };
-    let Some(mut text) = text else {
+    if project.decision.is_none() {
         return Err(nothing_failed(&project, "there is no recovery to export"));
-    };
-    if !text.ends_with('\n') {
-        text.push('\n');
     }
+    let format = match format {
+        ExportFormat::Md => Format::Markdown,
+        ExportFormat::Json => Format::Json,
+    };
+    let now = chrono::Utc::now();
     match output {
         Some(file) => {
-            crate::store::atomic::write(file, text.as_bytes())
-                .map_err(|e| CliError::from(format!("cannot write {}: {e}", file.display())))?;
-            println!("wrote {} ({} bytes)", file.display(), text.len());
+            let bytes = commands::export_to(&project, format, file, now).map_err(command_error)?;
+            println!("wrote {} ({bytes} bytes)", file.display());
         }
-        None => print!("{text}"),
-    }
-    let event = JournalEvent::Exported { format: name.into(), path: output.map(|p| p.display().to_string()) };
-    if let Err(e) = project.journal(event) {
-        eprintln!("recover-tui: the export was not journaled: {}", crate::core::sanitize::clean_line(&e));
+        None => {
+            print!("{}", commands::export_text(&project, format, now).map_err(command_error)?);
+            commands::journal_export(&project, format, None);
+        }
     }
     Ok(0)
 }
