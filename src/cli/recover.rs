@@ -63,9 +63,13 @@ pub fn run(cli: &super::Cli, path: Option<&Path>, args: &Args) -> Result<i32, Cl
     if let Some(p) = &project.progress {
         let rest: Vec<String> = p.next.iter().flat_map(|s| s.commands.iter().map(|c| clean_line(c))).collect();
         if rest.is_empty() {
-            say(&format!("recovered: {}; nothing else has to run", p.outcome.as_str()));
+            say(&format!("outcome: {}; nothing else has to run", p.outcome.as_str()));
         } else {
-            say(&format!("recovered; continue the phase with your own scripts: {}", rest.join("; ")));
+            say(&format!(
+                "outcome: {}; continue the phase with your own scripts: {}",
+                p.outcome.as_str(),
+                rest.join("; ")
+            ));
         }
     }
     Ok(0)
