@@ -19,10 +19,8 @@ pub fn run(
     })?;
     let only = match job {
         Some(j) => {
-            let job = project
-                .run
-                .job(j)
-                .ok_or_else(|| CliError::from(format!("job `{}` is not in the run", clean_line(j))))?;
+            let job =
+                project.run.job(j).ok_or_else(|| CliError::from(crate::core::words::unknown_job(&project.run, j)))?;
             if job.outputs.is_empty() {
                 return Err(CliError::from(format!("job `{}` names no output file: nothing to diff", clean_line(j))));
             }

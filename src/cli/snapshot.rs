@@ -34,7 +34,7 @@ type What = (Option<Vec<String>>, String, Option<String>, Option<u32>);
 fn what(project: &Project, job: Option<&str>, batch: Option<u32>) -> Result<What, CliError> {
     let run = &project.run;
     if let Some(id) = job {
-        let j = run.job(id).ok_or_else(|| CliError::from(format!("job `{}` is not in the run", clean_line(id))))?;
+        let j = run.job(id).ok_or_else(|| CliError::from(crate::core::words::unknown_job(run, id)))?;
         if j.outputs.is_empty() {
             return Err(CliError::from(format!("job `{}` names no output file: nothing to snapshot", clean_line(id))));
         }
