@@ -53,7 +53,7 @@ fn unknown_job_or_batch_is_bad_input() {
     assert_eq!(stderr(&out).trim(), "recover-tui: there is no batch 9 in the run (batches: 1, 2, 3)");
     let out = p.run("snapshot", &["--job", "zz"]);
     assert_eq!(code(&out), 2);
-    assert_eq!(stderr(&out).trim(), "recover-tui: job `zz` is not in the run");
+    assert_eq!(stderr(&out).trim(), "recover-tui: job `zz` is not in the run; its failed jobs are b2-1");
 }
 
 #[test]
