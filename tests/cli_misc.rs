@@ -44,6 +44,14 @@ fn config_init_writes_the_commented_default_once() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert_eq!(text, recover_tui::config::DEFAULT_TOML);
     assert!(text.starts_with("# recover-tui configuration."));
+    let sonnet = "# reviser = [\"claude\", \"-p\", \"--model\", \"sonnet\", \"--output-format\", \"json\"]\n";
+    assert!(text.contains(sonnet), "{text}");
+    // The line that turns it on: the same file with that `# ` removed is a valid config with the reviser set.
+    std::fs::write(&file, text.replace(sonnet, &sonnet[2..])).unwrap();
+    let out = p.cmd().arg("--config").arg(&file).args(["plan", "--json"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let cfg = recover_tui::config::Config::from_toml(&std::fs::read_to_string(&file).unwrap(), &file).unwrap();
+    assert_eq!(cfg.commands.reviser.unwrap(), ["claude", "-p", "--model", "sonnet", "--output-format", "json"]);
 
     std::fs::write(&file, "# mine\n").unwrap();
     let out = p.cmd().args(["config", "--init", "--path"]).arg(&file).output().unwrap();

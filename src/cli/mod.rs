@@ -4,6 +4,7 @@ mod check;
 mod checklist;
 mod completions;
 mod config_cmd;
+mod demo_tool;
 mod diff;
 mod export;
 mod inspect;
@@ -209,6 +210,9 @@ pub enum Command {
     },
     /// The man page (roff) on stdout.
     Man,
+    /// The demo's offline generator, reviser and validation (called by the demo's config).
+    #[command(hide = true)]
+    DemoTool { tool: demo_tool::Tool, args: Vec<String> },
     /// Write the commented default config (`--init`), or show where the config is read from.
     Config {
         /// Write the commented default config; an existing file is never overwritten.
@@ -285,6 +289,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => completions::man(),
+        Some(Command::DemoTool { tool, ref args }) => demo_tool::run(tool, args),
         Some(Command::Config { init, ref path }) => config_cmd::run(&cli, init, path.as_deref()),
         None => crate::tui::run(crate::tui::Launch {
             open: cli.open_options(None),
