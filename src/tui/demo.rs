@@ -81,6 +81,21 @@ fn on_path(program: &str) -> bool {
         .any(|d| std::fs::metadata(d.join(program)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
 }
 
+/// Write the demo files, dated an hour back like the logs of a batch that ended a while ago
+/// (so the checklist does not see generation still going on).
+pub fn write_all(project: &Path) -> std::io::Result<()> {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for (rel, text) in FILES {
+        let p = project.join(rel);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        std::fs::write(&p, text)?;
+        std::fs::File::options().write(true).open(&p)?.set_modified(then)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,19 +121,4 @@ mod tests {
         assert!(text.contains(r#"py = ["/bin/recover-tui", "demo-tool", "validate", "{output}"]"#), "{text}");
         assert!(!text.contains("python3"), "{text}");
     }
-}
-
-/// Write the demo files, dated an hour back like the logs of a batch that ended a while ago
-/// (so the checklist does not see generation still going on).
-pub fn write_all(project: &Path) -> std::io::Result<()> {
-    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    for (rel, text) in FILES {
-        let p = project.join(rel);
-        if let Some(d) = p.parent() {
-            std::fs::create_dir_all(d)?;
-        }
-        std::fs::write(&p, text)?;
-        std::fs::File::options().write(true).open(&p)?.set_modified(then)?;
-    }
-    Ok(())
 }
