@@ -68,6 +68,12 @@ fn diff_shows_changes_since_the_snapshot_only_for_the_job() {
     assert!(text.contains("\n-def render(note: Note) -> str\n"), "{text}");
     assert!(text.contains("\n+def render(note: Note) -> str:\n+    return note.title\n"), "{text}");
     assert!(stderr(&out).contains("1 file changed, +2 -3"), "{}", stderr(&out));
+    // --color always paints it, even into a pipe; never (and auto into a pipe) does not.
+    let colour = stdout(&p.run("diff", &[&id, "--color", "always"]));
+    assert!(colour.starts_with("\x1b[1m--- a/notes/render.py\x1b[0m\n"), "{colour:?}");
+    assert!(colour.contains("\n\x1b[31m-def render(note: Note) -> str\x1b[0m\n"), "{colour:?}");
+    assert!(colour.contains("\n\x1b[32m+def render(note: Note) -> str:\x1b[0m\n"), "{colour:?}");
+    assert_eq!(stdout(&p.run("diff", &[&id, "--color", "never"])), text);
     let out = p.run("diff", &[&id, "--job", "b2-2"]);
     assert_eq!(code(&out), 0);
     assert_eq!(stdout(&out), "");

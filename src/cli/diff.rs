@@ -32,8 +32,9 @@ pub fn run(
         Some(b) => diff::diff_snapshots(&sd, id, b, only.as_deref())?,
         None => diff::diff_snapshot_vs_current(&sd, id, only.as_deref())?,
     };
+    let paint = super::paint::Paint::new(cli.color);
     for d in &diffs {
-        print!("{}", super::for_stdout(&render(d)));
+        print!("{}", paint.diff(&super::for_stdout(&render(d))));
     }
     let what = against.map(|b| format!("snapshot {}", clean_line(b))).unwrap_or_else(|| "the current files".into());
     if diffs.is_empty() {

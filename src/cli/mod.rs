@@ -9,6 +9,7 @@ mod diff;
 mod export;
 mod inspect;
 mod override_cmd;
+mod paint;
 #[cfg(test)]
 mod parse_tests;
 pub mod plan;
