@@ -12,7 +12,6 @@ pub struct Paint {
 /// The SGR codes used.
 const RED: &str = "31";
 const GREEN: &str = "32";
-const YELLOW: &str = "33";
 const CYAN: &str = "36";
 const BOLD: &str = "1";
 
@@ -44,9 +43,6 @@ impl Paint {
     }
     pub fn green(self, text: &str) -> String {
         self.sgr(GREEN, text)
-    }
-    pub fn yellow(self, text: &str) -> String {
-        self.sgr(YELLOW, text)
     }
     pub fn cyan(self, text: &str) -> String {
         self.sgr(CYAN, text)
