@@ -20,7 +20,7 @@ fn snapshot_prints_a_summary_and_the_id_last_and_is_listed() {
     let p = Project::copy("notes-joblog");
     let out = p.run("snapshot", &[]);
     let text = stdout(&out);
-    assert!(text.starts_with("Snapshot (outputs of the jobs to repair): 1 file(s), "), "{text}");
+    assert!(text.starts_with("Snapshot (outputs of the jobs to repair): 1 file, "), "{text}");
     assert!(text.contains("  notes/render.py  "), "{text}");
     let id = text.lines().last().unwrap();
     assert!(p.state().join("snapshots/manifests").join(format!("{id}.json")).is_file());

@@ -451,7 +451,8 @@ pub fn finish(project: &mut Project, specs: &[AttemptSpec], ended: Vec<Ended>) -
             })
             .unwrap_or_default();
         let reason = format!(
-            "{job} failed {failed} recovery attempt(s) (limit {max}); the decision is now {}",
+            "{job} failed {} (limit {max}); the decision is now {}",
+            crate::core::words::count(failed as usize, "recovery attempt"),
             d.verdict.as_str()
         );
         project

@@ -3,6 +3,7 @@
 use super::{load, nothing_failed, Cli, CliError};
 use crate::app::project::Project;
 use crate::core::sanitize::clean_line;
+use crate::core::words::count;
 use crate::store::snapshot::{self, SnapshotManifest};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -14,7 +15,7 @@ pub fn take(cli: &Cli, path: Option<&Path>, job: Option<&str>, batch: Option<u32
     let sd = project.writable_store().map_err(CliError::from)?;
     let m = snapshot::load(&sd, &info.id)?;
     let present = m.files.iter().filter(|f| f.sha256.is_some()).count();
-    println!("Snapshot ({}): {present} file(s), {} bytes", clean_line(&m.reason), m.total_size());
+    println!("Snapshot ({}): {}, {} bytes", clean_line(&m.reason), count(present, "file"), m.total_size());
     for f in &m.files {
         match &f.sha256 {
             Some(_) => println!("  {}  {} bytes", clean_line(&f.path), f.size),
