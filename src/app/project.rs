@@ -38,10 +38,17 @@ impl OpenOptions {
         self.path.clone().unwrap_or_else(|| PathBuf::from("."))
     }
 
-    /// The directory the state dir defaults under: the path itself, or a file's directory.
+    /// The directory the state dir defaults under: the path itself, a manifest's directory, or
+    /// for a single log file the current directory (its project root, never the log's folder).
     pub fn project_dir(&self) -> PathBuf {
         let p = self.path();
-        let dir = if p.is_dir() { p } else { p.parent().map(Path::to_path_buf).unwrap_or_default() };
+        let dir = if p.is_dir() {
+            p
+        } else if crate::scan::is_manifest_file(&p) {
+            p.parent().map(Path::to_path_buf).unwrap_or_default()
+        } else {
+            PathBuf::from(".")
+        };
         if dir.as_os_str().is_empty() {
             PathBuf::from(".")
         } else {
@@ -122,7 +129,7 @@ impl Project {
         let rules = config.classify_rules();
         let (classifier, run) = std::thread::scope(|s| {
             let classifier = s.spawn(|| Classifier::with_extra(&rules));
-            let run = discover::load_with_progress(&opts.path(), &load, progress);
+            let run = crate::scan::load_with_progress(&opts.path(), &load, progress);
             (classifier.join(), run)
         });
         let classifier = classifier

@@ -1,6 +1,7 @@
 //! The native run manifest `run.json` (DESIGN.md §3): read and write.
 
 use super::model::{Batch, Costs, Finding, Job, JobResult, Prompt, Run, Status, TokenUsage};
+use crate::core::ingest::ProjectFiles;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -160,15 +161,9 @@ fn job_to_manifest(j: &Job) -> ManifestJob {
     }
 }
 
-/// Read a manifest file. Relative paths (project_root, prompt_file) are relative to its directory.
-pub fn read(path: &Path) -> Result<Run, ManifestError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read { path: path.into(), source })?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    parse(&text, path, &dir)
-}
-
-/// Parse manifest text; `name` is used in errors, `dir` resolves relative paths.
-pub fn parse(text: &str, name: &Path, dir: &Path) -> Result<Run, ManifestError> {
+/// Parse manifest text; `name` is used in errors, `dir` resolves relative paths (project_root,
+/// prompt_file); prompt files and outputs are looked up through `files` (the scan's disk).
+pub fn parse(text: &str, name: &Path, dir: &Path, files: &dyn ProjectFiles) -> Result<Run, ManifestError> {
     let m: ManifestRun = serde_json::from_str(text).map_err(|e| ManifestError::Parse {
         path: name.into(),
         line: e.line(),
@@ -191,7 +186,11 @@ pub fn parse(text: &str, name: &Path, dir: &Path) -> Result<Run, ManifestError> 
             number: b.number,
             name: b.name,
             depends_on: b.depends_on,
-            jobs: b.jobs.into_iter().map(|j| job_from_manifest(j, b.number, dir, name, &root, &mut warnings)).collect(),
+            jobs: b
+                .jobs
+                .into_iter()
+                .map(|j| job_from_manifest(j, b.number, dir, name, &root, files, &mut warnings))
+                .collect(),
             scripts: b.scripts,
         })
         .collect();
@@ -213,13 +212,14 @@ fn job_from_manifest(
     dir: &Path,
     name: &Path,
     root: &Path,
+    files: &dyn ProjectFiles,
     warnings: &mut Vec<String>,
 ) -> Job {
     let prompt = match (j.prompt, j.prompt_file) {
         (Some(text), _) => Some(Prompt { text, source: j.prompt_source.unwrap_or_else(|| name.display().to_string()) }),
         (None, Some(file)) => {
             let p = dir.join(&file);
-            match std::fs::read(&p) {
+            match files.read(&p) {
                 Ok(bytes) => Some(Prompt { text: String::from_utf8_lossy(&bytes).into_owned(), source: file }),
                 Err(e) => {
                     warnings.push(format!("{}: job {}: cannot read prompt_file {}: {}", name.display(), j.id, file, e));
@@ -231,7 +231,7 @@ fn job_from_manifest(
     };
     let r = j.result;
     // Outputs are written by recovery commands: never one outside the project root.
-    let rebase = crate::core::ingest::paths::Rebaser::new(root);
+    let rebase = crate::core::ingest::paths::Rebaser::with_files(root, files);
     let mut outputs: Vec<String> = Vec::new();
     for o in j.outputs {
         match rebase.rel(&o) {

@@ -3,12 +3,14 @@
 //! matched by output file; statuses decided. Every match says how it was made.
 
 use super::agent::AgentLog;
-use super::codex_session::Session;
 use super::discover::{Input, Parsed};
-use super::joblog::Joblog;
+use super::formats::codex_session::Session;
+use super::formats::joblog::Joblog;
+use super::formats::JobTable;
 use super::paths::Rebaser;
 use super::script::{self, GeneratorCall, PromptText, Script};
 use super::validation::ValidationReport;
+use super::ProjectFiles;
 use super::{prompt_text, shell};
 use crate::core::model::{Batch, Finding, Job, JobResult, Prompt, Run, Status};
 use chrono::{DateTime, TimeZone, Utc};
@@ -50,16 +52,19 @@ struct RowInfo {
 struct Inputs {
     scripts: Vec<(String, Script)>,
     joblogs: Vec<(String, Joblog)>,
+    job_tables: Vec<(String, JobTable)>,
     agents: Vec<(String, AgentLog)>,
     sessions: Vec<(String, Session)>,
     reports: Vec<(String, ValidationReport)>,
+    /// The load is of one file (PATH = a log): it is one job of one batch, whatever its name.
+    single_file: bool,
     /// Files of no known format (stderr captures, prompt files): rel -> first bytes.
     others: HashMap<String, String>,
 }
 
-pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
+pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String], files: &dyn ProjectFiles) -> Run {
     let mut run = Run { project_root: root.to_path_buf(), ..Run::default() };
-    let mut inp = Inputs::default();
+    let mut inp = Inputs { single_file: inputs.len() == 1, ..Inputs::default() };
     for i in inputs {
         let rel = i.rel;
         match i.parsed {
@@ -83,6 +88,10 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
                 run.warnings.extend(v.warnings.iter().map(|w| w.to_string()));
                 inp.reports.push((rel.clone(), v));
             }
+            Parsed::JobTable(t) => {
+                run.warnings.extend(t.warnings.iter().map(|w| w.to_string()));
+                inp.job_tables.push((rel.clone(), t));
+            }
             Parsed::Other { text_head } => {
                 inp.others.insert(rel.clone(), text_head);
                 continue;
@@ -95,7 +104,7 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
         run.sources.push(rel);
     }
 
-    let mut rb = Rebaser::new(root);
+    let mut rb = Rebaser::with_files(root, files);
     for (_, s) in &inp.scripts {
         if let Some(cd) = &s.cd {
             rb.add_foreign_root(cd);
@@ -120,7 +129,7 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
     let mut names: BTreeMap<u32, String> = BTreeMap::new();
     let mut drafts = drafts_from_scripts(&inp.scripts, &rb, &mut names, &mut run.warnings);
     attach_joblogs(&inp, &rb, generators, &mut drafts, &mut run.warnings);
-    read_prompt_files(root, &mut drafts, &mut run.warnings);
+    read_prompt_files(root, files, &mut drafts, &mut run.warnings);
     attach_agents(&inp, &rb, &mut drafts, &mut run.warnings);
     attach_sessions(&inp, &mut drafts);
     for d in &mut drafts {
@@ -147,7 +156,7 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
     let ids = assign_ids(&drafts);
     let mut jobs: Vec<Job> = drafts.iter_mut().zip(ids).map(|(d, id)| build_job(d, id, &inp)).collect();
     apply_reports(&inp.reports, &rb, &mut jobs, &mut run.warnings);
-    decide_status(root, &drafts, &inp, &mut jobs, &mut run.warnings);
+    decide_status(root, files, &drafts, &inp, &mut jobs, &mut run.warnings);
 
     let mut batches: BTreeMap<u32, Batch> = BTreeMap::new();
     for j in jobs {
@@ -247,11 +256,15 @@ fn draft_from_call(call: &GeneratorCall, batch: u32, source: &str, rb: &Rebaser)
     let mut d = Draft { batch, origin: origin.clone(), command: inv.argv.clone(), ..Draft::default() };
     d.stdout_log = inv.stdout.as_deref().and_then(|p| rb.rel(p));
     d.stderr_log = inv.stderr.as_deref().and_then(|p| rb.rel(p));
-    d.other_logs = [inv.tee.as_deref(), call.last_message_file.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter_map(|p| rb.rel(p))
-        .collect();
+    // `cmd > log 2>&1 | tee log` names one log twice: it is one log of this job.
+    for p in [inv.tee.as_deref(), call.last_message_file.as_deref()].into_iter().flatten() {
+        if let Some(p) = rb.rel(p) {
+            let known = d.stdout_log.as_ref() == Some(&p) || d.stderr_log.as_ref() == Some(&p);
+            if !known && !d.other_logs.contains(&p) {
+                d.other_logs.push(p);
+            }
+        }
+    }
     match &call.prompt {
         PromptText::Inline(text) => {
             d.prompt = Some(Prompt { text: text.trim_matches('\n').to_string(), source: origin.clone() });
@@ -425,14 +438,14 @@ impl<K: std::hash::Hash + Eq> DraftIndex<K> {
     }
 }
 
-fn read_prompt_files(root: &Path, drafts: &mut [Draft], warnings: &mut Vec<String>) {
+fn read_prompt_files(root: &Path, files: &dyn ProjectFiles, drafts: &mut [Draft], warnings: &mut Vec<String>) {
     for d in drafts.iter_mut() {
         let Some(pf) = d.prompt_file.clone() else { continue };
         if d.prompt.is_some() {
             continue;
         }
         let inside = !pf.starts_with('/') && !pf.split('/').any(|c| c == "..");
-        let text = if inside { Some(super::discover::read_inside(root, &pf)) } else { None };
+        let text = if inside { Some(files.read_inside(root, &pf)) } else { None };
         match text {
             Some(Ok(bytes)) => {
                 d.prompt = Some(Prompt { text: String::from_utf8_lossy(&bytes).into_owned(), source: pf })
@@ -454,7 +467,11 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
     let mut by_log: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, d) in drafts.iter().enumerate() {
         for l in d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()) {
-            by_log.entry(l.clone()).or_default().push(i);
+            let jobs = by_log.entry(l.clone()).or_default();
+            // One job naming a log twice (redirect and tee, stdout and stderr) is one job.
+            if jobs.last() != Some(&i) {
+                jobs.push(i);
+            }
         }
     }
     let mut by_output: HashMap<String, Vec<usize>> = HashMap::new();
@@ -503,7 +520,8 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
     }
     for ai in orphans {
         let (rel, log) = &inp.agents[ai];
-        let Some(batch) = batch_from_path(rel) else {
+        let batch = batch_from_path(rel).or(inp.single_file.then_some(1));
+        let Some(batch) = batch else {
             warnings.push(format!("{rel}: agent log not matched to any job (no redirect names it, it wrote no known output, and its path names no batch)"));
             continue;
         };
@@ -512,7 +530,10 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
         d.id_hint = if stem.chars().all(|c| c.is_ascii_digit()) { format!("b{batch}-{stem}") } else { stem };
         d.agents.push(ai);
         d.outputs = log.files_written.iter().filter_map(|p| rb.rel(p)).collect();
-        d.matched_by.push(format!("defined by log {rel} (batch {batch} from its path)"));
+        d.matched_by.push(match batch_from_path(rel) {
+            Some(_) => format!("defined by log {rel} (batch {batch} from its path)"),
+            None => format!("defined by log {rel} (the one file loaded: one job of one batch)"),
+        });
         if let Some(p) = &log.prompt {
             d.prompt = Some(Prompt { text: p.clone(), source: rel.clone() });
         }
@@ -604,8 +625,12 @@ fn epoch(secs: f64) -> Option<DateTime<Utc>> {
 /// validation, matched_by); `decide_status` reads the rest of the draft afterwards.
 fn build_job(d: &mut Draft, id: String, inp: &Inputs) -> Job {
     let mut r = JobResult::default();
-    let mut logs: Vec<String> =
-        d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()).cloned().collect();
+    let mut logs: Vec<String> = Vec::new();
+    for l in d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()) {
+        if !logs.contains(l) {
+            logs.push(l.clone());
+        }
+    }
     for &a in &d.agents {
         let (rel, log) = &inp.agents[a];
         if !logs.contains(rel) {
@@ -704,8 +729,15 @@ fn add_finding(list: &mut Vec<Finding>, f: Finding) {
     list.push(f);
 }
 
-fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], warnings: &mut Vec<String>) {
-    let any_output_on_disk = jobs.iter().flat_map(|j| j.outputs.iter()).any(|o| root.join(o).exists());
+fn decide_status(
+    root: &Path,
+    files: &dyn ProjectFiles,
+    drafts: &[Draft],
+    inp: &Inputs,
+    jobs: &mut [Job],
+    warnings: &mut Vec<String>,
+) {
+    let any_output_on_disk = jobs.iter().flat_map(|j| j.outputs.iter()).any(|o| files.exists(&root.join(o)));
     let mut missing_check_skipped = false;
     let agent_logs: HashSet<&str> = inp.agents.iter().map(|(r, _)| r.as_str()).collect();
     for (d, j) in drafts.iter().zip(jobs.iter_mut()) {
@@ -789,7 +821,7 @@ fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], 
         // Expected outputs on disk.
         if any_output_on_disk {
             for o in &j.outputs {
-                if !root.join(o).exists() {
+                if !files.exists(&root.join(o)) {
                     add_finding(
                         &mut j.result.findings,
                         Finding {

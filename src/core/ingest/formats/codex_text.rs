@@ -14,9 +14,9 @@
 //! Very old builds prefix event lines with `[2025-08-01T10:00:00] ` and put the prompt under
 //! `User instructions:`; their `exec` and `tokens used:` carry the value on the same line.
 
-use super::agent::{AgentLog, AgentLogKind};
 use super::codex_json::NO_FINAL_EVENT;
-use super::evidence::failed_command_finding;
+use crate::core::ingest::agent::{AgentLog, AgentLogKind};
+use crate::core::ingest::evidence::failed_command_finding;
 use crate::core::model::TokenUsage;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use regex::Regex;
@@ -422,8 +422,8 @@ fn changed_path(line: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    const ANSI: &str = include_str!("../../../tests/data/formats/codex_exec_text_ansi.log");
-    const OLD: &str = include_str!("../../../tests/data/formats/codex_exec_text_old.log");
+    const ANSI: &str = include_str!("../../../../tests/data/formats/codex_exec_text_ansi.log");
+    const OLD: &str = include_str!("../../../../tests/data/formats/codex_exec_text_old.log");
 
     #[test]
     fn strips_colour_codes() {

@@ -1,7 +1,8 @@
 //! Codex session files `rollout-*.jsonl` (formats/README.md §3): used to recover a prompt by thread id.
 
-use super::codex_json::{first_type_value, trim_ascii, ErrText, Str, TokenInfo};
-use super::ParseWarning;
+use super::codex_json::TokenInfo;
+use crate::core::ingest::jsonl::{first_type_value, trim_ascii, ErrText, Str};
+use crate::core::ingest::ParseWarning;
 use crate::core::model::TokenUsage;
 use chrono::{DateTime, Utc};
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -44,7 +45,7 @@ pub fn parse(text: &str, source: &str) -> Session {
             continue;
         }
         if let Some((l, err)) = pending.take() {
-            super::push_warning(
+            crate::core::ingest::push_warning(
                 &mut s.warnings,
                 warning(source, l, format!("line {l} is not valid JSON ({err}); skipped")),
             );
@@ -53,7 +54,7 @@ pub fn parse(text: &str, source: &str) -> Session {
             Ok(rec) => rec,
             Err(err) if err.is_data() => {
                 let message = format!("line {n} has an unexpected shape ({err}); skipped");
-                super::push_warning(&mut s.warnings, warning(source, n, message));
+                crate::core::ingest::push_warning(&mut s.warnings, warning(source, n, message));
                 continue;
             }
             Err(err) => {
@@ -121,7 +122,7 @@ pub fn parse(text: &str, source: &str) -> Session {
     }
     if let Some((l, _)) = pending {
         let message = format!("line {l} is cut off (the process was probably killed); kept what parsed before it");
-        super::push_warning(&mut s.warnings, warning(source, l, message));
+        crate::core::ingest::push_warning(&mut s.warnings, warning(source, l, message));
     }
     if s.prompt.is_none() {
         s.prompt = fallback_prompt;
@@ -305,7 +306,7 @@ impl<'de> Deserialize<'de> for InfoName {
 mod tests {
     use super::*;
 
-    const ROLLOUT: &str = include_str!("../../../tests/data/formats/codex_rollout.jsonl");
+    const ROLLOUT: &str = include_str!("../../../../tests/data/formats/codex_rollout.jsonl");
     const NAME: &str = "sessions/2025/11/20/rollout-2025-11-20T14-03-11-0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11.jsonl";
 
     #[test]
@@ -411,9 +412,9 @@ mod tests {
     fn looks_like_session_files_only() {
         assert!(looks_like(ROLLOUT.as_bytes()));
         assert!(looks_like(&ROLLOUT.as_bytes()[..100]));
-        let exec = include_str!("../../../tests/data/formats/codex_exec_json_ok.jsonl");
+        let exec = include_str!("../../../../tests/data/formats/codex_exec_json_ok.jsonl");
         assert!(!looks_like(exec.as_bytes()));
-        let claude = include_str!("../../../tests/data/formats/claude_stream_json_error.jsonl");
+        let claude = include_str!("../../../../tests/data/formats/claude_stream_json_error.jsonl");
         assert!(!looks_like(claude.as_bytes()));
         assert!(!looks_like(b""));
     }
