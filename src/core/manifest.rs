@@ -87,7 +87,10 @@ struct ManifestResult {
     #[serde(default)]
     duration_s: Option<f64>,
     #[serde(default)]
-    tokens: TokenUsage,
+    tokens: Option<TokenUsage>,
+    /// Written when the logs gave no token figures; a result without `tokens` reads the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    tokens_unknown: bool,
     #[serde(default)]
     logs: Vec<String>,
     #[serde(default)]
@@ -151,7 +154,8 @@ fn job_to_manifest(j: &Job) -> ManifestJob {
             started_at: r.started_at,
             ended_at: r.ended_at,
             duration_s: r.duration_s,
-            tokens: r.tokens,
+            tokens: Some(r.tokens),
+            tokens_unknown: r.tokens_unknown,
             logs: r.logs.clone(),
             findings: r.findings.clone(),
             evidence: r.evidence.clone(),
@@ -258,7 +262,8 @@ fn job_from_manifest(
             started_at: r.started_at,
             ended_at: r.ended_at,
             duration_s: r.duration_s,
-            tokens: r.tokens,
+            tokens: r.tokens.unwrap_or_default(),
+            tokens_unknown: r.tokens_unknown || r.tokens.is_none(),
             findings: r.findings,
             evidence: r.evidence,
             logs: r.logs,

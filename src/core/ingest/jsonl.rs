@@ -317,6 +317,21 @@ impl Str<'_> {
     }
 }
 
+/// Epoch seconds given as a number or a numeric string.
+fn epoch_of(v: &serde_json::Value) -> Option<f64> {
+    v.as_f64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())).filter(|s| s.is_finite() && *s > 0.0)
+}
+
+/// `message (resets at 2026-12-01T15:45:00Z)` when the error names an epoch reset time.
+fn with_reset(message: Option<String>, resets_at: Option<f64>) -> Option<String> {
+    let at = resets_at.and_then(|s| chrono::DateTime::from_timestamp(s as i64, 0));
+    match (message, at) {
+        (Some(m), Some(at)) => Some(format!("{m} (resets at {})", at.format("%Y-%m-%dT%H:%M:%SZ"))),
+        (None, Some(at)) => Some(format!("usage limit reached (resets at {})", at.format("%Y-%m-%dT%H:%M:%SZ"))),
+        (m, None) => m,
+    }
+}
+
 /// An error or message given as a string, or as an object with a `message` (or as null).
 #[derive(Default)]
 pub struct ErrText(pub Option<String>);
@@ -359,14 +374,18 @@ impl<'de> Deserialize<'de> for ErrText {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrText, A::Error> {
                 let mut message = None;
+                let mut resets_at = None;
                 while let Some(key) = map.next_key::<Str<'de>>()? {
-                    if key.as_str() == "message" {
-                        message = map.next_value::<ErrText>()?.0;
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
+                    match key.as_str() {
+                        "message" => message = map.next_value::<ErrText>()?.0,
+                        // A usage limit's reset time (epoch seconds) is kept in the text.
+                        "resets_at" => resets_at = epoch_of(&map.next_value::<serde_json::Value>()?),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
                     }
                 }
-                Ok(ErrText(message))
+                Ok(ErrText(with_reset(message, resets_at)))
             }
         }
         d.deserialize_any(V)

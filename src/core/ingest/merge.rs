@@ -13,6 +13,7 @@ use super::validation::ValidationReport;
 use super::ProjectFiles;
 use super::{prompt_text, shell};
 use crate::core::model::{Batch, Finding, Job, JobResult, Prompt, Run, Status};
+use crate::core::status::failed;
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
@@ -33,6 +34,10 @@ struct Draft {
     stdout_log: Option<String>,
     stderr_log: Option<String>,
     other_logs: Vec<String>,
+    /// Files the matched session file's `apply_patch` calls wrote (relative to its cwd).
+    session_files: Vec<String>,
+    /// Failed commands the matched session file records.
+    session_evidence: Vec<Finding>,
     row: Option<RowInfo>,
     agents: Vec<usize>,
     matched_by: Vec<String>,
@@ -136,6 +141,10 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String], files: &dyn
         if d.outputs.is_empty() {
             d.outputs =
                 d.agents.iter().flat_map(|&a| inp.agents[a].1.files_written.iter()).filter_map(|p| rb.rel(p)).collect();
+            d.outputs.dedup();
+        }
+        if d.outputs.is_empty() {
+            d.outputs = d.session_files.iter().filter_map(|p| rb.rel(p)).collect();
             d.outputs.dedup();
         }
         if d.validate.is_empty() {
@@ -505,10 +514,20 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
             .collect();
         hits.sort_unstable();
         hits.dedup();
+        // A log that wrote nothing is matched by the outputs its echoed prompt names.
+        let mut how = "wrote an output of the job";
+        if hits.is_empty() {
+            if let Some(p) = &log.prompt {
+                hits = prompt_text::outputs(p).iter().filter_map(|o| by_output.get(o)).flatten().copied().collect();
+                hits.sort_unstable();
+                hits.dedup();
+                how = "its echoed prompt names an output of the job";
+            }
+        }
         match hits.as_slice() {
             [one] => {
                 drafts[*one].agents.push(ai);
-                drafts[*one].matched_by.push(format!("log {rel}: wrote an output of the job"));
+                drafts[*one].matched_by.push(format!("log {rel}: {how}"));
             }
             [] => orphans.push(ai),
             many => warnings.push(format!(
@@ -529,7 +548,14 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
         let mut d = Draft { batch, origin: rel.clone(), stdout_log: Some(rel.clone()), ..Draft::default() };
         d.id_hint = if stem.chars().all(|c| c.is_ascii_digit()) { format!("b{batch}-{stem}") } else { stem };
         d.agents.push(ai);
-        d.outputs = log.files_written.iter().filter_map(|p| rb.rel(p)).collect();
+        // The outputs its echoed prompt names (`File to create:`), written or not, then the
+        // files it wrote: a job that wrote nothing still has its (missing) output.
+        d.outputs = log.prompt.as_deref().map(prompt_text::outputs).unwrap_or_default();
+        for p in log.files_written.iter().filter_map(|p| rb.rel(p)) {
+            if !d.outputs.contains(&p) {
+                d.outputs.push(p);
+            }
+        }
         d.matched_by.push(match batch_from_path(rel) {
             Some(_) => format!("defined by log {rel} (batch {batch} from its path)"),
             None => format!("defined by log {rel} (the one file loaded: one job of one batch)"),
@@ -582,6 +608,8 @@ fn attach_sessions(inp: &Inputs, drafts: &mut [Draft]) {
             let Some(tid) = inp.agents[a].1.thread_id.as_deref() else { continue };
             let Some((rel, s)) = by_id.get(tid) else { continue };
             d.matched_by.push(format!("session {rel}: same thread id {tid}"));
+            d.session_files.extend(s.files_written.iter().cloned());
+            d.session_evidence.extend(s.evidence.iter().cloned());
             if d.prompt.is_none() {
                 if let Some(p) = &s.prompt {
                     d.prompt = Some(Prompt { text: p.clone(), source: rel.clone() });
@@ -652,6 +680,9 @@ fn build_job(d: &mut Draft, id: String, inp: &Inputs) -> Job {
             ..Finding::default()
         }));
     }
+    // No log gave a figure (killed before its first usage event, no log at all, a result whose
+    // usage is all zeros): unknown, not a measured 0.
+    r.tokens_unknown = !d.agents.iter().any(|&a| inp.agents[a].1.tokens.is_some_and(|t| !t.is_zero()));
     if let Some(row) = &d.row {
         r.exit_code = Some(row.exitval as i32);
         r.started_at = row.start.and_then(epoch).or(r.started_at);
@@ -666,6 +697,7 @@ fn build_job(d: &mut Draft, id: String, inp: &Inputs) -> Job {
             r.duration_s = Some((e - s).num_milliseconds() as f64 / 1000.0);
         }
     }
+    r.evidence.extend(std::mem::take(&mut d.session_evidence));
     r.logs = logs;
     Job {
         id,
@@ -753,9 +785,31 @@ fn decide_status(
             continue;
         }
         let first_output = j.outputs.first().cloned();
-        // Agent-level failures.
+        // Agent-level failures, false successes (DESIGN.md §2) and suspect signs.
         for &a in &d.agents {
             let (rel, log) = &inp.agents[a];
+            for sign in failed::suspect_signs(log) {
+                j.result.evidence.push(Finding {
+                    file: first_output.clone(),
+                    error_type: failed::SUSPECT.into(),
+                    message: sign,
+                    source: rel.clone(),
+                    ..Finding::default()
+                });
+            }
+            if let Some(msg) = failed::false_success(log) {
+                j.result.agent_error.get_or_insert_with(|| msg.clone());
+                add_finding(
+                    &mut j.result.findings,
+                    Finding {
+                        file: first_output.clone(),
+                        error_type: failed::FALSE_SUCCESS.into(),
+                        message: msg,
+                        source: rel.clone(),
+                        ..Finding::default()
+                    },
+                );
+            }
             if let Some(msg) = &log.failure {
                 j.result.agent_error.get_or_insert_with(|| msg.clone());
                 add_finding(
@@ -792,20 +846,15 @@ fn decide_status(
         // Exit status from the joblog.
         if let Some(row) = &d.row {
             let stderr_tail = d.stderr_log.as_ref().and_then(|l| inp.others.get(l)).and_then(|t| last_error_line(t));
-            let msg = match (row.exitval, row.signal) {
-                (0, 0) => None,
-                (-1, s) => Some(format!("killed (Exitval -1, signal {s}): timeout, interrupt or out of memory")),
-                (-2, _) => Some("skipped by GNU parallel (Exitval -2): never ran".to_string()),
-                (e, 0) => {
-                    Some(format!("exited with status {e}{}", stderr_tail.map(|t| format!(": {t}")).unwrap_or_default()))
-                }
-                (e, s) => Some(format!("exited with status {e} after signal {s}")),
-            };
-            if let Some(msg) = msg {
-                if row.exitval == -2 {
+            let msg = match failed::exit_verdict(row.exitval, row.signal, stderr_tail.as_deref()) {
+                failed::ExitVerdict::Passed => None,
+                failed::ExitVerdict::NeverRan => {
                     j.result.status = Status::NotRun;
                     continue;
                 }
+                failed::ExitVerdict::Failed(msg) => Some(msg),
+            };
+            if let Some(msg) = msg {
                 add_finding(
                     &mut j.result.findings,
                     Finding {
@@ -837,7 +886,7 @@ fn decide_status(
         } else if !j.outputs.is_empty() {
             missing_check_skipped = true;
         }
-        j.result.status = if j.result.findings.is_empty() { Status::Passed } else { Status::Failed };
+        j.result.status = failed::status_of(&j.result.findings);
     }
     if missing_check_skipped {
         warnings.push(format!("none of the jobs' outputs exist under {}; missing outputs were not checked (load the project directory to check them)", root.display()));

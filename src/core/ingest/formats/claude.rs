@@ -187,6 +187,18 @@ impl ClaudeState<'_> {
                     self.log.cwd = Some(cwd.to_string());
                 }
             }
+            Some("system") if str_of(obj, "subtype") == Some("api_retry") => self.api_retry(obj),
+            // A limit reached and waited on: a retry in progress, not a failure.
+            Some("rate_limit_event") => {
+                self.log.retries += 1;
+                let info = obj.get("rate_limit_info").and_then(Value::as_object);
+                let status = info.and_then(|i| str_of(i, "status")).unwrap_or("limited");
+                let resets = info.and_then(|i| i.get("resetsAt").or_else(|| i.get("resets_at"))).and_then(reset_text);
+                self.log.notices.push(match resets {
+                    Some(at) => format!("rate limit {status} (resets at {at})"),
+                    None => format!("rate limit {status}"),
+                });
+            }
             Some("assistant") => self.assistant(obj),
             Some("user") => self.user(obj, line),
             Some("result") => self.result(obj),
@@ -265,8 +277,24 @@ impl ClaudeState<'_> {
         }
     }
 
+    /// `{"type":"system","subtype":"api_retry","attempt":1,"max_retries":10,...}`.
+    fn api_retry(&mut self, obj: &Map<String, Value>) {
+        self.log.retries += 1;
+        let n = |k: &str| obj.get(k).and_then(Value::as_u64);
+        let error = obj.get("error").and_then(text_of).unwrap_or_else(|| "error".into());
+        let status = obj.get("error_status").and_then(text_of).map(|s| format!(" ({s})")).unwrap_or_default();
+        self.log.notices.push(format!(
+            "API retry {}/{}: {error}{status}",
+            n("attempt").unwrap_or(0),
+            n("max_retries").map_or("?".into(), |m| m.to_string())
+        ));
+    }
+
     fn result(&mut self, obj: &Map<String, Value>) {
         self.saw_result = true;
+        if let Some(text) = str_of(obj, "result") {
+            self.log.set_final_message(text);
+        }
         self.log.finished = true;
         if let Some(ms) = obj.get("duration_ms").and_then(Value::as_f64) {
             self.log.duration_s = Some(ms / 1000.0);
@@ -312,6 +340,16 @@ fn error_text(obj: &Map<String, Value>) -> String {
         Some(status) => format!("API error status {status}"),
         None => "the run ended with an error (no message)".to_string(),
     }
+}
+
+/// A reset time given as epoch seconds (or milliseconds) or as text, as UTC text.
+fn reset_text(v: &Value) -> Option<String> {
+    if let Some(s) = v.as_str() {
+        return Some(s.to_string());
+    }
+    let n = v.as_f64()?;
+    let secs = if n > 1e11 { n / 1000.0 } else { n };
+    chrono::DateTime::from_timestamp(secs as i64, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 fn str_of<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v str> {

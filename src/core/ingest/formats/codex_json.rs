@@ -156,6 +156,8 @@ struct Item<'a> {
     #[serde(borrow)]
     tool: Option<Str<'a>>,
     error: Option<ErrText>,
+    #[serde(borrow)]
+    text: Option<Str<'a>>,
 }
 
 /// The oldest generation's `msg` object.
@@ -456,6 +458,9 @@ impl<'s> StreamState<'s> {
             }
             "error" => {
                 if let Some(message) = ev.message.and_then(|m| m.0) {
+                    if message.starts_with("Reconnecting") {
+                        self.log.retries += 1;
+                    }
                     self.log.notices.push(message);
                 }
             }
@@ -485,19 +490,26 @@ impl<'s> StreamState<'s> {
         let status = item.status.as_ref().map(Str::as_str).unwrap_or("");
         if completed {
             self.last_was_agent_message = matches!(kind.as_str(), "agent_message" | "assistant_message");
+            if self.last_was_agent_message {
+                if let Some(text) = item.text.as_ref() {
+                    self.log.set_final_message(text.as_str());
+                }
+            }
         }
         match kind.as_str() {
             "file_change" => {
+                // A failed or declined patch still names the job's outputs (its finding says
+                // the change was not made); `item.started` / `item.updated` are in progress.
                 if completed || status == "completed" {
                     for path in item.changes.iter().flat_map(|c| c.0.iter()) {
                         self.log.add_file(path);
                     }
                 }
-                if completed && status == "failed" {
+                if completed && matches!(status, "failed" | "declined") {
                     let paths = item.changes.map(|c| c.0.join(", ")).unwrap_or_default();
                     let finding = Finding {
                         error_type: "patch_failed".to_string(),
-                        message: format!("file change failed: {paths}"),
+                        message: format!("file change {status}: {paths}"),
                         source: self.here(),
                         ..Finding::default()
                     };
@@ -565,7 +577,12 @@ impl<'s> StreamState<'s> {
                 self.turn_error = None;
                 self.last_was_agent_message = false;
             }
-            "agent_message" => self.last_was_agent_message = true,
+            "agent_message" => {
+                self.last_was_agent_message = true;
+                if let Some(m) = &message {
+                    self.log.set_final_message(m);
+                }
+            }
             "exec_command_begin" => {
                 let command = msg.command.and_then(|c| c.0).unwrap_or_default();
                 self.calls.insert(call_id, command);
