@@ -261,3 +261,25 @@ impl Drop for CwdGuard {
         let _ = std::env::set_current_dir(&self.0);
     }
 }
+
+#[test]
+fn a_runner_batch_is_read_from_its_job_tables() {
+    let dir = common::data().join("formats/runner_project");
+    let run = recover_tui::scan::load(&dir, &Default::default()).unwrap();
+    let ids: Vec<&str> = run.batches.iter().flat_map(|b| b.jobs.iter()).map(|j| j.id.as_str()).collect();
+    assert_eq!(ids, vec!["b1-lexer", "b1-parser", "b1-eval"], "{:?}", run.warnings);
+    let lexer = job(&run, "b1-lexer");
+    assert_eq!(lexer.outputs, vec!["src/lexer.rs"]);
+    assert_eq!(lexer.prompt.as_ref().map(|p| p.source.as_str()), Some("prompts/b1-lexer.md"));
+    assert_eq!(lexer.result.status, Status::Passed, "{:?}", lexer.result.findings);
+    assert_eq!(lexer.result.duration_s, Some(41.0));
+    assert_eq!(lexer.result.logs, vec!["logs/b1-lexer.jsonl", "logs/b1-lexer.last.txt"]);
+    let parser = job(&run, "b1-parser");
+    assert_eq!(parser.result.status, Status::Failed);
+    assert_eq!(parser.result.exit_code, Some(1));
+    assert!(parser.result.agent_error.as_deref().is_some_and(|e| e.contains("usage limit")));
+    let eval = job(&run, "b1-eval");
+    assert_eq!(eval.result.exit_code, Some(124));
+    assert!(eval.result.findings.iter().any(|f| f.message == "exited with status 124"), "{:?}", eval.result.findings);
+    assert!(eval.result.tokens_unknown);
+}

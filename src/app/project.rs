@@ -272,7 +272,8 @@ impl Project {
     /// the outputs to repair, which the decision names.
     pub fn refresh_facts(&mut self) {
         let root = self.run.project_root.clone();
-        let mut programs: Vec<String> = vec!["codex".into(), "claude".into()];
+        let mut programs: Vec<String> =
+            crate::core::ingest::formats::GENERATORS.iter().map(|g| g.to_string()).collect();
         programs.extend(self.config.commands.generator_names());
         let outputs = self.repair_outputs();
         self.facts.generators_running = crate::app::facts::generators_running(&root, &programs);

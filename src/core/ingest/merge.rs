@@ -18,6 +18,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
 
+mod tables;
+
 /// A job while it is being assembled.
 #[derive(Debug, Default)]
 struct Draft {
@@ -134,6 +136,7 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String], files: &dyn
     let mut names: BTreeMap<u32, String> = BTreeMap::new();
     let mut drafts = drafts_from_scripts(&inp.scripts, &rb, &mut names, &mut run.warnings);
     attach_joblogs(&inp, &rb, generators, &mut drafts, &mut run.warnings);
+    tables::attach_job_tables(&inp, &rb, &mut drafts, &mut run.warnings);
     read_prompt_files(root, files, &mut drafts, &mut run.warnings);
     attach_agents(&inp, &rb, &mut drafts, &mut run.warnings);
     attach_sessions(&inp, &mut drafts);
