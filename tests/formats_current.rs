@@ -283,3 +283,28 @@ fn a_runner_batch_is_read_from_its_job_tables() {
     assert!(eval.result.findings.iter().any(|f| f.message == "exited with status 124"), "{:?}", eval.result.findings);
     assert!(eval.result.tokens_unknown);
 }
+
+#[test]
+fn a_log_named_by_a_redirect_and_a_tee_of_one_job_is_one_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path();
+    std::fs::create_dir_all(p.join("logs/b1")).unwrap();
+    std::fs::write(
+        p.join("phase2-codex-batch1.sh"),
+        concat!(
+            "#!/usr/bin/env bash\n",
+            "# Batch 1\n",
+            "codex exec --json --full-auto \"Create src/lexer.rs: a Token enum.\n\nFile to create: src/lexer.rs\" ",
+            "2>&1 | tee logs/b1/lexer.jsonl &\n",
+            "wait\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(p.join("logs/b1/lexer.jsonl"), bytes("codex_exec_json_ok.jsonl")).unwrap();
+    let run = recover_tui::scan::load(p, &Default::default()).unwrap();
+    assert!(!run.warnings.iter().any(|w| w.contains("named by")), "{:?}", run.warnings);
+    let jobs: Vec<&Job> = run.batches.iter().flat_map(|b| b.jobs.iter()).collect();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].result.logs, vec!["logs/b1/lexer.jsonl"]);
+    assert_eq!(jobs[0].result.tokens.output, 911);
+}

@@ -448,7 +448,12 @@ impl<'s> StreamState<'s> {
                 self.final_event(None);
             }
             "turn.failed" => {
-                let message = ev.error.and_then(|e| e.0).unwrap_or_else(|| "turn failed (no message)".to_string());
+                // Without a turn error, codex falls back to the last top-level error.
+                let message = ev
+                    .error
+                    .and_then(|e| e.0)
+                    .or_else(|| self.log.notices.iter().rev().find(|n| !n.starts_with("Reconnecting")).cloned())
+                    .unwrap_or_else(|| "turn failed (no message)".to_string());
                 self.final_event(Some(message));
             }
             "item.started" | "item.completed" => {
