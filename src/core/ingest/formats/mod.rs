@@ -139,6 +139,22 @@ pub trait Reader: Sync {
     fn generator(&self) -> Option<&'static str> {
         None
     }
+    /// The generator-call shape: a command line (argv) whose stdout is this format
+    /// (`codex exec --json ...` -> Codex JSONL, `claude -p --output-format json` -> Claude).
+    fn is_output_of(&self, _argv: &[String]) -> bool {
+        false
+    }
+}
+
+/// The program of an argv, without its directory (`/usr/local/bin/codex` -> `codex`).
+pub(crate) fn program(argv: &[String]) -> &str {
+    argv.first().map(|a| a.rsplit('/').next().unwrap_or(a)).unwrap_or("")
+}
+
+/// The format a generator command writes on stdout, by its call shape (`None`: not a
+/// generator this registry reads, or a shape that prints no log format).
+pub fn output_format(argv: &[String]) -> Option<Format> {
+    REGISTRY.iter().find(|r| r.is_output_of(argv)).map(|r| r.format())
 }
 
 /// Every reader, in sniff order.

@@ -2,8 +2,8 @@
 //! batch-script and validation readers live in `ingest/script/` and `ingest/validation/`).
 
 use super::{
-    claude, codex_json, codex_session, codex_text, job_table, joblog, starts_json, text_of, Confidence, FileInfo,
-    Format, LiveLine, Parsed, Reader, Reading,
+    claude, codex_json, codex_session, codex_text, job_table, joblog, program, starts_json, text_of, Confidence,
+    FileInfo, Format, LiveLine, Parsed, Reader, Reading,
 };
 use crate::core::ingest::{script, validation};
 use crate::core::manifest;
@@ -81,6 +81,14 @@ impl Reader for CodexJsonReader {
     fn generator(&self) -> Option<&'static str> {
         Some("codex")
     }
+    fn is_output_of(&self, argv: &[String]) -> bool {
+        is_codex_exec(argv) && argv.iter().any(|a| a == "--json" || a == "--experimental-json")
+    }
+}
+
+/// `codex exec ...` (also `codex e`, the alias).
+fn is_codex_exec(argv: &[String]) -> bool {
+    program(argv) == "codex" && argv.get(1).is_some_and(|a| a == "exec" || a == "e")
 }
 
 pub struct ClaudeReader;
@@ -103,6 +111,15 @@ impl Reader for ClaudeReader {
     }
     fn generator(&self) -> Option<&'static str> {
         Some("claude")
+    }
+    fn is_output_of(&self, argv: &[String]) -> bool {
+        let print = argv.iter().any(|a| a == "-p" || a == "--print");
+        let format = argv
+            .windows(2)
+            .find(|w| w[0] == "--output-format")
+            .map(|w| w[1].as_str())
+            .or_else(|| argv.iter().find_map(|a| a.strip_prefix("--output-format=")));
+        program(argv) == "claude" && print && matches!(format, Some("json" | "stream-json"))
     }
 }
 
@@ -205,6 +222,9 @@ impl Reader for CodexTextReader {
     }
     fn generator(&self) -> Option<&'static str> {
         Some("codex")
+    }
+    fn is_output_of(&self, argv: &[String]) -> bool {
+        is_codex_exec(argv) && !argv.iter().any(|a| a == "--json" || a == "--experimental-json")
     }
 }
 

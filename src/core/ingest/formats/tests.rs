@@ -48,3 +48,15 @@ fn live_lines_come_from_the_reader_of_the_line() {
     assert_eq!(live_line("plain text").as_deref(), Some("plain text"));
     assert_eq!(live_line(r#"{"not":"an event"}"#).as_deref(), Some(r#"{"not":"an event"}"#));
 }
+
+#[test]
+fn a_generator_command_names_the_format_of_its_output() {
+    let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+    assert_eq!(output_format(&argv("codex exec --full-auto --json -C . -")), Some(Format::CodexJson));
+    assert_eq!(output_format(&argv("/usr/local/bin/codex exec --experimental-json x")), Some(Format::CodexJson));
+    assert_eq!(output_format(&argv("codex exec --full-auto -")), Some(Format::CodexText));
+    assert_eq!(output_format(&argv("claude -p --output-format stream-json --verbose")), Some(Format::Claude));
+    assert_eq!(output_format(&argv("claude --print --output-format=json")), Some(Format::Claude));
+    assert_eq!(output_format(&argv("claude -p --output-format text")), None);
+    assert_eq!(output_format(&argv("aider --message x")), None);
+}
