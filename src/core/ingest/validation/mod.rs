@@ -26,7 +26,7 @@ use regex::Regex;
 use report::FailBlock;
 use std::collections::VecDeque;
 use std::sync::LazyLock;
-use tools::{PendingPanic, PendingRust};
+use tools::{PendingPanic, PendingRust, WrappedMypy};
 
 /// `regex!(NAME, "pattern")`: a lazily compiled literal regex. The submodules declare theirs
 /// `regex!(pub(super) NAME, ...)`: a few are shared, and `tests::every_regex_compiles` lists all.
@@ -47,6 +47,8 @@ mod tools;
 mod test_support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tools_today_tests;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidationReport {
@@ -107,6 +109,13 @@ fn cut_message(message: &str) -> String {
 
 /// True when the text looks like a validation report or validation tool output.
 pub fn looks_like(head: &str) -> bool {
+    let cleaned;
+    let head = if head.contains('\x1b') {
+        cleaned = ANSI.replace_all(head, "");
+        cleaned.as_ref()
+    } else {
+        head
+    };
     let first = head.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
     let json_array = first.strip_prefix('[').is_some_and(|r| {
         let r = r.trim_start();
@@ -144,9 +153,10 @@ regex!(
         r"|^FAILED \S+::\S+|^ERROR (?:collecting )?\S+\.py\b|^_{3,} ERROR collecting ",
         r"|^error\[E\d{4}\]: |^thread '.+' panicked at |^test result: FAILED\.",
         r"|\(\d+,\d+\): error TS\d+: |^\S+:\d+:\d+ - error TS\d+: ",
-        r"|^\S+\.pyi?:\d+(?::\d+)?: error: ",
-        r"|^(?:\./)?\S+\.go:\d+(?::\d+)?: \S",
-        r"|^Sorry: \w+: ",
+        r"|^\S+\.pyi?:\d+(?::\d+)*: error: ",
+        r"|^\S+\.rs:\d+:\d+: error(?:\[E\d{4}\])?: ",
+        r"|^(?:vet: )?(?:\./)?\S+\.go:\d+(?::\d+)?: \S",
+        r"|^Sorry: \w+: |^\[Errno \d+\] [^:\n]+: '[^'\n]+'$",
         r"|^\s+\d+:\d+\s+error\s+\S.*$|^✖ \d+ problems? \(",
     )
 );
@@ -154,7 +164,9 @@ regex!(PY_FRAME, r#"(?m)^\s+File "[^"]+", line \d+"#);
 regex!(PY_EXCEPTION_AT_START, r"(?m)^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception): ");
 
 // the dispatcher
-regex!(ANSI, r"\x1b\[[0-9;?]*[A-Za-z]");
+// Terminal escapes: colours and cursor moves (CSI), charset resets (`ESC(B`, as mypy and
+// ncurses print them), hyperlinks and titles (OSC, ended by BEL or `ESC\`).
+regex!(ANSI, r"\x1b(?:\[[0-9;?]*[A-Za-z]|[()][A-Z0-9]|\][^\x07\x1b]*(?:\x07|\x1b\\)?)");
 regex!(COMMAND, r"^\$ (.+)$");
 
 // ---------------------------------------------------------------------------------------
@@ -181,6 +193,7 @@ struct Parser<'a> {
     panic: Option<PendingPanic>,
     go_test: Option<String>,
     eslint_file: Option<String>,
+    mypy_wrapped: Option<WrappedMypy>,
 }
 
 impl<'a> Parser<'a> {
@@ -204,6 +217,7 @@ impl<'a> Parser<'a> {
             panic: None,
             go_test: None,
             eslint_file: None,
+            mypy_wrapped: None,
         }
     }
 
@@ -217,6 +231,7 @@ impl<'a> Parser<'a> {
         }
         if self.fail_block_line(n, line)
             || self.rust_pending_line(line)
+            || self.mypy_wrapped_line(line)
             || self.command_line(line)
             || self.pytest_line(n, line)
             || self.header_line(line)
@@ -274,6 +289,19 @@ impl<'a> Parser<'a> {
         self.findings.len() - 1
     }
 
+    /// A finding that belongs to no file of the run (a compiler's own configuration).
+    fn push_unowned(&mut self, n: usize, error_type: &str, message: &str) -> usize {
+        self.findings.push(Finding {
+            file: None,
+            line: None,
+            error_type: error_type.to_string(),
+            message: cut_message(message),
+            source: self.src(n),
+            class: None,
+        });
+        self.findings.len() - 1
+    }
+
     // --- `$ command` transcripts -------------------------------------------------------
 
     fn command_line(&mut self, line: &str) -> bool {
@@ -288,6 +316,7 @@ impl<'a> Parser<'a> {
         self.chained = false;
         self.go_test = None;
         self.eslint_file = None;
+        self.mypy_wrapped = None;
         self.command_files = command_files(&split_args(&c[1]));
         for f in self.command_files.clone() {
             self.checked.push(&f);

@@ -8,7 +8,9 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 regex!(pub(super) PYTEST_BANNER, r"^={3,} (.+?) ={3,}$");
-regex!(pub(super) PYTEST_SECTION, r"^_{3,} (.+?) _{3,}$");
+// `____ test_name ____`; a name too long for the line width gets one `_` each side. The
+// title never starts with `_`, so the `_ _ _ _` line between frames is no section.
+regex!(pub(super) PYTEST_SECTION, r"^_+ ([^_\s].*?) _+$");
 regex!(
     pub(super) PYTEST_LOCATION,
     r"^([^\s:][^:]*?):(\d+)(?::(?:[ \t](.*))?)?$"

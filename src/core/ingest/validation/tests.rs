@@ -10,7 +10,7 @@ use super::*;
 
 #[test]
 fn every_regex_compiles() {
-    let all: [&Regex; 49] = [
+    let all: [&Regex; 52] = [
         &*NOT_A_REPORT,
         &*REPORT_SIGNS,
         &*PY_FRAME,
@@ -51,6 +51,9 @@ fn every_regex_compiles() {
         &*RUST_PANIC,
         &*RUST_PANIC_OLD,
         &*RUST_SUMMARY,
+        &*RUST_SHORT,
+        &*MYPY_CODE_AT_END,
+        &*MYPY_NOT_WRAPPED,
         &*TSC,
         &*TSC_PRETTY,
         &*COLON_ERROR,
