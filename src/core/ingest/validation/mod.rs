@@ -66,30 +66,72 @@ pub struct ValidationReport {
 
 pub fn parse(text: &str, source: &str) -> ValidationReport {
     let mut p = Parser::new(source);
-    for (i, raw) in text.lines().enumerate() {
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((i, raw)) = lines.next() {
+        p.last_line_unended = lines.peek().is_none() && !text.ends_with('\n');
         let line = clean_line(raw);
         p.line(i + 1, &line);
     }
     p.finish()
 }
 
-/// Read a report whole, line by line, holding one line at a time (DESIGN.md §18: a finding in
-/// the middle of a big report is never left out). A line longer than
+/// Read a report whole, line by line, holding two lines at a time (DESIGN.md §18: a finding
+/// in the middle of a big report is never left out). A line longer than
 /// [`super::lines::LINE_MAX`] is cut, and the cut is said in a warning.
 pub fn read(reader: impl std::io::BufRead, source: &str) -> std::io::Result<ValidationReport> {
     let mut p = Parser::new(source);
-    let mut lines = super::lines::Lines::new(reader);
+    let mut ends = EndsWithNewline { inner: reader, newline: false };
+    let mut lines = super::lines::Lines::new(&mut ends);
+    // Each line is read once the next one is there: only then is it known to be the last.
+    let mut held: Option<(usize, String)> = None;
     while let Some(l) = lines.next_line()? {
         let n = l.number;
-        let text = String::from_utf8_lossy(l.bytes);
-        let line = clean_line(&text);
+        let line = clean_line(&String::from_utf8_lossy(l.bytes));
+        if let Some((n, line)) = held.replace((n, line)) {
+            p.line(n, &line);
+        }
+    }
+    let cut = super::lines::cut_warning(source, lines.cut_lines, lines.cut_bytes);
+    if let Some((n, line)) = held {
+        p.last_line_unended = !ends.newline;
         p.line(n, &line);
     }
     let mut report = p.finish();
-    if let Some(w) = super::lines::cut_warning(source, lines.cut_lines, lines.cut_bytes) {
-        report.warnings.push(w);
-    }
+    report.warnings.extend(cut);
     Ok(report)
+}
+
+/// A reader that remembers whether the last byte taken from it was a newline: a last line
+/// without one may have been cut short (a job killed while its tool printed).
+struct EndsWithNewline<R> {
+    inner: R,
+    newline: bool,
+}
+
+impl<R: std::io::BufRead> std::io::Read for EndsWithNewline<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(&last) = buf[..n].last() {
+            self.newline = last == b'\n';
+        }
+        Ok(n)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for EndsWithNewline<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        if amount > 0 {
+            // The buffer is still filled: this reads nothing new.
+            if let Some(&last) = self.inner.fill_buf().ok().and_then(|b| b.get(amount - 1)) {
+                self.newline = last == b'\n';
+            }
+        }
+        self.inner.consume(amount);
+    }
 }
 
 /// Longest finding message kept; a longer one ends with a note of how much was cut.
@@ -194,6 +236,8 @@ struct Parser<'a> {
     go_test: Option<String>,
     eslint_file: Option<String>,
     mypy_wrapped: Option<WrappedMypy>,
+    /// The line being read is the last and has no newline: it may have been cut short.
+    last_line_unended: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -218,6 +262,7 @@ impl<'a> Parser<'a> {
             go_test: None,
             eslint_file: None,
             mypy_wrapped: None,
+            last_line_unended: false,
         }
     }
 

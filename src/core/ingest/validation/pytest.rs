@@ -92,6 +92,9 @@ impl Parser<'_> {
                 self.section = Some(Section { kind, header_at: n, e_lines: Vec::new(), locations: Vec::new() });
                 return true;
             }
+            if self.last_line_unended {
+                return true; // cut short: `tests/x.py:1` may be `tests/x.py:12`
+            }
             if let Some(section) = self.section.as_mut() {
                 section_line(section, n, line);
             } else {
@@ -100,6 +103,10 @@ impl Parser<'_> {
             return true;
         }
         if let Some(c) = PYTEST_SUMMARY.captures(line) {
+            if self.last_line_unended {
+                // pytest ends every line: this one was cut, and its node id may be too.
+                return true;
+            }
             let node = c[2].to_string();
             if node.contains(".py") || node.contains("::") || node.contains('/') {
                 let reason = c.get(3).map_or("", |m| m.as_str()).to_string();

@@ -168,7 +168,9 @@ impl Parser<'_> {
 
     pub(super) fn rust_line(&mut self, n: usize, line: &str) -> bool {
         if let Some(c) = RUST_ERROR.captures(line) {
-            if &c[1] == "error" {
+            // A cut `error: could not comp...` is the summary, not an error without a code.
+            let cut_summary = self.last_line_unended && c.get(2).is_none();
+            if &c[1] == "error" && !cut_summary {
                 self.rust = Some(PendingRust {
                     code: c.get(2).map(|m| m.as_str().to_string()),
                     message: c[3].to_string(),

@@ -368,3 +368,33 @@ fn go_1_20_wording() {
         ]
     );
 }
+
+// --- a last line without its newline may be cut short ----------------------------------
+
+#[test]
+fn a_cut_last_line_invents_no_file_nor_summary_error() {
+    let whole = data!("tools/pytest/q-tb-no.txt");
+    let at = whole.find("FAILED tests/test_store.py::test_get_missing").expect("the summary line");
+    // Cut inside the node id: `FAILED tests/test_store.p`.
+    let cut = &whole[..at + "FAILED tests/test_store.p".len()];
+    let r = parse(cut, "c.txt");
+    assert_eq!(rows(&r), [(Some("tests/test_store.py"), None, "AssertionError", "test_add_then_count: assert 2 == 1")]);
+    let streamed = crate::core::ingest::validation::read(cut.as_bytes(), "c.txt").expect("read");
+    assert_eq!(rows(&streamed), rows(&r));
+
+    let cargo = data!("tools/cargo/build-short.txt");
+    let cut = &cargo[..cargo.find("error: could not compile").expect("the summary") + "error: could not comp".len()];
+    assert_eq!(parse(cut, "c.txt").findings.len(), 5);
+}
+
+#[test]
+fn py_compile_lines_without_newline_are_read_whole_when_streamed() {
+    for (text, file) in [
+        (data!("tools/py_compile/missing-file.txt"), Some("notes/search.py")),
+        (data!("tools/py_compile/tab-error.txt"), Some("export.py")),
+    ] {
+        let r = crate::core::ingest::validation::read(text.as_bytes(), "p.txt").expect("read");
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!(r.findings[0].file.as_deref(), file);
+    }
+}
