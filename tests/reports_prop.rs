@@ -1,7 +1,7 @@
 //! Property tests over the validation-report reader, one case per report shape as today's
 //! tools print it (tests/data/tools/: pytest 9 `-q`, py_compile, mypy plain/`--pretty`/
 //! `--show-error-end`/colour, cargo human and `--message-format=short`, tsc plain/pretty
-//! and a `tsconfig.json` error, ESLint stylish, go build/vet).
+//! and a `tsconfig.json` error, ESLint stylish, go build/vet/test -v).
 //!
 //! For each shape: arbitrary bytes spliced into the real output never panic (through
 //! `parse` and through the streaming `read`), and cutting the output short never invents a
@@ -27,7 +27,7 @@ macro_rules! shape {
 }
 
 /// One real output per report shape, and how many findings the whole of it gives.
-const SHAPES: [(&str, &str, usize); 13] = [
+const SHAPES: [(&str, &str, usize); 14] = [
     shape!("pytest/q-failures.txt", 4),
     shape!("pytest/q-collection-error.txt", 1),
     shape!("py_compile/missing-file.txt", 1),
@@ -41,6 +41,7 @@ const SHAPES: [(&str, &str, usize); 13] = [
     shape!("tsc/tsconfig-error.txt", 2),
     shape!("eslint/stylish.txt", 4),
     shape!("go/vet-printf.txt", 2),
+    shape!("go/test-v.txt", 1),
 ];
 
 /// The error types a reader falls back to when the lines that name the real type were cut

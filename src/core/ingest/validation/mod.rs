@@ -26,7 +26,7 @@ use regex::Regex;
 use report::FailBlock;
 use std::collections::VecDeque;
 use std::sync::LazyLock;
-use tools::{PendingPanic, PendingRust, WrappedMypy};
+use tools::{GoRun, PendingPanic, PendingRust, WrappedMypy};
 
 /// `regex!(NAME, "pattern")`: a lazily compiled literal regex. The submodules declare theirs
 /// `regex!(pub(super) NAME, ...)`: a few are shared, and `tests::every_regex_compiles` lists all.
@@ -197,7 +197,7 @@ regex!(
         r"|\(\d+,\d+\): error TS\d+: |^\S+:\d+:\d+ - error TS\d+: ",
         r"|^\S+\.pyi?:\d+(?::\d+)*: error: ",
         r"|^\S+\.rs:\d+:\d+: error(?:\[E\d{4}\])?: ",
-        r"|^(?:vet: )?(?:\./)?\S+\.go:\d+(?::\d+)?: \S",
+        r"|^(?:vet: )?(?:\./)?\S+\.go:\d+(?::\d+)?: \S|^\s*--- FAIL: \S+ \(\d|^FAIL\t\S+\t\d",
         r"|^Sorry: \w+: |^\[Errno \d+\] [^:\n]+: '[^'\n]+'$",
         r"|^\s+\d+:\d+\s+error\s+\S.*$|^✖ \d+ problems? \(",
     )
@@ -234,6 +234,7 @@ struct Parser<'a> {
     rust: Option<PendingRust>,
     panic: Option<PendingPanic>,
     go_test: Option<String>,
+    go_run: Option<GoRun>,
     eslint_file: Option<String>,
     mypy_wrapped: Option<WrappedMypy>,
     /// The line being read is the last and has no newline: it may have been cut short.
@@ -260,6 +261,7 @@ impl<'a> Parser<'a> {
             rust: None,
             panic: None,
             go_test: None,
+            go_run: None,
             eslint_file: None,
             mypy_wrapped: None,
             last_line_unended: false,
@@ -360,6 +362,7 @@ impl<'a> Parser<'a> {
         self.frames.clear();
         self.chained = false;
         self.go_test = None;
+        self.go_run = None;
         self.eslint_file = None;
         self.mypy_wrapped = None;
         self.command_files = command_files(&split_args(&c[1]));

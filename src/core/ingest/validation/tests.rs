@@ -10,7 +10,7 @@ use super::*;
 
 #[test]
 fn every_regex_compiles() {
-    let all: [&Regex; 52] = [
+    let all: [&Regex; 54] = [
         &*NOT_A_REPORT,
         &*REPORT_SIGNS,
         &*PY_FRAME,
@@ -60,6 +60,8 @@ fn every_regex_compiles() {
         &*LINT_CODE,
         &*GO,
         &*GO_FAIL,
+        &*GO_PASS,
+        &*GO_RUN,
         &*GO_TEST_LINE,
         &*ESLINT_HEADER,
         &*ESLINT_MESSAGE,

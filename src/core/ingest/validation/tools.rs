@@ -38,6 +38,8 @@ regex!(
 );
 regex!(pub(super) GO, r"^(?:vet: )?(?:\./)?(\S+?\.go):(\d+)(?::(\d+))?: (.*)$");
 regex!(pub(super) GO_FAIL, r"^\s*--- FAIL: (\S+)");
+regex!(pub(super) GO_PASS, r"^\s*--- (?:PASS|SKIP): \S+");
+regex!(pub(super) GO_RUN, r"^=== (?:RUN|CONT)\s+(\S+)");
 regex!(pub(super) GO_TEST_LINE, r"^\s+(\S+?\.go):(\d+): (.*)$");
 regex!(
     pub(super) ESLINT_HEADER,
@@ -81,7 +83,57 @@ fn is_project_config(file: &str) -> bool {
     name.ends_with(".json") && (name.starts_with("tsconfig") || name.starts_with("jsconfig"))
 }
 
+/// `go test -v` prints a test's messages while it runs, before its `--- FAIL:` line.
+pub(super) struct GoRun {
+    test: String,
+    /// (report line, file, line, message)
+    said: Vec<(usize, String, Option<u32>, String)>,
+}
+
 impl Parser<'_> {
+    /// `go test`: `--- FAIL: TestX (0.00s)` then its indented `x_test.go:16: message` lines,
+    /// or with `-v`, `=== RUN   TestX`, the lines, then `--- FAIL:` (`--- PASS:` drops them).
+    fn go_test_line(&mut self, n: usize, line: &str) -> bool {
+        if let Some(c) = GO_RUN.captures(line) {
+            self.go_run = Some(GoRun { test: c[1].to_string(), said: Vec::new() });
+            self.go_test = None;
+            return true;
+        }
+        if let Some(c) = GO_FAIL.captures(line) {
+            let test = c[1].to_string();
+            if let Some(run) = self.go_run.take_if(|r| r.test == test) {
+                for (at, file, l, message) in run.said {
+                    let file = self.resolve_base_name(&file);
+                    self.push(at, Some(file), l, "TestFailure", &format!("{test}: {message}"));
+                }
+            }
+            self.go_test = Some(test);
+            return true;
+        }
+        if GO_PASS.is_match(line) {
+            self.go_run = None;
+            self.go_test = None;
+            return true;
+        }
+        let Some(c) = GO_TEST_LINE.captures(line) else {
+            if !line.starts_with(char::is_whitespace) {
+                self.go_test = None;
+            }
+            return false;
+        };
+        if let Some(test) = self.go_test.clone() {
+            let file = self.resolve_base_name(&c[1]);
+            let message = format!("{test}: {}", &c[3]);
+            self.push(n, Some(file), c[2].parse().ok(), "TestFailure", &message);
+            return true;
+        }
+        if let Some(run) = self.go_run.as_mut() {
+            run.said.push((n, c[1].to_string(), c[2].parse().ok(), c[3].to_string()));
+            return true;
+        }
+        false
+    }
+
     /// The continuation of a wrapped mypy message (`--pretty`): appended to it until a line
     /// ends with the error code. The source excerpt (indented), a blank line or the next
     /// error ends it.
@@ -239,20 +291,8 @@ impl Parser<'_> {
             self.push(n, Some(c[1].to_string()), c[2].parse().ok(), &c[4], &c[5]);
             return true;
         }
-        if let Some(c) = GO_FAIL.captures(line) {
-            self.go_test = Some(c[1].to_string());
+        if self.go_test_line(n, line) {
             return true;
-        }
-        if let Some(test) = self.go_test.clone() {
-            if let Some(c) = GO_TEST_LINE.captures(line) {
-                let file = self.resolve_base_name(&c[1]);
-                let message = format!("{test}: {}", &c[3]);
-                self.push(n, Some(file), c[2].parse().ok(), "TestFailure", &message);
-                return true;
-            }
-            if !line.starts_with(char::is_whitespace) {
-                self.go_test = None;
-            }
         }
         if let Some(c) = GO.captures(line) {
             self.push(n, Some(c[1].to_string()), c[2].parse().ok(), "go", &c[4]);

@@ -398,3 +398,25 @@ fn py_compile_lines_without_newline_are_read_whole_when_streamed() {
         assert_eq!(r.findings[0].file.as_deref(), file);
     }
 }
+
+#[test]
+fn go_test_plain_and_verbose() {
+    let expected: [Row; 1] =
+        [(Some("store_test.go"), Some(16), "TestFailure", "TestPutThenGet: Get(a) = \"b\", want \"c\"")];
+    let r = parse(data!("tools/go/test.txt"), "t.txt");
+    assert_eq!(rows(&r), expected);
+    assert_eq!(sources(&r), ["t.txt:3"]);
+    // With -v the message comes before `--- FAIL:`; the passing test's lines are dropped.
+    let r = parse(data!("tools/go/test-v.txt"), "v.txt");
+    assert_eq!(rows(&r), expected);
+    assert_eq!(sources(&r), ["v.txt:5"]);
+    let cut = data!("tools/go/test-v.txt");
+    let cut = &cut[..cut.find("--- FAIL").expect("the FAIL line")];
+    assert_eq!(rows(&parse(cut, "c.txt")), [], "a test cut before its verdict is no failure");
+}
+
+#[test]
+fn go_test_outputs_are_found_as_reports() {
+    assert!(looks_like(data!("tools/go/test.txt")));
+    assert!(looks_like(data!("tools/go/test-v.txt")));
+}
