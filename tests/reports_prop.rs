@@ -27,8 +27,9 @@ macro_rules! shape {
 }
 
 /// One real output per report shape, and how many findings the whole of it gives.
-const SHAPES: [(&str, &str, usize); 14] = [
+const SHAPES: [(&str, &str, usize); 15] = [
     shape!("pytest/q-failures.txt", 4),
+    shape!("pytest/q-params.txt", 3),
     shape!("pytest/q-collection-error.txt", 1),
     shape!("py_compile/missing-file.txt", 1),
     shape!("py_compile/tab-error.txt", 1),

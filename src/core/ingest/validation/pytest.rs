@@ -16,7 +16,11 @@ regex!(
     r"^([^\s:][^:]*?):(\d+)(?::(?:[ \t](.*))?)?$"
 );
 regex!(pub(super) PYTEST_SETUP_FILE, r"^file (.+), line (\d+)$");
-regex!(pub(super) PYTEST_SUMMARY, r"^(FAILED|ERROR) (\S+)(?: - (.*))?$");
+// A node id may hold spaces and ` - ` inside its parameters: `test_add[a - b]`.
+regex!(
+    pub(super) PYTEST_SUMMARY,
+    r"^(FAILED|ERROR) ((?:[^\s\[]+|\[[^\]]*\])+)(?: - (.*))?$"
+);
 regex!(pub(super) PYTEST_COLLECTING, r"^ERROR collecting (\S+)");
 regex!(
     pub(super) PYTEST_PROGRESS_VERBOSE,

@@ -420,3 +420,27 @@ fn go_test_outputs_are_found_as_reports() {
     assert!(looks_like(data!("tools/go/test.txt")));
     assert!(looks_like(data!("tools/go/test-v.txt")));
 }
+
+#[test]
+fn pytest_parametrized_ids_with_spaces_and_dashes() {
+    let row = |line, id| (Some("tests/test_params.py"), line, "AssertionError", id);
+    let r = parse(data!("tools/pytest/q-params.txt"), "p.txt");
+    assert_eq!(
+        rows(&r),
+        [
+            row(Some(10), "test_count_after_add[plain]: assert 2 == 1"),
+            row(Some(10), "test_count_after_add[two words]: assert 2 == 1"),
+            row(Some(10), "test_count_after_add[a - b]: assert 2 == 1"),
+        ]
+    );
+    // From the summary alone: the ids are whole, and ` - b]` is not taken for the message.
+    let r = parse(data!("tools/pytest/q-params-tb-no.txt"), "n.txt");
+    assert_eq!(
+        rows(&r),
+        [
+            row(None, "test_count_after_add[plain]: assert 2 == 1"),
+            row(None, "test_count_after_add[two words]: assert 2 == 1"),
+            row(None, "test_count_after_add[a - b]: assert 2 == 1"),
+        ]
+    );
+}
