@@ -27,7 +27,7 @@ macro_rules! shape {
 }
 
 /// One real output per report shape, and how many findings the whole of it gives.
-const SHAPES: [(&str, &str, usize); 15] = [
+const SHAPES: [(&str, &str, usize); 16] = [
     shape!("pytest/q-failures.txt", 4),
     shape!("pytest/q-params.txt", 3),
     shape!("pytest/q-collection-error.txt", 1),
@@ -38,6 +38,7 @@ const SHAPES: [(&str, &str, usize); 15] = [
     shape!("mypy/errors-error-end.txt", 4),
     shape!("cargo/build-human.txt", 5),
     shape!("cargo/build-short.txt", 5),
+    shape!("cargo/clippy-deny-warnings.txt", 2),
     shape!("tsc/errors-pretty.txt", 3),
     shape!("tsc/tsconfig-error.txt", 2),
     shape!("eslint/stylish.txt", 4),
@@ -47,8 +48,8 @@ const SHAPES: [(&str, &str, usize); 15] = [
 
 /// The error types a reader falls back to when the lines that name the real type were cut
 /// off: a pytest section or summary, a mypy `--pretty` message whose `[code]` wrapped onto
-/// the next line.
-const CUT_FALLBACK_TYPES: [&str; 4] = ["TestFailure", "TestError", "CollectionError", "mypy"];
+/// the next line, a rustc error whose ` --> ` line or `= note:` naming the lint was cut.
+const CUT_FALLBACK_TYPES: [&str; 6] = ["TestFailure", "TestError", "CollectionError", "mypy", "error", "rustc"];
 
 fn runner() -> TestRunner {
     TestRunner::new(Config { cases: cases(), failure_persistence: None, ..Config::default() })

@@ -194,6 +194,7 @@ regex!(
         r"|^={5,} (?:test session starts|ERRORS|FAILURES|short test summary info) ={5,}$",
         r"|^FAILED \S+::\S+|^ERROR (?:collecting )?\S+\.py\b|^_{3,} ERROR collecting ",
         r"|^error\[E\d{4}\]: |^thread '.+' panicked at |^test result: FAILED\.",
+        r"|^error: [^\n]+\n\s*--> [^\n]+\.rs:\d+:\d+$",
         r"|\(\d+,\d+\): error TS\d+: |^\S+:\d+:\d+ - error TS\d+: ",
         r"|^\S+\.pyi?:\d+(?::\d+)*: error: ",
         r"|^\S+\.rs:\d+:\d+: error(?:\[E\d{4}\])?: ",
@@ -232,6 +233,8 @@ struct Parser<'a> {
     frames: Vec<(String, u32)>,
     chained: bool,
     rust: Option<PendingRust>,
+    /// The last rustc error without a code, until a `= note:` names the lint that denied it.
+    rust_lint_of: Option<usize>,
     panic: Option<PendingPanic>,
     go_test: Option<String>,
     go_run: Option<GoRun>,
@@ -259,6 +262,7 @@ impl<'a> Parser<'a> {
             frames: Vec::new(),
             chained: false,
             rust: None,
+            rust_lint_of: None,
             panic: None,
             go_test: None,
             go_run: None,
@@ -365,6 +369,7 @@ impl<'a> Parser<'a> {
         self.go_run = None;
         self.eslint_file = None;
         self.mypy_wrapped = None;
+        self.rust_lint_of = None;
         self.command_files = command_files(&split_args(&c[1]));
         for f in self.command_files.clone() {
             self.checked.push(&f);

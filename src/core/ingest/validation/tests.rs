@@ -10,7 +10,7 @@ use super::*;
 
 #[test]
 fn every_regex_compiles() {
-    let all: [&Regex; 54] = [
+    let all: [&Regex; 55] = [
         &*NOT_A_REPORT,
         &*REPORT_SIGNS,
         &*PY_FRAME,
@@ -48,6 +48,7 @@ fn every_regex_compiles() {
         &*PY_ERRNO,
         &*RUST_ERROR,
         &*RUST_ARROW,
+        &*RUST_LINT,
         &*RUST_PANIC,
         &*RUST_PANIC_OLD,
         &*RUST_SUMMARY,

@@ -8,6 +8,10 @@ use std::sync::LazyLock;
 regex!(pub(super) RUST_ERROR, r"^(error|warning)(?:\[([A-Z]\d{4})\])?: (.*)$");
 regex!(pub(super) RUST_ARROW, r"^\s*--> (.+?):(\d+):(\d+)$");
 regex!(
+    pub(super) RUST_LINT,
+    r"^\s*= note: `(?:-D |#\[deny\()([\w:-]+)\)?\]?` (?:implied by|on by default)"
+);
+regex!(
     pub(super) RUST_PANIC,
     r"^thread '(.+?)'(?: \(\d+\))? panicked at (.+?):(\d+):(\d+):$"
 );
@@ -177,7 +181,8 @@ impl Parser<'_> {
         if let Some(p) = self.rust.take() {
             if let Some(c) = RUST_ARROW.captures(line) {
                 let error_type = p.code.unwrap_or_else(|| "rustc".to_string());
-                self.push(p.at, Some(c[1].to_string()), c[2].parse().ok(), &error_type, &p.message);
+                let index = self.push(p.at, Some(c[1].to_string()), c[2].parse().ok(), &error_type, &p.message);
+                self.rust_lint_of = (error_type == "rustc").then_some(index);
                 return true;
             }
             self.rust = Some(p);
@@ -219,7 +224,16 @@ impl Parser<'_> {
     }
 
     pub(super) fn rust_line(&mut self, n: usize, line: &str) -> bool {
+        if let Some(c) = RUST_LINT.captures(line) {
+            // A lint denied by `-D warnings` or `#[deny(...)]` is an error without a code:
+            // the lint names it.
+            if let Some(f) = self.rust_lint_of.take().and_then(|i| self.findings.get_mut(i)) {
+                f.error_type = c[1].to_string();
+            }
+            return true;
+        }
         if let Some(c) = RUST_ERROR.captures(line) {
+            self.rust_lint_of = None;
             // A cut `error: could not comp...` is the summary, not an error without a code.
             let cut_summary = self.last_line_unended && c.get(2).is_none();
             if &c[1] == "error" && !cut_summary {

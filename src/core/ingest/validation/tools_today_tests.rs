@@ -444,3 +444,45 @@ fn pytest_parametrized_ids_with_spaces_and_dashes() {
         ]
     );
 }
+
+#[test]
+fn clippy_denied_lints_are_named_by_the_lint() {
+    let r = parse(data!("tools/cargo/clippy-deny-warnings.txt"), "c.txt");
+    assert_eq!(
+        rows(&r),
+        [
+            (Some("src/parser.rs"), Some(9), "unused-variables", "unused variable: `unused`"),
+            (
+                Some("src/lexer.rs"),
+                Some(24),
+                "clippy::ptr-arg",
+                "writing `&Vec` instead of `&[_]` involves a new object where a slice will do"
+            ),
+        ]
+    );
+    // The short format does not name the lint.
+    let r = parse(data!("tools/cargo/clippy-deny-warnings-short.txt"), "s.txt");
+    assert_eq!(
+        rows(&r),
+        [
+            (
+                Some("src/parser.rs"),
+                Some(9),
+                "rustc",
+                "unused variable: `unused`: help: if this is intentional, prefix it with an underscore: `_unused`"
+            ),
+            (
+                Some("src/lexer.rs"),
+                Some(24),
+                "rustc",
+                "writing `&Vec` instead of `&[_]` involves a new object where a slice will do"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn clippy_output_is_found_as_a_report() {
+    assert!(looks_like(data!("tools/cargo/clippy-deny-warnings.txt")));
+    assert!(looks_like(data!("tools/cargo/clippy-deny-warnings-short.txt")));
+}
