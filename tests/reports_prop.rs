@@ -27,7 +27,7 @@ macro_rules! shape {
 }
 
 /// One real output per report shape, and how many findings the whole of it gives.
-const SHAPES: [(&str, &str, usize); 16] = [
+const SHAPES: [(&str, &str, usize); 17] = [
     shape!("pytest/q-failures.txt", 4),
     shape!("pytest/q-params.txt", 3),
     shape!("pytest/q-collection-error.txt", 1),
@@ -41,6 +41,7 @@ const SHAPES: [(&str, &str, usize); 16] = [
     shape!("cargo/clippy-deny-warnings.txt", 2),
     shape!("tsc/errors-pretty.txt", 3),
     shape!("tsc/tsconfig-error.txt", 2),
+    shape!("tsc/no-inputs.txt", 1),
     shape!("eslint/stylish.txt", 4),
     shape!("go/vet-printf.txt", 2),
     shape!("go/test-v.txt", 1),

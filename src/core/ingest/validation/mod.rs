@@ -195,7 +195,7 @@ regex!(
         r"|^FAILED \S+::\S+|^ERROR (?:collecting )?\S+\.py\b|^_{3,} ERROR collecting ",
         r"|^error\[E\d{4}\]: |^thread '.+' panicked at |^test result: FAILED\.",
         r"|^error: [^\n]+\n\s*--> [^\n]+\.rs:\d+:\d+$",
-        r"|\(\d+,\d+\): error TS\d+: |^\S+:\d+:\d+ - error TS\d+: ",
+        r"|\(\d+,\d+\): error TS\d+: |^\S+:\d+:\d+ - error TS\d+: |^error TS\d+: ",
         r"|^\S+\.pyi?:\d+(?::\d+)*: error: ",
         r"|^\S+\.rs:\d+:\d+: error(?:\[E\d{4}\])?: ",
         r"|^(?:vet: )?(?:\./)?\S+\.go:\d+(?::\d+)?: \S|^\s*--- FAIL: \S+ \(\d|^FAIL\t\S+\t\d",

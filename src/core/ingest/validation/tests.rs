@@ -10,7 +10,7 @@ use super::*;
 
 #[test]
 fn every_regex_compiles() {
-    let all: [&Regex; 55] = [
+    let all: [&Regex; 56] = [
         &*NOT_A_REPORT,
         &*REPORT_SIGNS,
         &*PY_FRAME,
@@ -57,6 +57,7 @@ fn every_regex_compiles() {
         &*MYPY_NOT_WRAPPED,
         &*TSC,
         &*TSC_PRETTY,
+        &*TSC_GLOBAL,
         &*COLON_ERROR,
         &*LINT_CODE,
         &*GO,

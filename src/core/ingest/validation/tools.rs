@@ -31,6 +31,8 @@ regex!(
 );
 
 regex!(pub(super) TSC, r"^(.+?)\((\d+),(\d+)\): error (TS\d+): (.*)$");
+// A finding of the whole compilation (`error TS18003: No inputs were found in config file ...`).
+regex!(pub(super) TSC_GLOBAL, r"^error (TS\d+): (.*)$");
 regex!(pub(super) TSC_PRETTY, r"^(\S.*?):(\d+):(\d+) - error (TS\d+): (.*)$");
 regex!(
     pub(super) COLON_ERROR,
@@ -278,6 +280,10 @@ impl Parser<'_> {
             } else {
                 self.push(n, Some(file.to_string()), c[2].parse().ok(), &c[4], &c[5]);
             }
+            return true;
+        }
+        if let Some(c) = TSC_GLOBAL.captures(line) {
+            self.push_unowned(n, &c[1], &c[2]);
             return true;
         }
         if let Some(c) = RUST_SHORT.captures(line) {

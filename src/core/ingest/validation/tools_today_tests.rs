@@ -486,3 +486,20 @@ fn clippy_output_is_found_as_a_report() {
     assert!(looks_like(data!("tools/cargo/clippy-deny-warnings.txt")));
     assert!(looks_like(data!("tools/cargo/clippy-deny-warnings-short.txt")));
 }
+
+#[test]
+fn tsc_with_no_inputs_is_a_finding_of_no_job() {
+    let text = data!("tools/tsc/no-inputs.txt");
+    assert!(looks_like(text));
+    let r = parse(text, "n.txt");
+    assert_eq!(
+        rows(&r),
+        [(
+            None,
+            None,
+            "TS18003",
+            "No inputs were found in config file '/home/dev/web-empty/tsconfig.json'. Specified 'include' paths were '[\"src\"]' and 'exclude' paths were '[]'."
+        )]
+    );
+    assert!(r.checked.is_empty());
+}
