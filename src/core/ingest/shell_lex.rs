@@ -17,7 +17,8 @@
 //! - in a CRLF script, `\r` is part of the words (`wait\r`), so `wait` is no `wait`;
 //! - its words are raw text (quotes and `$VAR` as written): quote removal, `$VAR`/`${VAR:-x}`
 //!   expansion and field splitting would still be ours, i.e. most of this file;
-//! - it brings 85 crates into the build (among them `insta`, `cached`, `bon`, `peg`).
+//! - it depends on 68 crates, 27 of them new to this build (among them `insta` as a normal
+//!   dependency, `cached`, `bon`, `peg`).
 
 use std::collections::HashMap;
 
