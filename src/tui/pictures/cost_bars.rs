@@ -38,8 +38,11 @@ impl Measure {
     }
 }
 
-/// Seconds as `0.1s`, `42s`, `10m 05s`, `2h 03m`.
+/// Seconds as `0.06s`, `4.2s`, `42s`, `10m 05s`, `2h 03m`.
 pub fn duration(s: f64) -> String {
+    if s < 1.0 {
+        return format!("{s:.2}s");
+    }
     if s < 10.0 {
         return format!("{s:.1}s");
     }
@@ -256,7 +259,8 @@ mod tests {
 
     #[test]
     fn durations_read_as_people_write_them() {
-        assert_eq!(duration(0.061), "0.1s");
+        assert_eq!(duration(0.061), "0.06s");
+        assert_eq!(duration(4.24), "4.2s");
         assert_eq!(duration(42.0), "42s");
         assert_eq!(duration(605.0), "10m 05s");
         assert_eq!(duration(7380.0), "2h 03m");

@@ -14,7 +14,7 @@ use crate::core::sanitize::clean_line;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{short, window};
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget, Wrap};
@@ -41,7 +41,7 @@ pub enum Form {
 }
 
 const Q_GAP: u16 = 4;
-const Q_BOX_H: u16 = 5;
+const Q_BOX_H: u16 = 6;
 const R_BOX_H: u16 = 3;
 /// Rows between the questions and the first rule (the connector and its arrow).
 const Q_TO_R: u16 = 2;
@@ -215,12 +215,11 @@ impl Flowchart<'_> {
         };
         let marks = Self::marks(node);
         let marks_w = if marks.is_empty() { 0 } else { marks.chars().count() + 1 };
-        let room = width.saturating_sub(3 + 4 + marks_w);
-        let mut title_w = (room / 2).min(24);
+        // The same title column on every row (room kept for a mark), the answer after it.
+        let room_all = width.saturating_sub(3 + 4 + DECIDES.chars().count() + 1);
+        let title_w = if room_all >= 14 { room_all.saturating_sub(8).min(20) } else { 0 };
         let answer = clean_line(&node.answer);
-        if room.saturating_sub(title_w + 1) < 4 {
-            title_w = 0;
-        }
+        let room = width.saturating_sub(3 + 4 + marks_w);
         let answer_w = room.saturating_sub(title_w + usize::from(title_w > 0));
         let style = self.node_style(node);
         let text = if node.on_path { Style::new() } else { self.theme.dim };
@@ -253,7 +252,6 @@ impl Flowchart<'_> {
 
     fn render_boxes(&self, area: Rect, buf: &mut Buffer) {
         let places = box_places(self.flow, area);
-        self.render_arrows(area, &places, buf);
         for (i, node) in self.flow.nodes.iter().enumerate() {
             if let Some(r) = places.get(i) {
                 self.render_box(node, *r, i == self.selected, buf);
@@ -262,6 +260,7 @@ impl Flowchart<'_> {
         if let Some(r) = places.last() {
             self.render_verdict_box(*r, self.selected == self.flow.nodes.len(), buf);
         }
+        self.render_arrows(area, &places, buf);
     }
 
     fn frame(&self, title: String, style: Style, thick: bool, selected: bool) -> Block<'static> {
@@ -282,13 +281,24 @@ impl Flowchart<'_> {
             block = block.title_bottom(Span::styled(format!(" {marks} "), mark_style));
         }
         let text = if node.on_path { Style::new() } else { self.theme.dim };
-        let answer =
-            Span::styled(clean_line(&node.answer), if node.on_path { text.add_modifier(Modifier::BOLD) } else { text });
-        let body = match node.kind {
-            NodeKind::Question => vec![Line::styled(node.title, text), Line::from(answer)],
-            NodeKind::Rule => vec![Line::from(vec![Span::styled(format!("{}: ", node.title), text), answer])],
-        };
-        Paragraph::new(body).wrap(Wrap { trim: true }).block(block).render(r, buf);
+        let answer_style = if node.on_path { text.add_modifier(Modifier::BOLD) } else { text };
+        let inner = block.inner(r);
+        block.render(r, buf);
+        let answer = clean_line(&node.answer);
+        match node.kind {
+            NodeKind::Question => {
+                // The title wraps above; the answer keeps the last line.
+                let [title, last] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+                Paragraph::new(Line::styled(node.title, text)).wrap(Wrap { trim: true }).render(title, buf);
+                Paragraph::new(Line::styled(short(&answer, last.width as usize), answer_style)).render(last, buf);
+            }
+            NodeKind::Rule => {
+                let head = format!("{}: ", node.title);
+                let room = (inner.width as usize).saturating_sub(head.chars().count());
+                let line = Line::from(vec![Span::styled(head, text), Span::styled(short(&answer, room), answer_style)]);
+                Paragraph::new(line).render(inner, buf);
+            }
+        }
     }
 
     fn render_verdict_box(&self, r: Rect, selected: bool, buf: &mut Buffer) {
@@ -313,6 +323,7 @@ impl Flowchart<'_> {
             let (from, to) = (a.x + a.width / 2, b.x + b.width / 2);
             let y = a.bottom();
             let style = if nodes[r].on_path { path } else { self.theme.dim };
+            junction(buf, area, from, y.saturating_sub(1), "┳", path);
             let (lo, hi) = (from.min(to), from.max(to));
             for x in lo..=hi {
                 let glyph = match (x == from, x == to) {
@@ -330,7 +341,10 @@ impl Flowchart<'_> {
         for w in rules.windows(2) {
             let (a, next) = (places[w[0]], &nodes[w[1]]);
             let (glyph, style) = if next.on_path { ("▼", path) } else { ("┆", self.theme.dim) };
-            put(buf, area, a.x + a.width / 2, a.bottom(), glyph, style);
+            let glyph_of_edge = if nodes[w[0]].on_path { "┳" } else { "┬" };
+            let x = a.x + a.width / 2;
+            junction(buf, area, x, a.bottom().saturating_sub(1), glyph_of_edge, self.node_style(&nodes[w[0]]));
+            put(buf, area, x, a.bottom(), glyph, style);
         }
         let from = nodes.iter().position(|n| n.decided).or(nodes.len().checked_sub(1));
         if let (Some(i), Some(v)) = (from, places.last()) {
@@ -338,5 +352,14 @@ impl Flowchart<'_> {
             let arrow = format!("{}▶", "━".repeat(VERDICT_GAP as usize - 1));
             put(buf, area, a.right(), v.y + 1, &arrow, verdict_style(self.theme, self.flow));
         }
+    }
+}
+
+/// A line leaving a box through its lower edge: drawn only on the edge itself (never over a
+/// mark written on it).
+fn junction(buf: &mut Buffer, area: Rect, x: u16, y: u16, glyph: &str, style: Style) {
+    let on_edge = buf.cell((x, y)).is_some_and(|c| matches!(c.symbol(), "━" | "─"));
+    if on_edge {
+        put(buf, area, x, y, glyph, style);
     }
 }

@@ -177,6 +177,11 @@ fn an_overridden_answer_is_marked_and_the_path_follows_it() {
     assert_eq!(rows.iter().filter(|r| r.2.contains(OVERRIDDEN)).count(), 1);
     assert_eq!(marked(&rows).len(), 11, "the path now runs to R7");
     assert!(rows[9].2.ends_with(DECIDES), "{}", rows[9].2);
+    // In boxes, the mark sits on the lower edge of Q3's box, whole.
+    let fl = flow(&d);
+    let q3 = flowchart::places(&fl, Rect::new(0, 0, 70, 35), 0)[2].expect("Q3 drawn");
+    let rows = chart(&d, 70, 35, 0);
+    assert!(rows[(q3.bottom() - 1) as usize].contains(OVERRIDDEN), "{}", rows[(q3.bottom() - 1) as usize]);
 }
 
 #[test]
@@ -194,6 +199,7 @@ fn with_room_the_chart_is_boxes_with_the_verdict_beside_the_deciding_rule() {
     // The boxes on the path are titled with the marker, the others not.
     assert!(rows[0].contains(&format!("{PATH} Q1")) && rows[0].contains(&format!("{PATH} Q3")), "{}", rows[0]);
     assert!(rows[r2.y as usize].contains(&format!("{PATH} R2")), "{}", rows[r2.y as usize]);
+    assert!(rows.iter().any(|r| r.contains("repair?")), "Q2's whole question shows: {rows:?}");
     let r3_top = &rows[r3.y as usize];
     assert!(r3_top.contains(" R3 ") && !r3_top.contains(PATH), "{r3_top}");
     // The deciding rule says so on its lower edge, and its arrow leads to the verdict beside it.

@@ -73,7 +73,8 @@ pub fn derive(_: &mut App) -> Vec<Effect> {
 
 
 /// Where the parts go: (verdict, chart, details, cost). Wide: the chart on the left, the rest
-/// beside it; at 80 columns the verdict above both.
+/// beside it. At 80 columns the chart and the details side by side over the cost; no verdict
+/// box (the header says the verdict, the chart ends with it, the details open with the plan).
 fn areas(area: Rect, d: &Decision) -> [Rect; 4] {
     let cost_h = cost_bars::height(&d.cost) + 2;
     if area.width >= 100 {
@@ -82,10 +83,9 @@ fn areas(area: Rect, d: &Decision) -> [Rect; 4] {
             Layout::vertical([Constraint::Length(4), Constraint::Min(3), Constraint::Length(cost_h)]).areas(side);
         [verdict, chart, details, cost]
     } else {
-        let [verdict, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
-        let [chart, side] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(rest);
-        let [details, cost] = Layout::vertical([Constraint::Min(3), Constraint::Length(cost_h)]).areas(side);
-        [verdict, chart, details, cost]
+        let [top, cost] = Layout::vertical([Constraint::Min(3), Constraint::Length(cost_h)]).areas(area);
+        let [chart, details] = Layout::horizontal([Constraint::Percentage(56), Constraint::Percentage(44)]).areas(top);
+        [Rect::default(), chart, details, cost]
     }
 }
 
@@ -111,13 +111,20 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let [verdict, chart, details, cost] = areas(area, d);
-    draw_verdict(f, app, d, verdict);
     let fl = flow(d);
     let sel = app.screens.decision.sel.min(d.rationale.len());
-    let title = format!("Decision flow ({} path  {}  {})", flowchart::PATH, flowchart::DECIDES, flowchart::OVERRIDDEN);
-    f.render_widget(block(&title, true, app), chart);
+    let legend = format!("Decision flow ({} path  {}  {})", flowchart::PATH, flowchart::DECIDES, flowchart::OVERRIDDEN);
+    let title = if legend.chars().count() + 6 <= chart.width as usize { legend.as_str() } else { "Decision flow" };
+    f.render_widget(block(title, true, app), chart);
     f.render_widget(&Flowchart { flow: &fl, selected: sel, theme: &app.theme }, chart_inner(chart));
-    let lines = if sel < d.rationale.len() { step_details(app, d, sel) } else { verdict_details(d) };
+    let mut lines = Vec::new();
+    if verdict.area() > 0 {
+        draw_verdict(f, app, d, verdict);
+    } else if sel < d.rationale.len() {
+        lines.push(Line::styled(plan_line(d), app.theme.dim));
+        lines.push(Line::raw(""));
+    }
+    lines.extend(if sel < d.rationale.len() { step_details(app, d, sel) } else { verdict_details(d) });
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Details", false, app)), details);
     let restart = d.verdict == Verdict::FullRestart;
     let title = if restart { "Cost: the restart chosen vs a recovery" } else { "Cost: full restart vs this plan" };
