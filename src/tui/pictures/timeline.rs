@@ -57,14 +57,22 @@ fn timed(j: &Job) -> bool {
     j.result.started_at.is_some() || j.result.duration_s.is_some()
 }
 
-/// The time axis of a batch: (its first start in seconds, if any start is known; its length).
-fn axis(b: &Batch) -> Option<(Option<f64>, f64)> {
+/// The time axis of a batch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Axis {
+    /// Its first start, in seconds since the epoch, when any start is known.
+    base: Option<f64>,
+    /// Its length in seconds.
+    len: f64,
+}
+
+fn axis(b: &Batch) -> Option<Axis> {
     if !b.jobs.iter().any(timed) {
         return None;
     }
     let base = b.jobs.iter().filter_map(|j| j.result.started_at).min().map(|t| t.timestamp_millis() as f64 / 1000.0);
     let len = b.jobs.iter().filter_map(|j| interval(j, base)).map(|(_, e)| e).fold(0.0, f64::max);
-    Some((base, len))
+    Some(Axis { base, len })
 }
 
 fn rows_of(b: &Batch, bi: usize) -> Vec<Row> {
@@ -172,7 +180,7 @@ impl Widget for &Timeline<'_> {
             .unwrap_or(0)
             .clamp(4, 16);
         let bar_w = (area.width as usize).saturating_sub(4 + 2 + id_w + 1 + DURATION_W + 1);
-        let mut axes: Vec<(usize, Option<(Option<f64>, f64)>)> = Vec::new();
+        let mut axes: Vec<(usize, Option<Axis>)> = Vec::new();
         let mut lines = Vec::with_capacity(rows.len());
         let mut last_batch = None;
         for row in rows {
@@ -222,7 +230,7 @@ impl Timeline<'_> {
         label: String,
         j: &Job,
         place: Place,
-        axis: Option<(Option<f64>, f64)>,
+        axis: Option<Axis>,
         id_w: usize,
         bar_w: usize,
     ) -> Line<'static> {
@@ -235,7 +243,7 @@ impl Timeline<'_> {
             Span::styled(format!("{:<id_w$}", short(&clean_line(&j.id), id_w)), id_style),
             Span::raw(" "),
         ];
-        let found = axis.and_then(|(base, len)| interval(j, base).map(|iv| (iv, len)));
+        let found = axis.and_then(|a| interval(j, a.base).map(|iv| (iv, a.len)));
         match found {
             Some(((s, e), len)) => {
                 let (from, to) = cells(s, e, len, bar_w);
