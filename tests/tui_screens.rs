@@ -116,3 +116,34 @@ fn an_override_redraws_the_path_on_the_decision_screen() {
     assert!(s.contains("Cost: the restart chosen vs a recovery"), "{s}");
     insta::assert_snapshot!("decision_overridden_120x40", s);
 }
+
+/// On the Decision screen a click on a node of the chart selects it and `j`/`k` walk the
+/// nodes down to the verdict; the details follow the selection.
+#[test]
+fn the_chart_nodes_are_selected_by_click_and_by_keys() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let (_d, opts) = demo_project();
+    let mut app = Harness::open(&opts, (80, 24));
+    app.press("2");
+    // The chart's inner area starts at row 2 (header, border); R2 is its fifth line.
+    app.send(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 6,
+        row: 2 + 4,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.runner.app.screens.decision.sel, 4);
+    let s = app.screen();
+    assert!(s.contains("R2 Systemic: is Q3 yes?"), "{s}");
+    app.press("jjjjjj");
+    assert_eq!(app.runner.app.screens.decision.sel, 10);
+    let s = app.screen();
+    assert!(s.contains("Verdict: TARGETED RECOVERY"), "{s}");
+    assert!(s.contains("set by R7 Otherwise"), "{s}");
+    app.press("j ");
+    assert_eq!(app.runner.app.screens.decision.sel, 10, "the verdict is the last node");
+    let status = app.runner.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    assert!(status.starts_with("only Q2 and Q3 can be overridden"), "{status}");
+    app.press("k");
+    assert!(app.screen().contains("R7 Otherwise"));
+}
