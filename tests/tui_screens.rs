@@ -3,6 +3,8 @@
 //! included. The app runs as the binary runs it (`Runner<TestBackend>`, scripted keys, every
 //! frame taken after the queue drained), with the plain theme (what NO_COLOR shows).
 
+mod common;
+
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -23,6 +25,14 @@ fn demo_project() -> (tempfile::TempDir, OpenOptions) {
     let text = std::fs::read_to_string(&config).unwrap().replace("{demo}", &project.display().to_string());
     std::fs::write(&config, text).unwrap();
     (dir, OpenOptions { path: Some(project), config: Some(config), state_dir: None, read_only: false })
+}
+
+/// A private copy of a public fixture (`tests/data/fixtures/<name>`), opened as a user's project.
+fn fixture_project(name: &str) -> (tempfile::TempDir, OpenOptions) {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&common::fixtures().join(name), &dir.path().join(name));
+    let path = dir.path().join(name);
+    (dir, OpenOptions { path: Some(path), config: None, state_dir: None, read_only: false })
 }
 
 struct Harness {
@@ -146,4 +156,16 @@ fn the_chart_nodes_are_selected_by_click_and_by_keys() {
     assert!(status.starts_with("only Q2 and Q3 can be overridden"), "{status}");
     app.press("k");
     assert!(app.screen().contains("R7 Otherwise"));
+}
+
+/// A real phase (the sparkq fixture): its timeline of real durations and its decision.
+#[test]
+fn a_public_fixture_overview_and_decision_at_120x40() {
+    let (_d, opts) = fixture_project("sparkq-phase6");
+    let mut app = Harness::open(&opts, (120, 40));
+    for s in [Screen::Overview, Screen::Decision] {
+        app.press(s.key());
+        app.runner.app.status = None;
+        insta::assert_snapshot!(format!("sparkq_{}_120x40", s.title().to_lowercase()), app.screen());
+    }
 }
