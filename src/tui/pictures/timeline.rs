@@ -75,6 +75,11 @@ fn axis(b: &Batch) -> Option<Axis> {
     Some(Axis { base, len })
 }
 
+/// The batch's jobs are drawn as bars (some job of it has a time).
+pub fn has_times(b: &Batch) -> bool {
+    b.jobs.iter().any(timed)
+}
+
 fn rows_of(b: &Batch, bi: usize) -> Vec<Row> {
     if b.jobs.iter().any(timed) {
         (0..b.jobs.len()).map(|ji| Row::Job(bi, ji)).collect()
@@ -139,6 +144,16 @@ pub fn fill(state: JobState) -> char {
         JobState::Stale | JobState::Repairing => '▒',
         _ => '█',
     }
+}
+
+/// What the fills mean, for the timeline's frame: `█ passed  ▓ failed  ▒ stale or running`.
+pub fn legend() -> String {
+    format!(
+        "{} passed  {} failed  {} stale or running",
+        fill(JobState::Passed),
+        fill(JobState::Failed),
+        fill(JobState::Stale)
+    )
 }
 
 fn style_of(theme: &Theme, state: JobState) -> Style {

@@ -4,13 +4,13 @@
 //! from the current decision on every frame, shows the new path at once.
 
 use crate::app::commands::Question;
+use crate::core::decide::{Decision, Verdict};
+use crate::core::flow::flow;
 use crate::core::sanitize::clean_line;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::effects::{Effect, Job};
 use crate::tui::modal::{Modal, ReasonFor};
-use crate::core::decide::{Decision, Verdict};
-use crate::core::flow::flow;
 use crate::tui::pictures::cost_bars::{self, CostBars};
 use crate::tui::pictures::flowchart::{self, Flowchart};
 use crate::tui::widgets::{block, clamp_move};

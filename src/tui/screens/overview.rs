@@ -159,9 +159,16 @@ fn draw_timeline(f: &mut Frame, app: &App, area: Rect) {
     let fits = base.chars().count() + legend.chars().count() + 7 <= area.width as usize;
     let title = if fits { format!("{base}   {legend}") } else { base };
     let mut b = block(&title, false, app);
+    let mut room = area.width as usize;
     if let Some(d) = &s.decision {
         let restart = d.verdict == crate::core::decide::Verdict::FullRestart;
-        b = b.title_bottom(cost_bars::summary(&d.cost, restart, &app.theme).right_aligned());
+        let cost = cost_bars::summary(&d.cost, restart, &app.theme);
+        room = room.saturating_sub(cost.width() + 2);
+        b = b.title_bottom(cost.right_aligned());
+    }
+    let fills = format!(" {} ", timeline::legend());
+    if fills.chars().count() + 3 <= room && s.run.batches.get(focus_batch).is_some_and(timeline::has_times) {
+        b = b.title_bottom(Line::styled(fills, app.theme.dim).left_aligned());
     }
     let inner = b.inner(area);
     f.render_widget(b, area);
