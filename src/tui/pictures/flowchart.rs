@@ -105,8 +105,9 @@ fn geometry(flow: &Flow, area: Rect) -> BoxGeometry {
     let (q, _) = counts(flow);
     let q = q.max(1) as u16;
     let q_w = (area.width.saturating_sub(Q_GAP * (q - 1)) / q).min(30);
-    let r_w = area.width.saturating_sub(VERDICT_GAP + 18).min(36);
-    let v_w = area.width.saturating_sub(r_w + VERDICT_GAP).min(30);
+    // The rules take what the verdict beside them leaves, up to a readable line.
+    let r_w = area.width.saturating_sub(VERDICT_GAP + 26).clamp(18, 50);
+    let v_w = area.width.saturating_sub(r_w + VERDICT_GAP).min(34);
     BoxGeometry { q_w, r_w, v_w }
 }
 
