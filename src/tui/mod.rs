@@ -11,6 +11,7 @@ pub mod effects;
 pub mod jobs;
 pub mod keymap;
 pub mod modal;
+pub mod pictures;
 pub mod recovery;
 pub mod runner;
 pub mod screens;
