@@ -129,7 +129,8 @@ USAGE=$WORK/usage.tsv       # label \t peak_rss_kb \t cpu_s (user + sys) \t comm
 # ---------------------------------------------------------------------------------------------
 # Measuring
 
-now_ns() { local t=${EPOCHREALTIME//[.,]/}; echo "$((10#$t * 1000))"; }
+# now_ns: sets NOW to the wall clock in nanoseconds (microsecond resolution), without a fork.
+now_ns() { NOW=${EPOCHREALTIME//[.,]/}; NOW=$((10#$NOW * 1000)); }
 
 # record LABEL SHOWN CPU NS...: append the median, min and max of the run times NS
 # (nanoseconds) to $RESULTS; CPU is the mean user+system time of a run in seconds, or "-".
@@ -172,9 +173,9 @@ measure() {
         "$@" >/dev/null 2>&1 || true   # warm-up
         for ((i = 0; i < runs; i++)); do
             [[ -n $prepare ]] && bash -c "$prepare"
-            t0=$(now_ns)
+            now_ns; t0=$NOW
             /usr/bin/time -f '%U %S' -o "$WORK/cpu.txt" "$@" >/dev/null 2>&1 || true
-            t1=$(now_ns)
+            now_ns; t1=$NOW
             times+=("$(( t1 - t0 ))")
             u=$(awk 'END { print $1 + $2 }' "$WORK/cpu.txt")
             cpu=$(awk -v a="$cpu" -v b="$u" 'BEGIN { print a + b }')
@@ -201,9 +202,9 @@ interleave() {
     say "timing, interleaved ($rounds rounds): $*"
     for ((i = 0; i <= rounds; i++)); do
         for l in "$@"; do
-            t0=$(now_ns)
+            now_ns; t0=$NOW
             eval "${CMD[$l]}" >/dev/null 2>&1 || true
-            t1=$(now_ns)
+            now_ns; t1=$NOW
             ((i > 0)) && ns[$l]+="$(( t1 - t0 )) "
         done
     done
@@ -224,13 +225,13 @@ snapshot_rounds() {
         for what in cp cp_sync snapshot; do
             rm -rf "$COPY" "$STATE"
             sync
-            t0=$(now_ns)
+            now_ns; t0=$NOW
             case $what in
                 cp) cp -a "$SNAPP/app" "$COPY" ;;
                 cp_sync) cp -a "$SNAPP/app" "$COPY" && sync ;;
                 snapshot) "${SNAP_CMD[@]}" >/dev/null ;;
             esac
-            t1=$(now_ns)
+            now_ns; t1=$NOW
             ((i > 0)) && ns[$what]+="$(( t1 - t0 )) "
         done
     done
@@ -372,10 +373,11 @@ fi
 say "joblog: $JL_JOBS_SEEN jobs, $JL_FAILED failed; the middle row: $JL_FOUND_TEXT"
 define jl_inspect "$RT" inspect "$JL" --json
 define jl_wc wc -l "$JL_FILE"
-define jl_awk awk -F '\t' 'NR > 1 && $7 != 0' "$JL_FILE"
+JL_AWK_SHOWN="awk -F '\t' 'NR > 1 && \$7 != 0' $JL_FILE"
+SHOW=$JL_AWK_SHOWN define jl_awk awk -F '\t' 'NR > 1 && $7 != 0' "$JL_FILE"
 interleave "$RUNS" jl_inspect jl_wc jl_awk
 rss_cpu jl_inspect "$RT" inspect "$JL" --json
-rss_cpu jl_awk awk -F '\t' 'NR > 1 && $7 != 0' "$JL_FILE"
+SHOW=$JL_AWK_SHOWN rss_cpu jl_awk awk -F '\t' 'NR > 1 && $7 != 0' "$JL_FILE"
 rss_cpu jl_wc wc -l "$JL_FILE"
 
 # ---------------------------------------------------------------------------------------------
@@ -460,7 +462,7 @@ first_frame() {
         sleep 0.05
     done
     tmux kill-session -t "$session" 2>/dev/null || true
-    sed -n 's/.*first frame drawn \([0-9.]*\) ms after start.*/\1/p' "$FF_LOG" 2>/dev/null | head -1
+    sed -n '/first frame drawn/{s/.*first frame drawn \([0-9.]*\) ms after start.*/\1/p;q;}' "$FF_LOG" 2>/dev/null || true
 }
 FIRST_FRAMES=()
 for i in $(seq 1 "$RUNS"); do
@@ -534,9 +536,10 @@ prof_build() {
 
 # perf_top DATA: the 15 entries with the most self time, by binary and symbol.
 perf_top() {
-    perf report -i "$1" --no-children --stdio -g none --sort dso,symbol 2>/dev/null | awk '/^# (Samples|Event count)/'
-    perf report -i "$1" --no-children --stdio -g none --sort dso,symbol 2>/dev/null |
-        grep -E '^ +[0-9.]+%' | head -15 | sed -E 's/[[:space:]]+$//' | cut -c1-200
+    perf report -i "$1" --no-children --stdio -g none --sort dso,symbol > "$WORK/perf.txt" 2>/dev/null || true
+    awk '/^# (Samples|Event count)/' "$WORK/perf.txt"
+    awk '/^ +[0-9.]+%/ && n++ < 15' "$WORK/perf.txt" |
+        sed -E 's/([[:space:]]+-)+[[:space:]]*$//; s/[[:space:]]+$//' | cut -c1-200
 }
 
 # profile SECTION WHAT CMD...: perf record -g of CMD (stdout discarded), its top 15 appended as
