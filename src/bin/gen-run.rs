@@ -152,9 +152,8 @@ fn generate(a: &Args) -> Result<(), String> {
                 Some(kb) => synth::write_small_stream(&mut w, &mut rng, j, &a.project, (kb * 1000.0) as u64),
                 None => synth::write_stream(&mut w, &mut rng, &pool, j, &a.project, target),
             };
-            t.log_bytes += written
-                .and_then(|n| w.flush().map(|_| n))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            t.log_bytes +=
+                written.and_then(|n| w.flush().map(|_| n)).map_err(|e| format!("{}: {e}", path.display()))?;
             t.log_files += 1;
             write(out, &format!("{log_dir}/{}.err", j.name()), b"")?;
             for o in &j.outputs {
@@ -370,7 +369,8 @@ mod tests {
             if p.extension().is_some_and(|x| x == "jsonl") {
                 let text = std::fs::read_to_string(&p).unwrap();
                 for line in text.lines() {
-                    let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                    let v: serde_json::Value =
+                        serde_json::from_str(line).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
                     assert!(v["type"].is_string());
                 }
                 assert!(text.starts_with("{\"type\":\"thread.started\""));

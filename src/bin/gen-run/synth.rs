@@ -498,7 +498,12 @@ pub fn write_small_stream<W: Write>(
             project = escaped(project),
         )
     } else {
-        format!("{}. [100%]\\n{} passed in 0.{:02}s\\n", ".".repeat(rng.range(1, 6) as usize), rng.range(1, 6), rng.range(3, 60))
+        format!(
+            "{}. [100%]\\n{} passed in 0.{:02}s\\n",
+            ".".repeat(rng.range(1, 6) as usize),
+            rng.range(1, 6),
+            rng.range(3, 60)
+        )
     };
     let msg = if spec.fails {
         format!(
@@ -538,7 +543,12 @@ pub fn write_small_stream<W: Write>(
                 first + 1
             );
         }
-        t += &small_command(first + 2, &format!("/bin/bash -lc 'python -m py_compile {}'", spec.outputs.join(" ")), "", 0);
+        t += &small_command(
+            first + 2,
+            &format!("/bin/bash -lc 'python -m py_compile {}'", spec.outputs.join(" ")),
+            "",
+            0,
+        );
         let test_cmd = format!("/bin/bash -lc 'python -m pytest -q {dir}'");
         t += &small_command(first + 3, &test_cmd, &tests_output, if spec.fails { 2 } else { 0 });
         t += &format!(
