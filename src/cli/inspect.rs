@@ -3,16 +3,22 @@
 use super::{load_read_only, Cli, CliError};
 use crate::app::project::Project;
 use crate::core::manifest;
-use crate::core::model::Job;
+use crate::core::model::{Batch, Job};
 use crate::core::sanitize::{clean_line, clean_name};
 use crate::core::status::JobState;
+use serde::Serialize;
 use serde_json::{json, Value};
+use std::io::Write;
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliError> {
     let project = load_read_only(cli, path)?;
     if as_json {
-        println!("{}", crate::core::export::to_safe_json(&inspect_json(&project)));
+        let mut out = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
+        super::safe_json::write_pretty(&mut out, &InspectDoc::of(&project))
+            .and_then(|()| writeln!(out))
+            .and_then(|()| out.flush())
+            .map_err(|e| CliError::from(format!("cannot write to stdout: {e}")))?;
     } else {
         print!("{}", inspect_text(&project));
     }
@@ -37,34 +43,77 @@ fn state(project: &Project, job: &Job) -> JobState {
     project.progress.as_ref().map_or_else(|| JobState::from_logs(job.result.status), |p| p.state(job))
 }
 
-/// The `recover-tui/inspect@1` document: `status` is what the logs say, `state` the job's state now.
-pub fn inspect_json(project: &Project) -> Value {
-    let run = &project.run;
+/// The `recover-tui/inspect@1` document: `status` is what the logs say, `state` the job's state
+/// now. Written as it is serialized, one job at a time (keys in sorted order, as in a `Value`).
+#[derive(Serialize)]
+struct InspectDoc<'a> {
+    batches: Batches<'a>,
+    project_root: String,
+    schema: &'static str,
+    title: &'a str,
+    warnings: &'a [String],
+}
+
+impl<'a> InspectDoc<'a> {
+    fn of(project: &'a Project) -> Self {
+        let run = &project.run;
+        InspectDoc {
+            batches: Batches(project),
+            project_root: run.project_root.display().to_string(),
+            schema: "recover-tui/inspect@1",
+            title: &run.title,
+            warnings: &run.warnings,
+        }
+    }
+}
+
+struct Batches<'a>(&'a Project);
+
+impl Serialize for Batches<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let project = self.0;
+        s.collect_seq(project.run.batches.iter().map(|b| BatchDoc {
+            depends_on: &b.depends_on,
+            jobs: Jobs(project, b),
+            name: &b.name,
+            number: b.number,
+            status: b.status().as_str(),
+        }))
+    }
+}
+
+#[derive(Serialize)]
+struct BatchDoc<'a> {
+    depends_on: &'a Option<Vec<u32>>,
+    jobs: Jobs<'a>,
+    name: &'a str,
+    number: u32,
+    status: &'static str,
+}
+
+struct Jobs<'a>(&'a Project, &'a Batch);
+
+impl Serialize for Jobs<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.1.jobs.iter().map(|j| job_json(self.0, j)))
+    }
+}
+
+/// One job of the document (a small `Value`, so its keys and those of its parts are sorted).
+pub fn job_json(project: &Project, j: &Job) -> Value {
     json!({
-        "schema": "recover-tui/inspect@1",
-        "project_root": run.project_root.display().to_string(),
-        "title": run.title,
-        "batches": run.batches.iter().map(|b| json!({
-            "number": b.number,
-            "name": b.name,
-            "depends_on": b.depends_on,
-            "status": b.status().as_str(),
-            "jobs": b.jobs.iter().map(|j| json!({
-                "id": j.id,
-                "outputs": j.outputs,
-                "status": j.result.status.as_str(),
-                "state": state(project, j).as_str(),
-                "exit_code": j.result.exit_code,
-                "tokens": j.result.tokens,
-                "duration_s": j.result.duration_s,
-                "prompt_source": j.prompt.as_ref().map(|p| p.source.clone()),
-                "logs": j.result.logs,
-                "matched_by": j.matched_by,
-                "findings": j.result.findings,
-                "evidence": j.result.evidence,
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "warnings": run.warnings,
+        "id": j.id,
+        "outputs": j.outputs,
+        "status": j.result.status.as_str(),
+        "state": state(project, j).as_str(),
+        "exit_code": j.result.exit_code,
+        "tokens": j.result.tokens,
+        "duration_s": j.result.duration_s,
+        "prompt_source": j.prompt.as_ref().map(|p| p.source.clone()),
+        "logs": j.result.logs,
+        "matched_by": j.matched_by,
+        "findings": j.result.findings,
+        "evidence": j.result.evidence,
     })
 }
 

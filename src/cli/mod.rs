@@ -16,6 +16,7 @@ pub mod plan;
 mod prompt;
 mod recover;
 mod restore;
+mod safe_json;
 mod snapshot;
 
 use crate::app::project::{OpenOptions, Project};
