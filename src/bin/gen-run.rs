@@ -380,7 +380,7 @@ mod tests {
         }
         assert_eq!(sizes.len(), 12, "batches 1 and 2 ran");
         assert!(sizes.iter().all(|&n| (7_000..=9_500).contains(&n)), "{sizes:?}");
-        let run = discover::load(dir.path(), &LoadOptions::default()).unwrap();
+        let run = recover_tui::scan::load(dir.path(), &LoadOptions::default()).unwrap();
         let failed: Vec<_> = run.jobs().filter(|j| j.result.status == Status::Failed).collect();
         assert_eq!(failed.len(), 1, "{:#?}", run.warnings);
         assert_eq!(failed[0].batch, 2);
