@@ -1,6 +1,6 @@
 //! GNU parallel `--joblog` files (formats/README.md §5).
 
-use super::ParseWarning;
+use crate::core::ingest::ParseWarning;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,12 +82,12 @@ pub fn parse(bytes: &[u8], source: &str) -> Joblog {
 }
 
 /// Read a joblog whole, line by line: only the rows are kept (a command longer than
-/// [`super::lines::LINE_MAX`] is cut, and the cut is said). Malformed lines are skipped with a
+/// [`crate::core::ingest::lines::LINE_MAX`] is cut, and the cut is said). Malformed lines are skipped with a
 /// warning naming `source` and the line.
 pub fn read(reader: impl std::io::BufRead, source: &str) -> std::io::Result<Joblog> {
     let mut log = Joblog::default();
     let mut seen_content = false;
-    let mut lines = super::lines::Lines::new(reader);
+    let mut lines = crate::core::ingest::lines::Lines::new(reader);
     while let Some(l) = lines.next_line()? {
         let (n, line) = (l.number, l.bytes);
         if line.iter().all(|b| b.is_ascii_whitespace()) {
@@ -105,18 +105,18 @@ pub fn read(reader: impl std::io::BufRead, source: &str) -> std::io::Result<Jobl
         }
         match parse_row(line, n) {
             Ok(row) => log.push(row),
-            Err(message) => super::push_warning(
+            Err(message) => crate::core::ingest::push_warning(
                 &mut log.warnings,
                 ParseWarning { source: source.to_string(), line: Some(n), message },
             ),
         }
         if l.cut > 0 {
-            super::push_warning(
+            crate::core::ingest::push_warning(
                 &mut log.warnings,
                 ParseWarning {
                     source: source.to_string(),
                     line: Some(n),
-                    message: format!("this row's command is longer than {} MiB: {} bytes of it were cut (its Seq and Exitval were read)", super::lines::LINE_MAX >> 20, l.cut),
+                    message: format!("this row's command is longer than {} MiB: {} bytes of it were cut (its Seq and Exitval were read)", crate::core::ingest::lines::LINE_MAX >> 20, l.cut),
                 },
             );
         }
@@ -187,10 +187,10 @@ mod tests {
     use crate::core::ingest::shell;
     use std::collections::HashMap;
 
-    const EXAMPLE: &[u8] = include_bytes!("../../../tests/data/joblog/gnu_parallel_joblog.tsv");
-    const NOTES2: &[u8] = include_bytes!("../../../tests/data/fixtures/notes-joblog/_build/joblog-batch2.tsv");
-    const NOTES3: &[u8] = include_bytes!("../../../tests/data/fixtures/notes-joblog/_build/joblog-batch3.tsv");
-    const RESUMED: &[u8] = include_bytes!("../../../tests/data/joblog/resumed-no-header.tsv");
+    const EXAMPLE: &[u8] = include_bytes!("../../../../tests/data/joblog/gnu_parallel_joblog.tsv");
+    const NOTES2: &[u8] = include_bytes!("../../../../tests/data/fixtures/notes-joblog/_build/joblog-batch2.tsv");
+    const NOTES3: &[u8] = include_bytes!("../../../../tests/data/fixtures/notes-joblog/_build/joblog-batch3.tsv");
+    const RESUMED: &[u8] = include_bytes!("../../../../tests/data/joblog/resumed-no-header.tsv");
 
     fn first_lines(b: &[u8], n: usize) -> &[u8] {
         let end = b.iter().enumerate().filter(|(_, &c)| c == b'\n').nth(n - 1).map(|(i, _)| i + 1).unwrap_or(b.len());

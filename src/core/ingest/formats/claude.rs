@@ -1,9 +1,10 @@
 //! Claude Code headless output: `-p --output-format json` and `stream-json` (formats/README.md §4).
 
-use super::agent::{AgentLog, AgentLogKind};
-use super::codex_json::{first_type_value, trim_ascii};
-use super::evidence::{clip, first_meaningful_line, locate};
-use super::ParseWarning;
+use super::LiveLine;
+use crate::core::ingest::agent::{AgentLog, AgentLogKind};
+use crate::core::ingest::evidence::{clip, first_meaningful_line, locate};
+use crate::core::ingest::jsonl::{first_type_value, trim_ascii};
+use crate::core::ingest::ParseWarning;
 use crate::core::model::{Finding, TokenUsage};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -46,6 +47,59 @@ pub fn looks_like(head: &[u8]) -> bool {
                 && first_type_value(head).and_then(|t| std::str::from_utf8(t).ok()).is_some_and(is_claude_type)
         }
     }
+}
+
+/// A `claude -p --output-format stream-json` line for the Run screen.
+pub fn live_line(line: &str) -> LiveLine {
+    let t = line.trim();
+    if !t.starts_with('{') {
+        return LiveLine::NotMine;
+    }
+    let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(t) else { return LiveLine::NotMine };
+    let Some(kind) = str_of(&obj, "type").filter(|k| is_claude_type(k) || *k == "rate_limit_event") else {
+        return LiveLine::NotMine;
+    };
+    let s = match (kind, str_of(&obj, "subtype")) {
+        ("system", Some("init")) => format!("session {}", str_of(&obj, "session_id").unwrap_or("?")),
+        ("system", Some("api_retry")) => {
+            let n = |k: &str| obj.get(k).and_then(Value::as_u64);
+            format!(
+                "API retry {}/{} in {:.1}s: {} ({})",
+                n("attempt").unwrap_or(0),
+                n("max_retries").map_or("?".into(), |m| m.to_string()),
+                n("retry_delay_ms").unwrap_or(0) as f64 / 1000.0,
+                obj.get("error").and_then(text_of).unwrap_or_else(|| "error".into()),
+                obj.get("error_status").and_then(text_of).unwrap_or_else(|| "-".into())
+            )
+        }
+        ("rate_limit_event", _) => "rate limited: waiting".to_string(),
+        ("assistant", _) => {
+            let message = obj.get("message").and_then(Value::as_object);
+            let blocks = message.map(content_blocks).unwrap_or_default();
+            let text: Vec<String> = blocks
+                .iter()
+                .filter_map(|b| match str_of(b, "type") {
+                    Some("text") => str_of(b, "text").map(|t| format!("claude: {}", clip(t.trim(), 300))),
+                    Some("tool_use") => Some(format!("tool: {}", str_of(b, "name").unwrap_or("?"))),
+                    _ => None,
+                })
+                .collect();
+            if text.is_empty() {
+                return LiveLine::Quiet;
+            }
+            text.join(" · ")
+        }
+        ("result", sub) => {
+            let is_error = obj.get("is_error").and_then(Value::as_bool) == Some(true);
+            if is_error {
+                format!("RESULT FAILED: {}", error_text(&obj))
+            } else {
+                format!("result: {}", sub.unwrap_or(""))
+            }
+        }
+        _ => return LiveLine::Quiet,
+    };
+    LiveLine::Show(s)
 }
 
 fn is_claude_type(t: &str) -> bool {
@@ -93,7 +147,7 @@ fn read<'s>(text: &str, source: &'s str) -> ClaudeState<'s> {
 
 impl ClaudeState<'_> {
     fn warn(&mut self, line: usize, message: String) {
-        super::push_warning(
+        crate::core::ingest::push_warning(
             &mut self.log.warnings,
             ParseWarning { source: self.source.to_string(), line: Some(line), message },
         );
@@ -132,6 +186,18 @@ impl ClaudeState<'_> {
                 if let Some(cwd) = str_of(obj, "cwd") {
                     self.log.cwd = Some(cwd.to_string());
                 }
+            }
+            Some("system") if str_of(obj, "subtype") == Some("api_retry") => self.api_retry(obj),
+            // A limit reached and waited on: a retry in progress, not a failure.
+            Some("rate_limit_event") => {
+                self.log.retries += 1;
+                let info = obj.get("rate_limit_info").and_then(Value::as_object);
+                let status = info.and_then(|i| str_of(i, "status")).unwrap_or("limited");
+                let resets = info.and_then(|i| i.get("resetsAt").or_else(|| i.get("resets_at"))).and_then(reset_text);
+                self.log.notices.push(match resets {
+                    Some(at) => format!("rate limit {status} (resets at {at})"),
+                    None => format!("rate limit {status}"),
+                });
             }
             Some("assistant") => self.assistant(obj),
             Some("user") => self.user(obj, line),
@@ -211,8 +277,24 @@ impl ClaudeState<'_> {
         }
     }
 
+    /// `{"type":"system","subtype":"api_retry","attempt":1,"max_retries":10,...}`.
+    fn api_retry(&mut self, obj: &Map<String, Value>) {
+        self.log.retries += 1;
+        let n = |k: &str| obj.get(k).and_then(Value::as_u64);
+        let error = obj.get("error").and_then(text_of).unwrap_or_else(|| "error".into());
+        let status = obj.get("error_status").and_then(text_of).map(|s| format!(" ({s})")).unwrap_or_default();
+        self.log.notices.push(format!(
+            "API retry {}/{}: {error}{status}",
+            n("attempt").unwrap_or(0),
+            n("max_retries").map_or("?".into(), |m| m.to_string())
+        ));
+    }
+
     fn result(&mut self, obj: &Map<String, Value>) {
         self.saw_result = true;
+        if let Some(text) = str_of(obj, "result") {
+            self.log.set_final_message(text);
+        }
         self.log.finished = true;
         if let Some(ms) = obj.get("duration_ms").and_then(Value::as_f64) {
             self.log.duration_s = Some(ms / 1000.0);
@@ -258,6 +340,16 @@ fn error_text(obj: &Map<String, Value>) -> String {
         Some(status) => format!("API error status {status}"),
         None => "the run ended with an error (no message)".to_string(),
     }
+}
+
+/// A reset time given as epoch seconds (or milliseconds) or as text, as UTC text.
+fn reset_text(v: &Value) -> Option<String> {
+    if let Some(s) = v.as_str() {
+        return Some(s.to_string());
+    }
+    let n = v.as_f64()?;
+    let secs = if n > 1e11 { n / 1000.0 } else { n };
+    chrono::DateTime::from_timestamp(secs as i64, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 fn str_of<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v str> {
@@ -314,8 +406,8 @@ fn add(a: TokenUsage, b: TokenUsage) -> TokenUsage {
 mod tests {
     use super::*;
 
-    const API_ERROR: &str = include_str!("../../../tests/data/formats/claude_json_api_error.json");
-    const STREAM: &str = include_str!("../../../tests/data/formats/claude_stream_json_error.jsonl");
+    const API_ERROR: &str = include_str!("../../../../tests/data/formats/claude_json_api_error.json");
+    const STREAM: &str = include_str!("../../../../tests/data/formats/claude_stream_json_error.jsonl");
 
     #[test]
     fn json_api_error_is_the_result_text() {
@@ -451,9 +543,9 @@ mod tests {
         assert!(looks_like(STREAM.as_bytes()));
         assert!(looks_like(&STREAM.as_bytes()[..120]));
         assert!(looks_like(b"{\n  \"type\": \"result\",\n  \"subtype\": \"succ"));
-        let codex = include_str!("../../../tests/data/formats/codex_exec_json_failed.jsonl");
+        let codex = include_str!("../../../../tests/data/formats/codex_exec_json_failed.jsonl");
         assert!(!looks_like(codex.as_bytes()));
-        let rollout = include_str!("../../../tests/data/formats/codex_rollout.jsonl");
+        let rollout = include_str!("../../../../tests/data/formats/codex_rollout.jsonl");
         assert!(!looks_like(rollout.as_bytes()));
         assert!(!looks_like(b"OpenAI Codex v0.63.0\n"));
         assert!(!looks_like(b""));

@@ -14,10 +14,10 @@
 //! Very old builds prefix event lines with `[2025-08-01T10:00:00] ` and put the prompt under
 //! `User instructions:`; their `exec` and `tokens used:` carry the value on the same line.
 
-use super::agent::{AgentLog, AgentLogKind};
 use super::codex_json::NO_FINAL_EVENT;
-use super::evidence::failed_command_finding;
-use crate::core::model::TokenUsage;
+use crate::core::ingest::agent::{AgentLog, AgentLogKind};
+use crate::core::ingest::evidence::failed_command_finding;
+use crate::core::model::{Finding, TokenUsage};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -134,6 +134,12 @@ enum Block {
     /// Output of a failed command.
     ExecOutput,
     FileUpdate,
+    /// `apply patch` announced; the `patch: completed|failed|declined` line follows.
+    ApplyPatch,
+    /// After `patch: <status>`: the paths it touched, one per line (`applied` = completed).
+    PatchPaths {
+        applied: bool,
+    },
     Tokens,
     Other,
 }
@@ -156,6 +162,11 @@ struct TextParser<'s> {
     tokens_seen: bool,
     /// The last block that said something was the agent's message.
     ends_with_message: bool,
+    /// Lines of the latest `codex` block (the agent's message).
+    message: Vec<String>,
+    /// A current build (`OpenAI Codex v…` without "(research preview)"): reasoning is printed
+    /// without a `thinking` header.
+    unheaded_reasoning: bool,
 }
 
 impl<'s> TextParser<'s> {
@@ -169,6 +180,8 @@ impl<'s> TextParser<'s> {
             failed: None,
             tokens_seen: false,
             ends_with_message: false,
+            message: Vec::new(),
+            unheaded_reasoning: false,
         }
     }
 
@@ -182,6 +195,9 @@ impl<'s> TextParser<'s> {
         let trimmed = line.trim();
 
         if let Block::Header { rules } = self.block {
+            if trimmed.starts_with("OpenAI Codex v") {
+                self.unheaded_reasoning = !trimmed.contains("(research preview)");
+            }
             if trimmed == "--------" {
                 self.block = if rules == 0 { Block::Header { rules: 1 } } else { Block::Other };
                 return;
@@ -231,6 +247,22 @@ impl<'s> TextParser<'s> {
                     }
                 }
             }
+            Block::ApplyPatch => {
+                if let Some(status) = trimmed.strip_prefix("patch: ") {
+                    self.patch_status(n, status.trim());
+                }
+            }
+            Block::PatchPaths { applied } => {
+                if trimmed.is_empty() || trimmed.starts_with("diff --git") {
+                    self.block = Block::Other;
+                } else if let Some(path) = patch_path(trimmed) {
+                    if applied {
+                        self.log.add_file(path);
+                    } else {
+                        self.patch_not_applied(path);
+                    }
+                }
+            }
             Block::FileUpdate => {
                 if !self.exec_result(n, trimmed) {
                     if let Some(path) = changed_path(trimmed) {
@@ -251,7 +283,12 @@ impl<'s> TextParser<'s> {
                     self.exec_result(n, trimmed);
                 }
             }
-            Block::Thinking | Block::Codex | Block::Header { .. } => {}
+            Block::Codex => {
+                if !trimmed.is_empty() {
+                    self.message.push(trimmed.to_string());
+                }
+            }
+            Block::Thinking | Block::Header { .. } => {}
         }
     }
 
@@ -259,18 +296,34 @@ impl<'s> TextParser<'s> {
         if timestamped {
             return true;
         }
-        let exact =
-            matches!(line, "thinking" | "exec" | "codex" | "tokens used" | "file update" | "file update:" | "user");
+        let exact = matches!(
+            line,
+            "thinking" | "exec" | "codex" | "tokens used" | "file update" | "file update:" | "user" | "apply patch"
+        );
         let prefixed = ["ERROR:", "warning:", "tokens used:", "mcp startup:", "mcp:", "deprecated:"]
             .iter()
             .any(|p| line.starts_with(p));
         match self.block {
             // A prompt ends only at an unmistakable block line.
-            Block::Prompt => (exact && line != "user") || prefixed,
+            // Current builds print reasoning without a `thinking` header: a bold summary line
+            // after a blank line ends the echoed prompt.
+            Block::Prompt => {
+                (exact && line != "user")
+                    || prefixed
+                    || line.starts_with("model rerouted:")
+                    || (self.unheaded_reasoning
+                        && is_reasoning_summary(line)
+                        && self.prompt.last().is_some_and(|l| l.trim().is_empty()))
+            }
             _ => {
                 exact
                     || prefixed
                     || line == "task interrupted"
+                    || line == "turn interrupted"
+                    || line.starts_with("patch: ")
+                    || line.starts_with("model rerouted:")
+                    || line.starts_with("hook: ")
+                    || line.starts_with("web search: ")
                     || line.starts_with("task aborted")
                     || line.starts_with("tool ")
                     || line.starts_with("codex session ")
@@ -290,10 +343,11 @@ impl<'s> TextParser<'s> {
             if self.log.prompt.is_none() && self.prompt.is_empty() {
                 self.block = Block::Prompt;
             }
-        } else if line == "thinking" {
+        } else if line == "thinking" || (self.unheaded_reasoning && is_reasoning_summary(line)) {
             self.block = Block::Thinking;
         } else if line == "codex" {
             self.block = Block::Codex;
+            self.message.clear();
             self.ends_with_message = true;
             return;
         } else if line.starts_with("Agent message:") {
@@ -307,6 +361,12 @@ impl<'s> TextParser<'s> {
             self.exec_command = Some(strip_cwd(rest.trim()).to_string());
         } else if line == "file update" || line.starts_with("apply_patch auto_approved=") {
             self.block = Block::FileUpdate;
+        } else if line == "apply patch" {
+            self.block = Block::ApplyPatch;
+        } else if let Some(status) = line.strip_prefix("patch: ") {
+            self.patch_status(n, status.trim());
+        } else if let Some(note) = line.strip_prefix("model rerouted:") {
+            self.log.notices.push(format!("model rerouted: {}", note.trim()));
         } else if let Some(rest) = line.strip_prefix("tokens used") {
             let rest = rest.trim_start_matches(':').trim();
             if rest.is_empty() {
@@ -320,7 +380,7 @@ impl<'s> TextParser<'s> {
             self.log.failure = Some(msg.trim().to_string());
         } else if let Some(msg) = line.strip_prefix("warning:") {
             self.log.notices.push(msg.trim().to_string());
-        } else if line == "task interrupted" || line.starts_with("task aborted") {
+        } else if line == "task interrupted" || line == "turn interrupted" || line.starts_with("task aborted") {
             self.log.failure = Some(line.to_string());
         } else if let Some(id) = line.strip_prefix("codex session ") {
             self.log.thread_id.get_or_insert_with(|| id.trim().to_string());
@@ -337,7 +397,8 @@ impl<'s> TextParser<'s> {
     /// `<command> [in <cwd>] succeeded in 12ms:` / `... exited 1 in 2.1s:`. Returns true when
     /// the line was one; a failure opens an output block.
     fn exec_result(&mut self, n: usize, line: &str) -> bool {
-        if !line.ends_with(':') || !(line.contains(" exited ") || line.contains("succeeded")) {
+        let exited = line.contains(" exited ") || line.starts_with("exited ");
+        if !line.ends_with(':') || !(exited || line.contains("succeeded")) {
             return false;
         }
         let Some(caps) = result_re().captures(line) else {
@@ -370,7 +431,34 @@ impl<'s> TextParser<'s> {
         }
     }
 
+    /// `patch: completed` (the paths that follow were written), `failed` or `declined`.
+    fn patch_status(&mut self, n: usize, status: &str) {
+        let applied = status == "completed";
+        if !applied {
+            self.log.evidence.push(Finding {
+                error_type: "patch_failed".to_string(),
+                message: format!("apply patch {status}"),
+                source: format!("{}:{n}", self.source),
+                ..Finding::default()
+            });
+        }
+        self.block = Block::PatchPaths { applied };
+    }
+
+    /// A path of a patch that failed or was declined: named in the patch's finding.
+    fn patch_not_applied(&mut self, path: &str) {
+        if let Some(f) = self.log.evidence.last_mut().filter(|f| f.error_type == "patch_failed") {
+            f.file.get_or_insert_with(|| path.to_string());
+            f.message.push_str(if f.message.contains(": ") { ", " } else { ": " });
+            f.message.push_str(path);
+        }
+    }
+
     fn end_block(&mut self) {
+        if self.block == Block::Codex && !self.message.is_empty() {
+            let text = self.message.join("\n");
+            self.log.set_final_message(&text);
+        }
         if self.block == Block::Prompt {
             while self.prompt.last().is_some_and(|l| l.trim().is_empty()) {
                 self.prompt.pop();
@@ -406,6 +494,24 @@ fn strip_cwd(command: &str) -> &str {
 }
 
 /// A header line of a `file update` block: `A path`, `M path`, `R old -> new` (not `D`).
+/// `**Planning the parser module**`: a reasoning summary as current builds print it.
+fn is_reasoning_summary(line: &str) -> bool {
+    line.len() > 4 && line.starts_with("**") && line.ends_with("**")
+}
+
+/// A path under `patch: <status>`: the path alone, or with a kind mark (`A path`, `M path`).
+fn patch_path(line: &str) -> Option<&str> {
+    if let Some(p) = changed_path(line) {
+        return Some(p);
+    }
+    let path = line.trim_start_matches("- ").trim();
+    let plausible = !path.is_empty()
+        && !path.contains(char::is_whitespace)
+        && !path.ends_with(':')
+        && (path.contains('/') || path.contains('.'));
+    plausible.then_some(path)
+}
+
 fn changed_path(line: &str) -> Option<&str> {
     let (mark, rest) = line.split_at_checked(2)?;
     let path = match mark {
@@ -422,8 +528,8 @@ fn changed_path(line: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    const ANSI: &str = include_str!("../../../tests/data/formats/codex_exec_text_ansi.log");
-    const OLD: &str = include_str!("../../../tests/data/formats/codex_exec_text_old.log");
+    const ANSI: &str = include_str!("../../../../tests/data/formats/codex_exec_text_ansi.log");
+    const OLD: &str = include_str!("../../../../tests/data/formats/codex_exec_text_old.log");
 
     #[test]
     fn strips_colour_codes() {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::core::ingest::formats::codex_json::read;
 
 fn condense(line: &[u8]) -> Vec<u8> {
     let mut c = Condenser::default();

@@ -1,11 +1,12 @@
 use super::*;
 use crate::core::ingest::evidence::{clip, first_meaningful_line, locate};
+use std::io;
 
-const OK: &str = include_str!("../../../tests/data/formats/codex_exec_json_ok.jsonl");
-const FAILED: &str = include_str!("../../../tests/data/formats/codex_exec_json_failed.jsonl");
-const EARLY: &str = include_str!("../../../tests/data/formats/codex_exec_json_early.jsonl");
-const OLDEST: &str = include_str!("../../../tests/data/formats/codex_exec_json_oldest.jsonl");
-const SPARKQ: &str = include_str!("../../../tests/data/fixtures/sparkq-phase6/_build/logs/phase6/b1-storage.jsonl");
+const OK: &str = include_str!("../../../../tests/data/formats/codex_exec_json_ok.jsonl");
+const FAILED: &str = include_str!("../../../../tests/data/formats/codex_exec_json_failed.jsonl");
+const EARLY: &str = include_str!("../../../../tests/data/formats/codex_exec_json_early.jsonl");
+const OLDEST: &str = include_str!("../../../../tests/data/formats/codex_exec_json_oldest.jsonl");
+const SPARKQ: &str = include_str!("../../../../tests/data/fixtures/sparkq-phase6/_build/logs/phase6/b1-storage.jsonl");
 
 /// A reader that hands out a few bytes at a time, to cross every buffer boundary.
 struct Trickle<'a> {
@@ -440,11 +441,11 @@ fn looks_like_every_generation_and_nothing_else() {
     assert!(looks_like(b"{\"prompt\":\"Create src/a.rs\"}\n"));
     // A head that ends inside a long first line.
     assert!(looks_like(b"{\"type\":\"item.updated\",\"item\":{\"id\":\"item_0\",\"aggregated_output\":\"aaaa"));
-    let claude = include_str!("../../../tests/data/formats/claude_stream_json_error.jsonl");
+    let claude = include_str!("../../../../tests/data/formats/claude_stream_json_error.jsonl");
     assert!(!looks_like(claude.as_bytes()));
-    let claude_json = include_str!("../../../tests/data/formats/claude_json_api_error.json");
+    let claude_json = include_str!("../../../../tests/data/formats/claude_json_api_error.json");
     assert!(!looks_like(claude_json.as_bytes()));
-    let rollout = include_str!("../../../tests/data/formats/codex_rollout.jsonl");
+    let rollout = include_str!("../../../../tests/data/formats/codex_rollout.jsonl");
     assert!(!looks_like(rollout.as_bytes()));
     assert!(!looks_like(&rollout.as_bytes()[..60]));
     assert!(!looks_like(b"OpenAI Codex v0.63.0 (research preview)\n--------\n"));

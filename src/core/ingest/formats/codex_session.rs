@@ -1,8 +1,10 @@
 //! Codex session files `rollout-*.jsonl` (formats/README.md §3): used to recover a prompt by thread id.
 
-use super::codex_json::{first_type_value, trim_ascii, ErrText, Str, TokenInfo};
-use super::ParseWarning;
-use crate::core::model::TokenUsage;
+use super::codex_json::TokenInfo;
+use crate::core::ingest::evidence::failed_command_finding;
+use crate::core::ingest::jsonl::{first_type_value, trim_ascii, ErrText, Str};
+use crate::core::ingest::ParseWarning;
+use crate::core::model::{Finding, TokenUsage};
 use chrono::{DateTime, Utc};
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -24,6 +26,11 @@ pub struct Session {
     pub error: Option<String>,
     /// `task_complete`/`turn_complete` seen.
     pub completed: bool,
+    /// Files its `apply_patch` calls added or updated (`*** Add File:` / `*** Update File:`,
+    /// relative to `cwd` in 0.46+ builds), first-seen order, no repeats.
+    pub files_written: Vec<String>,
+    /// Commands whose `function_call_output` metadata gave a non-zero exit code.
+    pub evidence: Vec<Finding>,
     pub warnings: Vec<ParseWarning>,
 }
 
@@ -37,6 +44,8 @@ pub fn parse(text: &str, source: &str) -> Session {
     // An unparsable line not yet known to be the last one.
     let mut pending: Option<(usize, String)> = None;
     let mut first_object = true;
+    // call id -> command, for naming a failed command's output.
+    let mut calls: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let line = raw.trim();
@@ -44,7 +53,7 @@ pub fn parse(text: &str, source: &str) -> Session {
             continue;
         }
         if let Some((l, err)) = pending.take() {
-            super::push_warning(
+            crate::core::ingest::push_warning(
                 &mut s.warnings,
                 warning(source, l, format!("line {l} is not valid JSON ({err}); skipped")),
             );
@@ -53,7 +62,7 @@ pub fn parse(text: &str, source: &str) -> Session {
             Ok(rec) => rec,
             Err(err) if err.is_data() => {
                 let message = format!("line {n} has an unexpected shape ({err}); skipped");
-                super::push_warning(&mut s.warnings, warning(source, n, message));
+                crate::core::ingest::push_warning(&mut s.warnings, warning(source, n, message));
                 continue;
             }
             Err(err) => {
@@ -116,12 +125,35 @@ pub fn parse(text: &str, source: &str) -> Session {
                 s.error = Some(format!("turn aborted: {reason}"));
             }
             ("event_msg", "task_complete" | "turn_complete") => s.completed = true,
+            ("response_item", "custom_tool_call" | "function_call") => {
+                let name = p.name.as_ref().map(|n| n.0.as_ref()).unwrap_or("");
+                if name == "apply_patch" {
+                    let patch = p.input.as_ref().map(|i| i.0.as_ref()).or(p.arguments.as_ref().map(|a| a.0.as_ref()));
+                    for path in patch.map(patched_files).unwrap_or_default() {
+                        if !s.files_written.contains(&path) {
+                            s.files_written.push(path);
+                        }
+                    }
+                } else if let Some(call) = &p.call_id {
+                    let command = p.arguments.as_ref().map(|a| command_of(&a.0)).unwrap_or_default();
+                    calls.insert(call.0.to_string(), command);
+                }
+            }
+            ("response_item", "function_call_output" | "custom_tool_call_output") => {
+                let command = p.call_id.as_ref().and_then(|c| calls.remove(c.0.as_ref())).unwrap_or_default();
+                if let Some(out) = p.output.as_ref().and_then(|o| o.0.as_deref()) {
+                    if let Some((code, text)) = failed_output(out) {
+                        let src = format!("{source}:{n}");
+                        s.evidence.push(failed_command_finding(&command, Some(code), &text, src));
+                    }
+                }
+            }
             _ => {}
         }
     }
     if let Some((l, _)) = pending {
         let message = format!("line {l} is cut off (the process was probably killed); kept what parsed before it");
-        super::push_warning(&mut s.warnings, warning(source, l, message));
+        crate::core::ingest::push_warning(&mut s.warnings, warning(source, l, message));
     }
     if s.prompt.is_none() {
         s.prompt = fallback_prompt;
@@ -167,6 +199,47 @@ pub fn looks_like(head: &[u8]) -> bool {
                 && first_type_value(first).and_then(|t| std::str::from_utf8(t).ok()).is_some_and(|t| KINDS.contains(&t))
         }
     }
+}
+
+/// The files a patch adds or updates: `*** Add File: path` / `*** Update File: path` lines
+/// (and the target of a `*** Move to: path`).
+fn patched_files(patch: &str) -> Vec<String> {
+    patch
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("*** Add File:")
+                .or_else(|| l.strip_prefix("*** Update File:"))
+                .or_else(|| l.strip_prefix("*** Move to:"))
+        })
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The command of a `function_call` (`{"command": ["bash", "-lc", "pytest -q"], ...}`).
+fn command_of(arguments: &str) -> String {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(arguments) else { return String::new() };
+    match &v["command"] {
+        serde_json::Value::String(c) => c.clone(),
+        serde_json::Value::Array(parts) => {
+            let parts: Vec<&str> = parts.iter().filter_map(|p| p.as_str()).collect();
+            // `bash -lc "<script>"`: the script is the command.
+            match parts.as_slice() {
+                [_, "-lc" | "-c", script] => script.to_string(),
+                _ => parts.join(" "),
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// A tool output that is a JSON string `{"output": "...", "metadata": {"exit_code": N, ...}}`
+/// with a non-zero exit code: the code and the output text.
+fn failed_output(output: &str) -> Option<(i64, String)> {
+    let v: serde_json::Value = serde_json::from_str(output.trim()).ok()?;
+    let code = v["metadata"]["exit_code"].as_i64()?;
+    (code != 0).then(|| (code, v["output"].as_str().unwrap_or("").to_string()))
 }
 
 fn warning(source: &str, line: usize, message: String) -> ParseWarning {
@@ -227,6 +300,18 @@ struct Payload<'a> {
     info: Option<TokenInfo>,
     codex_error_info: Option<InfoName>,
     reason: Option<ErrText>,
+    #[serde(borrow)]
+    name: Option<Str<'a>>,
+    /// `custom_tool_call` input (the patch text of `apply_patch`).
+    #[serde(borrow)]
+    input: Option<Str<'a>>,
+    /// `function_call` arguments (a JSON string).
+    #[serde(borrow)]
+    arguments: Option<Str<'a>>,
+    #[serde(borrow)]
+    call_id: Option<Str<'a>>,
+    /// `function_call_output.output`: a string (in 0.46+ a JSON string with `metadata`).
+    output: Option<ErrText>,
 }
 
 /// The texts of a message `content`: `[{type: input_text|output_text, text}]` or a string.
@@ -305,7 +390,7 @@ impl<'de> Deserialize<'de> for InfoName {
 mod tests {
     use super::*;
 
-    const ROLLOUT: &str = include_str!("../../../tests/data/formats/codex_rollout.jsonl");
+    const ROLLOUT: &str = include_str!("../../../../tests/data/formats/codex_rollout.jsonl");
     const NAME: &str = "sessions/2025/11/20/rollout-2025-11-20T14-03-11-0199b5c2-3f1e-7d40-9a7c-2c1f0e8d4b11.jsonl";
 
     #[test]
@@ -411,9 +496,9 @@ mod tests {
     fn looks_like_session_files_only() {
         assert!(looks_like(ROLLOUT.as_bytes()));
         assert!(looks_like(&ROLLOUT.as_bytes()[..100]));
-        let exec = include_str!("../../../tests/data/formats/codex_exec_json_ok.jsonl");
+        let exec = include_str!("../../../../tests/data/formats/codex_exec_json_ok.jsonl");
         assert!(!looks_like(exec.as_bytes()));
-        let claude = include_str!("../../../tests/data/formats/claude_stream_json_error.jsonl");
+        let claude = include_str!("../../../../tests/data/formats/claude_stream_json_error.jsonl");
         assert!(!looks_like(claude.as_bytes()));
         assert!(!looks_like(b""));
     }

@@ -7,9 +7,11 @@
 //! fields they do not need; a command's `aggregated_output` is only read (by a second
 //! parse of its line) when the command failed. Only the summary is kept in memory.
 
-use super::agent::{AgentLog, AgentLogKind};
-use super::evidence::{clip, failed_command_finding};
-use super::ParseWarning;
+use super::LiveLine;
+use crate::core::ingest::agent::{AgentLog, AgentLogKind};
+use crate::core::ingest::evidence::{clip, failed_command_finding};
+use crate::core::ingest::jsonl::{first_type_value, scan_lines, trim_ascii, ErrText, Line, Str, MAX_HELD};
+use crate::core::ingest::ParseWarning;
 use crate::core::model::{Finding, TokenUsage};
 use chrono::{DateTime, Utc};
 use memchr::memmem;
@@ -18,7 +20,7 @@ use serde::{Deserialize, Deserializer};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, Read};
+use std::io::Read;
 
 /// The failure recorded when a stream ends without a final event.
 pub const NO_FINAL_EVENT: &str = "no final event: the stream stopped before the turn ended (interrupted or killed)";
@@ -90,317 +92,7 @@ fn is_stream_type(t: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------
-// Line scanning
-
-/// How many bytes at the start of a line are enough to read its event type.
-const HEAD: usize = 256;
-const CHUNK: usize = 256 * 1024;
-/// A line to parse is held whole up to this size; a longer one is condensed while it streams
-/// by (see [`Condenser`]), so a single huge line never needs more memory than this.
-const MAX_HELD: usize = 8 << 20;
-/// In a condensed line, every JSON string keeps at most this many bytes of its content.
-const STRING_KEEP: usize = 64 << 10;
-const FIRST_CHUNK: usize = 16 * 1024;
-
-enum Line<'a> {
-    /// A line to parse (without its newline).
-    Text(&'a [u8]),
-    /// A line skipped unparsed; `complete` is false when it does not end like a JSON object.
-    Skipped { complete: bool },
-    /// A line over [`MAX_HELD`] bytes even once its strings were shortened; skipped.
-    TooLong { bytes: u64 },
-}
-
-/// Shortens one over-long JSON line as it streams by: bytes outside strings are kept, every
-/// string keeps its first [`STRING_KEEP`] bytes and then ends with a note of how much was cut
-/// (cut only between characters and never inside an escape, so the line still parses).
-/// Events are summaries: the head of a huge command output says what failed.
-#[derive(Default)]
-pub(super) struct Condenser {
-    out: Vec<u8>,
-    /// Bytes of the original line.
-    total: u64,
-    in_string: bool,
-    /// The previous byte was a backslash starting an escape.
-    escape: bool,
-    /// Hex digits of a `\uXXXX` escape still to come.
-    hex_left: u8,
-    /// Content bytes kept of the current string.
-    kept: usize,
-    /// Content bytes dropped of the current string (`> 0` = cutting).
-    dropped: u64,
-    /// More than [`MAX_HELD`] bytes would have been kept.
-    overflow: bool,
-}
-
-impl Condenser {
-    fn push(&mut self, b: u8) {
-        if self.out.len() < MAX_HELD {
-            self.out.push(b);
-        } else {
-            self.overflow = true;
-        }
-    }
-
-    pub(super) fn feed(&mut self, bytes: &[u8]) {
-        self.total += bytes.len() as u64;
-        for &b in bytes {
-            if !self.in_string {
-                self.push(b);
-                if b == b'"' {
-                    self.in_string = true;
-                    self.escape = false;
-                    self.hex_left = 0;
-                    self.kept = 0;
-                    self.dropped = 0;
-                }
-                continue;
-            }
-            let plain = !self.escape && self.hex_left == 0;
-            if plain && b == b'"' {
-                if self.dropped > 0 {
-                    let note = format!(" … [{} bytes cut by recover-tui]", self.dropped);
-                    for &n in note.as_bytes() {
-                        self.push(n);
-                    }
-                }
-                self.push(b);
-                self.in_string = false;
-                continue;
-            }
-            // Cut only at a character boundary outside an escape.
-            if self.dropped == 0 && self.kept >= STRING_KEEP && plain && (b & 0xc0) != 0x80 {
-                self.dropped = 1;
-            } else if self.dropped > 0 {
-                self.dropped += 1;
-            } else {
-                self.push(b);
-                self.kept += 1;
-            }
-            if self.escape {
-                self.escape = false;
-                if b == b'u' {
-                    self.hex_left = 4;
-                }
-            } else if self.hex_left > 0 {
-                self.hex_left -= 1;
-            } else if b == b'\\' {
-                self.escape = true;
-            }
-        }
-    }
-
-    /// Bytes fed so far.
-    pub(super) fn total(&self) -> u64 {
-        self.total
-    }
-
-    /// The shortened line, or `None` when even that is over [`MAX_HELD`] bytes.
-    pub(super) fn finish(self) -> Option<Vec<u8>> {
-        (!self.overflow).then_some(self.out)
-    }
-
-    fn emit(self, on_line: &mut impl FnMut(Line<'_>)) {
-        if self.overflow {
-            on_line(Line::TooLong { bytes: self.total });
-        } else {
-            on_line(Line::Text(&self.out));
-        }
-    }
-}
-
-/// Call `on_line` for every line of `reader`. Lines have no length limit; a line whose
-/// head names a skippable event is passed over without being copied, and one longer than
-/// [`MAX_HELD`] is condensed as it is read.
-fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::Result<()> {
-    let finder = memmem::Finder::new(b"\"type\"");
-    // Start small (most streams are a few KiB; zeroing a full chunk for each would cost more
-    // than reading them) and grow to CHUNK while reads keep filling the buffer.
-    let mut buf = vec![0u8; FIRST_CHUNK];
-    let mut filled = false;
-    let (mut start, mut end) = (0usize, 0usize);
-    // Bytes after `start` already searched for a newline.
-    let mut searched = 0usize;
-    // While skipping a long line: the last non-blank byte seen so far.
-    let mut skipping: Option<u8> = None;
-    // While condensing a line longer than MAX_HELD.
-    let mut condensing: Option<Condenser> = None;
-    let mut eof = false;
-    loop {
-        // Hand out every complete line in buf[start..end].
-        loop {
-            if let Some(mut c) = condensing.take() {
-                let avail = &buf[start..end];
-                match memchr::memchr(b'\n', avail) {
-                    Some(i) => {
-                        c.feed(&avail[..i]);
-                        c.emit(&mut on_line);
-                        start += i + 1;
-                        searched = 0;
-                    }
-                    None => {
-                        c.feed(avail);
-                        condensing = Some(c);
-                        start = end;
-                        break;
-                    }
-                }
-            } else if let Some(last) = skipping.as_mut() {
-                let avail = &buf[start..end];
-                match memchr::memchr(b'\n', avail) {
-                    Some(i) => {
-                        *last = last_non_blank(&avail[..i]).unwrap_or(*last);
-                        on_line(Line::Skipped { complete: *last == b'}' });
-                        skipping = None;
-                        start += i + 1;
-                        searched = 0;
-                    }
-                    None => {
-                        *last = last_non_blank(avail).unwrap_or(*last);
-                        start = end;
-                        break;
-                    }
-                }
-            } else {
-                match memchr::memchr(b'\n', &buf[start + searched..end]) {
-                    Some(i) => {
-                        let line = &buf[start..start + searched + i];
-                        if is_skippable(&finder, line) {
-                            on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
-                        } else {
-                            on_line(Line::Text(line));
-                        }
-                        start += searched + i + 1;
-                        searched = 0;
-                    }
-                    None => {
-                        let partial = &buf[start..end];
-                        if partial.len() >= HEAD && is_skippable(&finder, partial) {
-                            skipping = Some(last_non_blank(partial).unwrap_or(b' '));
-                            start = end;
-                            searched = 0;
-                        } else if partial.len() >= MAX_HELD {
-                            let mut c = Condenser::default();
-                            c.feed(partial);
-                            condensing = Some(c);
-                            start = end;
-                            searched = 0;
-                        } else {
-                            searched = end - start;
-                        }
-                        break;
-                    }
-                }
-            }
-        }
-        if eof {
-            if let Some(c) = condensing.take() {
-                c.emit(&mut on_line);
-            } else if let Some(last) = skipping {
-                on_line(Line::Skipped { complete: last == b'}' });
-            } else if start < end {
-                let line = &buf[start..end];
-                if is_skippable(&finder, line) {
-                    on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
-                } else {
-                    on_line(Line::Text(line));
-                }
-            }
-            return Ok(());
-        }
-        // Make room: move the partial line to the front, grow only when it fills the buffer.
-        if start == end {
-            start = 0;
-            end = 0;
-            if buf.len() > 4 * CHUNK {
-                buf.truncate(CHUNK);
-                buf.shrink_to_fit();
-            } else if filled && buf.len() < CHUNK {
-                let grown = (buf.len() * 2).min(CHUNK);
-                buf.resize(grown, 0);
-            }
-        } else if start > 0 {
-            buf.copy_within(start..end, 0);
-            end -= start;
-            start = 0;
-        }
-        if end == buf.len() {
-            let grown = buf.len() * 2;
-            buf.resize(grown, 0);
-        }
-        let n = loop {
-            match reader.read(&mut buf[end..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        };
-        filled = n > 0 && end + n == buf.len();
-        if n == 0 {
-            eof = true;
-        } else {
-            end += n;
-        }
-    }
-}
-
-/// `item.updated` and streaming deltas repeat what a later event says in full.
-fn is_skippable(finder: &memmem::Finder<'_>, line: &[u8]) -> bool {
-    let head = &line[..line.len().min(HEAD)];
-    match type_value_with(finder, head) {
-        Some(t) => t == b"item.updated" || t.ends_with(b"_delta") || t.ends_with(b".delta"),
-        None => false,
-    }
-}
-
-/// The value of the first `"type"` key in `bytes` (`{"type":"turn.started"}` -> `turn.started`).
-pub(super) fn first_type_value(bytes: &[u8]) -> Option<&[u8]> {
-    type_value_with(&memmem::Finder::new(b"\"type\""), bytes)
-}
-
-fn type_value_with<'b>(finder: &memmem::Finder<'_>, bytes: &'b [u8]) -> Option<&'b [u8]> {
-    let pos = finder.find(bytes)?;
-    let mut i = pos + 6;
-    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
-        i += 1;
-    }
-    if bytes.get(i) != Some(&b':') {
-        return None;
-    }
-    i += 1;
-    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
-        i += 1;
-    }
-    if bytes.get(i) != Some(&b'"') {
-        return None;
-    }
-    let rest = bytes.get(i + 1..)?;
-    let close = memchr::memchr(b'"', rest)?;
-    Some(&rest[..close])
-}
-
-fn last_non_blank(bytes: &[u8]) -> Option<u8> {
-    bytes.iter().rev().find(|b| !b.is_ascii_whitespace()).copied()
-}
-
-pub(super) fn trim_ascii(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |p| p + 1);
-    &bytes[start..end]
-}
-
-// ---------------------------------------------------------------------------------------
 // Minimal, borrowed event shapes. Fields not named here are skipped unread.
-
-/// A string borrowed from the line when it holds no escapes.
-#[derive(Deserialize)]
-pub(super) struct Str<'a>(#[serde(borrow)] pub(super) Cow<'a, str>);
-
-impl Str<'_> {
-    fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 #[derive(Deserialize, Default, Clone, Copy)]
 pub(super) struct Usage {
@@ -464,6 +156,8 @@ struct Item<'a> {
     #[serde(borrow)]
     tool: Option<Str<'a>>,
     error: Option<ErrText>,
+    #[serde(borrow)]
+    text: Option<Str<'a>>,
 }
 
 /// The oldest generation's `msg` object.
@@ -509,62 +203,6 @@ struct OutputLine<'a> {
 struct OutputItem<'a> {
     #[serde(borrow)]
     aggregated_output: Option<Str<'a>>,
-}
-
-/// An error or message given as a string, or as an object with a `message` (or as null).
-#[derive(Default)]
-pub(super) struct ErrText(pub(super) Option<String>);
-
-impl<'de> Deserialize<'de> for ErrText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ErrText;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a message string or an object with a message")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<ErrText, E> {
-                Ok(ErrText(Some(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<ErrText, E> {
-                Ok(ErrText(Some(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<ErrText, E> {
-                Ok(ErrText(Some(v.to_string())))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<ErrText, E> {
-                Ok(ErrText(Some(v.to_string())))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<ErrText, E> {
-                Ok(ErrText(Some(v.to_string())))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<ErrText, E> {
-                Ok(ErrText(None))
-            }
-            fn visit_unit<E>(self) -> Result<ErrText, E> {
-                Ok(ErrText(None))
-            }
-            fn visit_none<E>(self) -> Result<ErrText, E> {
-                Ok(ErrText(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ErrText, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(ErrText(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrText, A::Error> {
-                let mut message = None;
-                while let Some(key) = map.next_key::<Str<'de>>()? {
-                    if key.as_str() == "message" {
-                        message = map.next_value::<ErrText>()?.0;
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(ErrText(message))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 /// A command given as a string or as an argv array (joined with spaces).
@@ -683,7 +321,7 @@ impl<'s> StreamState<'s> {
     }
 
     fn warn(&mut self, line: usize, message: String) {
-        super::push_warning(
+        crate::core::ingest::push_warning(
             &mut self.log.warnings,
             ParseWarning { source: self.source.to_string(), line: Some(line), message },
         );
@@ -810,7 +448,12 @@ impl<'s> StreamState<'s> {
                 self.final_event(None);
             }
             "turn.failed" => {
-                let message = ev.error.and_then(|e| e.0).unwrap_or_else(|| "turn failed (no message)".to_string());
+                // Without a turn error, codex falls back to the last top-level error.
+                let message = ev
+                    .error
+                    .and_then(|e| e.0)
+                    .or_else(|| self.log.notices.iter().rev().find(|n| !n.starts_with("Reconnecting")).cloned())
+                    .unwrap_or_else(|| "turn failed (no message)".to_string());
                 self.final_event(Some(message));
             }
             "item.started" | "item.completed" => {
@@ -820,6 +463,9 @@ impl<'s> StreamState<'s> {
             }
             "error" => {
                 if let Some(message) = ev.message.and_then(|m| m.0) {
+                    if message.starts_with("Reconnecting") {
+                        self.log.retries += 1;
+                    }
                     self.log.notices.push(message);
                 }
             }
@@ -849,19 +495,26 @@ impl<'s> StreamState<'s> {
         let status = item.status.as_ref().map(Str::as_str).unwrap_or("");
         if completed {
             self.last_was_agent_message = matches!(kind.as_str(), "agent_message" | "assistant_message");
+            if self.last_was_agent_message {
+                if let Some(text) = item.text.as_ref() {
+                    self.log.set_final_message(text.as_str());
+                }
+            }
         }
         match kind.as_str() {
             "file_change" => {
+                // A failed or declined patch still names the job's outputs (its finding says
+                // the change was not made); `item.started` / `item.updated` are in progress.
                 if completed || status == "completed" {
                     for path in item.changes.iter().flat_map(|c| c.0.iter()) {
                         self.log.add_file(path);
                     }
                 }
-                if completed && status == "failed" {
+                if completed && matches!(status, "failed" | "declined") {
                     let paths = item.changes.map(|c| c.0.join(", ")).unwrap_or_default();
                     let finding = Finding {
                         error_type: "patch_failed".to_string(),
-                        message: format!("file change failed: {paths}"),
+                        message: format!("file change {status}: {paths}"),
                         source: self.here(),
                         ..Finding::default()
                     };
@@ -929,7 +582,12 @@ impl<'s> StreamState<'s> {
                 self.turn_error = None;
                 self.last_was_agent_message = false;
             }
-            "agent_message" => self.last_was_agent_message = true,
+            "agent_message" => {
+                self.last_was_agent_message = true;
+                if let Some(m) = &message {
+                    self.log.set_final_message(m);
+                }
+            }
             "exec_command_begin" => {
                 let command = msg.command.and_then(|c| c.0).unwrap_or_default();
                 self.calls.insert(call_id, command);
@@ -1036,6 +694,55 @@ impl<'s> StreamState<'s> {
     }
 }
 
+/// A `codex exec --json` event as a line for the Run screen: `Quiet` for events not worth a
+/// line (`item.started`, `item.updated`, deltas), `NotMine` for what is not a Codex event.
+pub fn live_line(line: &str) -> LiveLine {
+    let t = line.trim();
+    if !t.starts_with('{') {
+        return LiveLine::NotMine;
+    }
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(t) else { return LiveLine::NotMine };
+    let ty = v["type"].as_str().unwrap_or("");
+    if !is_stream_type(ty) {
+        return LiveLine::NotMine;
+    }
+    let item = &v["item"];
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    let s = match (ty, item["type"].as_str().unwrap_or("")) {
+        ("thread.started", _) => format!("session {}", v["thread_id"].as_str().unwrap_or("?")),
+        ("turn.completed", _) => {
+            let u = &v["usage"];
+            format!(
+                "turn completed: {} input + {} output tokens",
+                u["input_tokens"].as_u64().unwrap_or(0),
+                u["output_tokens"].as_u64().unwrap_or(0)
+            )
+        }
+        ("turn.failed", _) => format!("TURN FAILED: {}", text(&v["error"]["message"])),
+        ("error", _) => format!("notice: {}", text(&v["message"])),
+        ("item.completed", "agent_message") => format!("codex: {}", text(&item["text"])),
+        ("item.completed", "reasoning") => format!("thinking: {}", text(&item["text"]).trim_matches('*')),
+        ("item.completed", "error") => format!("notice: {}", text(&item["message"])),
+        ("item.completed", "file_change") => {
+            let paths: Vec<&str> = item["changes"]
+                .as_array()
+                .map(|c| c.iter().filter_map(|x| x["path"].as_str()).collect())
+                .unwrap_or_default();
+            match item["status"].as_str() {
+                Some("failed") | Some("declined") => format!("patch failed: {}", paths.join(", ")),
+                _ => format!("wrote {}", paths.join(", ")),
+            }
+        }
+        ("item.completed", "command_execution") => format!(
+            "$ {} (exit {})",
+            text(&item["command"]),
+            item["exit_code"].as_i64().map(|c| c.to_string()).unwrap_or_else(|| "-".into())
+        ),
+        _ => return LiveLine::Quiet,
+    };
+    LiveLine::Show(s)
+}
+
 fn non_blank(s: Option<Str<'_>>) -> Option<Cow<'_, str>> {
     s.map(|s| s.0).filter(|s| !s.trim().is_empty())
 }
@@ -1052,7 +759,3 @@ mod tests;
 #[cfg(test)]
 #[path = "codex_json_perf.rs"]
 mod perf;
-
-#[cfg(test)]
-#[path = "codex_json_condense_tests.rs"]
-mod condense_tests;
