@@ -506,7 +506,7 @@ fn tsc_with_no_inputs_is_a_finding_of_no_job() {
 
 #[test]
 fn every_tool_output_with_errors_is_discovered_as_a_validation_report() {
-    use crate::core::ingest::sniff::{sniff, Format};
+    use crate::core::ingest::formats::{sniff, Format};
     for (name, text) in [
         ("cargo/build-human-color.txt", data!("tools/cargo/build-human-color.txt")),
         ("cargo/build-human-truncated.txt", data!("tools/cargo/build-human-truncated.txt")),
