@@ -503,3 +503,51 @@ fn tsc_with_no_inputs_is_a_finding_of_no_job() {
     );
     assert!(r.checked.is_empty());
 }
+
+#[test]
+fn every_tool_output_with_errors_is_discovered_as_a_validation_report() {
+    use crate::core::ingest::formats::{sniff, Format};
+    for (name, text) in [
+        ("cargo/build-human-color.txt", data!("tools/cargo/build-human-color.txt")),
+        ("cargo/build-human-truncated.txt", data!("tools/cargo/build-human-truncated.txt")),
+        ("cargo/build-human.txt", data!("tools/cargo/build-human.txt")),
+        ("cargo/build-short.txt", data!("tools/cargo/build-short.txt")),
+        ("cargo/clippy-deny-warnings-short.txt", data!("tools/cargo/clippy-deny-warnings-short.txt")),
+        ("cargo/clippy-deny-warnings.txt", data!("tools/cargo/clippy-deny-warnings.txt")),
+        ("eslint/stylish-color.txt", data!("tools/eslint/stylish-color.txt")),
+        ("eslint/stylish-crlf.txt", data!("tools/eslint/stylish-crlf.txt")),
+        ("eslint/stylish.txt", data!("tools/eslint/stylish.txt")),
+        ("go/build-undefined.txt", data!("tools/go/build-undefined.txt")),
+        ("go/build.txt", data!("tools/go/build.txt")),
+        ("go/test-v.txt", data!("tools/go/test-v.txt")),
+        ("go/test.txt", data!("tools/go/test.txt")),
+        ("go/vet-printf.txt", data!("tools/go/vet-printf.txt")),
+        ("go/vet.txt", data!("tools/go/vet.txt")),
+        ("mypy/errors-columns-color.txt", data!("tools/mypy/errors-columns-color.txt")),
+        ("mypy/errors-error-end.txt", data!("tools/mypy/errors-error-end.txt")),
+        ("mypy/errors-pretty.txt", data!("tools/mypy/errors-pretty.txt")),
+        ("mypy/errors.txt", data!("tools/mypy/errors.txt")),
+        ("py_compile/missing-file.txt", data!("tools/py_compile/missing-file.txt")),
+        ("py_compile/several-files.txt", data!("tools/py_compile/several-files.txt")),
+        ("py_compile/syntax-error.txt", data!("tools/py_compile/syntax-error.txt")),
+        ("py_compile/tab-error.txt", data!("tools/py_compile/tab-error.txt")),
+        ("pytest/q-collection-error.txt", data!("tools/pytest/q-collection-error.txt")),
+        ("pytest/q-failures-color.txt", data!("tools/pytest/q-failures-color.txt")),
+        ("pytest/q-failures-crlf.txt", data!("tools/pytest/q-failures-crlf.txt")),
+        ("pytest/q-failures-truncated.txt", data!("tools/pytest/q-failures-truncated.txt")),
+        ("pytest/q-failures.txt", data!("tools/pytest/q-failures.txt")),
+        ("pytest/q-params-tb-no.txt", data!("tools/pytest/q-params-tb-no.txt")),
+        ("pytest/q-params.txt", data!("tools/pytest/q-params.txt")),
+        ("pytest/q-tb-no.txt", data!("tools/pytest/q-tb-no.txt")),
+        ("tsc/errors-pretty.txt", data!("tools/tsc/errors-pretty.txt")),
+        ("tsc/errors.txt", data!("tools/tsc/errors.txt")),
+        ("tsc/no-inputs.txt", data!("tools/tsc/no-inputs.txt")),
+        ("tsc/tsconfig-error.txt", data!("tools/tsc/tsconfig-error.txt")),
+    ] {
+        assert_eq!(sniff(name, text.as_bytes(), &[]), Format::Validation, "{name}");
+    }
+    // Warnings alone say nothing failed; they are not taken for a report.
+    for text in [data!("tools/cargo/warnings-only-human.txt"), data!("tools/cargo/warnings-only-short.txt")] {
+        assert!(!looks_like(text));
+    }
+}
