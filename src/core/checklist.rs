@@ -200,21 +200,40 @@ pub fn evaluate(run: &Run, d: &Decision, facts: &Facts, recorded: &BTreeMap<Stri
         None,
     );
 
-    // 5. Dependencies reviewed (confirm).
+    // 5. Dependencies reviewed (confirm): the later batches' reads of N's outputs.
+    let n = d.failing_batch;
+    let batch_of = |id: &str| run.job(id).map(|j| j.batch).unwrap_or(0);
     let mut detail: Vec<String> = d
         .graph
         .edges
         .iter()
-        .map(|e| format!("{} reads {} of {} — {}", e.reader, e.output, e.writer, e.evidence))
+        .filter(|e| batch_of(&e.writer) == n && batch_of(&e.reader) > n)
+        .map(|e| {
+            let how = if e.declared { "declared" } else { "inferred" };
+            format!(
+                "{} (batch {}) reads {} of {} — {how}: {}",
+                e.reader,
+                batch_of(&e.reader),
+                e.output,
+                e.writer,
+                e.evidence
+            )
+        })
         .collect();
-    for b in &d.graph.declared {
+    for e in d.graph.evidence_only.iter().filter(|e| batch_of(&e.writer) == n && batch_of(&e.reader) > n) {
+        detail.push(format!("not counted (the manifest declares the dependencies): {}", e.evidence));
+    }
+    for e in d.graph.rejected.iter().filter(|e| batch_of(&e.writer) == n && batch_of(&e.reader) > n) {
+        detail.push(format!("rejected by you: {}", e.evidence));
+    }
+    for b in d.graph.declared.iter().filter(|b| **b > n) {
         detail.push(format!(
             "batch {b} declares depends_on {:?}",
             d.graph.batch_deps.get(b).map(|s| s.iter().copied().collect::<Vec<_>>()).unwrap_or_default()
         ));
     }
     if detail.is_empty() {
-        detail.push("no dependency between batches was declared or inferred".into());
+        detail.push(format!("no later batch reads an output of batch {n} (none declared or inferred)"));
     }
     push(
         "dependencies_reviewed",
@@ -275,15 +294,26 @@ pub fn evaluate(run: &Run, d: &Decision, facts: &Facts, recorded: &BTreeMap<Stri
 
     // 10. Cheaper than a restart.
     let c = &d.cost;
-    let cheaper = c.savings.tokens > 0 || (c.full_restart.tokens == 0 && c.savings.seconds > 0.0);
+    let time = |s: Option<f64>| super::export::view::seconds(s);
+    let cheaper = match c.savings {
+        Some(s) => s.tokens > 0 || (c.full_restart.tokens == 0 && s.seconds.is_some_and(|t| t > 0.0)),
+        None => false,
+    };
+    let saves = match c.savings {
+        Some(s) => format!("saves {:.1}%", s.tokens_pct),
+        None => "the plan restarts the phase: no savings".to_string(),
+    };
     push(
         "cheaper_than_restart",
         "Recovery is cheaper than a restart",
         ItemKind::Auto,
         cheaper,
         vec![format!(
-            "recovery {} tokens / {:.0}s vs full restart {} tokens / {:.0}s (saves {:.1}%)",
-            c.recovery.tokens, c.recovery.seconds, c.full_restart.tokens, c.full_restart.seconds, c.savings.tokens_pct
+            "recovery {} tokens / {} vs full restart {} tokens / {} ({saves})",
+            c.recovery.tokens,
+            time(c.recovery.seconds),
+            c.full_restart.tokens,
+            time(c.full_restart.seconds)
         )],
         None,
     );
@@ -364,6 +394,7 @@ mod tests {
             thresholds: Thresholds::default(),
             overrides: &Overrides::default(),
             prices: Prices::default(),
+            outputs: &Default::default(),
         })
         .unwrap();
         (run, d)
@@ -431,6 +462,7 @@ mod tests {
             thresholds: Thresholds::default(),
             overrides: &Overrides::default(),
             prices: Prices::default(),
+            outputs: &Default::default(),
         })
         .unwrap();
         let facts = Facts { generators_running: vec!["pid 4242: codex exec --json -".into()], ..Facts::default() };

@@ -45,14 +45,14 @@ fn toggle_answer(app: &mut App) -> Vec<Effect> {
     let Some(step) = p.decision.as_ref().and_then(|d| d.rationale.get(app.screens.decision.sel)) else {
         return vec![];
     };
-    let Some(question) = Question::parse(&step.step) else {
+    let Some(question) = Question::of(step.step) else {
         app.set_status("only Q2 and Q3 can be overridden (the rules follow from them)", true);
         return vec![];
     };
-    if p.ledger.overrides.answers.contains_key(question.as_str()) {
+    if p.ledger.overrides.answers.contains_key(&question.step()) {
         return vec![Effect::Project(Job::Override { question, answer: None, reason: String::new() })];
     }
-    let answer = !step.answer.starts_with("yes");
+    let answer = !step.yes.unwrap_or(false);
     app.modal = Some(Modal::Reason { purpose: ReasonFor::Override { question, answer }, text: String::new() });
     vec![]
 }
@@ -112,7 +112,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let (first, last) = window(sel, d.rationale.len(), inner_h);
     let mut lines = Vec::new();
     for (i, r) in d.rationale.iter().enumerate().take(last).skip(first) {
-        let path = if r.step.starts_with('Q') {
+        let path = if r.step.is_question() {
             "◆"
         } else if Some(i) == fired {
             "●"
@@ -160,7 +160,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             l.push(Line::raw(format!("  · {}", clean_line(e))));
         }
     }
-    if Question::parse(&r.step).is_some() {
+    if Question::of(r.step).is_some() {
         l.push(Line::raw(""));
         let keys = app.keymap.keys_for(crate::tui::screens::Screen::Decision, Action::ToggleAnswer).join("/");
         let what =

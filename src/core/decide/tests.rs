@@ -60,7 +60,14 @@ fn run_of(jobs: Vec<Job>) -> Run {
 }
 
 fn decide_with(run: &Run, history: &History, overrides: &Overrides) -> Decision {
-    let input = Input { run, history, thresholds: Thresholds::default(), overrides, prices: Prices::default() };
+    let input = Input {
+        run,
+        history,
+        thresholds: Thresholds::default(),
+        overrides,
+        prices: Prices::default(),
+        outputs: &Default::default(),
+    };
     decide(&input).expect("a failed job")
 }
 
@@ -69,7 +76,7 @@ fn plain(run: &Run) -> Decision {
 }
 
 fn rule<'a>(d: &'a Decision, id: &str) -> &'a Step {
-    d.rationale.iter().find(|s| s.step == id).expect("step present")
+    d.step(id.parse().expect("a step id")).expect("step present")
 }
 
 fn import_error(file: &str) -> Finding {
@@ -155,7 +162,7 @@ fn a_later_batch_that_ran_and_reads_the_repaired_file_re_runs() {
     assert_eq!(d.continue_from_batch, Some(4));
     assert_eq!(d.preserved_batches, vec![1, 2, 5]);
     let q2 = rule(&d, "Q2");
-    assert_eq!(q2.answer, "yes: re-run 4; scope fix_then_continue, continue from batch 4");
+    assert_eq!(q2.answer, "yes: re-run b4-report (batch 4); scope fix_then_continue, continue from batch 4");
     assert!(q2.evidence.iter().any(|e| e == "batch 4 must re-run: b4-report reads what the repair changes (prompt of b4-report line 1 names tests/test_api.py)"), "{:?}", q2.evidence);
     assert!(q2.evidence.contains(&"batch 5 ran, passed and reads nothing the repair changes: kept".to_string()));
 }
@@ -183,7 +190,7 @@ fn q2_override_forces_later_batches_to_re_run() {
         ..Batch::default()
     });
     let mut o = Overrides::default();
-    o.answers.insert("Q2".into(), Override { answer: true, reason: "the docs quote the tests".into() });
+    o.answers.insert(StepId::Q2, Override { answer: true, reason: "the docs quote the tests".into() });
     let d = decide_with(&r, &History::default(), &o);
     assert_eq!(d.rerun_batches_after, vec![4]);
     assert_eq!(d.scope, Scope::FixThenContinue);
@@ -269,7 +276,7 @@ fn q3_override_no_lets_recovery_go_on() {
     r.batches[2].jobs[1].result.findings =
         vec![finding("tests/test_api.py", 8, "OperationalError", "no such column", "architectural")];
     let mut o = Overrides::default();
-    o.answers.insert("Q3".into(), Override { answer: false, reason: "only the test's fixture is stale".into() });
+    o.answers.insert(StepId::Q3, Override { answer: false, reason: "only the test's fixture is stale".into() });
     let d = decide_with(&r, &History::default(), &o);
     assert_eq!(d.verdict, Verdict::TargetedRecovery);
     assert_eq!(rule(&d, "Q3").overridden.as_deref(), Some("only the test's fixture is stale"));
@@ -279,7 +286,7 @@ fn q3_override_no_lets_recovery_go_on() {
 fn q3_override_yes_marks_the_spec_wrong() {
     let r = api_test_failure();
     let mut o = Overrides::default();
-    o.answers.insert("Q3".into(), Override { answer: true, reason: "the FRD names the wrong module".into() });
+    o.answers.insert(StepId::Q3, Override { answer: true, reason: "the FRD names the wrong module".into() });
     let d = decide_with(&r, &History::default(), &o);
     assert_eq!(d.verdict, Verdict::FullRestart);
     assert_eq!(rule(&d, "R2").fired, Some(true));
@@ -312,7 +319,7 @@ fn r4_a_failure_in_batch_1_has_little_to_preserve() {
     let d = plain(&r);
     assert_eq!(d.verdict, Verdict::FullRestart);
     assert_eq!(rule(&d, "R4").fired, Some(true));
-    assert_eq!(rule(&d, "R4").answer, "yes: preserved 0 of 39000 tokens (0.0%, minimum 25%)");
+    assert_eq!(rule(&d, "R4").answer, "yes: preserved 0 of 39,000 tokens (0.0%, minimum 25%); 1 figure(s) estimated");
 }
 
 #[test]
@@ -372,6 +379,7 @@ fn nothing_failed_means_no_decision() {
         thresholds: Thresholds::default(),
         overrides: &Overrides::default(),
         prices: Prices::default(),
+        outputs: &Default::default(),
     };
     assert!(decide(&input).is_none());
 }
@@ -386,6 +394,7 @@ fn thresholds_come_from_config() {
         thresholds: t,
         overrides: &Overrides::default(),
         prices: Prices::default(),
+        outputs: &Default::default(),
     };
     let d = decide(&input).unwrap();
     assert_eq!(d.verdict, Verdict::FullRestart);
@@ -431,7 +440,7 @@ proptest! {
     fn the_same_input_gives_the_same_json((r, h) in arb_run()) {
         let history = History { failed_recoveries: h };
         let o = Overrides::default();
-        let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default() };
+        let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default(), outputs: &Default::default() };
         let a = decide(&input).map(|d| serde_json::to_string(&d).unwrap());
         let b = decide(&input).map(|d| serde_json::to_string(&d).unwrap());
         prop_assert_eq!(a, b);
@@ -441,13 +450,13 @@ proptest! {
     fn a_failed_recovery_never_turns_a_full_restart_into_a_recovery((r, h) in arb_run(), pick in any::<prop::sample::Index>()) {
         let history = History { failed_recoveries: h };
         let o = Overrides::default();
-        let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default() };
+        let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default(), outputs: &Default::default() };
         let Some(before) = decide(&input) else { return Ok(()) };
         let ids: Vec<String> = r.jobs().map(|j| j.id.clone()).collect();
         let id = pick.get(&ids).clone();
         let mut more = history.clone();
         *more.failed_recoveries.entry(id).or_insert(0) += 1;
-        let input = Input { run: &r, history: &more, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default() };
+        let input = Input { run: &r, history: &more, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default(), outputs: &Default::default() };
         let after = decide(&input).unwrap();
         if before.verdict == Verdict::FullRestart {
             prop_assert_eq!(after.verdict, Verdict::FullRestart);
