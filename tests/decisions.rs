@@ -239,6 +239,27 @@ fn the_markdown_flowchart_follows_the_trail_of_each_scenario() {
     }
 }
 
+/// The same for the bundled public fixtures.
+#[test]
+fn the_markdown_flowchart_follows_the_trail_of_each_public_fixture() {
+    let mut names: Vec<String> = std::fs::read_dir(data().join("fixtures"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 2, "{names:?}");
+    for name in names {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(&name);
+        copy_dir(&data().join("fixtures").join(&name), &dir);
+        let out = Command::cargo_bin("recover-tui").unwrap().arg("plan").arg(&dir).arg("--json").output().unwrap();
+        let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+        check_flowchart(&name, &export_md(&dir), &p);
+    }
+}
+
 fn export_md(path: &Path) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let out = Command::cargo_bin("recover-tui")

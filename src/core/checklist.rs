@@ -484,4 +484,29 @@ mod tests {
         let items = evaluate(&run, &d, &Facts::default(), &rec);
         assert_eq!(state(&items, "snapshot_taken"), ItemState::Waived);
     }
+
+    #[test]
+    fn item_5_lists_the_later_batches_reads_of_the_failing_batch() {
+        let (mut run, _) = setup();
+        // c (batch 2) reads a (batch 1): an edge before N, not what item 5 is about.
+        run.batches[1].jobs[0].prompt = Some(Prompt { text: "Use src/a.py".into(), source: "p.md".into() });
+        let mut e = j("e", 3, Status::Passed);
+        e.prompt = Some(Prompt { text: "Task: report\nRead src/d.py first".into(), source: "prompts/e.md".into() });
+        run.batches.push(Batch { number: 3, jobs: vec![e, j("f", 3, Status::Passed)], ..Batch::default() });
+        let d = decide(&Input {
+            run: &run,
+            history: &History::default(),
+            thresholds: Thresholds::default(),
+            overrides: &Overrides::default(),
+            prices: Prices::default(),
+            outputs: &Default::default(),
+        })
+        .unwrap();
+        let items = evaluate(&run, &d, &Facts::default(), &BTreeMap::new());
+        let five = items.iter().find(|i| i.id == "dependencies_reviewed").unwrap();
+        assert_eq!(five.detail, vec!["e (batch 3) reads src/d.py of d — inferred: prompt of e line 2 names src/d.py"]);
+        let (run, d) = setup();
+        let items = evaluate(&run, &d, &Facts::default(), &BTreeMap::new());
+        assert_eq!(items[4].detail, vec!["no later batch reads an output of batch 2 (none declared or inferred)"]);
+    }
 }

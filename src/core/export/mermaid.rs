@@ -103,6 +103,74 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::cost::Prices;
+    use crate::core::decide::{decide, History, Input, Override, Overrides, StepId, Thresholds};
+    use crate::core::model::{Batch, Finding, Job, JobResult, Prompt, Run, Status, TokenUsage};
+
+    fn run() -> Run {
+        let job = |id: &str, b: u32, status: Status| Job {
+            id: id.into(),
+            batch: b,
+            outputs: vec![format!("pkg/{id}.py")],
+            prompt: Some(Prompt { text: "Task".into(), source: "p.md".into() }),
+            result: JobResult {
+                status,
+                tokens: TokenUsage { input: 9000, cached_input: 0, output: 1000 },
+                findings: if status == Status::Failed {
+                    vec![Finding {
+                        error_type: "SyntaxError".into(),
+                        message: "expected ':'".into(),
+                        ..Finding::default()
+                    }]
+                } else {
+                    vec![]
+                },
+                ..JobResult::default()
+            },
+            ..Job::default()
+        };
+        Run {
+            batches: vec![
+                Batch {
+                    number: 1,
+                    jobs: vec![job("a", 1, Status::Passed), job("b", 1, Status::Passed)],
+                    ..Batch::default()
+                },
+                Batch {
+                    number: 2,
+                    jobs: vec![job("c", 2, Status::Failed), job("d", 2, Status::Passed)],
+                    ..Batch::default()
+                },
+            ],
+            ..Run::default()
+        }
+    }
+
+    #[test]
+    fn an_overridden_answer_is_marked_and_the_path_follows_it() {
+        let r = run();
+        let mut o = Overrides::default();
+        o.answers.insert(StepId::Q3, Override { answer: true, reason: "the spec names \"Tasks\" #1".into() });
+        let input = Input {
+            run: &r,
+            history: &History::default(),
+            thresholds: Thresholds::default(),
+            overrides: &o,
+            prices: Prices::default(),
+            outputs: &Default::default(),
+        };
+        let d = decide(&input).unwrap();
+        let m = flowchart(&crate::core::flow::flow(&d));
+        assert!(m.contains("    class Q1,Q2,Q3,R1 path\n"), "{m}");
+        assert!(m.contains("    class R2,verdict decided\n"), "{m}");
+        assert!(m.contains("    class R3,R4,R5,R6,R7 off\n"), "{m}");
+        assert!(m.contains("    class Q3 overridden\n"), "{m}");
+        assert!(m.contains("    Q3[\"Q3 · Systemic?<br/>yes<br/>(overridden by the user)\"]\n"), "{m}");
+        assert!(m.contains("    verdict([\"FULL RESTART\"])\n"), "{m}");
+        assert!(m.contains("    R2 -- yes --> verdict\n"), "{m}");
+        // Edges 0..=3 (Q1->Q2, Q2->Q3, Q3->R1, R1->R2) and the verdict edge are the path.
+        assert!(m.contains("    linkStyle 0,1,2,3,9 stroke:#1d4ed8,stroke-width:3px\n"), "{m}");
+    }
 
     #[test]
     fn labels_from_a_project_cannot_break_out_of_the_node() {
