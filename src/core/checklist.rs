@@ -131,7 +131,14 @@ pub fn evaluate(run: &Run, d: &Decision, facts: &Facts, recorded: &BTreeMap<Stri
     };
 
     // 1. Failure boundary.
-    let unvalidated: Vec<String> = d.warnings.iter().filter(|w| w.contains("not all validated")).cloned().collect();
+    let unvalidated: Vec<String> = if d.unvalidated_batches.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "batch(es) {} before the failing batch are not all validated as passed",
+            nums(&d.unvalidated_batches)
+        )]
+    };
     let mut detail = vec![format!("failing batch {}; batches kept: {}", d.failing_batch, nums(&d.preserved_batches))];
     detail.extend(unvalidated.iter().cloned());
     push(

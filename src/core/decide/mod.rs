@@ -145,6 +145,12 @@ pub struct Decision {
     /// Interface mismatches across batches that were found.
     #[serde(skip)]
     pub mismatches: Vec<Mismatch>,
+    /// Batches before N that are not all validated as passed (flagged for the checklist).
+    #[serde(skip)]
+    pub unvalidated_batches: Vec<u32>,
+    /// Why each later batch runs again or is kept (Q2's evidence line about it).
+    #[serde(skip)]
+    pub batch_reasons: BTreeMap<u32, String>,
 }
 
 impl Decision {
@@ -273,6 +279,8 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
         measure: model.measure,
         estimates: model.estimates,
         mismatches,
+        unvalidated_batches: q1.unvalidated.clone(),
+        batch_reasons: q2.batch_reasons,
     })
 }
 

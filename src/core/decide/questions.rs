@@ -90,6 +90,8 @@ pub struct Dependents<'a> {
     pub scope: Scope,
     /// Every later job a recovery still runs: the stale ones and every job not passed.
     pub later_jobs: BTreeSet<&'a str>,
+    /// Why each later batch runs again, or is kept (the evidence line about it).
+    pub batch_reasons: BTreeMap<u32, String>,
     pub step: Step,
 }
 
@@ -117,7 +119,9 @@ pub fn dependents<'a>(run: &'a Run, q1: &Boundary<'_>, graph: &Graph, overrides:
     let mut preserved = q1.earlier.clone();
     let mut ev = Vec::new();
     let mut stale_named: Vec<String> = Vec::new();
+    let mut batch_reasons = BTreeMap::new();
     for b in run.batches.iter().filter(|b| b.number > n) {
+        let first = ev.len();
         let stale_here: Vec<&Job> = b.jobs.iter().filter(|j| stale.contains_key(&j.id)).collect();
         let failed_here = b.jobs.iter().any(|j| j.result.status == Status::Failed);
         let unfinished = b.jobs.iter().any(|j| !matches!(j.result.status, Status::Passed | Status::Failed));
@@ -163,6 +167,9 @@ pub fn dependents<'a>(run: &'a Run, q1: &Boundary<'_>, graph: &Graph, overrides:
             preserved.push(b.number);
             ev.push(format!("batch {} ran, passed and reads nothing the repair changes: kept", b.number));
         }
+        if let Some(line) = ev.get(first) {
+            batch_reasons.insert(b.number, line.clone());
+        }
     }
     for e in graph.edges.iter().filter(|e| repaired.contains(&e.writer)) {
         ev.push(format!("edge: {}", e.evidence));
@@ -195,7 +202,7 @@ pub fn dependents<'a>(run: &'a Run, q1: &Boundary<'_>, graph: &Graph, overrides:
     step.overridden = q2_override.map(|o| o.reason.clone());
     step.yes = Some(depends);
     preserved.sort_unstable();
-    Dependents { stale, rerun_after, to_run_after, preserved, continue_from, scope, later_jobs, step }
+    Dependents { stale, rerun_after, to_run_after, preserved, continue_from, scope, later_jobs, batch_reasons, step }
 }
 
 /// Q3: an architectural class (an interface mismatch found across batches included), a cascade

@@ -216,10 +216,7 @@ fn step_view(s: &Step) -> StepView {
 
 /// The Q2 evidence line about batch `b`.
 fn batch_reason(d: &Decision, b: u32) -> String {
-    d.step(StepId::Q2)
-        .and_then(|r| r.evidence.iter().find(|e| e.starts_with(&format!("batch {b} "))))
-        .map(|e| clean_line(e))
-        .unwrap_or_else(|| "it depends on the repaired batch".into())
+    d.batch_reasons.get(&b).map(|e| clean_line(e)).unwrap_or_else(|| "it depends on the repaired batch".into())
 }
 
 fn cost_view(d: &Decision) -> CostView {
