@@ -135,10 +135,14 @@ fn declares(run: &Run, b: &super::model::Batch, j: &super::model::Job) -> bool {
 /// (`depends_on: [N]` = reads every output of batch N).
 fn declared_edges(run: &Run) -> Vec<Edge> {
     let mut out = Vec::new();
+    if run.job_depends_on.is_empty() && run.batches.iter().all(|b| b.depends_on.is_none()) {
+        return out;
+    }
+    let by_id: HashMap<&str, &super::model::Job> = run.jobs().map(|j| (j.id.as_str(), j)).collect();
     for b in &run.batches {
         for j in &b.jobs {
             if let Some(ids) = run.job_depends_on(&j.id) {
-                for w in ids.iter().filter_map(|id| run.job(id)).filter(|w| w.batch < j.batch) {
+                for w in ids.iter().filter_map(|id| by_id.get(id.as_str())).filter(|w| w.batch < j.batch) {
                     out.push(Edge {
                         reader: j.id.clone(),
                         writer: w.id.clone(),

@@ -275,6 +275,17 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_argument_and_a_wrong_arity_are_found() {
+        let r = run("TypeError: RateLimiter.__init__() missing 1 required positional argument: 'capacity'");
+        assert_eq!(find(&r, &texts())[0].misfit, Misfit::MissingArgument("'capacity'".into()));
+        let r = run("TypeError: RateLimiter.allow() takes from 1 to 2 positional arguments but 3 were given");
+        let m = find(&r, &texts());
+        assert_eq!(m[0].misfit, Misfit::WrongArity);
+        assert_eq!(m[0].symbol, "allow");
+        assert_eq!(m[0].definition, "ratelimit/limiter.py:10");
+    }
+
+    #[test]
     fn a_symbol_no_earlier_batch_defines_is_not_a_mismatch() {
         let r = run("Bucket.__init__() got an unexpected keyword argument 'burst'");
         assert!(find(&r, &texts()).is_empty());

@@ -100,8 +100,10 @@ pub fn dependents<'a>(run: &'a Run, q1: &Boundary<'_>, graph: &Graph, overrides:
     let repaired: BTreeSet<String> = q1.failed.iter().map(|j| j.id.clone()).collect();
     let readers = graph.readers_of(run, &repaired, n);
     // Only jobs that ran and passed can be stale; the others run after the fix anyway.
+    let passed: std::collections::HashSet<&str> =
+        run.jobs().filter(|j| j.result.status == Status::Passed).map(|j| j.id.as_str()).collect();
     let mut stale = readers.clone();
-    stale.retain(|id, _| run.job(id).is_some_and(|j| j.result.status == Status::Passed));
+    stale.retain(|id, _| passed.contains(id.as_str()));
     let q2_override = overrides.answers.get(&StepId::Q2);
     if let Some(o) = q2_override {
         if o.answer {
