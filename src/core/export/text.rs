@@ -33,12 +33,14 @@ pub fn render(v: &PlanView) -> String {
             }
         }
         for b in &v.later {
-            s += &format!("  then re-run in batch {}: {}\n", b.batch, b.reason);
-            for (id, state) in &b.jobs {
-                s += &format!("      {id} — {state}\n");
+            if b.jobs.is_empty() {
+                s += &format!("  then re-run batch {}: {}\n", b.batch, b.reason);
+                continue;
             }
-            if b.kept_jobs > 0 {
-                s += &format!("      (the other {} job(s) of batch {} are kept)\n", b.kept_jobs, b.batch);
+            let kept = if b.kept_jobs > 0 { format!("; the other {} kept", b.kept_jobs) } else { String::new() };
+            s += &format!("  then re-run in batch {} ({} of {} jobs{kept}):\n", b.batch, b.jobs.len(), b.total_jobs);
+            for ((id, state), why) in b.jobs.iter().zip(&b.why) {
+                s += &format!("      {id} — {state}: {why}\n");
             }
         }
         match v.continue_from {

@@ -46,8 +46,11 @@ pub struct FailedJob {
 pub struct LaterBatch {
     pub batch: u32,
     pub reason: String,
-    /// The stale jobs of the batch, with their state now.
+    /// The stale jobs of the batch, with their state now and why they re-run.
     pub jobs: Vec<(String, &'static str)>,
+    pub why: Vec<String>,
+    /// Jobs in the batch.
+    pub total_jobs: usize,
     /// The batch's jobs that read nothing the repair changes.
     pub kept_jobs: usize,
 }
@@ -156,8 +159,13 @@ pub fn build(run: &Run, d: &Decision, p: Option<&Progress>) -> PlanView {
                 .filter(|j| d.stale_jobs.contains_key(&j.id))
                 .map(|j| (clean_name(&j.id), p.map(|p| p.state(j).word()).unwrap_or("stale")))
                 .collect();
+            let why: Vec<String> = jobs
+                .iter()
+                .filter_map(|j| d.stale_jobs.get(&j.id))
+                .map(|w| clean_line(&format!("reads what the repair changes ({})", w.join("; "))))
+                .collect();
             let kept_jobs = if stale.is_empty() { 0 } else { jobs.len() - stale.len() };
-            LaterBatch { batch: b, reason: batch_reason(d, b), jobs: stale, kept_jobs }
+            LaterBatch { batch: b, reason: batch_reason(d, b), jobs: stale, why, total_jobs: jobs.len(), kept_jobs }
         })
         .collect();
     let kept = d
