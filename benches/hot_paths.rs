@@ -191,6 +191,7 @@ fn bench_decide(c: &mut Criterion) {
                 thresholds: Thresholds::default(),
                 overrides: &overrides,
                 prices: Prices::default(),
+                outputs: &Default::default(),
             };
             decide::decide(&input).map(|d| d.rerun_jobs.len())
         })

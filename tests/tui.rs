@@ -147,7 +147,10 @@ fn overriding_q3_re_decides_and_is_recorded() {
     assert!(matches!(h.app().modal, Some(Modal::Reason { .. })));
     h.press("spec names the wrong module\n");
     assert_eq!(h.project().decision.as_ref().unwrap().verdict.as_str(), "full_restart");
-    assert_eq!(h.project().ledger.overrides.answers["Q3"].reason, "spec names the wrong module");
+    assert_eq!(
+        h.project().ledger.overrides.answers[&recover_tui::core::decide::StepId::Q3].reason,
+        "spec names the wrong module"
+    );
     assert_eq!(h.status(), "Q3 overridden to yes; verdict now full_restart");
     assert!(h.drawn().contains("FULL RESTART"), "{}", h.drawn());
     assert_eq!(journal_events(h.project()), ["decided", "overridden", "decided"]);

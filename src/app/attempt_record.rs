@@ -4,7 +4,7 @@
 //! overrides it lost.
 
 use crate::core::checklist::{ItemState, Recorded};
-use crate::core::decide::Override;
+use crate::core::decide::{Override, StepId};
 use crate::core::model::{Attempt, AttemptKind, AttemptOutcome};
 use crate::store::journal::{JournalEntry, JournalEvent};
 use crate::store::ledger::Ledger;
@@ -96,10 +96,14 @@ pub fn rebuild(ledger: &mut Ledger, entries: &[JournalEntry]) -> usize {
                 ledger.checklist.entry(item.clone()).or_insert(r);
             }
             JournalEvent::Overridden { question, answer, reason } if !reason.starts_with("override removed") => {
-                ledger.overrides.answers.insert(question.clone(), Override { answer: *answer, reason: reason.clone() });
+                if let Ok(step) = question.parse::<StepId>() {
+                    ledger.overrides.answers.insert(step, Override { answer: *answer, reason: reason.clone() });
+                }
             }
             JournalEvent::Overridden { question, .. } => {
-                ledger.overrides.answers.remove(question);
+                if let Ok(step) = question.parse::<StepId>() {
+                    ledger.overrides.answers.remove(&step);
+                }
             }
             _ => {}
         }

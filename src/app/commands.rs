@@ -6,7 +6,7 @@
 
 use super::project::Project;
 use crate::core::checklist::{ItemKind, ItemState, Recorded};
-use crate::core::decide::{Decision, Override};
+use crate::core::decide::{Decision, Override, StepId};
 use crate::core::export::SnapshotInfo;
 use crate::core::model::{PromptOrigin, SystemClock};
 use crate::core::sanitize::clean_line;
@@ -47,6 +47,23 @@ impl Question {
         match self {
             Question::Q2 => "Q2",
             Question::Q3 => "Q3",
+        }
+    }
+
+    /// The trail step this question is.
+    pub fn step(self) -> StepId {
+        match self {
+            Question::Q2 => StepId::Q2,
+            Question::Q3 => StepId::Q3,
+        }
+    }
+
+    /// The question a trail step is, if it can be overridden.
+    pub fn of(step: StepId) -> Option<Question> {
+        match step {
+            StepId::Q2 => Some(Question::Q2),
+            StepId::Q3 => Some(Question::Q3),
+            _ => None,
         }
     }
 
@@ -176,11 +193,11 @@ pub fn set_override(p: &mut Project, q: Question, answer: Option<bool>, reason: 
             if reason.is_empty() {
                 return Err(CommandError::Refused(format!("overriding {key} needs a reason (--reason TEXT)")));
             }
-            p.ledger.overrides.answers.insert(key.clone(), Override { answer, reason: reason.clone() });
+            p.ledger.overrides.answers.insert(q.step(), Override { answer, reason: reason.clone() });
             JournalEvent::Overridden { question: key.clone(), answer, reason }
         }
         None => {
-            let Some(old) = p.ledger.overrides.answers.remove(&key) else {
+            let Some(old) = p.ledger.overrides.answers.remove(&q.step()) else {
                 return Err(CommandError::Refused(format!("{key} is not overridden: there is nothing to clear")));
             };
             JournalEvent::Overridden {

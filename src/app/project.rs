@@ -94,6 +94,19 @@ pub struct Project {
     /// Set when the ledger could not be used (corrupt, newer, missing) and was rebuilt from the
     /// journal: no recovery runs in this invocation, so the user sees it first.
     pub ledger_problem: Option<String>,
+    /// The text of earlier batches' outputs the decision needs to find interface mismatches
+    /// (read once at open, only when a failure is shaped like one).
+    pub output_texts: decide::OutputTexts,
+}
+
+/// The outputs `decide` asks for, read from the project (bounded, never outside the root).
+fn output_texts(run: &Run) -> decide::OutputTexts {
+    use crate::core::context::ProjectFiles;
+    if !decide::interface::wanted(run) {
+        return decide::OutputTexts::new();
+    }
+    let files = crate::app::files::DiskFiles::new(&run.project_root);
+    decide::interface::texts_wanted(run).into_iter().filter_map(|rel| files.read(&rel).map(|t| (rel, t))).collect()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,8 +204,10 @@ impl Project {
                 interrupted.join(", ")
             ));
         }
+        let output_texts = output_texts(&run);
         let mut s = Project {
             run,
+            output_texts,
             config,
             state_dir,
             store,
@@ -215,6 +230,7 @@ impl Project {
     /// A project over a run already in memory, with no state directory (benchmarks, tests).
     pub fn from_run(run: Run, config: Config, state_dir: PathBuf) -> Project {
         let mut p = Project {
+            output_texts: output_texts(&run),
             run,
             config,
             state_dir,
@@ -254,6 +270,7 @@ impl Project {
             thresholds: self.config.decision.thresholds(),
             overrides: &self.ledger.overrides,
             prices: self.prices(),
+            outputs: &self.output_texts,
         };
         self.decision = decide::decide(&input);
         let max = self.config.decision.max_failed_recoveries;

@@ -131,7 +131,14 @@ pub fn evaluate(run: &Run, d: &Decision, facts: &Facts, recorded: &BTreeMap<Stri
     };
 
     // 1. Failure boundary.
-    let unvalidated: Vec<String> = d.warnings.iter().filter(|w| w.contains("not all validated")).cloned().collect();
+    let unvalidated: Vec<String> = if d.unvalidated_batches.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "batch(es) {} before the failing batch are not all validated as passed",
+            nums(&d.unvalidated_batches)
+        )]
+    };
     let mut detail = vec![format!("failing batch {}; batches kept: {}", d.failing_batch, nums(&d.preserved_batches))];
     detail.extend(unvalidated.iter().cloned());
     push(
@@ -200,21 +207,41 @@ pub fn evaluate(run: &Run, d: &Decision, facts: &Facts, recorded: &BTreeMap<Stri
         None,
     );
 
-    // 5. Dependencies reviewed (confirm).
+    // 5. Dependencies reviewed (confirm): the later batches' reads of N's outputs.
+    let n = d.failing_batch;
+    let batches: std::collections::HashMap<&str, u32> = run.jobs().map(|j| (j.id.as_str(), j.batch)).collect();
+    let batch_of = |id: &str| batches.get(id).copied().unwrap_or(0);
     let mut detail: Vec<String> = d
         .graph
         .edges
         .iter()
-        .map(|e| format!("{} reads {} of {} — {}", e.reader, e.output, e.writer, e.evidence))
+        .filter(|e| batch_of(&e.writer) == n && batch_of(&e.reader) > n)
+        .map(|e| {
+            let how = if e.declared { "declared" } else { "inferred" };
+            format!(
+                "{} (batch {}) reads {} of {} — {how}: {}",
+                e.reader,
+                batch_of(&e.reader),
+                e.output,
+                e.writer,
+                e.evidence
+            )
+        })
         .collect();
-    for b in &d.graph.declared {
+    for e in d.graph.evidence_only.iter().filter(|e| batch_of(&e.writer) == n && batch_of(&e.reader) > n) {
+        detail.push(format!("not counted (the manifest declares the dependencies): {}", e.evidence));
+    }
+    for e in d.graph.rejected.iter().filter(|e| batch_of(&e.writer) == n && batch_of(&e.reader) > n) {
+        detail.push(format!("rejected by you: {}", e.evidence));
+    }
+    for b in d.graph.declared.iter().filter(|b| **b > n) {
         detail.push(format!(
             "batch {b} declares depends_on {:?}",
             d.graph.batch_deps.get(b).map(|s| s.iter().copied().collect::<Vec<_>>()).unwrap_or_default()
         ));
     }
     if detail.is_empty() {
-        detail.push("no dependency between batches was declared or inferred".into());
+        detail.push(format!("no later batch reads an output of batch {n} (none declared or inferred)"));
     }
     push(
         "dependencies_reviewed",
@@ -275,15 +302,26 @@ pub fn evaluate(run: &Run, d: &Decision, facts: &Facts, recorded: &BTreeMap<Stri
 
     // 10. Cheaper than a restart.
     let c = &d.cost;
-    let cheaper = c.savings.tokens > 0 || (c.full_restart.tokens == 0 && c.savings.seconds > 0.0);
+    let time = |s: Option<f64>| super::export::view::seconds(s);
+    let cheaper = match c.savings {
+        Some(s) => s.tokens > 0 || (c.full_restart.tokens == 0 && s.seconds.is_some_and(|t| t > 0.0)),
+        None => false,
+    };
+    let saves = match c.savings {
+        Some(s) => format!("saves {:.1}%", s.tokens_pct),
+        None => "the plan restarts the phase: no savings".to_string(),
+    };
     push(
         "cheaper_than_restart",
         "Recovery is cheaper than a restart",
         ItemKind::Auto,
         cheaper,
         vec![format!(
-            "recovery {} tokens / {:.0}s vs full restart {} tokens / {:.0}s (saves {:.1}%)",
-            c.recovery.tokens, c.recovery.seconds, c.full_restart.tokens, c.full_restart.seconds, c.savings.tokens_pct
+            "recovery {} tokens / {} vs full restart {} tokens / {} ({saves})",
+            c.recovery.tokens,
+            time(c.recovery.seconds),
+            c.full_restart.tokens,
+            time(c.full_restart.seconds)
         )],
         None,
     );
@@ -364,6 +402,7 @@ mod tests {
             thresholds: Thresholds::default(),
             overrides: &Overrides::default(),
             prices: Prices::default(),
+            outputs: &Default::default(),
         })
         .unwrap();
         (run, d)
@@ -431,6 +470,7 @@ mod tests {
             thresholds: Thresholds::default(),
             overrides: &Overrides::default(),
             prices: Prices::default(),
+            outputs: &Default::default(),
         })
         .unwrap();
         let facts = Facts { generators_running: vec!["pid 4242: codex exec --json -".into()], ..Facts::default() };
@@ -451,5 +491,30 @@ mod tests {
         );
         let items = evaluate(&run, &d, &Facts::default(), &rec);
         assert_eq!(state(&items, "snapshot_taken"), ItemState::Waived);
+    }
+
+    #[test]
+    fn item_5_lists_the_later_batches_reads_of_the_failing_batch() {
+        let (mut run, _) = setup();
+        // c (batch 2) reads a (batch 1): an edge before N, not what item 5 is about.
+        run.batches[1].jobs[0].prompt = Some(Prompt { text: "Use src/a.py".into(), source: "p.md".into() });
+        let mut e = j("e", 3, Status::Passed);
+        e.prompt = Some(Prompt { text: "Task: report\nRead src/d.py first".into(), source: "prompts/e.md".into() });
+        run.batches.push(Batch { number: 3, jobs: vec![e, j("f", 3, Status::Passed)], ..Batch::default() });
+        let d = decide(&Input {
+            run: &run,
+            history: &History::default(),
+            thresholds: Thresholds::default(),
+            overrides: &Overrides::default(),
+            prices: Prices::default(),
+            outputs: &Default::default(),
+        })
+        .unwrap();
+        let items = evaluate(&run, &d, &Facts::default(), &BTreeMap::new());
+        let five = items.iter().find(|i| i.id == "dependencies_reviewed").unwrap();
+        assert_eq!(five.detail, vec!["e (batch 3) reads src/d.py of d — inferred: prompt of e line 2 names src/d.py"]);
+        let (run, d) = setup();
+        let items = evaluate(&run, &d, &Facts::default(), &BTreeMap::new());
+        assert_eq!(items[4].detail, vec!["no later batch reads an output of batch 2 (none declared or inferred)"]);
     }
 }

@@ -5,6 +5,7 @@
 //! (`[classify]`) are tried before the built-in table.
 
 use crate::core::model::Finding;
+use chrono::{DateTime, Utc};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -214,7 +215,7 @@ const BUILTIN: &[(FailureClass, &str, &str)] = &[
     (
         FailureClass::Transient,
         "rate-limit",
-        r"(?i)(?:status|code|error)\W{1,3}429\b|\b429 too many requests|too many requests|rate[ _-]?limit|usage[ _-]?limit",
+        r"(?i)(?:status|code|error)\W{1,3}429\b|\b429 too many requests|too many requests|(?:^|[^a-z])(?:rate|usage|session)[ _-]?limit(?:s|ed|ing)?(?:[^a-z]|$)|model (?:is )?at capacity",
     ),
     (
         FailureClass::Transient,
@@ -234,7 +235,7 @@ const BUILTIN: &[(FailureClass, &str, &str)] = &[
     (
         FailureClass::Transient,
         "killed-or-timeout",
-        r"(?i)no final event|killed after timeout|killed by signal|\bsignal (?:9|15)\b|\bSIG(?:TERM|KILL)\b|process (?:was )?(?:killed|interrupted|terminated)|timed out|\btimeout (?:exceeded|expired|reached|after)\b|exceeded (?:the )?timeout|^Failed: Timeout\b|deadline exceeded",
+        r"(?i)no final event|killed after timeout|killed by signal|\bsignal (?:9|15)\b|\bSIG(?:TERM|KILL)\b|process (?:was )?(?:killed|interrupted|terminated)|(?:^|[^a-z_])timed out\b|\btimeout (?:exceeded|expired|reached|after)\b|exceeded (?:the )?timeout|^Failed: Timeout\b|deadline exceeded",
     ),
     // Architectural: only texts that plainly say two sides disagree. (Errors naming a symbol
     // that an earlier batch defines differently need the other batch's code to recognise;
@@ -335,12 +336,7 @@ impl Classifier {
     /// The class of an error and the name of the rule that decided it (`None` = no rule
     /// matched, class `Unknown`). Rules see `"<error_type>: <message>"`.
     pub fn classify(&self, error_type: &str, message: &str) -> (FailureClass, Option<String>) {
-        let error_type = error_type.trim();
-        let text = if error_type.is_empty() {
-            message.trim().to_string()
-        } else {
-            format!("{error_type}: {}", message.trim())
-        };
+        let text = joined(error_type, message);
         self.rules
             .iter()
             .find(|r| r.pattern.is_match(&text))
@@ -350,6 +346,77 @@ impl Classifier {
     pub fn classify_finding(&self, f: &Finding) -> FailureClass {
         self.classify(&f.error_type, &f.message).0
     }
+
+    /// The class of a finding from a validation tool (a compiler, a test run, a type checker):
+    /// a code defect, never `transient` — the transient rules are skipped.
+    pub fn classify_code_defect(&self, error_type: &str, message: &str) -> (FailureClass, Option<String>) {
+        let text = joined(error_type, message);
+        self.rules
+            .iter()
+            .filter(|r| r.class != FailureClass::Transient)
+            .find(|r| r.pattern.is_match(&text))
+            .map_or((FailureClass::Unknown, None), |r| (r.class, Some(r.name.clone())))
+    }
+}
+
+fn joined(error_type: &str, message: &str) -> String {
+    let error_type = error_type.trim();
+    if error_type.is_empty() {
+        message.trim().to_string()
+    } else {
+        format!("{error_type}: {}", message.trim())
+    }
+}
+
+/// When a transient failure says a retry can succeed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetryAfter {
+    /// In the user's words: "at 3:45 PM", "at 2025-11-20 15:45 UTC", "120 s after the failure".
+    pub when: String,
+    /// The moment, when the text gives one (an epoch, or a delay after a known end time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
+    /// The words of the log that said it ("try again at 4:20 PM").
+    pub said: String,
+}
+
+static RESETS_AT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?i)resets?_at\W{0,3}(\d{10})\b"#).expect("regex"));
+static TRY_AGAIN_AT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:try again at|resets?(?: at)?)\s+(\d{1,2}(?::\d{2})?\s*[ap]\.?m\.?)").expect("regex")
+});
+static RETRY_AFTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)retry[-_ ]after\W{0,3}(\d{1,6})\b").expect("regex"));
+
+/// The reset time a transient failure's text gives (`resets_at` epoch, "try again at 3:45 PM",
+/// "resets 3:45pm", `retry-after: 120`), if any. `failed_at`: when the job ended, for a delay.
+pub fn retry_after(text: &str, failed_at: Option<DateTime<Utc>>) -> Option<RetryAfter> {
+    if let Some(c) = RESETS_AT.captures(text) {
+        let at = c[1].parse::<i64>().ok().and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))?;
+        return Some(RetryAfter {
+            when: format!("at {}", at.format("%Y-%m-%d %H:%M UTC")),
+            at: Some(at),
+            said: c[0].to_string(),
+        });
+    }
+    if let Some(c) = TRY_AGAIN_AT.captures(text) {
+        let clock = c[1].replace('.', "").to_uppercase().replace(' ', "");
+        let clock = format!("{} {}", &clock[..clock.len() - 2], &clock[clock.len() - 2..]);
+        return Some(RetryAfter {
+            when: format!("at {clock} (the service's local time)"),
+            at: None,
+            said: c[0].trim().to_string(),
+        });
+    }
+    if let Some(c) = RETRY_AFTER.captures(text) {
+        let secs: i64 = c[1].parse().ok()?;
+        let at = failed_at.map(|t| t + chrono::Duration::seconds(secs));
+        let when = match at {
+            Some(at) => format!("at {} ({secs} s after the failure)", at.format("%Y-%m-%d %H:%M:%S UTC")),
+            None => format!("{secs} s after the failure"),
+        };
+        return Some(RetryAfter { when, at, said: c[0].to_string() });
+    }
+    None
 }
 
 #[cfg(test)]

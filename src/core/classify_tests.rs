@@ -339,3 +339,80 @@ fn names_round_trip_through_str_and_serde() {
     assert!("flaky".parse::<FailureClass>().is_err());
     assert!(FailureClass::Import.hint().contains("import them from there"));
 }
+
+#[test]
+fn rules_match_words_never_pieces_of_identifiers() {
+    check(
+        &[
+            ("TypeError", "RateLimiter.__init__() got an unexpected keyword argument 'burst'"),
+            ("AttributeError", "'UsageLimitPolicy' object has no attribute 'window'"),
+        ],
+        FailureClass::Type,
+    );
+    check(
+        &[
+            ("agent_error", "You've hit your usage limit. Upgrade to Pro or try again at 4:20 PM."),
+            ("agent_error", "You've hit your session limit · resets 3:45pm"),
+            ("agent_error", "rate_limit_exceeded: Rate limit reached for gpt-5"),
+            ("agent_error", "Selected model is at capacity. Please try a different model."),
+            ("agent_error", "request timed out"),
+        ],
+        FailureClass::Transient,
+    );
+    assert_eq!(class_of("AssertionError", "assert test_timed_output() == 3"), FailureClass::Test);
+}
+
+#[test]
+fn a_validation_finding_is_never_transient() {
+    let c = Classifier::default();
+    // A test that checks the app's own rate limiting fails as a test, not as a rate limit.
+    assert_ne!(c.classify_code_defect("E", "429 Too Many Requests was not raised").0, FailureClass::Transient);
+    assert_eq!(c.classify("E", "429 Too Many Requests was not raised").0, FailureClass::Transient);
+    assert_eq!(c.classify_code_defect("Failed", "Timeout >10.0s").0, FailureClass::Test);
+    let (class, _) = c.classify_code_defect("TypeError", "rate limit must be positive, got 0");
+    assert_eq!(class, FailureClass::Type);
+    // Through the run: pytest's finding is a code defect, the agent's own error stays transient.
+    let finding = |error_type: &str, message: &str| Finding {
+        error_type: error_type.into(),
+        message: message.into(),
+        ..Finding::default()
+    };
+    let mut run = crate::core::model::Run {
+        batches: vec![crate::core::model::Batch {
+            number: 1,
+            jobs: vec![crate::core::model::Job {
+                id: "b1-api".into(),
+                result: crate::core::model::JobResult {
+                    findings: vec![
+                        finding("Failed", "Timeout >10.0s"),
+                        finding("agent_error", "stream disconnected before completion"),
+                    ],
+                    ..Default::default()
+                },
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    crate::core::failure::classify_run(&mut run, &c);
+    let classes: Vec<Option<&str>> =
+        run.batches[0].jobs[0].result.findings.iter().map(|f| f.class.as_deref()).collect();
+    assert_eq!(classes, [Some("test"), Some("transient")]);
+}
+
+#[test]
+fn reset_times_are_kept_in_every_form() {
+    let r = retry_after("You've hit your usage limit. Upgrade to Pro or try again at 4:20 PM.", None).unwrap();
+    assert_eq!(r.when, "at 4:20 PM (the service's local time)");
+    assert_eq!(r.said, "try again at 4:20 PM.");
+    let r = retry_after("You've hit your session limit · resets 3:45pm", None).unwrap();
+    assert_eq!(r.when, "at 3:45 PM (the service's local time)");
+    let r = retry_after(r#"{"type":"usage_limit_reached","resets_at":1763652300}"#, None).unwrap();
+    assert_eq!(r.when, "at 2025-11-20 15:25 UTC");
+    assert_eq!(r.at.map(|t| t.timestamp()), Some(1_763_652_300));
+    let ended = chrono::DateTime::<chrono::Utc>::from_timestamp(1_763_650_000, 0);
+    let r = retry_after("429 Too Many Requests; retry-after: 120", ended).unwrap();
+    assert_eq!(r.when, "at 2025-11-20 14:48:40 UTC (120 s after the failure)");
+    assert_eq!(retry_after("stream disconnected before completion", None), None);
+}

@@ -1,5 +1,6 @@
-//! Cost (DESIGN.md §8): tokens and wall time per job and batch, estimates for jobs that never
-//! ran, full restart vs targeted recovery, savings, and money when prices are set.
+//! Cost (DESIGN.md §8): tokens and wall time per job and batch, estimates for jobs whose
+//! figures are unknown (never ran, killed, a usage block of zeros), full restart vs targeted
+//! recovery, savings, and money when prices are set. An unknown time stays unknown (`None`).
 
 use super::model::{Job, Run, Status};
 use serde::Serialize;
@@ -9,20 +10,54 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
-    /// Input + output tokens (every job that ran has them).
+    /// Input + output tokens: some job that ran has them (the others are estimated).
     Tokens,
-    /// Wall time in seconds (tokens missing, durations known).
+    /// Wall time in seconds: no job has tokens, some have durations.
     Seconds,
     /// Neither is known: every job counts as 1.
     Jobs,
 }
 
+impl Measure {
+    pub fn unit(self) -> &'static str {
+        match self {
+            Measure::Tokens => "tokens",
+            Measure::Seconds => "seconds",
+            Measure::Jobs => "jobs",
+        }
+    }
+}
+
+/// Whether the logs give a job's tokens. A job that ran with a usage block of zeros (killed,
+/// interrupted, a Claude result with zero usage) has unknown tokens. The one place that says so.
+pub fn tokens_known(j: &Job) -> bool {
+    !j.result.tokens.is_zero()
+}
+
+fn seconds_known(j: &Job) -> Option<f64> {
+    j.result.duration_s.filter(|d| *d > 0.0)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct JobCost {
     pub tokens: u64,
-    pub seconds: f64,
-    /// True when the job never ran (or logged nothing) and the figure is the run's average.
+    /// `None` when no job of the run has a duration.
+    pub seconds: Option<f64>,
+    /// True when the figure in the run's measure is an estimate.
     pub estimated: bool,
+}
+
+/// A figure the logs do not give, and how it was estimated (named in the trail).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Estimate {
+    pub job: String,
+    pub batch: u32,
+    /// The estimate, in the run's measure.
+    pub value: f64,
+    /// "never ran" / "tokens unknown" / "time unknown".
+    pub why: &'static str,
+    /// "the average of batch 2's 3 jobs with tokens" / "the average of the run's 9 jobs with tokens".
+    pub basis: String,
 }
 
 /// Per-job costs of a run with the averages used for estimates.
@@ -32,12 +67,15 @@ pub struct CostModel {
     pub measure: Measure,
     pub restart_tokens_per_batch: u64,
     pub validate_tokens_per_job: u64,
+    /// Every estimated figure in the run's measure, in run order.
+    pub estimates: Vec<Estimate>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Amount {
     pub tokens: u64,
-    pub seconds: f64,
+    /// `None` = unknown (the logs give no times).
+    pub seconds: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usd: Option<f64>,
 }
@@ -46,8 +84,8 @@ pub struct Amount {
 pub struct Savings {
     pub tokens: i64,
     pub tokens_pct: f64,
-    pub seconds: f64,
-    pub seconds_pct: f64,
+    pub seconds: Option<f64>,
+    pub seconds_pct: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usd: Option<f64>,
 }
@@ -55,8 +93,10 @@ pub struct Savings {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Comparison {
     pub full_restart: Amount,
+    /// What the targeted recovery costs (under a full restart: what it would have cost).
     pub recovery: Amount,
-    pub savings: Savings,
+    /// `None` for a plan that restarts: no savings are claimed.
+    pub savings: Option<Savings>,
 }
 
 /// USD per million tokens (input, output); applied to the token totals with the run's
@@ -78,48 +118,91 @@ pub struct RecoveryScope<'a> {
     pub prompt_tokens: u64,
 }
 
+/// Averages of known figures: per batch and for the whole run.
+struct Averages {
+    per_batch: BTreeMap<u32, (f64, usize)>,
+    run: (f64, usize),
+}
+
+impl Averages {
+    fn of(jobs: impl Iterator<Item = (u32, f64)>) -> Averages {
+        let mut per_batch: BTreeMap<u32, (f64, usize)> = BTreeMap::new();
+        let mut run = (0.0, 0);
+        for (b, v) in jobs {
+            let e = per_batch.entry(b).or_insert((0.0, 0));
+            e.0 += v;
+            e.1 += 1;
+            run.0 += v;
+            run.1 += 1;
+        }
+        Averages { per_batch, run }
+    }
+
+    /// The batch's average, else the run's, with the words saying which.
+    fn for_batch(&self, batch: u32, what: &str) -> Option<(f64, String)> {
+        if let Some((s, n)) = self.per_batch.get(&batch).filter(|(_, n)| *n > 0) {
+            return Some((s / *n as f64, format!("the average of batch {batch}'s {n} job(s) with {what}")));
+        }
+        let (s, n) = self.run;
+        (n > 0).then(|| (s / n as f64, format!("the average of the run's {n} job(s) with {what}")))
+    }
+}
+
 impl CostModel {
     pub fn new(run: &Run) -> CostModel {
-        let ran: Vec<&Job> = run.jobs().filter(|j| j.result.status.ran()).collect();
-        let with_tokens: Vec<&Job> = ran.iter().copied().filter(|j| j.result.tokens.total() > 0).collect();
-        let with_time: Vec<&Job> =
-            ran.iter().copied().filter(|j| j.result.duration_s.is_some_and(|d| d > 0.0)).collect();
-        let measure = if !ran.is_empty() && with_tokens.len() == ran.len() {
+        let ran = || run.jobs().filter(|j| j.result.status.ran());
+        let any_tokens = ran().any(tokens_known);
+        let any_time = run.jobs().any(|j| seconds_known(j).is_some());
+        let measure = if any_tokens {
             Measure::Tokens
-        } else if !ran.is_empty() && with_time.len() == ran.len() {
-            Measure::Seconds
-        } else if !with_tokens.is_empty() {
-            // Some jobs logged tokens, some did not (killed early): still tokens, estimated for the rest.
-            Measure::Tokens
-        } else if !with_time.is_empty() {
+        } else if any_time {
             Measure::Seconds
         } else {
             Measure::Jobs
         };
-        let avg_tokens = average(with_tokens.iter().map(|j| j.result.tokens.total() as f64)).round() as u64;
-        let avg_seconds = average(with_time.iter().filter_map(|j| j.result.duration_s));
-        let jobs = run
-            .jobs()
-            .map(|j| {
-                let has_tokens = j.result.tokens.total() > 0;
-                let seconds = j.result.duration_s.filter(|d| *d > 0.0);
-                let c = JobCost {
-                    tokens: if has_tokens { j.result.tokens.total() } else { avg_tokens },
-                    seconds: seconds.unwrap_or(avg_seconds),
-                    estimated: match measure {
-                        Measure::Tokens => !has_tokens,
-                        Measure::Seconds => seconds.is_none(),
-                        Measure::Jobs => j.result.status == Status::NotRun,
-                    },
-                };
-                (j.id.clone(), c)
-            })
-            .collect();
+        let tok_avg =
+            Averages::of(ran().filter(|j| tokens_known(j)).map(|j| (j.batch, j.result.tokens.total() as f64)));
+        let sec_avg = Averages::of(run.jobs().filter_map(|j| seconds_known(j).map(|s| (j.batch, s))));
+        let mut estimates = Vec::new();
+        let mut jobs = BTreeMap::new();
+        for j in run.jobs() {
+            let why = if j.result.status.ran() { None } else { Some("never ran") };
+            let (tokens, tok_est) = if j.result.status.ran() && tokens_known(j) {
+                (j.result.tokens.total(), None)
+            } else {
+                let (v, basis) = tok_avg.for_batch(j.batch, "tokens").unwrap_or((0.0, String::new()));
+                (v.round() as u64, Some((why.unwrap_or("tokens unknown"), basis)))
+            };
+            let (seconds, sec_est) = match seconds_known(j) {
+                Some(s) => (Some(s), None),
+                None => match sec_avg.for_batch(j.batch, "a duration") {
+                    Some((v, basis)) => (Some(v), Some((why.unwrap_or("time unknown"), basis))),
+                    None => (None, None),
+                },
+            };
+            let est = match measure {
+                Measure::Tokens => tok_est.map(|(w, b)| (tokens as f64, w, b)),
+                Measure::Seconds => sec_est.map(|(w, b)| (seconds.unwrap_or(0.0), w, b)),
+                Measure::Jobs => None,
+            };
+            if let Some((value, why, basis)) = &est {
+                estimates.push(Estimate {
+                    job: j.id.clone(),
+                    batch: j.batch,
+                    value: *value,
+                    why,
+                    basis: basis.clone(),
+                });
+            }
+            let estimated = est.is_some() || (measure == Measure::Jobs && j.result.status == Status::NotRun);
+            jobs.insert(j.id.clone(), JobCost { tokens, seconds, estimated });
+        }
         CostModel {
             jobs,
             measure,
             restart_tokens_per_batch: run.costs.restart_tokens_per_batch.unwrap_or(0),
             validate_tokens_per_job: run.costs.validate_tokens_per_job.unwrap_or(0),
+            estimates,
         }
     }
 
@@ -128,66 +211,70 @@ impl CostModel {
         let Some(c) = self.jobs.get(job) else { return 0.0 };
         match self.measure {
             Measure::Tokens => c.tokens as f64,
-            Measure::Seconds => c.seconds,
+            Measure::Seconds => c.seconds.unwrap_or(0.0),
             Measure::Jobs => 1.0,
         }
     }
 
+    /// Whether the run gives any time at all.
+    fn times_known(&self) -> bool {
+        self.jobs.values().any(|c| c.seconds.is_some())
+    }
+
     /// A whole-phase restart: regenerate every batch's prompts, re-run and re-validate every job.
     pub fn full_restart(&self, run: &Run) -> Amount {
-        let mut a = Amount::default();
-        for b in &run.batches {
-            a.tokens += self.restart_tokens_per_batch;
-            let mut longest: f64 = 0.0;
-            for j in &b.jobs {
-                let c = self.jobs.get(&j.id).copied().unwrap_or(JobCost { tokens: 0, seconds: 0.0, estimated: true });
-                a.tokens += c.tokens + self.validate_tokens_per_job;
-                longest = longest.max(c.seconds);
-            }
-            a.seconds += longest;
-        }
+        let all: BTreeSet<&str> = run.jobs().map(|j| j.id.as_str()).collect();
+        let mut a = self.amount(run, &all, 0);
+        a.tokens += self.restart_tokens_per_batch * run.batches.len() as u64;
         a
     }
 
     /// A recovery: the recovery prompts, the repaired jobs (in parallel) and their validation,
     /// then every later job still to run, batch by batch.
     pub fn recovery(&self, run: &Run, scope: &RecoveryScope<'_>) -> Amount {
-        let mut a = Amount { tokens: scope.prompt_tokens, ..Amount::default() };
+        let jobs: BTreeSet<&str> = scope.repair.union(&scope.then_run).copied().collect();
+        self.amount(run, &jobs, scope.prompt_tokens)
+    }
+
+    /// Tokens of `jobs` (+ validation each) and their wall time: per batch the longest job.
+    fn amount(&self, run: &Run, jobs: &BTreeSet<&str>, prompt_tokens: u64) -> Amount {
+        let mut a = Amount { tokens: prompt_tokens, ..Amount::default() };
         let mut per_batch: BTreeMap<u32, f64> = BTreeMap::new();
-        for j in run.jobs() {
-            if scope.repair.contains(j.id.as_str()) || scope.then_run.contains(j.id.as_str()) {
-                let c = self.jobs.get(&j.id).copied().unwrap_or(JobCost { tokens: 0, seconds: 0.0, estimated: true });
-                a.tokens += c.tokens + self.validate_tokens_per_job;
-                let e = per_batch.entry(j.batch).or_insert(0.0);
-                *e = e.max(c.seconds);
-            }
+        for j in run.jobs().filter(|j| jobs.contains(j.id.as_str())) {
+            let Some(c) = self.jobs.get(&j.id) else { continue };
+            a.tokens += c.tokens + self.validate_tokens_per_job;
+            let e = per_batch.entry(j.batch).or_insert(0.0);
+            *e = e.max(c.seconds.unwrap_or(0.0));
         }
-        a.seconds = per_batch.values().sum();
+        a.seconds = self.times_known().then(|| per_batch.values().sum());
         a
     }
 
-    /// Compare; prices turn tokens into money using the run's input/output split.
-    pub fn compare(&self, run: &Run, full: Amount, recovery: Amount, prices: Prices) -> Comparison {
+    /// Compare; prices turn tokens into money using the run's input/output split. `restart`:
+    /// the plan restarts, so no savings are claimed (the recovery figure is what it would have cost).
+    pub fn compare(&self, run: &Run, full: Amount, recovery: Amount, prices: Prices, restart: bool) -> Comparison {
         let pct = |saved: f64, total: f64| if total > 0.0 { (saved / total * 1000.0).round() / 10.0 } else { 0.0 };
         let usd = usd_per_token(run, prices);
-        let full = Amount { usd: usd.map(|p| round2(full.tokens as f64 * p)), ..full };
-        let recovery = Amount { usd: usd.map(|p| round2(recovery.tokens as f64 * p)), ..recovery };
+        let full =
+            Amount { usd: usd.map(|p| round2(full.tokens as f64 * p)), seconds: full.seconds.map(round1), ..full };
+        let recovery = Amount {
+            usd: usd.map(|p| round2(recovery.tokens as f64 * p)),
+            seconds: recovery.seconds.map(round1),
+            ..recovery
+        };
         let saved_tokens = full.tokens as i64 - recovery.tokens as i64;
-        let saved_seconds = full.seconds - recovery.seconds;
-        Comparison {
-            full_restart: Amount { seconds: round1(full.seconds), ..full },
-            recovery: Amount { seconds: round1(recovery.seconds), ..recovery },
-            savings: Savings {
-                tokens: saved_tokens,
-                tokens_pct: pct(saved_tokens as f64, full.tokens as f64),
-                seconds: round1(saved_seconds),
-                seconds_pct: pct(saved_seconds, full.seconds),
-                usd: match (full.usd, recovery.usd) {
-                    (Some(f), Some(r)) => Some(round2(f - r)),
-                    _ => None,
-                },
+        let saved_seconds = full.seconds.zip(recovery.seconds).map(|(f, r)| f - r);
+        let savings = (!restart).then(|| Savings {
+            tokens: saved_tokens,
+            tokens_pct: pct(saved_tokens as f64, full.tokens as f64),
+            seconds: saved_seconds.map(round1),
+            seconds_pct: saved_seconds.zip(full.seconds).filter(|(_, f)| *f > 0.0).map(|(s, f)| pct(s, f)),
+            usd: match (full.usd, recovery.usd) {
+                (Some(f), Some(r)) => Some(round2(f - r)),
+                _ => None,
             },
-        }
+        });
+        Comparison { full_restart: full, recovery, savings }
     }
 }
 
@@ -201,15 +288,6 @@ fn usd_per_token(run: &Run, prices: Prices) -> Option<f64> {
     let total = (i + o) as f64;
     let share_in = if total > 0.0 { i as f64 / total } else { 0.9 };
     Some((pi * share_in + po * (1.0 - share_in)) / 1_000_000.0)
-}
-
-fn average(values: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    if n == 0 {
-        0.0
-    } else {
-        sum / n as f64
-    }
 }
 
 fn round1(x: f64) -> f64 {
@@ -259,10 +337,25 @@ mod tests {
         let r = run();
         let m = CostModel::new(&r);
         assert_eq!(m.measure, Measure::Tokens);
-        assert_eq!(m.jobs["d"], JobCost { tokens: 2000, seconds: 200.0, estimated: true });
+        assert_eq!(m.jobs["d"], JobCost { tokens: 2000, seconds: Some(200.0), estimated: true });
+        assert_eq!(m.estimates.len(), 1);
+        assert_eq!(m.estimates[0].why, "never ran");
+        assert_eq!(m.estimates[0].basis, "the average of the run's 3 job(s) with tokens");
         let full = m.full_restart(&r);
         assert_eq!(full.tokens, 8000);
-        assert_eq!(full.seconds, 300.0 + 200.0 + 200.0);
+        assert_eq!(full.seconds, Some(300.0 + 200.0 + 200.0));
+    }
+
+    #[test]
+    fn a_job_with_unknown_tokens_is_estimated_from_its_batch_and_tokens_stay_the_measure() {
+        let mut r = run();
+        r.batches[0].jobs.push(job("killed", 1, Status::Failed, 0, 600.0));
+        let m = CostModel::new(&r);
+        assert_eq!(m.measure, Measure::Tokens);
+        assert_eq!(m.jobs["killed"].tokens, 2000, "the average of a (1000) and b (3000)");
+        let e = m.estimates.iter().find(|e| e.job == "killed").unwrap();
+        assert_eq!(e.why, "tokens unknown");
+        assert_eq!(e.basis, "the average of batch 1's 2 job(s) with tokens");
     }
 
     #[test]
@@ -272,12 +365,31 @@ mod tests {
         let scope = RecoveryScope { repair: ["c"].into(), then_run: ["d"].into(), prompt_tokens: 500 };
         let rec = m.recovery(&r, &scope);
         assert_eq!(rec.tokens, 500 + 2000 + 2000);
-        assert_eq!(rec.seconds, 400.0);
-        let cmp = m.compare(&r, m.full_restart(&r), rec, Prices::default());
-        assert_eq!(cmp.savings.tokens, 3500);
-        assert_eq!(cmp.savings.tokens_pct, 43.8);
-        assert_eq!(cmp.savings.seconds, 300.0);
-        assert_eq!(cmp.savings.usd, None);
+        assert_eq!(rec.seconds, Some(400.0));
+        let cmp = m.compare(&r, m.full_restart(&r), rec, Prices::default(), false);
+        let s = cmp.savings.unwrap();
+        assert_eq!(s.tokens, 3500);
+        assert_eq!(s.tokens_pct, 43.8);
+        assert_eq!(s.seconds, Some(300.0));
+        assert_eq!(s.usd, None);
+        let cmp = m.compare(&r, m.full_restart(&r), rec, Prices::default(), true);
+        assert_eq!(cmp.savings, None, "a restart claims no savings");
+        assert_eq!(cmp.recovery.tokens, 4500, "but says what a recovery would have cost");
+    }
+
+    #[test]
+    fn times_are_unknown_when_no_job_has_one() {
+        let mut r = run();
+        for b in &mut r.batches {
+            for j in &mut b.jobs {
+                j.result.duration_s = None;
+            }
+        }
+        let m = CostModel::new(&r);
+        let full = m.full_restart(&r);
+        assert_eq!(full.seconds, None);
+        let cmp = m.compare(&r, full, full, Prices::default(), false);
+        assert_eq!(cmp.savings.unwrap().seconds_pct, None);
     }
 
     #[test]
@@ -290,11 +402,12 @@ mod tests {
             Amount { tokens: 1_000_000, ..Amount::default() },
             Amount { tokens: 250_000, ..Amount::default() },
             p,
+            false,
         );
         // All logged tokens are input here, so the input price applies.
         assert_eq!(cmp.full_restart.usd, Some(2.0));
         assert_eq!(cmp.recovery.usd, Some(0.5));
-        assert_eq!(cmp.savings.usd, Some(1.5));
+        assert_eq!(cmp.savings.unwrap().usd, Some(1.5));
     }
 
     #[test]

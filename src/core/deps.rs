@@ -16,6 +16,9 @@ pub struct Edge {
     pub output: String,
     /// "prompt of b4-e2e line 12 names sparkq/tests/conftest.py"
     pub evidence: String,
+    /// Declared in the manifest (`depends_on` of the batch or the job), not inferred.
+    #[serde(default)]
+    pub declared: bool,
 }
 
 /// What the user said about an inferred edge.
@@ -28,8 +31,12 @@ pub enum EdgeVerdict {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Graph {
-    /// Inferred job-level edges (after user rejections are removed).
+    /// Job-level edges: declared ones, and inferred ones of readers that declare nothing
+    /// (after user rejections are removed).
     pub edges: Vec<Edge>,
+    /// Inferred edges of a reader whose batch or job declares `depends_on`: the declaration
+    /// wins, so these are shown as evidence only.
+    pub evidence_only: Vec<Edge>,
     /// Edges the user rejected (kept to show them).
     pub rejected: Vec<Edge>,
     /// Batch number -> batches it depends on: declared when the batch declares, else inferred.
@@ -86,13 +93,21 @@ pub fn infer(run: &Run, verdicts: &BTreeMap<String, EdgeVerdict>) -> Graph {
     // Ordered by (reader id, writer id), as the ids are unique.
     found.sort_unstable_by(|a, b| (a.reader.as_str(), a.writer.as_str()).cmp(&(b.reader.as_str(), b.writer.as_str())));
     let mut g = Graph::default();
+    let declaring: HashMap<&str, bool> =
+        run.batches.iter().flat_map(|b| b.jobs.iter().map(move |j| (j.id.as_str(), declares(run, b, j)))).collect();
     for e in found {
+        if declaring.get(e.reader.as_str()).copied().unwrap_or(false) {
+            g.evidence_only.push(e);
+            continue;
+        }
         let verdict = if verdicts.is_empty() { None } else { verdicts.get(&edge_key(&e.reader, &e.writer)) };
         match verdict {
             Some(EdgeVerdict::Rejected) => g.rejected.push(e),
             _ => g.edges.push(e),
         }
     }
+    g.edges.extend(declared_edges(run));
+    g.edges.sort_by(|a, b| (a.reader.as_str(), a.writer.as_str()).cmp(&(b.reader.as_str(), b.writer.as_str())));
     let batch_of: HashMap<&str, u32> = jobs.iter().map(|j| (j.id.as_str(), j.batch)).collect();
     for b in &run.batches {
         let deps = g.batch_deps.entry(b.number).or_default();
@@ -109,6 +124,49 @@ pub fn infer(run: &Run, verdicts: &BTreeMap<String, EdgeVerdict>) -> Graph {
         }
     }
     g
+}
+
+/// Whether a job's dependencies are declared: its own `depends_on`, else its batch's.
+fn declares(run: &Run, b: &super::model::Batch, j: &super::model::Job) -> bool {
+    run.job_depends_on(&j.id).is_some() || b.depends_on.is_some()
+}
+
+/// The edges the manifest declares: a job's own `depends_on` (job ids), else its batch's
+/// (`depends_on: [N]` = reads every output of batch N).
+fn declared_edges(run: &Run) -> Vec<Edge> {
+    let mut out = Vec::new();
+    if run.job_depends_on.is_empty() && run.batches.iter().all(|b| b.depends_on.is_none()) {
+        return out;
+    }
+    let by_id: HashMap<&str, &super::model::Job> = run.jobs().map(|j| (j.id.as_str(), j)).collect();
+    for b in &run.batches {
+        for j in &b.jobs {
+            if let Some(ids) = run.job_depends_on(&j.id) {
+                for w in ids.iter().filter_map(|id| by_id.get(id.as_str())).filter(|w| w.batch < j.batch) {
+                    out.push(Edge {
+                        reader: j.id.clone(),
+                        writer: w.id.clone(),
+                        output: w.outputs.first().cloned().unwrap_or_default(),
+                        evidence: format!("{} declares depends_on [{}]", j.id, w.id),
+                        declared: true,
+                    });
+                }
+            } else if let Some(batches) = &b.depends_on {
+                for wb in batches.iter().filter(|n| **n < b.number).filter_map(|n| run.batch(*n)) {
+                    for w in &wb.jobs {
+                        out.push(Edge {
+                            reader: j.id.clone(),
+                            writer: w.id.clone(),
+                            output: w.outputs.first().cloned().unwrap_or_default(),
+                            evidence: format!("batch {} declares depends_on [{}]", b.number, wb.number),
+                            declared: true,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// What `infer` looks tokens up in.
@@ -136,6 +194,7 @@ impl Index<'_> {
                 writer: w.id.clone(),
                 output: w.outputs[oi].clone(),
                 evidence: evidence(),
+                declared: false,
             });
         };
         if let Some(p) = &r.prompt {
@@ -261,8 +320,8 @@ fn prefixes(tok: &str) -> Vec<&str> {
 
 impl Graph {
     /// Jobs (ids) that read an output of any job in `writers`, directly or through other readers,
-    /// restricted to batches after `after`. Declared batch-level dependencies on a batch that
-    /// holds a writer count as reading every output of it.
+    /// restricted to batches after `after`. Declared edges are edges like the others (a declared
+    /// batch-level `depends_on: [N]` reads every output of N).
     pub fn readers_of(&self, run: &Run, writers: &BTreeSet<String>, after: u32) -> BTreeMap<String, Vec<String>> {
         let mut stale: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut frontier: Vec<String> = writers.iter().cloned().collect();
@@ -273,7 +332,6 @@ impl Graph {
             by_writer.entry(e.writer.as_str()).or_default().push(e);
         }
         while let Some(w) = frontier.pop() {
-            let wb = batch_of.get(w.as_str()).copied().unwrap_or(0);
             for e in by_writer.get(w.as_str()).into_iter().flatten() {
                 if batch_of.get(e.reader.as_str()).copied().unwrap_or(0) <= after {
                     continue;
@@ -281,19 +339,6 @@ impl Graph {
                 stale.entry(e.reader.clone()).or_default().push(e.evidence.clone());
                 if known.insert(e.reader.clone()) {
                     frontier.push(e.reader.clone());
-                }
-            }
-            for b in run.batches.iter().filter(|b| b.number > after && self.declared.contains(&b.number)) {
-                if b.depends_on.as_ref().is_some_and(|d| d.contains(&wb)) {
-                    for j in &b.jobs {
-                        stale
-                            .entry(j.id.clone())
-                            .or_default()
-                            .push(format!("batch {} declares depends_on [{}]", b.number, wb));
-                        if known.insert(j.id.clone()) {
-                            frontier.push(j.id.clone());
-                        }
-                    }
                 }
             }
         }

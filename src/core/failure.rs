@@ -19,7 +19,12 @@ fn finding_class(classifier: &Classifier, f: &Finding) -> FailureClass {
     if f.error_type == "missing_output" {
         return FailureClass::MissingOutput;
     }
-    let (class, _) = classifier.classify(&f.error_type, &f.message);
+    // A finding from a validation tool is a code defect, never transient (DESIGN.md §7).
+    let (class, _) = if !agent_level(f) {
+        classifier.classify_code_defect(&f.error_type, &f.message)
+    } else {
+        classifier.classify(&f.error_type, &f.message)
+    };
     if class == FailureClass::Unknown && f.error_type == "exit_status" && f.message.starts_with("killed (Exitval -1") {
         // Killed by timeout/interrupt with no code defect found: a retry is the remedy.
         return FailureClass::Transient;
@@ -83,6 +88,41 @@ pub fn job_class(job: &Job) -> FailureClass {
         return FailureClass::Transient;
     }
     primary_finding(job).map(class_of).unwrap_or(FailureClass::Unknown)
+}
+
+/// When a transient failure of `job` says a retry can succeed (its agent-level texts only).
+pub fn retry_after(job: &Job) -> Option<super::classify::RetryAfter> {
+    if job_class(job) != FailureClass::Transient {
+        return None;
+    }
+    let texts = job
+        .result
+        .findings
+        .iter()
+        .filter(|f| agent_level(f))
+        .map(|f| f.message.as_str())
+        .chain(job.result.agent_error.as_deref())
+        .chain(job.result.evidence.iter().map(|f| f.message.as_str()));
+    texts.into_iter().find_map(|t| super::classify::retry_after(t, job.result.ended_at))
+}
+
+/// A finding of the generator itself (its stream, exit, stderr), not of a validation tool:
+/// only these can be transient.
+pub fn agent_level(f: &Finding) -> bool {
+    matches!(
+        f.error_type.as_str(),
+        "agent_error"
+            | "exit_status"
+            | "missing_output"
+            | "agent_warning"
+            | "tool_failed"
+            | "tool_error"
+            | "patch_failed"
+            | "command_failed"
+            | "false_success"
+            | "suspect"
+            | "notice"
+    ) || f.error_type.starts_with("agent")
 }
 
 /// Where a finding came from, in the user's words.

@@ -5,7 +5,7 @@
 //! answers the user overrode. Derived from the trail only, so a picture can never disagree
 //! with the text.
 
-use super::decide::{Decision, Step, Verdict};
+use super::decide::{Decision, Step, StepId, Verdict};
 
 /// A question (Q1..Q3) or a verdict rule (R1..R7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub enum NodeKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// `Q1`..`Q3`, `R1`..`R7`: the trail's step id.
-    pub id: String,
+    pub id: StepId,
     pub kind: NodeKind,
     /// A few words: "Failure boundary", "Escalation", ...
     pub title: &'static str,
@@ -54,6 +54,11 @@ impl Flow {
     pub fn path(&self) -> Vec<&str> {
         self.nodes.iter().filter(|n| n.on_path).map(|n| n.id.as_str()).collect()
     }
+
+    /// The ids along the path taken, typed.
+    pub fn path_ids(&self) -> Vec<StepId> {
+        self.nodes.iter().filter(|n| n.on_path).map(|n| n.id).collect()
+    }
 }
 
 /// The chart of a decision.
@@ -64,15 +69,15 @@ pub fn flow(decision: &Decision) -> Flow {
 }
 
 fn node(index: usize, step: &Step, decided_at: Option<usize>) -> Node {
-    let kind = if step.fired.is_some() || step.decided.is_some() { NodeKind::Rule } else { NodeKind::Question };
+    let kind = if step.step.is_rule() { NodeKind::Rule } else { NodeKind::Question };
     let on_path = match kind {
         NodeKind::Question => true,
         NodeKind::Rule => decided_at.is_none_or(|d| index <= d),
     };
     Node {
-        id: step.step.clone(),
+        id: step.step,
         kind,
-        title: title(&step.step),
+        title: step.step.title(),
         answer: short_answer(&step.answer),
         on_path,
         fired: step.fired == Some(true),
@@ -83,20 +88,8 @@ fn node(index: usize, step: &Step, decided_at: Option<usize>) -> Node {
 }
 
 /// The few words naming a step in a picture.
-pub fn title(id: &str) -> &'static str {
-    match id {
-        "Q1" => "Failure boundary",
-        "Q2" => "Later batches depend on the repair?",
-        "Q3" => "Systemic?",
-        "R1" => "Escalation",
-        "R2" => "Systemic",
-        "R3" => "Unidentifiable",
-        "R4" => "Little to preserve",
-        "R5" => "Recovery not cheaper",
-        "R6" => "Transient",
-        "R7" => "Otherwise",
-        _ => "Step",
-    }
+pub fn title(id: StepId) -> &'static str {
+    id.title()
 }
 
 /// The first clause of an answer: up to the first `;` or `:`, at most 40 characters.
@@ -115,13 +108,14 @@ mod tests {
 
     fn step(id: &str, answer: &str, fired: Option<bool>, decided: Option<bool>) -> Step {
         Step {
-            step: id.into(),
+            step: id.parse().unwrap(),
             question: format!("question {id}"),
             answer: answer.into(),
             evidence: vec![],
             overridden: None,
             fired,
             decided,
+            yes: None,
         }
     }
 

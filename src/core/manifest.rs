@@ -71,6 +71,9 @@ struct ManifestJob {
     result: ManifestResult,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     matched_by: Vec<String>,
+    /// Job ids this job reads (declared; wins over the batch's `depends_on`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    depends_on: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -127,7 +130,11 @@ pub fn to_json(run: &Run, manifest_dir: &Path) -> String {
                 number: b.number,
                 name: b.name.clone(),
                 depends_on: b.depends_on.clone(),
-                jobs: b.jobs.iter().map(job_to_manifest).collect(),
+                jobs: b
+                    .jobs
+                    .iter()
+                    .map(|j| ManifestJob { depends_on: run.job_depends_on(&j.id).cloned(), ..job_to_manifest(j) })
+                    .collect(),
                 scripts: b.scripts.clone(),
             })
             .collect(),
@@ -148,6 +155,7 @@ fn job_to_manifest(j: &Job) -> ManifestJob {
         command: j.command.clone(),
         validate: j.validate.clone(),
         matched_by: j.matched_by.clone(),
+        depends_on: None,
         result: ManifestResult {
             status: r.status,
             exit_code: r.exit_code,
@@ -183,6 +191,12 @@ pub fn parse(text: &str, name: &Path, dir: &Path, files: &dyn ProjectFiles) -> R
     };
     let root = normalize(&root);
     let mut warnings = Vec::new();
+    let job_depends_on: std::collections::BTreeMap<String, Vec<String>> = m
+        .batches
+        .iter()
+        .flat_map(|b| b.jobs.iter())
+        .filter_map(|j| j.depends_on.clone().map(|d| (j.id.clone(), d)))
+        .collect();
     let mut batches: Vec<Batch> = m
         .batches
         .into_iter()
@@ -207,6 +221,7 @@ pub fn parse(text: &str, name: &Path, dir: &Path, files: &dyn ProjectFiles) -> R
         sources: vec![name.to_string_lossy().into_owned()],
         costs: m.costs,
         warnings,
+        job_depends_on,
     })
 }
 

@@ -19,6 +19,11 @@ pub struct Run {
     pub costs: Costs,
     /// Things that were unmatched, ambiguous or malformed; shown to the user.
     pub warnings: Vec<String>,
+    /// Declared job-level dependencies from the manifest: job id -> the job ids it reads
+    /// (`[]` = declared independent). A job listed here does not take its batch's `depends_on`
+    /// or inferred edges. A job not listed has none declared.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub job_depends_on: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -185,6 +190,11 @@ impl AttemptOutcome {
 }
 
 impl Run {
+    /// A job's declared dependencies (job ids), if the manifest declares them.
+    pub fn job_depends_on(&self, id: &str) -> Option<&Vec<String>> {
+        self.job_depends_on.get(id)
+    }
+
     pub fn job(&self, id: &str) -> Option<&Job> {
         self.jobs().find(|j| j.id == id)
     }

@@ -64,6 +64,7 @@ fn decision(run: &Run, history: &History) -> Decision {
         thresholds: Thresholds::default(),
         overrides: &Overrides::default(),
         prices: Prices::default(),
+        outputs: &Default::default(),
     };
     decide(&input).expect("a failed job")
 }

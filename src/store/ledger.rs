@@ -250,7 +250,9 @@ mod tests {
                 at: Some(clock().0),
             },
         );
-        l.overrides.answers.insert("Q3".into(), Override { answer: false, reason: "one-off typo".into() });
+        l.overrides
+            .answers
+            .insert(crate::core::decide::StepId::Q3, Override { answer: false, reason: "one-off typo".into() });
         l.overrides.edges.insert("b4-e2e<-b3-api".into(), EdgeVerdict::Rejected);
         l.supplied.insert("budget".into(), "20 USD".into());
         l

@@ -79,7 +79,11 @@ pub fn figures(c: &Comparison) -> Vec<Figure> {
             restart: known(c.full_restart.tokens as f64),
             plan: known(c.recovery.tokens as f64),
         },
-        Figure { measure: Measure::Time, restart: known(c.full_restart.seconds), plan: known(c.recovery.seconds) },
+        Figure {
+            measure: Measure::Time,
+            restart: c.full_restart.seconds.and_then(known),
+            plan: c.recovery.seconds.and_then(known),
+        },
     ];
     if c.full_restart.usd.is_some() || c.recovery.usd.is_some() {
         out.push(Figure {
@@ -207,8 +211,8 @@ mod tests {
     #[test]
     fn bars_compare_the_plan_with_the_restart_and_say_the_share() {
         let c = comparison(
-            Amount { tokens: 24_000, seconds: 3600.0, usd: Some(1.2) },
-            Amount { tokens: 6_000, seconds: 600.0, usd: Some(0.3) },
+            Amount { tokens: 24_000, seconds: Some(3600.0), usd: Some(1.2) },
+            Amount { tokens: 6_000, seconds: Some(600.0), usd: Some(0.3) },
         );
         let theme = Theme::plain();
         let area = Rect::new(0, 0, 51, height(&c));
@@ -227,7 +231,7 @@ mod tests {
     #[test]
     fn unknown_figures_read_unknown_never_zero() {
         let c =
-            comparison(Amount { tokens: 9_000, seconds: 0.0, usd: None }, Amount { tokens: 0, ..Amount::default() });
+            comparison(Amount { tokens: 9_000, seconds: None, usd: None }, Amount { tokens: 0, ..Amount::default() });
         let theme = Theme::plain();
         let area = Rect::new(0, 0, 60, height(&c));
         let mut buf = Buffer::empty(area);
@@ -245,12 +249,14 @@ mod tests {
     fn the_summary_uses_tokens_then_time() {
         let theme = Theme::plain();
         let c = comparison(
-            Amount { tokens: 10_000, seconds: 100.0, usd: None },
-            Amount { tokens: 3_500, seconds: 50.0, usd: None },
+            Amount { tokens: 10_000, seconds: Some(100.0), usd: None },
+            Amount { tokens: 3_500, seconds: Some(50.0), usd: None },
         );
         assert_eq!(summary(&c, false, &theme).to_string(), "cost ████░░░░░░ plan 35% of restart");
-        let c =
-            comparison(Amount { tokens: 0, seconds: 100.0, usd: None }, Amount { tokens: 0, seconds: 50.0, usd: None });
+        let c = comparison(
+            Amount { tokens: 0, seconds: Some(100.0), usd: None },
+            Amount { tokens: 0, seconds: Some(50.0), usd: None },
+        );
         assert_eq!(
             summary(&c, true, &theme).to_string(),
             "cost █████░░░░░ a recovery would be 50% of restart (by time)"

@@ -226,7 +226,7 @@ impl Flowchart<'_> {
         let text = if node.on_path { Style::new() } else { self.theme.dim };
         let mut spans = vec![
             Span::styled(spine, if node.on_path { self.path_style() } else { self.theme.dim }),
-            Span::styled(format!("{:<4}", clean_line(&node.id)), style),
+            Span::styled(format!("{:<4}", node.id.as_str()), style),
         ];
         if title_w > 0 {
             spans.push(Span::styled(format!("{:<title_w$} ", short(node.title, title_w)), text));
@@ -275,7 +275,7 @@ impl Flowchart<'_> {
     fn render_box(&self, node: &Node, r: Rect, selected: bool, buf: &mut Buffer) {
         let style = self.node_style(node);
         let mark = if node.on_path { format!("{PATH} ") } else { String::new() };
-        let mut block = self.frame(format!(" {mark}{} ", clean_line(&node.id)), style, node.on_path, selected);
+        let mut block = self.frame(format!(" {mark}{} ", node.id.as_str()), style, node.on_path, selected);
         let marks = Self::marks(node);
         if !marks.is_empty() {
             let mark_style = if node.decided { style } else { self.theme.warn.add_modifier(Modifier::BOLD) };

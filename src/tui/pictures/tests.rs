@@ -95,8 +95,14 @@ fn transient() -> Finding {
 
 fn decided(run: &Run, overrides: &Overrides) -> Decision {
     let history = History::default();
-    let input =
-        Input { run, history: &history, thresholds: Thresholds::default(), overrides, prices: Prices::default() };
+    let input = Input {
+        run,
+        history: &history,
+        thresholds: Thresholds::default(),
+        overrides,
+        prices: Prices::default(),
+        outputs: &Default::default(),
+    };
     decide(&input).expect("a job failed")
 }
 
@@ -169,7 +175,10 @@ fn a_full_restart_by_rule_2_leaves_the_later_rules_off_the_path() {
 #[test]
 fn an_overridden_answer_is_marked_and_the_path_follows_it() {
     let mut o = Overrides::default();
-    o.answers.insert("Q3".into(), Override { answer: false, reason: "only the fixture is stale".into() });
+    o.answers.insert(
+        crate::core::decide::StepId::Q3,
+        Override { answer: false, reason: "only the fixture is stale".into() },
+    );
     let d = decided(&run_failing_with(architectural()), &o);
     assert_eq!(d.verdict, Verdict::TargetedRecovery);
     let rows = compact_rows(&d);

@@ -55,14 +55,14 @@ fn toggle_answer(app: &mut App) -> Vec<Effect> {
     }
     let Some(p) = app.project.as_ref() else { return vec![] };
     let step = p.decision.as_ref().and_then(|d| d.rationale.get(app.screens.decision.sel));
-    let Some((step, question)) = step.and_then(|s| Question::parse(&s.step).map(|q| (s, q))) else {
+    let Some((step, question)) = step.and_then(|s| Question::of(s.step).map(|q| (s, q))) else {
         app.set_status("only Q2 and Q3 can be overridden (the rules follow from them)", true);
         return vec![];
     };
-    if p.ledger.overrides.answers.contains_key(question.as_str()) {
+    if p.ledger.overrides.answers.contains_key(&question.step()) {
         return vec![Effect::Project(Job::Override { question, answer: None, reason: String::new() })];
     }
-    let answer = !step.answer.starts_with("yes");
+    let answer = !step.yes.unwrap_or(false);
     app.modal = Some(Modal::Reason { purpose: ReasonFor::Override { question, answer }, text: String::new() });
     vec![]
 }
@@ -163,7 +163,7 @@ fn plan_line(d: &Decision) -> String {
 fn step_details(app: &App, d: &Decision, sel: usize) -> Vec<Line<'static>> {
     let Some(r) = d.rationale.get(sel) else { return vec![] };
     let mut l = vec![
-        Line::styled(format!("{} {}", clean_line(&r.step), clean_line(&r.question)), app.theme.title),
+        Line::styled(format!("{} {}", r.step, clean_line(&r.question)), app.theme.title),
         Line::raw(""),
         Line::raw(format!("→ {}", clean_line(&r.answer))),
     ];
@@ -177,7 +177,7 @@ fn step_details(app: &App, d: &Decision, sel: usize) -> Vec<Line<'static>> {
             l.push(Line::raw(format!("  · {}", clean_line(e))));
         }
     }
-    if Question::parse(&r.step).is_some() {
+    if Question::of(r.step).is_some() {
         l.push(Line::raw(""));
         let keys = app.keymap.keys_for(crate::tui::screens::Screen::Decision, Action::ToggleAnswer).join("/");
         let what =
@@ -192,7 +192,7 @@ fn verdict_details(d: &Decision) -> Vec<Line<'static>> {
     let fl = flow(d);
     let mut l = vec![Line::raw(format!("Verdict: {}", flowchart::verdict_words(&fl))), Line::raw("")];
     if let Some(n) = fl.deciding() {
-        l.push(Line::raw(format!("set by {} {}: {}", clean_line(&n.id), n.title, clean_line(&n.answer))));
+        l.push(Line::raw(format!("set by {} {}: {}", n.id, n.title, clean_line(&n.answer))));
     }
     l.push(Line::raw(format!("scope {}   failing batch {}", d.scope.as_str(), d.failing_batch)));
     l.push(Line::raw(plan_line(d)));

@@ -60,7 +60,14 @@ fn run_of(jobs: Vec<Job>) -> Run {
 }
 
 fn decide_with(run: &Run, history: &History, overrides: &Overrides) -> Decision {
-    let input = Input { run, history, thresholds: Thresholds::default(), overrides, prices: Prices::default() };
+    let input = Input {
+        run,
+        history,
+        thresholds: Thresholds::default(),
+        overrides,
+        prices: Prices::default(),
+        outputs: &Default::default(),
+    };
     decide(&input).expect("a failed job")
 }
 
@@ -69,7 +76,7 @@ fn plain(run: &Run) -> Decision {
 }
 
 fn rule<'a>(d: &'a Decision, id: &str) -> &'a Step {
-    d.rationale.iter().find(|s| s.step == id).expect("step present")
+    d.step(id.parse().expect("a step id")).expect("step present")
 }
 
 fn import_error(file: &str) -> Finding {
@@ -155,7 +162,7 @@ fn a_later_batch_that_ran_and_reads_the_repaired_file_re_runs() {
     assert_eq!(d.continue_from_batch, Some(4));
     assert_eq!(d.preserved_batches, vec![1, 2, 5]);
     let q2 = rule(&d, "Q2");
-    assert_eq!(q2.answer, "yes: re-run 4; scope fix_then_continue, continue from batch 4");
+    assert_eq!(q2.answer, "yes: re-run b4-report (batch 4); scope fix_then_continue, continue from batch 4");
     assert!(q2.evidence.iter().any(|e| e == "batch 4 must re-run: b4-report reads what the repair changes (prompt of b4-report line 1 names tests/test_api.py)"), "{:?}", q2.evidence);
     assert!(q2.evidence.contains(&"batch 5 ran, passed and reads nothing the repair changes: kept".to_string()));
 }
@@ -183,7 +190,7 @@ fn q2_override_forces_later_batches_to_re_run() {
         ..Batch::default()
     });
     let mut o = Overrides::default();
-    o.answers.insert("Q2".into(), Override { answer: true, reason: "the docs quote the tests".into() });
+    o.answers.insert(StepId::Q2, Override { answer: true, reason: "the docs quote the tests".into() });
     let d = decide_with(&r, &History::default(), &o);
     assert_eq!(d.rerun_batches_after, vec![4]);
     assert_eq!(d.scope, Scope::FixThenContinue);
@@ -269,7 +276,7 @@ fn q3_override_no_lets_recovery_go_on() {
     r.batches[2].jobs[1].result.findings =
         vec![finding("tests/test_api.py", 8, "OperationalError", "no such column", "architectural")];
     let mut o = Overrides::default();
-    o.answers.insert("Q3".into(), Override { answer: false, reason: "only the test's fixture is stale".into() });
+    o.answers.insert(StepId::Q3, Override { answer: false, reason: "only the test's fixture is stale".into() });
     let d = decide_with(&r, &History::default(), &o);
     assert_eq!(d.verdict, Verdict::TargetedRecovery);
     assert_eq!(rule(&d, "Q3").overridden.as_deref(), Some("only the test's fixture is stale"));
@@ -279,7 +286,7 @@ fn q3_override_no_lets_recovery_go_on() {
 fn q3_override_yes_marks_the_spec_wrong() {
     let r = api_test_failure();
     let mut o = Overrides::default();
-    o.answers.insert("Q3".into(), Override { answer: true, reason: "the FRD names the wrong module".into() });
+    o.answers.insert(StepId::Q3, Override { answer: true, reason: "the FRD names the wrong module".into() });
     let d = decide_with(&r, &History::default(), &o);
     assert_eq!(d.verdict, Verdict::FullRestart);
     assert_eq!(rule(&d, "R2").fired, Some(true));
@@ -312,7 +319,7 @@ fn r4_a_failure_in_batch_1_has_little_to_preserve() {
     let d = plain(&r);
     assert_eq!(d.verdict, Verdict::FullRestart);
     assert_eq!(rule(&d, "R4").fired, Some(true));
-    assert_eq!(rule(&d, "R4").answer, "yes: preserved 0 of 39000 tokens (0.0%, minimum 25%)");
+    assert_eq!(rule(&d, "R4").answer, "yes: preserved 0 of 39,000 tokens (0.0%, minimum 25%); 1 figure(s) estimated");
 }
 
 #[test]
@@ -372,6 +379,7 @@ fn nothing_failed_means_no_decision() {
         thresholds: Thresholds::default(),
         overrides: &Overrides::default(),
         prices: Prices::default(),
+        outputs: &Default::default(),
     };
     assert!(decide(&input).is_none());
 }
@@ -386,6 +394,7 @@ fn thresholds_come_from_config() {
         thresholds: t,
         overrides: &Overrides::default(),
         prices: Prices::default(),
+        outputs: &Default::default(),
     };
     let d = decide(&input).unwrap();
     assert_eq!(d.verdict, Verdict::FullRestart);
@@ -431,7 +440,7 @@ proptest! {
     fn the_same_input_gives_the_same_json((r, h) in arb_run()) {
         let history = History { failed_recoveries: h };
         let o = Overrides::default();
-        let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default() };
+        let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default(), outputs: &Default::default() };
         let a = decide(&input).map(|d| serde_json::to_string(&d).unwrap());
         let b = decide(&input).map(|d| serde_json::to_string(&d).unwrap());
         prop_assert_eq!(a, b);
@@ -441,16 +450,231 @@ proptest! {
     fn a_failed_recovery_never_turns_a_full_restart_into_a_recovery((r, h) in arb_run(), pick in any::<prop::sample::Index>()) {
         let history = History { failed_recoveries: h };
         let o = Overrides::default();
-        let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default() };
+        let input = Input { run: &r, history: &history, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default(), outputs: &Default::default() };
         let Some(before) = decide(&input) else { return Ok(()) };
         let ids: Vec<String> = r.jobs().map(|j| j.id.clone()).collect();
         let id = pick.get(&ids).clone();
         let mut more = history.clone();
         *more.failed_recoveries.entry(id).or_insert(0) += 1;
-        let input = Input { run: &r, history: &more, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default() };
+        let input = Input { run: &r, history: &more, thresholds: Thresholds::default(), overrides: &o, prices: Prices::default(), outputs: &Default::default() };
         let after = decide(&input).unwrap();
         if before.verdict == Verdict::FullRestart {
             prop_assert_eq!(after.verdict, Verdict::FullRestart);
         }
     }
+}
+
+/// Exactly `decided` decides; `fired` are the rules whose condition holds.
+fn assert_marks(d: &Decision, decided: &str, fired: &[&str]) {
+    for r in ["R1", "R2", "R3", "R4", "R5", "R6", "R7"] {
+        assert_eq!(rule(d, r).decided, Some(r == decided), "{r} decided");
+        assert_eq!(rule(d, r).fired, Some(fired.contains(&r)), "{r} fired: {:?}", rule(d, r));
+    }
+    assert_eq!(d.deciding().map(|s| s.step.as_str()), Some(decided));
+}
+
+#[test]
+fn every_rule_of_the_table_is_in_the_trail_in_order() {
+    let d = plain(&api_test_failure());
+    let ids: Vec<StepId> = d.rationale.iter().map(|s| s.step).collect();
+    assert_eq!(ids, StepId::ALL);
+    let table: Vec<StepId> = rules::RULES.iter().map(|r| r.id.step()).collect();
+    assert_eq!(table, &StepId::ALL[3..]);
+}
+
+#[test]
+fn r1_marks_and_evidence() {
+    let mut h = History::default();
+    h.failed_recoveries.insert("b3-api-tests".into(), 2);
+    let d = decide_with(&api_test_failure(), &h, &Overrides::default());
+    assert_marks(&d, "R1", &["R1"]);
+    assert_eq!(rule(&d, "R1").answer, "yes: full restart, escalated; never a third recovery of that job");
+    assert_eq!(rule(&d, "R7").answer, "no: a rule before it fired");
+    assert!(d.cost.savings.is_none(), "a restart claims no savings");
+    assert!(d.cost.recovery.tokens > 0, "it says what a recovery would have cost");
+}
+
+#[test]
+fn r2_marks_and_evidence() {
+    let mut r = api_test_failure();
+    r.batches[2].jobs[1].result.findings =
+        vec![finding("tests/test_api.py", 8, "OperationalError", "no such column: tasks.priority", "architectural")];
+    let d = plain(&r);
+    assert_marks(&d, "R2", &["R2"]);
+    assert_eq!(rule(&d, "R2").evidence, vec!["Q3 answered yes"]);
+    assert_eq!(d.cost.savings, None);
+}
+
+#[test]
+fn r2_an_interface_mismatch_found_in_an_earlier_output_is_architectural() {
+    let mut r = api_test_failure();
+    r.batches[2].jobs[1].result.findings = vec![finding(
+        "tests/test_api.py",
+        14,
+        "TypeError",
+        "RateLimiter.__init__() got an unexpected keyword argument 'burst'",
+        "type",
+    )];
+    let texts: OutputTexts = [(
+        "app/storage.py".to_string(),
+        "import time\n\n\nclass RateLimiter:\n    def __init__(self, rate, capacity):\n        self.rate = rate\n"
+            .to_string(),
+    )]
+    .into();
+    let input = Input {
+        run: &r,
+        history: &History::default(),
+        thresholds: Thresholds::default(),
+        overrides: &Overrides::default(),
+        prices: Prices::default(),
+        outputs: &texts,
+    };
+    let d = decide(&input).unwrap();
+    assert_marks(&d, "R2", &["R2"]);
+    assert_eq!(rule(&d, "Q3").evidence[1], "  defined at app/storage.py:4 (b1-storage of batch 1)");
+    assert!(rule(&d, "Q3").evidence[2].starts_with("  used at tests/test_api.py:14: TypeError: RateLimiter"));
+    // Without the earlier output's text it is an ordinary type error: a targeted recovery.
+    let d = plain(&r);
+    assert_marks(&d, "R7", &["R7"]);
+    assert_eq!(d.rerun_jobs[0].class, "type");
+}
+
+#[test]
+fn r3_marks_and_evidence() {
+    let mut r = api_test_failure();
+    r.batches[2].jobs[1].outputs.clear();
+    let d = plain(&r);
+    assert_marks(&d, "R3", &["R3"]);
+    assert_eq!(rule(&d, "R3").answer, "yes: full restart unless they are supplied");
+}
+
+#[test]
+fn r4_marks_and_evidence() {
+    let r = run_of(vec![
+        failed(
+            job("b1-models", 1, "app/models.py", "models", 12000),
+            finding("app/models.py", 3, "SyntaxError", "invalid syntax", "syntax"),
+        ),
+        job("b1-storage", 1, "app/storage.py", "storage", 14000),
+        not_run(job("b2-api", 2, "app/api.py", "api", 0)),
+    ]);
+    let d = plain(&r);
+    assert_marks(&d, "R4", &["R4"]);
+    assert_eq!(
+        rule(&d, "R4").evidence,
+        vec![
+            "preserved batches: none",
+            "estimated: b2-api (never ran) counts 13,000 tokens, the average of the run's 2 job(s) with tokens"
+        ]
+    );
+}
+
+#[test]
+fn r5_marks_and_evidence() {
+    let r = run_of(vec![
+        job("b1-small", 1, "a/small.py", "small", 3000),
+        failed(
+            job("b2-huge", 2, "a/huge.py", "huge", 7000),
+            finding("a/huge.py", 9, "TypeError", "unsupported operand", "type"),
+        ),
+    ]);
+    let d = plain(&r);
+    assert_marks(&d, "R5", &["R5"]);
+    // 7,000 for the job again, 1,543 for the recovery prompt (its prompt, error and context).
+    assert_eq!(rule(&d, "R4").answer, "no: preserved 3,000 of 10,000 tokens (30.0%, minimum 25%)");
+    assert_eq!(rule(&d, "R5").answer, "yes: recovery 8,543 vs full restart 10,000 tokens (85.4%, maximum 80%)");
+}
+
+#[test]
+fn r6_marks_evidence_and_the_reset_time() {
+    let mut r = api_test_failure();
+    r.batches[2].jobs[1].result.findings = vec![Finding {
+        file: None,
+        line: None,
+        error_type: "agent_error".into(),
+        message: "You've hit your session limit · resets 3:45pm".into(),
+        source: "logs/b3-api-tests.jsonl:4".into(),
+        class: Some("transient".into()),
+    }];
+    let d = plain(&r);
+    assert_marks(&d, "R6", &["R6"]);
+    assert_eq!(
+        rule(&d, "R6").evidence,
+        vec!["b3-api-tests: transient; a retry can succeed at 3:45 PM (the service's local time)"]
+    );
+    let retry = d.rerun_jobs[0].retry_after.as_ref().unwrap();
+    assert_eq!(retry.when, "at 3:45 PM (the service's local time)");
+    assert_eq!(retry.said, "resets 3:45pm");
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["rerun_jobs"][0]["retry_after"]["when"], "at 3:45 PM (the service's local time)");
+}
+
+#[test]
+fn r7_marks_and_savings() {
+    let d = plain(&api_test_failure());
+    assert_marks(&d, "R7", &["R7"]);
+    let s = d.cost.savings.expect("a recovery claims its savings");
+    assert_eq!(s.tokens, d.cost.full_restart.tokens as i64 - d.cost.recovery.tokens as i64);
+}
+
+#[test]
+fn a_declared_empty_depends_on_is_never_overridden_by_an_inferred_edge() {
+    let mut r = api_test_failure();
+    let reader = job("b4-report", 4, "tools/report.py", "Summarise the results of tests/test_api.py", 9000);
+    r.batches.push(Batch { number: 4, jobs: vec![reader], depends_on: Some(vec![]), ..Batch::default() });
+    let d = plain(&r);
+    assert_eq!(d.scope, Scope::FixBatchOnly);
+    assert_eq!(d.preserved_batches, vec![1, 2, 4]);
+    assert!(d.stale_jobs.is_empty());
+    assert!(rule(&d, "Q2").evidence.contains(
+        &"not an edge (the manifest declares the dependencies): prompt of b4-report line 1 names tests/test_api.py"
+            .to_string()
+    ));
+    // Job level: a declared job dependency makes exactly that job stale, not its batch mates.
+    let mut r = api_test_failure();
+    let a = job("b4-a", 4, "tools/a.py", "standalone", 9000);
+    let b = job("b4-b", 4, "tools/b.py", "standalone", 9000);
+    r.batches.push(Batch { number: 4, jobs: vec![a, b], ..Batch::default() });
+    r.job_depends_on.insert("b4-b".into(), vec!["b3-api-tests".into()]);
+    let d = plain(&r);
+    assert_eq!(d.stale_jobs.keys().collect::<Vec<_>>(), ["b4-b"]);
+    assert_eq!(d.rerun_batches_after, vec![4]);
+    assert_eq!(rule(&d, "Q2").answer, "yes: re-run b4-b (batch 4); scope fix_then_continue, continue from batch 4");
+}
+
+#[test]
+fn stale_jobs_are_transitive_and_costed_one_by_one() {
+    let mut r = api_test_failure();
+    r.batches.push(Batch {
+        number: 4,
+        jobs: vec![
+            job("b4-report", 4, "tools/report.py", "Summarise tests/test_api.py", 9000),
+            job("b4-other", 4, "tools/other.py", "standalone", 50_000),
+        ],
+        ..Batch::default()
+    });
+    r.batches.push(Batch {
+        number: 5,
+        jobs: vec![job("b5-mail", 5, "tools/mail.py", "Mail what tools/report.py prints", 7000)],
+        ..Batch::default()
+    });
+    let d = plain(&r);
+    assert_eq!(d.stale_jobs.keys().collect::<Vec<_>>(), ["b4-report", "b5-mail"]);
+    assert_eq!(d.rerun_batches_after, vec![4, 5]);
+    let repaired = 13_000;
+    let prompt = d.cost.recovery.tokens - repaired - 9000 - 7000;
+    assert!(prompt > 0 && prompt < 3000, "b4-other (50,000) is not costed: {prompt}");
+}
+
+#[test]
+fn unknown_times_stay_unknown() {
+    let mut r = api_test_failure();
+    for b in &mut r.batches {
+        for j in &mut b.jobs {
+            j.result.duration_s = None;
+        }
+    }
+    let d = plain(&r);
+    assert_eq!(d.cost.full_restart.seconds, None);
+    assert_eq!(d.cost.savings.unwrap().seconds_pct, None);
 }

@@ -1,12 +1,18 @@
-//! The rationale log (DESIGN.md §13): Markdown that reads like a phase execution note, and
-//! versioned JSON (`recover-tui/export@1`). All text is sanitized; JSON escapes controls.
+//! The rationale log (DESIGN.md §13) and the plan: one view model (`view`) rendered as `plan`
+//! text (`text`) and as Markdown that reads like a phase execution note (`markdown`, with the
+//! Mermaid flowchart of `mermaid`), and the versioned JSON documents (`recover-tui/plan@1`,
+//! `recover-tui/export@1`). All text is sanitized; JSON escapes controls.
+
+pub mod markdown;
+pub mod mermaid;
+pub mod text;
+pub mod view;
 
 use super::checklist::ChecklistItem;
 use super::decide::{Decision, Verdict};
 use super::failure;
 use super::model::{Attempt, AttemptOutcome, Run, Status};
-use super::sanitize::clean_line;
-use super::status::{JobState, Outcome as StatusOutcome, Progress};
+use super::status::{Outcome as StatusOutcome, Progress};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -84,254 +90,18 @@ pub fn outcome(d: &Decision, progress: Option<&Progress>, attempts: &[Attempt]) 
     }
 }
 
-/// Markdown table cell: one line, no pipes breaking the table.
-fn cell(s: &str) -> String {
-    clean_line(s).replace('|', "\\|")
-}
-
-fn t(s: &str) -> String {
-    clean_line(s).trim().to_string()
-}
-
+/// The rationale log as Markdown (see `markdown`).
 pub fn markdown(x: &ExportInput<'_>) -> String {
-    let (run, d) = (x.run, x.decision);
-    let mut s = String::new();
-    let out = outcome(d, x.progress, x.attempts);
-    s += &format!("# Recovery note — {}\n\n", t(&run.title));
-    s += &format!(
-        "Written by recover-tui on {} from `{}`. Outcome: **{}**.\n\n",
-        x.generated_at.format("%Y-%m-%d %H:%M UTC"),
-        t(&run.project_root.display().to_string()),
-        out.as_str()
-    );
-
-    // What failed.
-    let failing = run.batch(d.failing_batch);
-    let failed: Vec<&super::model::Job> =
-        failing.map(|b| b.jobs.iter().filter(|j| j.result.status == Status::Failed).collect()).unwrap_or_default();
-    s += "## What failed\n\n";
-    s += &format!(
-        "Batch {} of {} failed: {} of {} jobs.\n\n",
-        d.failing_batch,
-        run.batches.len(),
-        failed.len(),
-        failing.map(|b| b.jobs.len()).unwrap_or(0)
-    );
-    for j in &failed {
-        s += &format!("- **{}** (`{}`) — {}", t(&j.id), t(&j.outputs.join("`, `")), failure::job_class(j).as_str());
-        if let Some(f) = failure::primary_finding(j) {
-            let place = f.location().map(|l| format!(" at {}", t(&l))).unwrap_or_default();
-            s += &format!(": {}: {}{place}", t(&f.error_type), t(&failure::one_line(&f.message, 300)));
-        }
-        s += "\n";
-    }
-
-    // Decision.
-    let verdict = match d.verdict {
-        Verdict::TargetedRecovery => "targeted recovery",
-        Verdict::RetryAsIs => "retry as is",
-        Verdict::FullRestart => "full restart",
-    };
-    s += &format!("\n## Decision: {verdict} ({})\n\n", d.scope.as_str());
-    if let Some(r) = d.rationale.iter().find(|r| r.decided == Some(true)) {
-        let question = r.question.split(':').next().unwrap_or(&r.question).trim_end_matches('.');
-        s += &format!("Decided by rule {} ({}): {}.\n\n", r.step, t(question), t(&r.answer));
-    }
-    if d.verdict != Verdict::FullRestart {
-        for j in &d.rerun_jobs {
-            s += &format!("- Re-run **{}** (batch {}): {}\n", t(&j.job), j.batch, t(&j.reason));
-        }
-        if !d.rerun_batches_after.is_empty() {
-            s += &format!(
-                "- Then re-run batch(es) {}: they read what the repair changes.\n",
-                nums(&d.rerun_batches_after)
-            );
-        }
-        if let Some(c) = d.continue_from_batch {
-            s += &format!("- Then continue the phase from batch {c}.\n");
-        }
-        s += "\n";
-    } else {
-        s += "The whole phase is regenerated: find the root cause and fix the specification before it runs again.\n\n";
-    }
-    s += "### The questions\n\n";
-    for r in d.rationale.iter().filter(|r| r.step.starts_with('Q')) {
-        s += &format!("**{} — {}** {}\n", r.step, t(&r.question), t(&r.answer));
-        if let Some(o) = &r.overridden {
-            s += &format!("*Overridden by the user: {}*\n", t(o));
-        }
-        for e in &r.evidence {
-            s += &format!("- {}\n", t(e));
-        }
-        s += "\n";
-    }
-    s += "### The rules, in order\n\n| rule | question | fired | answer |\n|---|---|---|---|\n";
-    for r in d.rationale.iter().filter(|r| r.step.starts_with('R')) {
-        s += &format!(
-            "| {} | {} | {} | {} |\n",
-            r.step,
-            cell(&r.question),
-            if r.fired == Some(true) { "yes" } else { "no" },
-            cell(&r.answer)
-        );
-    }
-
-    // Preserved.
-    s += "\n## What was preserved\n\n";
-    if d.preserved_batches.is_empty() {
-        s += "Nothing: every batch runs again.\n";
-    } else {
-        let jobs: usize = d.preserved_batches.iter().filter_map(|b| run.batch(*b)).map(|b| b.jobs.len()).sum();
-        let tokens: u64 = d
-            .preserved_batches
-            .iter()
-            .filter_map(|b| run.batch(*b))
-            .flat_map(|b| b.jobs.iter())
-            .map(|j| j.result.tokens.total())
-            .sum();
-        s += &format!(
-            "Batches {} are kept as they are — {jobs} jobs, {tokens} tokens of generation — and are not validated again ({:.0}% of the phase's work).\n",
-            nums(&d.preserved_batches),
-            d.preserved_fraction * 100.0
-        );
-    }
-
-    // Checklist.
-    s += "\n## Pre-recovery checklist\n\n| # | item | state | by / when | reason |\n|---|---|---|---|---|\n";
-    for i in x.checklist {
-        let who = match (&i.by, i.at) {
-            (Some(b), Some(a)) => format!("{} {}", b, a.format("%Y-%m-%d %H:%M UTC")),
-            (Some(b), None) => b.clone(),
-            (None, Some(a)) => a.format("%Y-%m-%d %H:%M UTC").to_string(),
-            (None, None) => String::new(),
-        };
-        s += &format!(
-            "| {} | {} | {} | {} | {} |\n",
-            i.number,
-            cell(i.title),
-            i.state.as_str(),
-            cell(&who),
-            cell(i.reason.as_deref().unwrap_or(""))
-        );
-    }
-
-    // Snapshots.
-    s += "\n## Snapshots\n\n";
-    if x.snapshots.is_empty() {
-        s += "None taken.\n";
-    }
-    for sn in x.snapshots {
-        s += &format!(
-            "- `{}` — {} ({} files, {})\n",
-            t(&sn.id),
-            t(&sn.reason),
-            sn.files,
-            sn.created_at.format("%Y-%m-%d %H:%M:%S UTC")
-        );
-    }
-
-    // Attempts.
-    s += "\n## Attempts\n\n";
-    if x.attempts.is_empty() {
-        s += "No recovery attempt has run yet.\n";
-    }
-    for a in x.attempts {
-        let end = a.ended_at.map(|e| e.format("%H:%M:%S").to_string()).unwrap_or_else(|| "—".into());
-        s += &format!(
-            "### {} attempt {} — {}\n\n{} ({}), {} – {} UTC, snapshot `{}`.\n",
-            t(&a.job),
-            a.number,
-            a.outcome.word(),
-            a.kind.as_str().replace('_', " "),
-            t(&a.command.join(" ")),
-            a.started_at.format("%Y-%m-%d %H:%M:%S"),
-            end,
-            t(a.snapshot.as_deref().unwrap_or("none"))
-        );
-        if let Some(o) = a.prompt_origin {
-            s += &format!("Prompt sent: {}.\n", o.word());
-        }
-        if let Some(c) = &a.changes {
-            s += &format!("Changed: {}\n", t(c));
-        }
-        for f in &a.findings {
-            s += &format!(
-                "- {}: {}{}\n",
-                t(&f.error_type),
-                t(&failure::one_line(&f.message, 300)),
-                f.line.map(|l| format!(" (line {l})")).unwrap_or_default()
-            );
-        }
-        s += "\n";
-    }
-    if d.escalated {
-        s += "**Escalated to a full restart**: a job failed its recovery the maximum number of times; it will not be recovered again.\n";
-    }
-
-    // Cost.
-    let c = &d.cost;
-    s += "\n## Cost\n\n| | tokens | time | money |\n|---|---|---|---|\n";
-    let money = |u: Option<f64>| u.map(|v| format!("${v:.2}")).unwrap_or_else(|| "—".into());
-    s += &format!(
-        "| full restart | {} | {} | {} |\n",
-        c.full_restart.tokens,
-        duration(c.full_restart.seconds),
-        money(c.full_restart.usd)
-    );
-    s += &format!(
-        "| this recovery | {} | {} | {} |\n",
-        c.recovery.tokens,
-        duration(c.recovery.seconds),
-        money(c.recovery.usd)
-    );
-    s += &format!(
-        "| saved | {} ({:.1}%) | {} ({:.1}%) | {} |\n",
-        c.savings.tokens,
-        c.savings.tokens_pct,
-        duration(c.savings.seconds),
-        c.savings.seconds_pct,
-        money(c.savings.usd)
-    );
-    if let Some(p) = x.progress {
-        s += &progress_markdown(run, p);
-    }
-    s += &format!("\n## Outcome: {}\n", out.as_str());
-    s
+    markdown::render(x)
 }
 
-/// Where the run stands: each job recover-tui touched or must touch, then what to do next.
-fn progress_markdown(run: &Run, p: &Progress) -> String {
-    let mut s = String::from("\n## Where it stands\n\n");
-    let mut any = false;
-    for j in run.jobs() {
-        let state = p.state(j);
-        if state != JobState::from_logs(j.result.status) || state == JobState::Failed {
-            s += &format!("- {} (batch {}): {}\n", t(&j.id), j.batch, state.word());
-            any = true;
-        }
-    }
-    if !any {
-        s += "Nothing has changed since the logs.\n";
-    }
-    s += "\n## Next\n\n";
-    if p.next.is_empty() {
-        s += "Nothing: the phase is complete.\n";
-    }
-    for (i, step) in p.next.iter().enumerate() {
-        let who = if step.step.is_ours() { "recover-tui runs it" } else { "your own scripts" };
-        s += &format!("{}. {} ({who}):\n", i + 1, step.step.as_str());
-        for c in &step.commands {
-            s += &format!("   - `{}`\n", t(c));
-        }
-    }
-    s
+/// `plan` as text (see `text`).
+pub fn plan_text(run: &Run, d: &Decision, p: Option<&Progress>) -> String {
+    text::render(&view::build(run, d, p))
 }
 
-/// `1h 02m`, `4m 05s`, `12s`; `—` when the logs had no timings.
+/// `1h 02m`, `4m 05s`, `12s`, `0s`. (An unknown time is `view::seconds(None)`: "unknown".)
 pub fn duration(secs: f64) -> String {
-    if secs == 0.0 {
-        return "—".into();
-    }
     let sign = if secs < 0.0 { "-" } else { "" };
     let t = secs.abs().round() as u64;
     match t {
@@ -339,10 +109,6 @@ pub fn duration(secs: f64) -> String {
         t if t >= 60 => format!("{sign}{}m {:02}s", t / 60, t % 60),
         t => format!("{sign}{t}s"),
     }
-}
-
-fn nums(v: &[u32]) -> String {
-    v.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
 }
 
 pub fn json(x: &ExportInput<'_>, plan: Value) -> Value {
@@ -493,6 +259,7 @@ mod tests {
             thresholds: Thresholds::default(),
             overrides: &Overrides::default(),
             prices: Prices::default(),
+            outputs: &Default::default(),
         })
         .unwrap();
         let items = evaluate(&r, &d, &Facts::default(), &Default::default());

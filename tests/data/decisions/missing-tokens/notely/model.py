@@ -1,0 +1,5 @@
+"""Notes: title, body, tags."""
+
+
+def new_note():
+    return {'title': '', 'body': '', 'tags': []}

@@ -1,0 +1,5 @@
+"""Where notes live on disk."""
+
+
+def store_dir():
+    return '~/.notely'

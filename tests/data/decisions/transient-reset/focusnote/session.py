@@ -1,0 +1,5 @@
+"""Focus sessions."""
+
+
+def start_session():
+    pass

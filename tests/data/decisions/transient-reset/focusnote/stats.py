@@ -1,0 +1,5 @@
+"""Statistics."""
+
+
+def weekly_stats():
+    pass

@@ -1,0 +1,5 @@
+"""Timer."""
+
+
+def countdown():
+    pass
