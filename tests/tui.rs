@@ -62,13 +62,14 @@ impl Harness {
         self.runner.app.project.as_ref().unwrap()
     }
 
-    /// Press each character of `keys` (`\n` = Enter, `\x1b` = Esc), then let the queue drain.
+    /// Press each character of `keys` (`\n` = Enter, `\x1b` = Esc, `\t` = Tab), then let the queue drain.
     fn press(&mut self, keys: &str) {
         let tx = self.keys.as_ref().expect("the input is open");
         for c in keys.chars() {
             let code = match c {
                 '\n' => KeyCode::Enter,
                 '\x1b' => KeyCode::Esc,
+                '\t' => KeyCode::Tab,
                 c => KeyCode::Char(c),
             };
             tx.send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))).unwrap();
@@ -737,4 +738,59 @@ fn validation_written_in_the_project_runs_only_once_approved_in_the_app() {
     assert!(question.starts_with("Run targeted recovery of 1 job(s)"), "{question}");
     assert!(lines.iter().any(|l| l == "  b2-1: python3 -c 'import notes.render'"), "{lines:?}");
     assert!(!lines.iter().any(|l| l.contains("not approved")), "{lines:?}");
+}
+
+/// The title of the pane whose title starts with `base`: "b2-1 · lines 1-20 of 48".
+fn pane_title(s: &str, base: &str) -> String {
+    let line = s.lines().find(|l| l.contains(&format!("▶ {base}"))).unwrap_or_else(|| panic!("no {base} pane:\n{s}"));
+    let start = line.find(&format!("▶ {base}")).unwrap();
+    line[start..].split(" ─").next().unwrap_or("").trim_end_matches('─').trim().to_string()
+}
+
+/// (first, last, total) of "lines F-L of T" in a title.
+fn lines_shown(title: &str) -> (usize, usize, usize) {
+    let re = regex::Regex::new(r"lines (\d+)-(\d+) of (\d+)").unwrap();
+    let c = re.captures(title).unwrap_or_else(|| panic!("no position in {title:?}"));
+    (c[1].parse().unwrap(), c[2].parse().unwrap(), c[3].parse().unwrap())
+}
+
+#[test]
+fn every_scrolled_pane_stops_at_its_last_line_and_comes_back() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    // A journal longer than the screen: overrides of Q3, each cleared again.
+    for _ in 0..8 {
+        h.press("2jj ");
+        h.press("a reason\n ");
+    }
+    // The details of the failed job (focus moved there with Tab), the Prompt and the Log.
+    for (keys, base) in [("1\t", "b2-1"), ("4", "b2-1: recovery prompt"), ("7", "Log")] {
+        h.press(keys);
+        h.press("G");
+        let (first, last, total) = lines_shown(&pane_title(&h.drawn(), base));
+        assert_eq!(last, total, "{base}: G shows the last line");
+        assert!(first > 1, "{base}: there is more than a screenful");
+        h.press("k");
+        assert_eq!(lines_shown(&pane_title(&h.drawn(), base)), (first - 1, last - 1, total), "{base}: k after G");
+        // PgDn stops at the end; g and PgUp go back to the top.
+        use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        for code in [KeyCode::PageDown, KeyCode::PageDown, KeyCode::PageDown] {
+            h.event(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        }
+        assert_eq!(lines_shown(&pane_title(&h.drawn(), base)), (first, last, total), "{base}: PgDn past the end");
+        h.event(Event::Key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE)));
+        let (after_pgup, _, _) = lines_shown(&pane_title(&h.drawn(), base));
+        assert!(after_pgup < first, "{base}: PgUp moves up");
+        h.event(Event::Key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE)));
+        assert_eq!(lines_shown(&pane_title(&h.drawn(), base)).1, total, "{base}: End");
+        h.event(Event::Key(KeyEvent::new(KeyCode::Home, KeyModifiers::NONE)));
+        assert_eq!(lines_shown(&pane_title(&h.drawn(), base)).0, 1, "{base}: Home");
+        h.press("G");
+        // The last row inside the pane is the content's last line, never an empty pane.
+        let s = h.drawn();
+        let rows: Vec<&str> = s.lines().collect();
+        let bottom = rows.iter().rposition(|l| l.contains('└')).unwrap();
+        let inside = rows[bottom - 1];
+        assert!(inside.trim_matches(|c| c == '│' || c == ' ').chars().count() > 0, "{base}: empty last row:\n{s}");
+    }
 }

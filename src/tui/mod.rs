@@ -14,6 +14,7 @@ pub mod modal;
 pub mod recovery;
 pub mod runner;
 pub mod screens;
+pub mod scroll;
 pub mod terminal;
 pub mod theme;
 pub mod update;

@@ -32,8 +32,8 @@ fn on_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Key(_) => vec![],
         Msg::Mouse(_) if app.should_quit || app.project.is_none() || app.modal.is_some() => vec![],
         Msg::Mouse(m) => match m.kind {
-            MouseEventKind::ScrollDown => on_action(app, Action::Down),
-            MouseEventKind::ScrollUp => on_action(app, Action::Up),
+            MouseEventKind::ScrollDown => wheel(app, m.column, m.row, Action::Down),
+            MouseEventKind::ScrollUp => wheel(app, m.column, m.row, Action::Up),
             MouseEventKind::Down(MouseButton::Left) => click(app, m.column, m.row),
             _ => vec![],
         },
@@ -253,14 +253,19 @@ pub fn interrupt(app: &mut App, why: &str) -> Vec<Effect> {
 pub fn then(app: &mut App, t: Then) -> Vec<Effect> {
     match t {
         Then::Quit => interrupt(app, "quit"),
-        Then::Restore { id } => {
-            app.busy = Some("restoring".into());
-            vec![Effect::Project(Job::Restore { id })]
-        }
+        Then::Restore { id } => snapshots::restore(app, id),
         Then::Recover { jobs } => run::begin(app, jobs),
         Then::Revise { job } => prompt::start_revise(app, job),
         Then::Approve { jobs } => vec![Effect::Project(Job::ApproveValidation { jobs })],
     }
+}
+
+fn wheel(app: &mut App, col: u16, row: u16, a: Action) -> Vec<Effect> {
+    let body = super::view::body(app.size);
+    if body.contains(ratatui::layout::Position { x: col, y: row }) {
+        return screens::wheel(app, body, col, row, a);
+    }
+    vec![]
 }
 
 fn click(app: &mut App, col: u16, row: u16) -> Vec<Effect> {

@@ -94,12 +94,6 @@ pub fn clamp_move(sel: &mut usize, len: usize, delta: isize) {
     *sel = n as usize;
 }
 
-/// Scroll by `delta`, stopping at `max` (the last line stays on screen).
-pub fn scroll(v: &mut u16, delta: isize, max: usize) {
-    let max = max.min(u16::MAX as usize) as isize;
-    *v = (*v as isize + delta).clamp(0, max) as u16;
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -151,13 +145,4 @@ mod path_tests {
         assert_eq!(super::short_path("src/very/long/dir/render.py", 15), "src/v…render.py");
         assert_eq!(super::short_path("a/averyveryverylongname.py", 8), "…name.py");
     }
-}
-
-/// The largest scroll of a wrapped paragraph of `lines` in the bordered `area` that still
-/// shows its last line at the bottom (rows estimated by wrapping at the inner width).
-pub fn max_scroll(lines: &[ratatui::text::Line], area: ratatui::layout::Rect) -> usize {
-    let w = area.width.saturating_sub(2).max(1) as usize;
-    let h = area.height.saturating_sub(2) as usize;
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
-    rows.saturating_sub(h)
 }

@@ -4,23 +4,23 @@ use crate::core::sanitize::clean_line;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::effects::Effect;
-use crate::tui::widgets::{block, max_scroll, scroll};
+use crate::tui::scroll::{Pane, Scroll};
+use crate::tui::widgets::block;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 #[derive(Default)]
 pub struct State {
-    pub scroll: u16,
+    pub scroll: Scroll,
 }
 
 pub const KEYS: &[(&str, Action)] = &[];
 
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
-    let d = super::step(app, a)?;
-    let max = max_scroll(&lines(app), crate::tui::view::body(app.size));
-    scroll(&mut app.screens.log.scroll, d, max);
+    super::step(app, a)?;
+    let pane = Pane::wrapped(lines(app), crate::tui::view::body(app.size));
+    pane.apply(&mut app.screens.log.scroll, a);
     Some(vec![])
 }
 
@@ -60,11 +60,7 @@ fn lines(app: &App) -> Vec<Line<'static>> {
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    f.render_widget(
-        Paragraph::new(lines(app))
-            .wrap(Wrap { trim: false })
-            .scroll((app.screens.log.scroll, 0))
-            .block(block("Log", true, app)),
-        area,
-    );
+    let pane = Pane::wrapped(lines(app), area);
+    let title = pane.title("Log", app.screens.log.scroll);
+    f.render_widget(pane.at(app.screens.log.scroll, block(&title, true, app)), area);
 }

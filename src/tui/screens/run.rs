@@ -12,7 +12,8 @@ use crate::tui::app::App;
 use crate::tui::effects::{Effect, Job};
 use crate::tui::modal::{Modal, Then};
 use crate::tui::recovery::{Prepared, Summary};
-use crate::tui::widgets::{block, mark, max_scroll, scroll, state_of, state_style};
+use crate::tui::scroll::{Pane, Scroll};
+use crate::tui::widgets::{block, mark, state_of, state_style};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -29,7 +30,7 @@ pub struct JobRunView {
 #[derive(Default)]
 pub struct State {
     pub views: BTreeMap<String, JobRunView>,
-    pub scroll: u16,
+    pub scroll: Scroll,
     /// The project's unapproved validation commands were shown once (a "no" is not asked again).
     pub approval_asked: bool,
 }
@@ -37,9 +38,11 @@ pub struct State {
 pub const KEYS: &[(&str, Action)] = &[("R", Action::StartRecovery), ("x", Action::Cancel)];
 
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
-    if let Some(d) = super::step(app, a) {
-        let max = head(app).map(|h| max_scroll(&h, crate::tui::view::body(app.size))).unwrap_or(0);
-        scroll(&mut app.screens.run.scroll, d, max);
+    if super::step(app, a).is_some() {
+        if let Some(head) = head(app) {
+            let (top, _) = areas(app, head.len(), crate::tui::view::body(app.size));
+            Pane::wrapped(head, top).apply(&mut app.screens.run.scroll, a);
+        }
         return Some(vec![]);
     }
     match a {
@@ -271,6 +274,17 @@ fn head(app: &App) -> Option<Vec<Line<'static>>> {
     Some(head)
 }
 
+/// (the steps and jobs, the live output below) for a head of `head_lines` lines.
+fn areas(app: &App, head_lines: usize, area: Rect) -> (Rect, Rect) {
+    let head_h = if app.screens.run.views.is_empty() {
+        area.height
+    } else {
+        (head_lines.min(u16::MAX as usize) as u16).saturating_add(2).min(area.height * 2 / 3)
+    };
+    let [top, rest] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(0)]).areas(area);
+    (top, rest)
+}
+
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let Some(head) = head(app) else {
         if app.project.is_some() {
@@ -280,16 +294,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     let t = &app.theme;
     let shown: Vec<&String> = app.screens.run.views.keys().collect();
-    let head_h = if shown.is_empty() { area.height } else { (head.len() as u16 + 2).min(area.height * 2 / 3) };
-    let [top, rest] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(0)]).areas(area);
-    f.render_widget(
-        Paragraph::new(head).wrap(Wrap { trim: false }).scroll((app.screens.run.scroll, 0)).block(block(
-            "Recovery",
-            true,
-            app,
-        )),
-        top,
-    );
+    let (top, rest) = areas(app, head.len(), area);
+    let pane = Pane::wrapped(head, top);
+    let title = pane.title("Recovery", app.screens.run.scroll);
+    f.render_widget(pane.at(app.screens.run.scroll, block(&title, true, app)), top);
     if shown.is_empty() || rest.height < 3 {
         return;
     }
