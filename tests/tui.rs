@@ -794,3 +794,83 @@ fn every_scrolled_pane_stops_at_its_last_line_and_comes_back() {
         assert!(inside.trim_matches(|c| c == '│' || c == ' ').chars().count() > 0, "{base}: empty last row:\n{s}");
     }
 }
+
+fn wheel(down: bool, column: u16, row: u16) -> Event {
+    use ratatui::crossterm::event::{MouseEvent, MouseEventKind};
+    let kind = if down { MouseEventKind::ScrollDown } else { MouseEventKind::ScrollUp };
+    Event::Mouse(MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE })
+}
+
+#[test]
+fn focus_moves_with_enter_tab_and_esc_and_is_marked_without_colour() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    // Theme::plain is the NO_COLOR theme: the focused pane is the one marked ▶.
+    assert!(h.drawn().contains("┌ ▶ Jobs 7/7"), "{}", h.drawn());
+    h.press("\n");
+    assert_eq!(h.app().screens.overview.pane, 1);
+    assert!(h.drawn().contains("┌ ▶ b2-1") && h.drawn().contains("┌ Jobs 7/7"), "{}", h.drawn());
+    h.press("\x1b");
+    assert_eq!(h.app().screens.overview.pane, 0, "Esc gives the focus back to the job list");
+    assert_eq!(h.app().screen, Screen::Overview);
+    // Snapshots: Tab moves between the list and the diff, and back.
+    h.press("s6\n");
+    assert!(h.app().screens.snapshots.diff.is_some());
+    assert!(h.drawn().contains("┌ ▶ Diff of"), "{}", h.drawn());
+    h.press("\t");
+    assert!(h.drawn().contains("┌ ▶ Snapshots") && h.drawn().contains("┌ Diff of"), "{}", h.drawn());
+    h.press("\t");
+    assert!(h.drawn().contains("┌ ▶ Diff of"), "{}", h.drawn());
+}
+
+#[test]
+fn the_wheel_scrolls_the_pane_under_the_pointer() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    let before = recover_tui::tui::screens::overview::selected(h.app()).unwrap().id.clone();
+    // Over the details (right half, below the batches): the details scroll, the job stays.
+    h.event(wheel(true, 70, 12));
+    h.event(wheel(true, 70, 12));
+    assert_eq!(recover_tui::tui::screens::overview::selected(h.app()).unwrap().id, before);
+    assert_eq!(lines_shown(&pane_title(&h.drawn().replace("┌ b2-1", "┌ ▶ b2-1"), "b2-1")).0, 3);
+    h.event(wheel(false, 70, 12));
+    assert_eq!(lines_shown(&pane_title(&h.drawn().replace("┌ b2-1", "┌ ▶ b2-1"), "b2-1")).0, 2);
+    // Over the job list: the selection moves.
+    h.event(wheel(true, 10, 12));
+    assert_eq!(recover_tui::tui::screens::overview::selected(h.app()).unwrap().id, "b2-2");
+}
+
+#[test]
+fn clearing_the_filter_keeps_the_selected_job() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("/b3");
+    assert_eq!(h.app().screens.overview.visible.len(), 2);
+    h.press("j\x1b");
+    // `j` was typed into the filter ("b3j" matches nothing); clear it and pick a job instead.
+    h.press("/b3\njj");
+    assert_eq!(recover_tui::tui::screens::overview::selected(h.app()).unwrap().id, "b3-2");
+    h.press("/\x1b");
+    assert_eq!(h.app().screens.overview.visible.len(), 7);
+    assert_eq!(recover_tui::tui::screens::overview::selected(h.app()).unwrap().id, "b3-2");
+}
+
+#[test]
+fn a_restore_recomputes_the_diff_shown() {
+    let (_d, opts) = demo_project();
+    let root = opts.path.clone().unwrap();
+    let mut h = Harness::open(&opts);
+    h.press("s");
+    std::fs::write(root.join("notes/render.py"), "changed after the snapshot\n").unwrap();
+    h.press("6\n");
+    let (_, before) = h.app().screens.snapshots.diff.clone().unwrap();
+    assert!(before.contains("+changed after the snapshot"), "{before}");
+    h.press("u");
+    let Some(Modal::Confirm { .. }) = &h.app().modal else { panic!("no question") };
+    assert!(h.drawn().contains("y / Y / Enter: yes    n / N / Esc: no"), "{}", h.drawn());
+    h.press("y");
+    assert!(h.status().starts_with("restored"), "{}", h.status());
+    let (_, after) = h.app().screens.snapshots.diff.clone().unwrap();
+    assert_eq!(after, "No change since this snapshot.");
+    assert!(h.drawn().contains("No change since this snapshot."), "{}", h.drawn());
+}
