@@ -874,3 +874,93 @@ fn a_restore_recomputes_the_diff_shown() {
     assert_eq!(after, "No change since this snapshot.");
     assert!(h.drawn().contains("No change since this snapshot."), "{}", h.drawn());
 }
+
+impl Harness {
+    /// Let the runner work until `done` holds (attempts may still be running then).
+    fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let start = std::time::Instant::now();
+        while !done(self.app()) {
+            assert!(start.elapsed() < std::time::Duration::from_secs(30), "timed out waiting for {what}");
+            let Harness { rt, runner, .. } = self;
+            let _ = rt.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_millis(50), runner.run_until_idle()).await
+            });
+        }
+    }
+}
+
+fn line_with<'a>(s: &'a str, what: &str) -> &'a str {
+    s.lines().find(|l| l.contains(what)).unwrap_or_else(|| panic!("no line with {what:?}:\n{s}"))
+}
+
+/// The Run screen, its header and its footer name the state — running, aborted (also after
+/// reopening), escalated — and offer only the keys that work in it.
+#[test]
+fn the_run_screen_header_and_footer_follow_the_state() {
+    let (dir, opts) = demo_project();
+    let config = opts.config.clone().unwrap();
+    let go = dir.path().join("running");
+    let hang = format!("[commands]\ngenerator = [\"sh\", \"-c\", \"touch {}; exec sleep 300\"]\n", go.display());
+    std::fs::write(&config, &hang).unwrap();
+    let mut h = Harness::open(&opts);
+    h.press("3jjjjcca5R");
+    assert!(line_with(&h.drawn(), " R ").contains("run the next step"), "{}", h.drawn());
+    h.keys.as_ref().unwrap().send(Event::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE))).unwrap();
+    h.until("the attempt to run", |app| !app.running.is_empty() && app.busy.is_none());
+    while !go.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.until("the frame", |_| true);
+    let s = h.drawn();
+    assert!(line_with(&s, "failed recoveries").contains("attempt 1 running now"), "{s}");
+    assert!(!s.contains("starting"), "{s}");
+    assert!(s.lines().next().unwrap().contains("RUNNING"), "{s}");
+    let footer = s.lines().nth(28).unwrap();
+    assert!(footer.contains("x  cancel run") && !footer.contains("run the next step"), "{footer}");
+    assert!(footer.contains("?  help") && footer.contains("q  quit"), "{footer}");
+    h.press("x");
+    let s = h.drawn();
+    assert!(line_with(&s, "failed recoveries").contains("last attempt 1: aborted"), "{s}");
+    assert!(s.lines().next().unwrap().contains("ATTEMPT ABORTED"), "{s}");
+    drop(h);
+    // Reopened: the same words.
+    let mut h = Harness::open(&opts);
+    h.press("5");
+    let s = h.drawn();
+    assert!(line_with(&s, "failed recoveries").contains("last attempt 1: aborted"), "{s}");
+    assert!(s.lines().next().unwrap().contains("ATTEMPT ABORTED"), "{s}");
+    drop(h);
+    // Two failed recoveries escalate: the hint and the footer no longer offer R.
+    std::fs::write(&config, "[commands]\ngenerator = [\"sh\", \"-c\", \"exit 3\"]\n").unwrap();
+    let mut h = Harness::open(&opts);
+    h.press("5Ry");
+    h.press("Ry");
+    assert!(h.project().decision.as_ref().unwrap().escalated, "{}", h.status());
+    h.press("G");
+    let s = h.drawn();
+    assert!(s.lines().next().unwrap().contains("ESCALATED"), "{s}");
+    assert!(s.contains("no recovery to run: export the rationale (X) and restart the phase"), "{s}");
+    assert!(!s.contains("R: run the next step"), "{s}");
+    let footer = s.lines().nth(28).unwrap();
+    assert!(!footer.contains("run the next step") && footer.contains("q  quit"), "{footer}");
+}
+
+#[test]
+fn at_80x24_every_screen_keeps_the_verdict_the_output_files_help_and_quit() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    for s in Screen::ALL {
+        h.press(s.key());
+        let shot = screen(h.app(), 80, 24);
+        assert!(shot.lines().next().unwrap().contains("TARGETED RECOVERY · in progress"), "{shot}");
+        let footer = shot.lines().nth(22).unwrap();
+        assert!(footer.contains("?  help") && footer.contains("q  quit"), "{}: {footer}", s.title());
+        if *s == Screen::Overview {
+            assert!(line_with(&shot, "b2   b2-1").contains("notes/render.py"), "{shot}");
+        }
+    }
+    // And at 40 columns, still help and quit.
+    let shot = screen(h.app(), 40, 12);
+    let footer = shot.lines().nth(10).unwrap();
+    assert!(footer.contains("?  help") && footer.contains("q  quit"), "{footer}");
+}

@@ -1,11 +1,12 @@
 //! The app's state. Drawing reads it (`&App`); `update` changes it and returns effects.
 //! Each screen's own state lives in its file (`screens/<name>.rs`), gathered in `screens`.
 
-use super::keymap::Keymap;
+use super::keymap::{KeysNow, Keymap};
 use super::modal::Modal;
 use super::screens::{Screen, States};
 use super::theme::Theme;
 use crate::app::project::Project;
+use crate::core::decide::Verdict;
 use crate::core::ingest::discover::Progress as LoadProgress;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +87,15 @@ impl App {
     /// Lines of the body (the page for PgUp/PgDn): the screen less header, footer and status.
     pub fn page(&self) -> u16 {
         self.size.1.saturating_sub(8).max(2)
+    }
+
+    /// What the keys can do now (the footer and the header follow it).
+    pub fn keys_now(&self) -> KeysNow {
+        let can_recover = self.project.as_ref().is_some_and(|p| {
+            let decided = p.decision.as_ref().is_some_and(|d| !d.escalated && d.verdict != Verdict::FullRestart);
+            decided && p.progress.as_ref().is_some_and(|pr| pr.runnable_now().is_some())
+        });
+        KeysNow { read_only: self.read_only.is_some(), running: !self.running.is_empty(), can_recover }
     }
 
     /// Something moves on screen (the spinner): ticks are wanted.

@@ -63,10 +63,22 @@ pub fn verdict_text(app: &App) -> Option<(String, bool)> {
     Some((format!("{v} · {word}"), bad))
 }
 
+/// A job still to repair whose last attempt was stopped before it ended (aborted, or
+/// interrupted by a crash): named in the header until it is tried again.
+fn aborted(app: &App) -> bool {
+    use crate::core::model::AttemptOutcome;
+    let Some(p) = &app.project else { return false };
+    p.jobs_to_repair().iter().any(|j| {
+        let last = p.ledger.attempts.get(j).and_then(|v| v.iter().max_by_key(|a| a.number));
+        last.is_some_and(|a| matches!(a.outcome, AttemptOutcome::Aborted | AttemptOutcome::Interrupted))
+    })
+}
+
 /// The header as pieces: (text, style, the tab it is). The badges always show; the tabs
 /// get shorter until they fit: full titles, then without the app name, four letters, numbers
 /// with the current screen's title, numbers only (and a shorter READ-ONLY badge).
 fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<Screen>)> {
+    let aborted = aborted(app);
     let badges = |compact: bool| -> Vec<(String, Style)> {
         let mut b: Vec<(String, Style)> = Vec::new();
         if let Some((v, bad)) = verdict_text(app) {
@@ -82,6 +94,8 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<Screen>)> {
         }
         if !app.running.is_empty() {
             b.push((" RUNNING ".to_string(), app.theme.warn));
+        } else if aborted {
+            b.push((" ATTEMPT ABORTED ".to_string(), app.theme.warn));
         }
         b
     };
@@ -155,13 +169,17 @@ fn draw_loading(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" recover-tui ")), area);
 }
 
+/// The keys that work now, as many as fit; `? help` and `q quit` always.
 fn draw_footer(f: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
+    let mut width = area.width as usize;
     if app.read_only.is_some() {
         spans.push(Span::styled(" READ-ONLY ", app.theme.bad));
         spans.push(Span::raw(" view only  "));
+        width = width.saturating_sub(23);
     }
-    for (k, d) in app.keymap.footer(app.screen, app.read_only.is_some(), !app.running.is_empty()) {
+    let footer = app.keymap.footer(app.screen, app.keys_now());
+    for (k, d) in footer.fitting(width) {
         spans.push(Span::styled(format!(" {k} "), app.theme.selected));
         spans.push(Span::raw(format!(" {d}  ")));
     }

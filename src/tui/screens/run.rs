@@ -188,6 +188,20 @@ fn jobs(app: &App) -> Vec<String> {
     v
 }
 
+/// A job's last attempt in the user's words: running now, ended (how), or still recorded as
+/// running by an instance that is gone (the next write records it `interrupted`).
+fn attempt_text(last: Option<&crate::core::model::Attempt>, running_here: bool) -> String {
+    use crate::core::model::AttemptOutcome;
+    match last {
+        None => "no attempt yet".into(),
+        Some(a) if running_here => format!("attempt {} running now", a.number),
+        Some(a) if a.outcome == AttemptOutcome::Running => {
+            format!("attempt {}: did not finish (recorded as running)", a.number)
+        }
+        Some(a) => format!("last attempt {}: {}", a.number, a.outcome.word()),
+    }
+}
+
 /// The steps, the jobs and the hint (`None`: nothing failed).
 fn head(app: &App) -> Option<Vec<Line<'static>>> {
     let s = app.project.as_ref()?;
@@ -248,27 +262,28 @@ fn head(app: &App) -> Option<Vec<Line<'static>>> {
         let state = state_of(s, job);
         let failed = history.failed_recoveries.get(&j).copied().unwrap_or(0);
         let last = s.ledger.attempts.get(&j).and_then(|v| v.iter().max_by_key(|a| a.number));
-        let last_txt = last
-            .map(|a| format!("last attempt {}: {}", a.number, a.outcome.word()))
-            .unwrap_or_else(|| "no attempt yet".into());
+        let running_here = app.running.contains(&j);
         let origin = crate::tui::recovery::origin_now(s, &j);
-        let live = app.screens.run.views.get(&j).map(|v| v.state.clone()).unwrap_or_default();
         head.push(Line::from(vec![
             Span::styled(format!("{} {:<13}", mark(state), state.word()), state_style(app, state)),
-            Span::raw(format!(" {:<20} failed recoveries {failed}/{max}   {last_txt}", clean_line(&j))),
+            Span::raw(format!(" {:<20} failed recoveries {failed}/{max}   {}", clean_line(&j), attempt_text(last, running_here))),
         ]));
-        head.push(Line::styled(format!("    prompt: {}   {}", origin.word(), clean_line(&live)), t.dim));
+        // What the last run here said when no attempt is recorded for it (it did not start).
+        let said = app.screens.run.views.get(&j).filter(|_| last.is_none()).map(|v| format!("   {}", clean_line(&v.state)));
+        head.push(Line::styled(format!("    prompt: {}{}", origin.word(), said.unwrap_or_default()), t.dim));
     }
     let hint = if !app.running.is_empty() {
         Line::styled("running… x: cancel", t.accent)
     } else if app.read_only.is_some() {
         Line::styled("read-only: another instance holds this project; nothing can run from here", t.bad)
+    } else if d.escalated || d.verdict == Verdict::FullRestart {
+        Line::styled("no recovery to run: export the rationale (X) and restart the phase", t.bad)
+    } else if s.progress.as_ref().and_then(|p| p.runnable_now()).is_none() {
+        Line::styled("nothing for recover-tui to run; X: export the rationale", t.dim)
     } else if !checklist::satisfied(&s.checklist) {
         Line::styled("the checklist (3) must be done before a recovery runs", t.dim)
-    } else if s.progress.as_ref().and_then(|p| p.runnable_now()).is_some() {
-        Line::styled("R: run the next step (asks to confirm)", t.dim)
     } else {
-        Line::styled("nothing for recover-tui to run; X: export the rationale", t.dim)
+        Line::styled("R: run the next step (asks to confirm)", t.dim)
     };
     head.push(hint);
     Some(head)
