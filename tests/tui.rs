@@ -964,3 +964,27 @@ fn at_80x24_every_screen_keeps_the_verdict_the_output_files_help_and_quit() {
     let footer = shot.lines().nth(10).unwrap();
     assert!(footer.contains("?  help") && footer.contains("q  quit"), "{footer}");
 }
+
+#[test]
+fn the_help_scrolls_to_every_key_and_shows_where_it_is() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    let rows = h.app().keymap.help_rows("");
+    let last = rows.last().unwrap().clone();
+    h.press("?");
+    let s = h.drawn();
+    let (first, shown_last, total) = lines_shown(line_with(&s, " Keys · "));
+    assert_eq!((first, total), (1, rows.len()), "{s}");
+    let last_row = format!("{:<16} {:<28} {}", last.0, last.1, last.2);
+    assert!(!s.contains(&last_row), "{s}");
+    h.press("G");
+    let s = h.drawn();
+    assert_eq!(lines_shown(line_with(&s, " Keys · ")), (rows.len() - shown_last + 1, rows.len(), rows.len()));
+    assert!(s.contains(&last_row), "{s}");
+    h.press("k");
+    assert_eq!(lines_shown(line_with(&h.drawn(), " Keys · ")).1, rows.len() - 1);
+    h.press("g");
+    assert_eq!(lines_shown(line_with(&h.drawn(), " Keys · ")).0, 1);
+    h.press("q");
+    assert!(h.app().modal.is_none() && !h.app().should_quit);
+}

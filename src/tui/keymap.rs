@@ -177,6 +177,10 @@ const HELP: &[(&str, Action)] = &[
     ("down", Action::Down),
     ("pgup", Action::PageUp),
     ("pgdn", Action::PageDown),
+    ("g", Action::Top),
+    ("home", Action::Top),
+    ("G", Action::Bottom),
+    ("end", Action::Bottom),
 ];
 
 impl Default for Keymap {

@@ -6,6 +6,7 @@ use super::action::Action;
 use super::app::App;
 use super::effects::{Effect, Job};
 use super::keymap::Scope;
+use super::scroll::Scroll;
 use crate::app::commands::{Mark, Question};
 use crate::core::sanitize::clean_line;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -61,7 +62,7 @@ pub enum Modal {
     Help {
         query: String,
         searching: bool,
-        scroll: u16,
+        scroll: Scroll,
     },
 }
 
@@ -145,34 +146,33 @@ pub fn on_key(app: &mut App, modal: Modal, k: KeyEvent) -> Vec<Effect> {
                 Some(Action::Submit) | Some(Action::CancelInput) => {}
                 Some(Action::DeleteChar) => {
                     query.pop();
-                    app.modal = Some(Modal::Help { query, searching: true, scroll: 0 });
+                    app.modal = Some(Modal::Help { query, searching: true, scroll: Scroll::default() });
                     return vec![];
                 }
                 _ => {
                     query.extend(typed(&k));
-                    app.modal = Some(Modal::Help { query, searching: true, scroll: 0 });
+                    app.modal = Some(Modal::Help { query, searching: true, scroll: Scroll::default() });
                     return vec![];
                 }
             }
             app.modal = Some(Modal::Help { query, searching: false, scroll });
             vec![]
         }
-        Modal::Help { query, searching: false, scroll } => {
-            let rows = app.keymap.help_rows(&query).len() as u16;
-            let page = app.page();
-            let scroll = match action {
+        Modal::Help { query, searching: false, mut scroll } => {
+            match action {
                 Some(Action::Back) => return vec![],
                 Some(Action::Search) => {
                     app.modal = Some(Modal::Help { query, searching: true, scroll });
                     return vec![];
                 }
-                Some(Action::Up) => scroll.saturating_sub(1),
-                Some(Action::Down) => scroll + 1,
-                Some(Action::PageUp) => scroll.saturating_sub(page),
-                Some(Action::PageDown) => scroll + page,
-                _ => scroll,
-            };
-            app.modal = Some(Modal::Help { query, searching: false, scroll: scroll.min(rows.saturating_sub(1)) });
+                Some(a) => {
+                    let rows = app.keymap.help_rows(&query).len();
+                    let (_, viewport) = help_box(Rect::new(0, 0, app.size.0, app.size.1), rows);
+                    scroll.apply(a, rows, viewport);
+                }
+                None => {}
+            }
+            app.modal = Some(Modal::Help { query, searching: false, scroll });
             vec![]
         }
     }
@@ -184,6 +184,14 @@ fn submit_reason(_: &mut App, purpose: ReasonFor, reason: String) -> Vec<Effect>
         ReasonFor::Waive { item } => Job::Mark(vec![Mark::Waive { item, reason }]),
     };
     vec![Effect::Project(job)]
+}
+
+/// The help box in a terminal of `area` for `rows` help rows, and how many rows it shows
+/// (under its search line).
+fn help_box(area: Rect, rows: usize) -> (Rect, usize) {
+    let h = (rows.min(u16::MAX as usize - 3) as u16 + 3).min(area.height.saturating_sub(2));
+    let r = centered(area, 72, h);
+    (r, r.height.saturating_sub(3) as usize)
 }
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
@@ -259,24 +267,28 @@ pub fn draw(f: &mut Frame, app: &App) {
         }
         Modal::Help { query, searching, scroll } => {
             let rows = app.keymap.help_rows(query);
-            let h = (rows.len() as u16 + 3).min(area.height.saturating_sub(2));
-            let r = centered(area, 72, h);
+            let (r, viewport) = help_box(area, rows.len());
             f.render_widget(Clear, r);
             let head = if *searching {
                 format!("search: {}█", clean_line(query))
             } else {
                 let q = if query.is_empty() { String::new() } else { format!(" ({})", clean_line(query)) };
                 format!(
-                    "{} search{q}   {} close   ↑↓ scroll",
+                    "{} search{q}   {} close   j/k PgUp/PgDn g/G scroll",
                     keys(Scope::Help, Action::Search),
                     keys(Scope::Help, Action::Back)
                 )
             };
+            let first = scroll.shown(rows.len(), viewport);
             let mut lines = vec![Line::styled(head, app.theme.accent)];
-            for (keys, desc, scope) in rows.iter().skip(*scroll as usize) {
+            for (keys, desc, scope) in rows.iter().skip(first).take(viewport) {
                 lines.push(Line::raw(format!("{keys:<16} {desc:<28} {scope}")));
             }
-            f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" Keys ")), r);
+            let title = match scroll.position(rows.len(), viewport) {
+                Some(at) => format!(" Keys · {at} "),
+                None => " Keys ".to_string(),
+            };
+            f.render_widget(Paragraph::new(lines).block(Block::bordered().title(title)), r);
         }
     }
 }

@@ -185,7 +185,7 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::Interrupt => return interrupt(app, "Ctrl-C"),
         Action::Quit => return quit(app),
         Action::Help => {
-            app.modal = Some(Modal::Help { query: String::new(), searching: false, scroll: 0 });
+            app.modal = Some(Modal::Help { query: String::new(), searching: false, scroll: Default::default() });
             return vec![];
         }
         Action::ToggleMouse => {
