@@ -988,3 +988,33 @@ fn the_help_scrolls_to_every_key_and_shows_where_it_is() {
     h.press("q");
     assert!(h.app().modal.is_none() && !h.app().should_quit);
 }
+
+#[test]
+fn a_status_message_stays_on_the_screen_it_was_made_on() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("2 ");
+    let said = "only Q2 and Q3 can be overridden";
+    assert!(h.drawn().lines().nth(29).unwrap().contains(said), "{}", h.drawn());
+    h.press("3");
+    assert!(!h.drawn().contains(said), "{}", h.drawn());
+    assert!(h.drawn().lines().nth(29).unwrap().contains("? help · q quit"), "{}", h.drawn());
+    h.press("2");
+    assert!(h.drawn().contains(said), "back on the Decision screen it is still there");
+}
+
+#[test]
+fn the_waive_box_names_the_item_and_questions_wrap_with_their_answer_keys() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("3jjjjjw");
+    let s = h.drawn();
+    assert!(s.contains("Waive checklist item 6. Failure is not architectural"), "{s}");
+    assert!(!s.contains("not_architectural"), "{s}");
+    h.press("\x1b");
+    // At 80x24 a long question wraps (nothing cut) and the y / n line shows.
+    h.press("s6u");
+    let s = screen(h.app(), 80, 24);
+    assert!(s.contains("The current files are") && s.contains("│snapshotted first, so this can be undone."), "{s}");
+    assert!(s.contains("y / Y / Enter: yes    n / N / Esc: no"), "{s}");
+}

@@ -194,6 +194,21 @@ fn help_box(area: Rect, rows: usize) -> (Rect, usize) {
     (r, r.height.saturating_sub(3) as usize)
 }
 
+/// "Waive checklist item 6. Failure is not architectural": the item by its number and title.
+fn waive_title(app: &App, item: &str) -> String {
+    let it = app.project.as_ref().and_then(|p| p.checklist.iter().find(|i| i.id.to_string() == item));
+    match it {
+        Some(it) => format!("Waive checklist item {}. {}", it.number, clean_line(&it.title)),
+        None => format!("Waive checklist item {}", clean_line(item)),
+    }
+}
+
+/// Rows `text` takes wrapped in a bordered box `w` wide.
+fn wrapped_height(text: &str, w: u16) -> u16 {
+    let p = Paragraph::new(Line::raw(text.to_string())).wrap(Wrap { trim: false });
+    p.line_count(w.saturating_sub(2).max(1)).min(u16::MAX as usize) as u16
+}
+
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(h.min(area.height))]).flex(Flex::Center).areas(area);
     let [c] = Layout::horizontal([Constraint::Length(w.min(area.width))]).flex(Flex::Center).areas(v);
@@ -211,9 +226,10 @@ pub fn draw(f: &mut Frame, app: &App) {
                 ReasonFor::Override { question, answer } => {
                     format!("Override {}: answer {}", question.as_str(), if *answer { "yes" } else { "no" })
                 }
-                ReasonFor::Waive { item } => format!("Waive checklist item {item}"),
+                ReasonFor::Waive { item } => waive_title(app, item),
             };
-            let r = centered(area, 70, 6);
+            let w = area.width.min(70);
+            let r = centered(area, w, wrapped_height(&what, w) + 5);
             f.render_widget(Clear, r);
             let lines = vec![
                 Line::raw(what),
@@ -228,26 +244,28 @@ pub fn draw(f: &mut Frame, app: &App) {
                     dim,
                 ),
             ];
-            f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" Reason (required) ")), r);
+            f.render_widget(
+                Paragraph::new(lines).wrap(Wrap { trim: false }).block(Block::bordered().title(" Reason (required) ")),
+                r,
+            );
         }
         Modal::Confirm { question, lines, .. } => {
-            let h = (lines.len() as u16 + 6).min(area.height.saturating_sub(2)).max(5);
-            let w = lines.iter().map(|l| l.chars().count() as u16 + 4).max().unwrap_or(0).clamp(70, area.width);
-            let r = centered(area, w, h);
-            f.render_widget(Clear, r);
+            let w = lines.iter().map(|l| l.chars().count() as u16 + 4).max().unwrap_or(0).clamp(70, 200).min(area.width);
             let mut body = vec![Line::raw(clean_line(question)), Line::raw("")];
             body.extend(lines.iter().map(|l| Line::raw(clean_line(l))));
             if !lines.is_empty() {
                 body.push(Line::raw(""));
             }
-            body.push(Line::styled(
-                format!("{}: yes    {}: no", keys(Scope::Confirm, Action::Yes), keys(Scope::Confirm, Action::No)),
-                dim,
-            ));
-            f.render_widget(
-                Paragraph::new(body).wrap(Wrap { trim: false }).block(Block::bordered().title(" Confirm ")),
-                r,
-            );
+            let answer =
+                format!("{}: yes    {}: no", keys(Scope::Confirm, Action::Yes), keys(Scope::Confirm, Action::No));
+            // The question wraps; the box is as tall as it (the y / n line always shows: it is
+            // the box's bottom title too, for a list of commands longer than the screen).
+            let p = Paragraph::new(body).wrap(Wrap { trim: false });
+            let rows = p.line_count(w.saturating_sub(2).max(1)).min(u16::MAX as usize) as u16;
+            let r = centered(area, w, rows.saturating_add(2).min(area.height.saturating_sub(2)).max(5));
+            f.render_widget(Clear, r);
+            let block = Block::bordered().title(" Confirm ").title_bottom(Line::styled(format!(" {answer} "), dim));
+            f.render_widget(p.block(block), r);
         }
         Modal::Filter { text } => {
             let r = Rect { x: area.x, y: area.bottom().saturating_sub(2), width: area.width, height: 1 };
