@@ -759,7 +759,7 @@ fn every_scrolled_pane_stops_at_its_last_line_and_comes_back() {
     let (_d, opts) = demo_project();
     let mut h = Harness::open(&opts);
     // A journal longer than the screen: overrides of Q3, each cleared again.
-    for _ in 0..8 {
+    for _ in 0..14 {
         h.press("2jj ");
         h.press("a reason\n ");
     }
@@ -1017,4 +1017,21 @@ fn the_waive_box_names_the_item_and_questions_wrap_with_their_answer_keys() {
     let s = screen(h.app(), 80, 24);
     assert!(s.contains("The current files are") && s.contains("│snapshotted first, so this can be undone."), "{s}");
     assert!(s.contains("y / Y / Enter: yes    n / N / Esc: no"), "{s}");
+}
+
+#[test]
+fn the_log_reads_the_journal_as_sentences() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("3jjjjcw");
+    h.press("schema unchanged\n");
+    h.press("ja7");
+    let s = screen(h.app(), 120, 40);
+    assert!(s.contains("Decided: targeted recovery of b2-1 (batch 2, scope fix_batch_only)."), "{s}");
+    assert!(s.contains("Checklist item 5 (Dependencies of later batches on the failing batch reviewed) confirmed"), "{s}");
+    assert!(s.contains("Checklist item 6 (Failure is not architectural) waived"), "{s}");
+    assert!(s.contains(": schema unchanged."), "{s}");
+    let snap = &h.project().snapshots[0];
+    assert!(s.contains(&format!("Snapshot {} of batch 2 taken (1 file, before recovery).", snap.id)), "{s}");
+    assert!(!s.contains("rerun_jobs=") && !s.contains("item=") && !s.contains("=\""), "{s}");
 }

@@ -37,8 +37,8 @@ pub struct App {
     pub loading: Option<LoadProgress>,
     pub load_error: Option<String>,
     pub read_only: Option<ReadOnly>,
-    /// The journal as display lines (read by the project jobs).
-    pub journal: Vec<String>,
+    /// The journal's entries (read by the project jobs; the Log screen says them as sentences).
+    pub journal: Vec<crate::store::journal::JournalEntry>,
     pub modal: Option<Modal>,
     pub status: Option<StatusLine>,
     /// Label of the work in progress (spinner shown while set).

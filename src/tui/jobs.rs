@@ -7,9 +7,10 @@ use super::effects::{Done, Job};
 use super::recovery;
 use crate::app::commands::{self, CommandError, ExportFormat};
 use crate::app::project::Project;
+use crate::store::journal::JournalEntry;
 
 /// Do `job` on `p`; returns what it gave and, after a job that journals, the journal.
-pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<String>>) {
+pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<JournalEntry>>) {
     let journals = !matches!(
         job,
         Job::PromptView { .. }
@@ -42,7 +43,7 @@ pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<String>>) {
         Job::FinishRecovery { started, results } => Done::Finished(recovery::finish(p, &started, results)),
         Job::PrepareRevise { job } => Done::ReviseReady { result: recovery::prepare_revise(p, &job), job },
     };
-    (done, journals.then(|| p.journal_lines().0))
+    (done, journals.then(|| journal(p)))
 }
 
 /// The rationale log, into the state directory (refused when read-only: it is another
@@ -91,6 +92,11 @@ pub fn load(
             let _ = p.journal(commands::decided_event(d));
         }
     }
-    let (journal, _) = p.journal_lines();
+    let journal = journal(&p);
     Ok(super::effects::Loaded { project: Box::new(p), journal })
+}
+
+/// The journal's readable entries (its unreadable lines are the project's load warnings).
+fn journal(p: &Project) -> Vec<JournalEntry> {
+    p.store.as_ref().map(|sd| crate::store::journal::read(sd).0).unwrap_or_default()
 }

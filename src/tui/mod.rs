@@ -9,6 +9,7 @@ pub mod app;
 pub mod demo;
 pub mod effects;
 pub mod jobs;
+pub mod journal;
 pub mod keymap;
 pub mod modal;
 pub mod recovery;

@@ -43,8 +43,8 @@ fn lines(app: &App) -> Vec<Line<'static>> {
     if app.journal.is_empty() {
         lines.push(Line::styled("  nothing recorded yet", app.theme.dim));
     }
-    for j in &app.journal {
-        lines.push(Line::raw(format!("  {}", clean_line(j))));
+    for e in &app.journal {
+        lines.push(Line::raw(format!("  {}", crate::tui::journal::line(e, &s.checklist))));
     }
     let warnings: Vec<&String> = s.run.warnings.iter().chain(s.warnings.iter()).collect();
     if !warnings.is_empty() {
