@@ -1035,3 +1035,33 @@ fn the_log_reads_the_journal_as_sentences() {
     assert!(s.contains(&format!("Snapshot {} of batch 2 taken (1 file, before recovery).", snap.id)), "{s}");
     assert!(!s.contains("rerun_jobs=") && !s.contains("item=") && !s.contains("=\""), "{s}");
 }
+
+#[test]
+fn keys_on_the_load_error_screen_do_nothing_but_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = OpenOptions { path: Some(dir.path().join("missing")), config: None, state_dir: None, read_only: false };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (input, keys) = scripted();
+    let app = App::new(Keymap::default(), Theme::plain(), false);
+    let mut runner = Runner::new(Terminal::new(TestBackend::new(80, 24)).unwrap(), app, input, Box::new(NoHost));
+    rt.block_on(async {
+        runner.load(opts);
+        runner.run_until_idle().await;
+    });
+    let error = runner.app.load_error.clone().expect("a load error");
+    for c in "Xs?\x1b1R5Rq".chars() {
+        let code = if c == '\x1b' { KeyCode::Esc } else { KeyCode::Char(c) };
+        keys.send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))).unwrap();
+        rt.block_on(runner.run_until_idle());
+        if c == 'q' {
+            break;
+        }
+        assert!(runner.app.busy.is_none() && !runner.app.animating(), "{c}: spinning");
+        let s = buffer_text(runner.terminal().backend().buffer());
+        assert!(c == '?' || s.contains("Could not load the run"), "{c}: {s}");
+        // Only the keys that do something there are offered.
+        assert!(c == '?' || s.lines().nth(22).unwrap().trim_end() == " ?  help   q  quit", "{c}: {s}");
+    }
+    assert!(runner.app.should_quit);
+    assert_eq!(runner.app.exit_error(), Some(error));
+}

@@ -89,6 +89,12 @@ impl App {
         self.size.1.saturating_sub(8).max(2)
     }
 
+    /// Why the app ends in error (the run could not be loaded): said after the terminal is
+    /// restored, and the exit status is 2, as the CLI's.
+    pub fn exit_error(&self) -> Option<String> {
+        self.load_error.clone()
+    }
+
     /// What the keys can do now (the footer and the header follow it).
     pub fn keys_now(&self) -> KeysNow {
         let can_recover = self.project.as_ref().is_some_and(|p| {

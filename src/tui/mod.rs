@@ -69,20 +69,25 @@ pub fn run(launch: Launch) -> Result<i32, LaunchError> {
         .map_err(|e| LaunchError(format!("cannot start the runtime: {e}")))?;
     let terminal =
         terminal::enter(launch.mouse).map_err(|e| LaunchError(format!("cannot set up the terminal: {e}")))?;
-    rt.block_on(async move {
+    let failed = rt.block_on(async move {
         let mut runner =
             runner::Runner::new(terminal, app, terminal::input(), Box::new(terminal::Crossterm::new(launch.mouse)));
         spawn_signals(runner.sender());
         runner.load(opts);
         runner.run().await;
         crate::logfile::log("the app stopped; releasing the project");
+        runner.app.exit_error()
         // The runner drops here: the project with it, so the lock is released.
     });
     crate::logfile::log("project released; restoring the terminal");
     terminal::leave();
     crate::exec::process::kill_all_groups();
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
-    Ok(0)
+    match failed {
+        // Printed by the caller, on the restored terminal; exit status 2 like the CLI's.
+        Some(e) => Err(LaunchError(format!("could not load the run: {e}"))),
+        None => Ok(0),
+    }
 }
 
 /// SIGTERM, SIGHUP and SIGINT stop the app the way Ctrl-C does: running commands are ended,

@@ -179,7 +179,9 @@ fn draw_footer(f: &mut Frame, app: &App, area: Rect) {
         width = width.saturating_sub(23);
     }
     let footer = app.keymap.footer(app.screen, app.keys_now());
-    for (k, d) in footer.fitting(width) {
+    // Loading, or the run could not be loaded: only help and quit do anything.
+    let keys = if app.project.is_some() { footer.fitting(width) } else { footer.always };
+    for (k, d) in keys {
         spans.push(Span::styled(format!(" {k} "), app.theme.selected));
         spans.push(Span::raw(format!(" {d}  ")));
     }
