@@ -24,10 +24,10 @@ impl Tmux {
         ok.then_some(Tmux { session })
     }
 
-    /// `run` (the app's command line) with a private HOME, so the user's config stays out;
-    /// `after` runs in the pane once the app has ended.
+    /// `run` (the app's command line) in `home`, with it as a private HOME so the user's config
+    /// stays out; `after` runs in the pane once the app has ended.
     fn app(name: &str, home: &std::path::Path, run: &str, after: &str) -> Tmux {
-        let cmd = format!("HOME={h} XDG_CONFIG_HOME={h}/cfg {run}; {after}", h = home.display());
+        let cmd = format!("cd {h} && HOME={h} XDG_CONFIG_HOME={h}/cfg {run}; {after}", h = home.display());
         Tmux::start(name, &cmd).expect("tmux is required for this test (.ci/run installs it)")
     }
 
@@ -76,7 +76,9 @@ fn demo_walk_from_failure_to_recovery_and_export() {
     let bin = env!("CARGO_BIN_EXE_recover-tui");
     let home = tempfile::tempdir().unwrap();
     // Keep the user's config out of it; print the exit status after the app ends.
-    let t = Tmux::app(NAME, home.path(), &format!("{bin} --demo"), "echo APP-EXITED-$?; sleep 30");
+    std::fs::create_dir(home.path().join("tmp")).unwrap();
+    let run = format!("TMPDIR={}/tmp {bin} --demo", home.path().display());
+    let t = Tmux::app(NAME, home.path(), &run, "echo APP-EXITED-$?; sleep 30");
     let s = t.wait_for("loaded: 1 failed job(s)");
     assert!(s.contains("SyntaxError: expected ':'"), "{s}");
     t.finish_checklist();
@@ -87,15 +89,21 @@ fn demo_walk_from_failure_to_recovery_and_export() {
     t.keys(&["y"]);
     t.wait_for("1 of 1 attempt(s) passed validation");
     t.keys(&["X"]);
-    let s = t.wait_for("rationale log written to");
-    let path = s.lines().find_map(|l| l.split("rationale log written to ").nth(1)).unwrap().trim().to_string();
+    let s = t.wait_for("(it stays after quit)");
+    let line = s.lines().find_map(|l| l.split("rationale log written to ").nth(1)).unwrap();
+    let path = std::path::PathBuf::from(line.split(" (it stays after quit)").next().unwrap().trim());
+    // Written where the demo was started, not in its temporary copy.
+    assert_eq!(path.parent(), Some(home.path()), "{s}");
+    t.keys(&["q"]);
+    let s = t.wait_for("APP-EXITED-0");
+    // Back on the main screen: the app's frame is gone; the export is named, and it survived.
+    assert!(!s.contains("1 Over"), "{s}");
+    assert!(s.contains(&format!("its rationale log is kept:\n  {}", path.display())), "{s}");
     let note = std::fs::read_to_string(&path).unwrap();
     assert!(note.contains("### b2-1 attempt 1 — passed"), "{note}");
     assert!(note.trim_end().ends_with("## Outcome: SUCCESS"), "{note}");
-    t.keys(&["q"]);
-    let s = t.wait_for("APP-EXITED-0");
-    // Back on the main screen: the app's frame is gone.
-    assert!(!s.contains("1 Over"), "{s}");
+    let left: Vec<_> = std::fs::read_dir(home.path().join("tmp")).unwrap().flatten().map(|e| e.path()).collect();
+    assert!(left.is_empty(), "the demo's copy is left: {left:?}");
 }
 
 #[test]

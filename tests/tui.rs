@@ -1065,3 +1065,21 @@ fn keys_on_the_load_error_screen_do_nothing_but_quit() {
     assert!(runner.app.should_quit);
     assert_eq!(runner.app.exit_error(), Some(error));
 }
+
+#[test]
+fn the_demo_exports_where_it_was_started_and_says_so() {
+    let (_d, opts) = demo_project();
+    let start = tempfile::tempdir().unwrap();
+    let mut h = Harness::open(&opts);
+    h.runner.app.export_dir = Some(start.path().to_path_buf());
+    h.press("7");
+    assert!(h.drawn().contains(&format!("into {} (the demo's copy", start.path().display())), "{}", h.drawn());
+    h.press("X");
+    let written: Vec<_> = std::fs::read_dir(start.path()).unwrap().flatten().map(|e| e.path()).collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let note = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(note.contains("b2-1"), "{note}");
+    assert_eq!(h.status(), format!("rationale log written to {} (it stays after quit)", written[0].display()));
+    assert_eq!(h.app().exported, written);
+    assert!(!h.project().state_dir.read_dir().unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with("rationale")));
+}

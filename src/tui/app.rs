@@ -50,6 +50,11 @@ pub struct App {
     pub should_quit: bool,
     /// The terminal's size (from `Msg::Resize`).
     pub size: (u16, u16),
+    /// Where `X` writes the rationale log instead of the state directory (the demo: the
+    /// directory it was started in, since its copy is removed on quit).
+    pub export_dir: Option<std::path::PathBuf>,
+    /// The rationale logs written in this session.
+    pub exported: Vec<std::path::PathBuf>,
 }
 
 impl App {
@@ -72,6 +77,8 @@ impl App {
             tick: 0,
             should_quit: false,
             size: (80, 24),
+            export_dir: None,
+            exported: Vec::new(),
         }
     }
 

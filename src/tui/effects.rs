@@ -31,8 +31,11 @@ pub enum Job {
     Restore {
         id: String,
     },
-    /// Write the rationale log (Markdown) into the state directory.
-    Export,
+    /// Write the rationale log (Markdown) into the state directory, or into `dir` when given
+    /// (the directory the demo was started in: its state directory is removed on quit).
+    Export {
+        dir: Option<PathBuf>,
+    },
     /// Save the generation prompt to send for a job (from the editor or the reviser).
     SavePrompt {
         job: String,

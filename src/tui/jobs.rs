@@ -31,7 +31,7 @@ pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<JournalEntry>>) {
             commands::approve_validation(p, &jobs)
                 .map(|said| format!("{}; press R to run the recovery with them", said.join("; "))),
         ),
-        Job::Export => Done::Exported(export(p)),
+        Job::Export { dir } => Done::Exported(export(p, dir.as_deref())),
         Job::SavePrompt { job, text, origin } => {
             let result = commands::save_prompt(p, &job, &text, origin);
             Done::Saved { job, origin, result }
@@ -46,11 +46,18 @@ pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<JournalEntry>>) {
     (done, journals.then(|| journal(p)))
 }
 
-/// The rationale log, into the state directory (refused when read-only: it is another
-/// instance's directory; `recover-tui export -o FILE` works anywhere).
-fn export(p: &Project) -> Result<std::path::PathBuf, CommandError> {
+/// The rationale log, into the state directory, or into `dir` (the demo's start directory).
+/// Refused when read-only: the state directory is another instance's (`recover-tui export -o
+/// FILE` works anywhere).
+fn export(p: &Project, dir: Option<&std::path::Path>) -> Result<std::path::PathBuf, CommandError> {
     let now = chrono::Utc::now();
-    commands::export_to_state_dir(p, ExportFormat::Markdown, now)
+    let Some(dir) = dir else { return commands::export_to_state_dir(p, ExportFormat::Markdown, now) };
+    if let Some(why) = p.read_only_reason() {
+        return Err(CommandError::ReadOnly(why));
+    }
+    let path = dir.join(format!("recover-tui-demo-rationale-{}.md", now.format("%Y%m%dT%H%M%SZ")));
+    commands::export_to(p, ExportFormat::Markdown, &path, now)?;
+    Ok(path)
 }
 
 fn diff(p: &Project, id: &str) -> Result<String, String> {

@@ -476,7 +476,7 @@ fn job_name(j: &Job) -> &'static str {
         Job::Snapshot => "snapshot",
         Job::ApproveValidation { .. } => "approve validation",
         Job::Restore { .. } => "restore",
-        Job::Export => "export",
+        Job::Export { .. } => "export",
         Job::SavePrompt { .. } => "save prompt",
         Job::PromptView { .. } => "prompt view",
         Job::Diff { .. } => "diff",

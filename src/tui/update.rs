@@ -125,7 +125,11 @@ fn on_done(app: &mut App, done: Done) -> Vec<Effect> {
         Done::Exported(r) => {
             app.busy = None;
             match r {
-                Ok(p) => app.set_status(format!("rationale log written to {}", p.display()), false),
+                Ok(p) => {
+                    let kept = if app.export_dir.is_some() { " (it stays after quit)" } else { "" };
+                    app.set_status(format!("rationale log written to {}{kept}", p.display()), false);
+                    app.exported.push(p);
+                }
                 Err(e) => app.set_status(format!("export refused: {e}"), true),
             }
             vec![]
@@ -212,7 +216,7 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
         }
         Action::Export => {
             app.busy = Some("exporting".into());
-            vec![Effect::Project(Job::Export)]
+            vec![Effect::Project(Job::Export { dir: app.export_dir.clone() })]
         }
         _ => vec![],
     }

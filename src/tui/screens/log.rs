@@ -55,7 +55,11 @@ fn lines(app: &App) -> Vec<Line<'static>> {
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("X: export the rationale log (Markdown) into the state directory", app.theme.dim));
+    let into = match &app.export_dir {
+        Some(d) => format!("{} (the demo's copy is removed on quit; this stays)", clean_line(&d.display().to_string())),
+        None => "the state directory".to_string(),
+    };
+    lines.push(Line::styled(format!("X: export the rationale log (Markdown) into {into}"), app.theme.dim));
     lines
 }
 
