@@ -4,6 +4,8 @@
 //! nothing is re-implemented here. Plus pure `update` tests (state + message -> state +
 //! effects) and every screen as an insta snapshot at 100x30.
 
+mod common;
+
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -1082,4 +1084,25 @@ fn the_demo_exports_where_it_was_started_and_says_so() {
     assert_eq!(h.status(), format!("rationale log written to {} (it stays after quit)", written[0].display()));
     assert_eq!(h.app().exported, written);
     assert!(!h.project().state_dir.read_dir().unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with("rationale")));
+}
+
+#[test]
+fn long_paths_are_shortened_in_the_middle_keeping_the_file_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("sparkq-phase6");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures");
+    common::copy_dir(&fixtures.join("sparkq-phase6"), &root);
+    let opts = OpenOptions { path: Some(root), config: None, state_dir: None, read_only: false };
+    let h = Harness::open(&opts);
+    let s = screen(h.app(), 120, 40);
+    if std::env::var_os("SHOW").is_some() {
+        println!("{s}");
+    }
+    let row = line_with(&s, "b3   b3-api-tests");
+    assert!(row.contains("sparkq/…/test_api.py") || row.contains("sparkq/tests/test_api.py"), "{s}");
+    let s = screen(h.app(), 80, 24);
+    if std::env::var_os("SHOW").is_some() {
+        println!("{s}");
+    }
+    assert!(line_with(&s, "b3   b3-api-tests").contains("…/test_api.py"), "{s}");
 }

@@ -147,7 +147,9 @@ fn areas(app: &App, area: Rect) -> (Rect, Rect, Rect) {
     let batches = app.project.as_ref().map(|p| p.run.batches.len()).unwrap_or(0);
     let timeline_h = (batches.min(8) as u16) + 2;
     let [top, rest] = Layout::vertical([Constraint::Length(timeline_h), Constraint::Min(3)]).areas(area);
-    let [left, right] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(rest);
+    // The job list takes 40%, and half of a narrow terminal (its output files must show).
+    let left_w = (rest.width * 2 / 5).max(rest.width.min(80) / 2);
+    let [left, right] = Layout::horizontal([Constraint::Length(left_w), Constraint::Min(0)]).areas(rest);
     (top, left, right)
 }
 
@@ -215,7 +217,9 @@ fn draw_jobs(f: &mut Frame, app: &App, area: Rect) {
         .map(|&(bi, ji)| s.run.batches[bi].jobs[ji].id.chars().count())
         .max()
         .unwrap_or(0)
-        .clamp(4, 22);
+        .clamp(4, 22)
+        .min((area.width as usize).saturating_sub(2) / 3)
+        .max(4);
     let out_w = (area.width as usize).saturating_sub(2 + 2 + 5 + id_w + 1).max(8);
     for (i, &(bi, ji)) in rows.iter().enumerate() {
         let j = &s.run.batches[bi].jobs[ji];
