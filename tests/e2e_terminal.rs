@@ -11,12 +11,17 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, cmd: &str) -> Option<Tmux> {
+        Tmux::start_sized(name, cmd, 120, 40)
+    }
+
+    fn start_sized(name: &str, cmd: &str, w: u16, h: u16) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             return None;
         }
         let session = format!("rt-{name}-{}", std::process::id());
+        let (w, h) = (w.to_string(), h.to_string());
         let ok = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", "120", "-y", "40", cmd])
+            .args(["new-session", "-d", "-s", &session, "-x", &w, "-y", &h, cmd])
             .env("NO_COLOR", "1")
             .status()
             .map(|s| s.success())
@@ -29,6 +34,30 @@ impl Tmux {
     fn app(name: &str, home: &std::path::Path, run: &str, after: &str) -> Tmux {
         let cmd = format!("cd {h} && HOME={h} XDG_CONFIG_HOME={h}/cfg {run}; {after}", h = home.display());
         Tmux::start(name, &cmd).expect("tmux is required for this test (.ci/run installs it)")
+    }
+
+    /// [`Tmux::app`] in a terminal of `w`x`h`, without colours (`NO_COLOR=1`).
+    fn app_sized(name: &str, home: &std::path::Path, run: &str, after: &str, w: u16, h: u16) -> Tmux {
+        let cmd = format!("cd {h} && HOME={h} XDG_CONFIG_HOME={h}/cfg NO_COLOR=1 {run}; {after}", h = home.display());
+        Tmux::start_sized(name, &cmd, w, h).expect("tmux is required for this test (.ci/run installs it)")
+    }
+
+    fn resize(&self, w: u16, h: u16) {
+        let (w, h) = (w.to_string(), h.to_string());
+        Command::new("tmux").args(["resize-window", "-t", &self.session, "-x", &w, "-y", &h]).status().unwrap();
+    }
+
+    /// Wait until the screen satisfies `done`.
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if done(&s) {
+                return s;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// On the Checklist: confirm items 5 and 6, take the snapshot, wait until all ten are done.
@@ -349,4 +378,181 @@ fn sigterm_mid_recovery_aborts_the_attempt_and_restores_the_terminal() {
     let ledger = std::fs::read_to_string(project.join(".recover/ledger.json")).unwrap();
     assert!(ledger.contains("\"outcome\": \"aborted\"") || ledger.contains("\"outcome\":\"aborted\""), "{ledger}");
     assert!(!ledger.contains("\"running\""), "{ledger}");
+}
+
+/// (first, last, total) of the "lines F-L of T" on the line of the screen holding `title`.
+fn lines_shown(s: &str, title: &str) -> (usize, usize, usize) {
+    let line = s.lines().find(|l| l.contains(title)).unwrap_or_else(|| panic!("no {title:?}:\n{s}"));
+    let re = regex::Regex::new(&format!(r"{} · lines (\d+)-(\d+) of (\d+)", regex::escape(title))).unwrap();
+    let c = re.captures(line).unwrap_or_else(|| panic!("no position after {title:?} in {line:?}:\n{s}"));
+    (c[1].parse().unwrap(), c[2].parse().unwrap(), c[3].parse().unwrap())
+}
+
+/// Box-drawing characters the app's frame is made of.
+fn has_box_lines(s: &str) -> bool {
+    s.chars().any(|c| "─│┌┐└┘".contains(c))
+}
+
+#[test]
+fn at_80x24_the_whole_verdict_shows_and_the_help_scrolls() {
+    const NAME: &str = "small";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let t = Tmux::app_sized(NAME, home.path(), &format!("{bin} --demo"), "echo APP-EXITED; sleep 30", 80, 24);
+    let s = t.wait_for("loaded: 1 failed job(s)");
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(lines[0].contains("TARGETED RECOVERY · in progress"), "{s}");
+    assert!(lines[22].contains("?  help") && lines[22].contains("q  quit"), "{s}");
+    assert!(s.contains("b2-1 notes/render.py"), "{s}");
+    t.keys(&["?"]);
+    let s = t.wait_for("Keys · lines 1-");
+    let (_, shown, total) = lines_shown(&s, "Keys");
+    assert!(shown < total, "{s}");
+    t.keys(&["G"]);
+    let s =
+        t.wait_until("the end of the help", |s| s.contains(&format!("of {total} ")) && !s.contains("Keys · lines 1-"));
+    assert_eq!(lines_shown(&s, "Keys").1, total, "{s}");
+    // The last key of the table is reachable (it was not before G).
+    let last = "G End            bottom                       help";
+    assert!(s.contains(last), "{s}");
+    t.keys(&["k"]);
+    let s = t.wait_until("one line up", |s| lines_shown(s, "Keys").1 == total - 1);
+    assert!(!s.contains(last), "{s}");
+    t.keys(&["Escape", "q"]);
+    t.wait_for("APP-EXITED");
+}
+
+#[test]
+fn bottom_then_up_never_leaves_an_empty_pane() {
+    const NAME: &str = "scroll";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let t = Tmux::app_sized(NAME, home.path(), &format!("{bin} --demo"), "echo APP-EXITED; sleep 30", 100, 30);
+    t.wait_for("loaded: 1 failed job(s)");
+    // The selected job's details (focus moved there), then the Prompt.
+    for (keys, title) in
+        [(&["Tab"][..], "▶ b2-1"), (&["4"][..], "▶ b2-1: recovery prompt from recovery-templates/syntax.md (built in)")]
+    {
+        t.keys(keys);
+        let s = t.wait_for(&format!("{title} · lines 1-"));
+        let (_, _, total) = lines_shown(&s, title);
+        t.keys(&["G"]);
+        let s = t.wait_until("the last line", |s| lines_shown(s, title).1 == total);
+        let (first, last, _) = lines_shown(&s, title);
+        // The row above the pane's bottom border holds text: the pane is not empty.
+        let rows: Vec<&str> = s.lines().collect();
+        let bottom = rows.iter().rposition(|l| l.contains('└')).unwrap();
+        assert!(rows[bottom - 1].chars().any(|c| c.is_alphanumeric()), "{s}");
+        t.keys(&["k"]);
+        let s = t.wait_until("one line up", |s| lines_shown(s, title).0 == first - 1);
+        assert_eq!(lines_shown(&s, title), (first - 1, last - 1, total), "{s}");
+        t.keys(&["PageDown", "PageDown", "PageDown"]);
+        t.wait_until("PgDn to stop at the end", |s| lines_shown(s, title) == (first, last, total));
+    }
+    t.keys(&["q"]);
+    t.wait_for("APP-EXITED");
+}
+
+#[test]
+fn tab_moves_the_focus_visibly_without_colour() {
+    const NAME: &str = "focus";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let t = Tmux::app_sized(NAME, home.path(), &format!("{bin} --demo"), "echo APP-EXITED; sleep 30", 100, 30);
+    let s = t.wait_for("loaded: 1 failed job(s)");
+    assert!(s.contains("┌ ▶ Jobs 7/7") && s.contains("┌ b2-1 · lines"), "{s}");
+    // The capture has no colours at all (bold and reverse only): the marker shows the focus.
+    let styled = Command::new("tmux").args(["capture-pane", "-p", "-e", "-t", &t.session]).output().unwrap();
+    let styled = String::from_utf8_lossy(&styled.stdout);
+    let sgr = regex::Regex::new(r"\x1b\[([0-9;]*)m").unwrap();
+    let colour = |p: &str| matches!(p.parse::<u32>(), Ok(30..=37 | 38 | 40..=47 | 48 | 90..=97 | 100..=107));
+    let coloured = sgr.captures_iter(&styled).any(|c| c[1].split(';').any(colour));
+    assert!(!coloured, "colours under NO_COLOR:\n{styled}");
+    t.keys(&["Tab"]);
+    let s = t.wait_for("┌ ▶ b2-1 · lines");
+    assert!(s.contains("┌ Jobs 7/7"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("┌ ▶ Jobs 7/7");
+    t.keys(&["q"]);
+    t.wait_for("APP-EXITED");
+}
+
+/// The demo written into `root` as a project of its own (so two instances share it).
+fn demo_in(root: &std::path::Path) -> std::path::PathBuf {
+    recover_tui::tui::demo::write_all(root).unwrap();
+    let config = root.join("recover-demo.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace("{demo}", &root.display().to_string());
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+#[test]
+fn a_second_instance_shows_read_only_and_refuses_a_write() {
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("notes");
+    let config = demo_in(&root);
+    let run = format!("{bin} --config {} {}", config.display(), root.display());
+    let first = Tmux::app_sized("ro-first", home.path(), &run, "echo APP-EXITED; sleep 30", 100, 30);
+    first.wait_for("loaded: 1 failed job(s)");
+    let second = Tmux::app_sized("ro-second", home.path(), &run, "echo APP-EXITED; sleep 30", 100, 30);
+    let s = second.wait_for("READ-ONLY (pid");
+    assert!(s.lines().next().unwrap().contains("READ-ONLY"), "{s}");
+    assert!(s.lines().any(|l| l.starts_with(" READ-ONLY  view only") && l.contains("q  quit")), "{s}");
+    second.keys(&["3", "j", "j", "j", "j", "c"]);
+    let s = second.wait_for("nothing was saved");
+    assert!(s.contains("read-only: "), "{s}");
+    let ledger = std::fs::read_to_string(root.join(".recover/ledger.json")).unwrap_or_default();
+    assert!(!ledger.contains("dependencies_reviewed"), "{ledger}");
+    second.keys(&["q"]);
+    second.wait_for("APP-EXITED");
+    // The first instance still writes.
+    first.keys(&["3", "j", "j", "j", "j", "c"]);
+    first.wait_for("confirmed dependencies_reviewed");
+    first.keys(&["q"]);
+    first.wait_for("APP-EXITED");
+}
+
+#[test]
+fn the_terminal_comes_back_as_it_was_after_a_resize_and_quit() {
+    const NAME: &str = "resize";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let run = format!("echo BEFORE-APP; {bin} --demo");
+    let t = Tmux::app_sized(NAME, home.path(), &run, "echo APP-EXITED-$?; sleep 30", 120, 40);
+    t.wait_for("loaded: 1 failed job(s)");
+    t.resize(90, 30);
+    t.wait_until("the frame at 90 columns", |s| s.lines().next().is_some_and(|l| l.trim_end().chars().count() <= 90));
+    t.resize(130, 45);
+    t.wait_until("the frame at 45 rows", |s| {
+        let rows: Vec<&str> = s.lines().collect();
+        rows.len() >= 45 && rows[40..].iter().any(|l| l.contains("q  quit"))
+    });
+    t.keys(&["q"]);
+    let s = t.wait_for("APP-EXITED-0");
+    assert!(!has_box_lines(&s), "the app's frame is left on the shell's screen:\n{s}");
+    let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines, ["BEFORE-APP", "APP-EXITED-0"], "{s}");
+}
+
+#[test]
+fn a_load_error_exits_2_and_says_why_on_the_restored_terminal() {
+    const NAME: &str = "load-error";
+    let bin = env!("CARGO_BIN_EXE_recover-tui");
+    let home = tempfile::tempdir().unwrap();
+    let missing = home.path().join("missing");
+    let t = Tmux::app_sized(
+        NAME,
+        home.path(),
+        &format!("{bin} {}", missing.display()),
+        "echo APP-EXITED-$?; sleep 30",
+        100,
+        30,
+    );
+    t.wait_for("Could not load the run");
+    t.keys(&["X"]);
+    t.keys(&["q"]);
+    let s = t.wait_for("APP-EXITED-2");
+    assert!(!has_box_lines(&s), "{s}");
+    assert!(s.contains("could not load the run:"), "{s}");
 }

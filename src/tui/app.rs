@@ -1,7 +1,7 @@
 //! The app's state. Drawing reads it (`&App`); `update` changes it and returns effects.
 //! Each screen's own state lives in its file (`screens/<name>.rs`), gathered in `screens`.
 
-use super::keymap::{KeysNow, Keymap};
+use super::keymap::{Keymap, KeysNow};
 use super::modal::Modal;
 use super::screens::{Screen, States};
 use super::theme::Theme;

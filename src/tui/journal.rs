@@ -61,7 +61,8 @@ fn item_name(id: &str, items: &[ChecklistItem]) -> String {
 }
 
 fn loaded(source: &str, batches: u32, jobs: u32, warnings: u32) -> String {
-    let warned = if warnings > 0 { format!(", {}", count(warnings.into(), "warning", "warnings")) } else { String::new() };
+    let warned =
+        if warnings > 0 { format!(", {}", count(warnings.into(), "warning", "warnings")) } else { String::new() };
     format!(
         "Loaded {}: {}, {}{warned}.",
         clean_line(source),
@@ -133,7 +134,9 @@ fn attempt_ended(job: &str, number: u32, outcome: AttemptOutcome, exit_code: Opt
 
 fn escalated(job: &Option<String>, reason: &str, failed: u32) -> String {
     let who = match job {
-        Some(j) => format!(" after {} of {}", count(failed.into(), "failed recovery", "failed recoveries"), clean_line(j)),
+        Some(j) => {
+            format!(" after {} of {}", count(failed.into(), "failed recovery", "failed recoveries"), clean_line(j))
+        }
         None => String::new(),
     };
     format!("Escalated to a full restart{who}: {}.", clean_line(reason))

@@ -250,7 +250,8 @@ pub fn draw(f: &mut Frame, app: &App) {
             );
         }
         Modal::Confirm { question, lines, .. } => {
-            let w = lines.iter().map(|l| l.chars().count() as u16 + 4).max().unwrap_or(0).clamp(70, 200).min(area.width);
+            let w =
+                lines.iter().map(|l| l.chars().count() as u16 + 4).max().unwrap_or(0).clamp(70, 200).min(area.width);
             let mut body = vec![Line::raw(clean_line(question)), Line::raw("")];
             body.extend(lines.iter().map(|l| Line::raw(clean_line(l))));
             if !lines.is_empty() {

@@ -265,7 +265,7 @@ pub fn then(app: &mut App, t: Then) -> Vec<Effect> {
 }
 
 fn wheel(app: &mut App, col: u16, row: u16, a: Action) -> Vec<Effect> {
-    let body = super::view::body(app.size);
+    let body = super::view::body(app);
     if body.contains(ratatui::layout::Position { x: col, y: row }) {
         return screens::wheel(app, body, col, row, a);
     }
@@ -279,7 +279,7 @@ fn click(app: &mut App, col: u16, row: u16) -> Vec<Effect> {
             None => vec![],
         };
     }
-    let body = super::view::body(app.size);
+    let body = super::view::body(app);
     if body.contains(ratatui::layout::Position { x: col, y: row }) {
         return screens::click(app, body, col, row);
     }

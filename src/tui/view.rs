@@ -9,24 +9,25 @@ use crate::core::status::Outcome;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
 /// (header, body, footer, status) of a frame of `area`.
-pub fn areas(area: Rect) -> [Rect; 4] {
-    Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
+pub fn areas(app: &App, area: Rect) -> [Rect; 4] {
+    let status = status_rows(app, area);
+    Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(status)])
         .areas(area)
 }
 
-/// The body of a terminal of `size` (what screens draw into and click in).
-pub fn body(size: (u16, u16)) -> Rect {
-    areas(Rect::new(0, 0, size.0, size.1))[1]
+/// The body of the app's terminal (what screens draw into and click in).
+pub fn body(app: &App) -> Rect {
+    areas(app, Rect::new(0, 0, app.size.0, app.size.1))[1]
 }
 
 pub fn draw(f: &mut Frame, app: &App) {
-    let [header, body, footer, status] = areas(f.area());
+    let [header, body, footer, status] = areas(app, f.area());
     draw_header(f, app, header);
     match (&app.project, &app.load_error) {
         (_, Some(e)) => {
@@ -188,13 +189,29 @@ fn draw_footer(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_status(f: &mut Frame, app: &App, area: Rect) {
-    let line = if let Some(b) = &app.busy {
+/// What the status line says: the work in progress, the message of this screen, or the hint.
+fn status_line(app: &App) -> Line<'static> {
+    if let Some(b) = &app.busy {
         Line::styled(format!("{} {b}…", SPINNER[(app.tick as usize) % SPINNER.len()]), app.theme.accent)
     } else if let Some(s) = app.status_here() {
         Line::styled(clean_line(&s.text), if s.error { app.theme.bad } else { app.theme.dim })
     } else {
         Line::styled("? help · q quit", app.theme.dim)
+    }
+}
+
+/// Rows of the status line: it wraps (up to 3 rows) rather than lose the end of a message,
+/// while the terminal has room for it.
+fn status_rows(app: &App, area: Rect) -> u16 {
+    let most = match area.height {
+        0..16 => 1,
+        16..30 => 2,
+        _ => 3,
     };
-    f.render_widget(Paragraph::new(line), area);
+    let rows = Paragraph::new(status_line(app)).wrap(Wrap { trim: false }).line_count(area.width.max(1));
+    (rows.min(most as usize) as u16).max(1)
+}
+
+fn draw_status(f: &mut Frame, app: &App, area: Rect) {
+    f.render_widget(Paragraph::new(status_line(app)).wrap(Wrap { trim: false }), area);
 }

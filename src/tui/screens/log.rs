@@ -19,7 +19,7 @@ pub const KEYS: &[(&str, Action)] = &[];
 
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
     super::step(app, a)?;
-    let pane = Pane::wrapped(lines(app), crate::tui::view::body(app.size));
+    let pane = Pane::wrapped(lines(app), crate::tui::view::body(app));
     pane.apply(&mut app.screens.log.scroll, a);
     Some(vec![])
 }

@@ -121,7 +121,7 @@ fn move_selection(app: &mut App, a: Action) {
 
 /// Scroll the selected job's details (a movement action).
 fn scroll_details(app: &mut App, a: Action) {
-    let (_, _, right) = areas(app, crate::tui::view::body(app.size));
+    let (_, _, right) = areas(app, crate::tui::view::body(app));
     let Some(j) = selected(app) else { return };
     let pane = Pane::wrapped(details(app, j), right);
     pane.apply(&mut app.screens.overview.detail_scroll, a);

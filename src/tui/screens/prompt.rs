@@ -86,7 +86,7 @@ fn to_send(app: &App, job: &str) -> Option<(String, PromptOrigin)> {
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
     if super::step(app, a).is_some() {
         if let Some((_, lines)) = content(app) {
-            let pane = Pane::wrapped(lines, crate::tui::view::body(app.size));
+            let pane = Pane::wrapped(lines, crate::tui::view::body(app));
             pane.apply(&mut app.screens.prompt.scroll, a);
         }
         return Some(vec![]);

@@ -40,7 +40,7 @@ pub const KEYS: &[(&str, Action)] = &[("R", Action::StartRecovery), ("x", Action
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
     if super::step(app, a).is_some() {
         if let Some(head) = head(app) {
-            let (top, _) = areas(app, head.len(), crate::tui::view::body(app.size));
+            let (top, _) = areas(app, head.len(), crate::tui::view::body(app));
             Pane::wrapped(head, top).apply(&mut app.screens.run.scroll, a);
         }
         return Some(vec![]);

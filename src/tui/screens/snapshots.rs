@@ -112,7 +112,7 @@ fn move_selection(app: &mut App, a: Action) {
 }
 
 fn scroll_diff(app: &mut App, a: Action) {
-    let (_, rest) = areas(app, crate::tui::view::body(app.size));
+    let (_, rest) = areas(app, crate::tui::view::body(app));
     let pane = Pane::unwrapped(diff_lines(app), rest);
     pane.apply(&mut app.screens.snapshots.diff_scroll, a);
 }
