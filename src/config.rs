@@ -287,8 +287,10 @@ pub const DEFAULT_TOML: &str = r#"# recover-tui configuration. Every key is opti
 # The generator that re-runs a job. Placeholders: {project_root} {job} {output} {prompt_file}.
 # The prompt is on stdin and in {prompt_file}.
 generator = ["codex", "exec", "--full-auto", "--json", "-C", "{project_root}", "-"]
-# An optional reviser that turns the recovery prompt into a revised generation prompt.
-# reviser = ["claude", "-p", "--output-format", "json"]
+# The reviser turns the recovery prompt into a revised generation prompt: a stronger model
+# than the generator (recover-tui is built around a Sonnet call). To turn it on, remove the
+# `# ` in front of the next line:
+# reviser = ["claude", "-p", "--model", "sonnet", "--output-format", "json"]
 concurrency = 4
 timeout_s = 900
 

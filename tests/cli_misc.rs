@@ -25,6 +25,11 @@ fn completions_and_man_go_to_stdout() {
         "{man}"
     );
     assert!(man.contains("recover\\-tui\\-recover(1)"), "{man}");
+    let exit = man.find(".SH \"EXIT STATUS\"").expect("an EXIT STATUS section");
+    assert!(exit < man.find(".SH VERSION").unwrap(), "EXIT STATUS comes before VERSION");
+    for code in ["\\fB0\\fR\nDone", "\\fB1\\fR\nNothing to do", "\\fB2\\fR\nBad input"] {
+        assert!(man[exit..].contains(code), "{code} missing from {}", &man[exit..]);
+    }
     let out = p.cmd().args(["completions", "tcsh"]).output().unwrap();
     assert_eq!(code(&out), 2);
 }
@@ -39,6 +44,14 @@ fn config_init_writes_the_commented_default_once() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert_eq!(text, recover_tui::config::DEFAULT_TOML);
     assert!(text.starts_with("# recover-tui configuration."));
+    let sonnet = "# reviser = [\"claude\", \"-p\", \"--model\", \"sonnet\", \"--output-format\", \"json\"]\n";
+    assert!(text.contains(sonnet), "{text}");
+    // The line that turns it on: the same file with that `# ` removed is a valid config with the reviser set.
+    std::fs::write(&file, text.replace(sonnet, &sonnet[2..])).unwrap();
+    let out = p.cmd().arg("--config").arg(&file).args(["plan", "--json"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let cfg = recover_tui::config::Config::from_toml(&std::fs::read_to_string(&file).unwrap(), &file).unwrap();
+    assert_eq!(cfg.commands.reviser.unwrap(), ["claude", "-p", "--model", "sonnet", "--output-format", "json"]);
 
     std::fs::write(&file, "# mine\n").unwrap();
     let out = p.cmd().args(["config", "--init", "--path"]).arg(&file).output().unwrap();
@@ -83,4 +96,38 @@ fn an_unknown_snapshot_id_is_bad_input() {
         assert!(err.contains("no snapshot with id or id prefix `20990101T000000Z-deadbeef`"), "{sub}: {err}");
         assert!(err.contains("snapshots/manifests"), "{sub}: {err}");
     }
+}
+
+#[test]
+fn every_option_says_what_it_does_in_help() {
+    let p = Project::copy("notes-joblog");
+    for (sub, flag, words) in [
+        ("plan", "--json", "Print JSON"),
+        ("inspect", "--json", "Print JSON"),
+        ("checklist", "--json", "Print JSON"),
+        ("snapshots", "--json", "Print JSON"),
+        ("prompt", "--job", "The failed job whose recovery prompt"),
+        ("snapshot", "--job", "Only this job's outputs"),
+        ("snapshot", "--batch", "Every output of batch N"),
+        ("export", "--format", "Mermaid flowchart"),
+        ("plan", "--color", "NO_COLOR"),
+    ] {
+        let out = p.cmd().args([sub, "--help"]).output().unwrap();
+        assert_eq!(code(&out), 0);
+        let help = stdout(&out);
+        let line = help.lines().skip_while(|l| !l.trim_start().starts_with(flag)).take(3).collect::<Vec<_>>().join(" ");
+        assert!(line.contains(words), "`{sub} --help` on {flag}: {line}");
+    }
+}
+
+#[test]
+fn an_unknown_job_names_the_ids_that_exist() {
+    let p = Project::copy("notes-joblog");
+    let out = p.run("prompt", &["--job", "zzz"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("job `zzz` is not in the run; its failed jobs are b2-1"), "{err}");
+    let out = p.run("snapshot", &["--job", "zzz"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("its failed jobs are b2-1"), "{}", stderr(&out));
 }

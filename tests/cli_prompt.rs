@@ -31,7 +31,10 @@ fn unknown_or_passed_jobs_are_bad_input() {
     assert_eq!(code(&out), 2);
     assert!(stdout(&out).is_empty());
     let err = stderr(&out);
-    assert!(err.starts_with("recover-tui: job `b9-nope` is not in the run loaded from "), "{err}");
+    assert!(
+        err.starts_with("recover-tui: job `b9-nope` is not in the run; its failed jobs are b3-api-tests (loaded from "),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
     let out = p.run("prompt", &["--job", "b1-models"]);
     assert_eq!(code(&out), 2);

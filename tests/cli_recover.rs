@@ -104,7 +104,7 @@ fn two_failed_attempts_escalate_and_the_third_is_refused() {
     let text = stdout(&out);
     assert!(text.starts_with("b2-1: attempt 2 failed (exit 0; no change to notes/render.py) — SyntaxError"), "{text}");
     assert!(
-        text.contains("\nESCALATED: b2-1 failed 2 recovery attempt(s) (limit 2); the decision is now full_restart."),
+        text.contains("\nESCALATED: b2-1 failed 2 recovery attempts (limit 2); the decision is now full_restart."),
         "{text}"
     );
     let attempts = p.ledger()["attempts"]["b2-1"].as_array().unwrap().clone();

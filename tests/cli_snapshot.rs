@@ -20,7 +20,7 @@ fn snapshot_prints_a_summary_and_the_id_last_and_is_listed() {
     let p = Project::copy("notes-joblog");
     let out = p.run("snapshot", &[]);
     let text = stdout(&out);
-    assert!(text.starts_with("Snapshot (outputs of the jobs to repair): 1 file(s), "), "{text}");
+    assert!(text.starts_with("Snapshot (outputs of the jobs to repair): 1 file, "), "{text}");
     assert!(text.contains("  notes/render.py  "), "{text}");
     let id = text.lines().last().unwrap();
     assert!(p.state().join("snapshots/manifests").join(format!("{id}.json")).is_file());
@@ -53,7 +53,7 @@ fn unknown_job_or_batch_is_bad_input() {
     assert_eq!(stderr(&out).trim(), "recover-tui: there is no batch 9 in the run (batches: 1, 2, 3)");
     let out = p.run("snapshot", &["--job", "zz"]);
     assert_eq!(code(&out), 2);
-    assert_eq!(stderr(&out).trim(), "recover-tui: job `zz` is not in the run");
+    assert_eq!(stderr(&out).trim(), "recover-tui: job `zz` is not in the run; its failed jobs are b2-1");
 }
 
 #[test]
@@ -68,6 +68,12 @@ fn diff_shows_changes_since_the_snapshot_only_for_the_job() {
     assert!(text.contains("\n-def render(note: Note) -> str\n"), "{text}");
     assert!(text.contains("\n+def render(note: Note) -> str:\n+    return note.title\n"), "{text}");
     assert!(stderr(&out).contains("1 file changed, +2 -3"), "{}", stderr(&out));
+    // --color always paints it, even into a pipe; never (and auto into a pipe) does not.
+    let colour = stdout(&p.run("diff", &[&id, "--color", "always"]));
+    assert!(colour.starts_with("\x1b[1m--- a/notes/render.py\x1b[0m\n"), "{colour:?}");
+    assert!(colour.contains("\n\x1b[31m-def render(note: Note) -> str\x1b[0m\n"), "{colour:?}");
+    assert!(colour.contains("\n\x1b[32m+def render(note: Note) -> str:\x1b[0m\n"), "{colour:?}");
+    assert_eq!(stdout(&p.run("diff", &[&id, "--color", "never"])), text);
     let out = p.run("diff", &[&id, "--job", "b2-2"]);
     assert_eq!(code(&out), 0);
     assert_eq!(stdout(&out), "");

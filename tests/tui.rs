@@ -28,9 +28,7 @@ fn demo_project() -> (tempfile::TempDir, OpenOptions) {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("notes");
     demo::write_all(&project).unwrap();
-    let config = project.join("recover-demo.toml");
-    let text = std::fs::read_to_string(&config).unwrap().replace("{demo}", &project.display().to_string());
-    std::fs::write(&config, text).unwrap();
+    let config = demo::write_config(&project, std::path::Path::new(env!("CARGO_BIN_EXE_recover-tui"))).unwrap();
     (dir, OpenOptions { path: Some(project), config: Some(config), state_dir: None, read_only: false })
 }
 
@@ -215,7 +213,7 @@ fn recovery_is_refused_until_the_checklist_is_done_then_lists_every_command() {
     assert_eq!(question, "Run targeted recovery of 1 job(s) now with the configured generator?");
     assert_eq!(then, Then::Recover { jobs: vec!["b2-1".into()] });
     assert_eq!(lines[0], "b2-1: prompt from the original prompt with the recovery prompt's fix");
-    assert!(lines.iter().any(|l| l.contains("fake-codex.py notes/render.py <")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("demo-tool codex notes/render.py <")), "{lines:?}");
     assert!(lines.iter().any(|l| l.trim() == "b2-1: python3 -m py_compile notes/render.py"), "{lines:?}");
     assert!(h.drawn().contains("b2-1: python3 -m py_compile notes/render.py"), "{}", h.drawn());
     // No: nothing ran.

@@ -13,6 +13,7 @@ use crate::core::ingest::discover::{self, LoadOptions, Progress as LoadProgress}
 use crate::core::model::{Attempt, AttemptOutcome, Clock, Run, Status, SystemClock};
 use crate::core::prompt::{self, RenderedPrompt, Templates};
 use crate::core::status::{self, JobState, Progress};
+use crate::core::words::count;
 use crate::store::journal::{self, JournalEvent};
 use crate::store::ledger::Ledger;
 use crate::store::snapshot::{self, SnapshotManifest, SnapshotMeta};
@@ -159,8 +160,10 @@ impl Project {
         }
         if let Some(problem) = &ledger_problem {
             let n = attempt_record::rebuild(&mut ledger, &entries);
-            warnings
-                .push(format!("the ledger was rebuilt from the journal ({n} attempt(s) put back) after: {problem}"));
+            warnings.push(format!(
+                "the ledger was rebuilt from the journal ({} put back) after: {problem}",
+                count(n, "attempt")
+            ));
             if let Some(sd) = store.as_deref().filter(|sd| !sd.is_read_only()) {
                 if let Err(e) = ledger.save(sd) {
                     warnings.push(e.to_string());
@@ -175,8 +178,9 @@ impl Project {
             _ => Vec::new(),
         };
         if !interrupted.is_empty() {
+            let what = if interrupted.len() == 1 { "an interrupted attempt" } else { "interrupted attempts" };
             warnings.push(format!(
-                "interrupted attempt(s) found and recorded: {} (recover-tui was stopped while they ran; they do not count as failed recoveries)",
+                "{what} found and recorded: {} (recover-tui was stopped while they ran; they do not count as failed recoveries)",
                 interrupted.join(", ")
             ));
         }

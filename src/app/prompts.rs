@@ -51,7 +51,7 @@ pub fn prompt_origin(project: &Project, job: &str) -> PromptOrigin {
 /// The original prompt for a retry or a re-run; else the prompt saved for the job (from the
 /// reviser or an edit); else a revision built from the original prompt and the recovery prompt.
 pub fn generation_prompt(project: &Project, job: &str) -> Result<GenerationPrompt, String> {
-    let j = project.run.job(job).ok_or_else(|| format!("job `{}` is not in the run", clean_line(job)))?;
+    let j = project.run.job(job).ok_or_else(|| crate::core::words::unknown_job(&project.run, job))?;
     let retry = project.decision.as_ref().is_some_and(|d| d.verdict == Verdict::RetryAsIs);
     if retry || j.result.status != Status::Failed {
         let text = j.prompt.as_ref().map(|p| p.text.clone());

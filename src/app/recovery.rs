@@ -36,7 +36,7 @@ pub fn specs(project: &Project, prepared: &Prepared) -> Result<Vec<(AttemptSpec,
     let retry = project.decision.as_ref().is_some_and(|d| d.verdict == Verdict::RetryAsIs);
     let mut out = Vec::new();
     for id in &prepared.jobs {
-        let job = project.run.job(id).ok_or_else(|| refused(format!("job `{}` is not in the run", clean_line(id))))?;
+        let job = project.run.job(id).ok_or_else(|| refused(crate::core::words::unknown_job(&project.run, id)))?;
         let gp = generation_prompt(project, id).map_err(refused)?;
         // Commands written in the project are data until approved; else the config's run.
         let mut job = job.clone();
@@ -451,7 +451,8 @@ pub fn finish(project: &mut Project, specs: &[AttemptSpec], ended: Vec<Ended>) -
             })
             .unwrap_or_default();
         let reason = format!(
-            "{job} failed {failed} recovery attempt(s) (limit {max}); the decision is now {}",
+            "{job} failed {} (limit {max}); the decision is now {}",
+            crate::core::words::count(failed as usize, "recovery attempt"),
             d.verdict.as_str()
         );
         project

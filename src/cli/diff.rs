@@ -19,10 +19,8 @@ pub fn run(
     })?;
     let only = match job {
         Some(j) => {
-            let job = project
-                .run
-                .job(j)
-                .ok_or_else(|| CliError::from(format!("job `{}` is not in the run", clean_line(j))))?;
+            let job =
+                project.run.job(j).ok_or_else(|| CliError::from(crate::core::words::unknown_job(&project.run, j)))?;
             if job.outputs.is_empty() {
                 return Err(CliError::from(format!("job `{}` names no output file: nothing to diff", clean_line(j))));
             }
@@ -34,8 +32,9 @@ pub fn run(
         Some(b) => diff::diff_snapshots(&sd, id, b, only.as_deref())?,
         None => diff::diff_snapshot_vs_current(&sd, id, only.as_deref())?,
     };
+    let paint = super::paint::Paint::new(cli.color);
     for d in &diffs {
-        print!("{}", super::for_stdout(&render(d)));
+        print!("{}", paint.diff(&super::for_stdout(&render(d))));
     }
     let what = against.map(|b| format!("snapshot {}", clean_line(b))).unwrap_or_else(|| "the current files".into());
     if diffs.is_empty() {

@@ -4,10 +4,12 @@ mod check;
 mod checklist;
 mod completions;
 mod config_cmd;
+mod demo_tool;
 mod diff;
 mod export;
 mod inspect;
 mod override_cmd;
+mod paint;
 #[cfg(test)]
 mod parse_tests;
 pub mod plan;
@@ -40,6 +42,7 @@ pub struct Cli {
     /// Config file (default: the user config dir's recover-tui/config.toml).
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// Colour: `auto` (on a terminal, unless NO_COLOR is set), `always`, `never`.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Log to <state dir>/recover-tui.log.
@@ -63,6 +66,7 @@ pub enum Command {
     Inspect {
         /// A run.json, a directory to scan, or a log file (default: the current directory).
         path: Option<PathBuf>,
+        /// Print JSON (a stable, versioned schema) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -77,6 +81,7 @@ pub enum Command {
     Plan {
         /// A run.json, a directory to scan, or a log file (default: the current directory).
         path: Option<PathBuf>,
+        /// Print JSON (a stable, versioned schema) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -84,6 +89,7 @@ pub enum Command {
     Checklist {
         /// A run.json, a directory to scan, or a log file (default: the current directory).
         path: Option<PathBuf>,
+        /// Print JSON (a stable, versioned schema) instead of text.
         #[arg(long)]
         json: bool,
         /// Confirm an item (its id or number); repeatable.
@@ -100,6 +106,7 @@ pub enum Command {
     Prompt {
         /// A run.json, a directory to scan, or a log file (default: the current directory).
         path: Option<PathBuf>,
+        /// The failed job whose recovery prompt to print (see `plan` for the ids).
         #[arg(long, value_name = "ID")]
         job: String,
     },
@@ -107,8 +114,10 @@ pub enum Command {
     Snapshot {
         /// A run.json, a directory to scan, or a log file (default: the current directory).
         path: Option<PathBuf>,
+        /// Only this job's outputs.
         #[arg(long, value_name = "ID", conflicts_with = "batch")]
         job: Option<String>,
+        /// Every output of batch N.
         #[arg(long, value_name = "N")]
         batch: Option<u32>,
     },
@@ -116,6 +125,7 @@ pub enum Command {
     Snapshots {
         /// A run.json, a directory to scan, or a log file (default: the current directory).
         path: Option<PathBuf>,
+        /// Print JSON (a stable, versioned schema) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -153,6 +163,7 @@ pub enum Command {
     Export {
         /// A run.json, a directory to scan, or a log file (default: the current directory).
         path: Option<PathBuf>,
+        /// `md`: the note a person would write (with the decision as a Mermaid flowchart); `json`: every fact, for scripts.
         #[arg(long, value_enum)]
         format: ExportFormat,
         /// Write to FILE (atomically) instead of stdout.
@@ -194,9 +205,15 @@ pub enum Command {
         clear: Option<String>,
     },
     /// Shell completions on stdout.
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// The shell to write completions for.
+        shell: clap_complete::Shell,
+    },
     /// The man page (roff) on stdout.
     Man,
+    /// The demo's offline generator, reviser and validation (called by the demo's config).
+    #[command(hide = true)]
+    DemoTool { tool: demo_tool::Tool, args: Vec<String> },
     /// Write the commented default config (`--init`), or show where the config is read from.
     Config {
         /// Write the commented default config; an existing file is never overwritten.
@@ -273,6 +290,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => completions::man(),
+        Some(Command::DemoTool { tool, ref args }) => demo_tool::run(tool, args),
         Some(Command::Config { init, ref path }) => config_cmd::run(&cli, init, path.as_deref()),
         None => crate::tui::run(crate::tui::Launch {
             open: cli.open_options(None),

@@ -3,14 +3,15 @@
 use super::{load_read_only, Cli, CliError};
 use crate::core::model::Status;
 use crate::core::sanitize::clean_line;
+use crate::core::words::unknown_job;
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, job: &str) -> Result<i32, CliError> {
     let project = load_read_only(cli, path)?;
     let Some(j) = project.run.job(job) else {
         return Err(CliError::from(format!(
-            "job `{}` is not in the run loaded from {}",
-            clean_line(job),
+            "{} (loaded from {})",
+            unknown_job(&project.run, job),
             cli.open_options(path).path().display()
         )));
     };

@@ -38,7 +38,8 @@ pub fn run(cli: &super::Cli, path: Option<&Path>, args: &Args) -> Result<i32, Cl
             .iter()
             .filter_map(|m| if let commands::Mark::Confirm { item, .. } = m { Some(item.clone()) } else { None })
             .collect();
-        eprintln!("--yes: confirming checklist item(s) {}", ids.join(", "));
+        let items = if ids.len() == 1 { "item" } else { "items" };
+        eprintln!("--yes: confirming checklist {items} {}", ids.join(", "));
         commands::mark(&mut project, &confirms, chrono::Utc::now()).map_err(ce)?;
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -182,7 +183,7 @@ fn dry_run(project: &Project, prepared: &Prepared, yes: bool) -> Result<i32, Cli
     }
     match recovery::gate(project, yes) {
         Ok(c) if c.is_empty() => {}
-        Ok(c) => eprintln!("dry run: --yes would confirm {} item(s)", c.len()),
+        Ok(c) => eprintln!("dry run: --yes would confirm {}", crate::core::words::count(c.len(), "item")),
         Err(e) => eprintln!("dry run: a real run would refuse: {e}"),
     }
     let specs: Vec<_> = recovery::specs(project, prepared).map_err(ce)?.into_iter().map(|(s, _)| s).collect();

@@ -3,6 +3,7 @@
 use super::{load, nothing_failed, Cli, CliError};
 use crate::app::project::Project;
 use crate::core::sanitize::clean_line;
+use crate::core::words::count;
 use crate::store::snapshot::{self, SnapshotManifest};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -14,7 +15,7 @@ pub fn take(cli: &Cli, path: Option<&Path>, job: Option<&str>, batch: Option<u32
     let sd = project.writable_store().map_err(CliError::from)?;
     let m = snapshot::load(&sd, &info.id)?;
     let present = m.files.iter().filter(|f| f.sha256.is_some()).count();
-    println!("Snapshot ({}): {present} file(s), {} bytes", clean_line(&m.reason), m.total_size());
+    println!("Snapshot ({}): {}, {} bytes", clean_line(&m.reason), count(present, "file"), m.total_size());
     for f in &m.files {
         match &f.sha256 {
             Some(_) => println!("  {}  {} bytes", clean_line(&f.path), f.size),
@@ -34,7 +35,7 @@ type What = (Option<Vec<String>>, String, Option<String>, Option<u32>);
 fn what(project: &Project, job: Option<&str>, batch: Option<u32>) -> Result<What, CliError> {
     let run = &project.run;
     if let Some(id) = job {
-        let j = run.job(id).ok_or_else(|| CliError::from(format!("job `{}` is not in the run", clean_line(id))))?;
+        let j = run.job(id).ok_or_else(|| CliError::from(crate::core::words::unknown_job(run, id)))?;
         if j.outputs.is_empty() {
             return Err(CliError::from(format!("job `{}` names no output file: nothing to snapshot", clean_line(id))));
         }

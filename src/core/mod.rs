@@ -16,3 +16,4 @@ pub mod model;
 pub mod prompt;
 pub mod sanitize;
 pub mod status;
+pub mod words;
