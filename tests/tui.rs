@@ -1116,3 +1116,13 @@ fn long_paths_are_shortened_in_the_middle_keeping_the_file_name() {
     }
     assert!(line_with(&s, "b3   b3-api-tests").contains("…/test_api.py"), "{s}");
 }
+
+#[test]
+fn at_80_columns_the_prompt_title_keeps_its_position_by_shortening_the_template_path() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("4");
+    let s = screen(h.app(), 80, 24);
+    let title = s.lines().nth(1).unwrap();
+    assert!(title.contains("b2-1: recovery prompt from …/syntax.md (built in) · lines 1-"), "{s}");
+}

@@ -288,7 +288,18 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     let pane = Pane::wrapped(lines, area);
     let title = pane.title(&clean_line(&title), app.screens.prompt.scroll);
+    // The template's path gives way (in its middle) so that the title keeps where the pane is.
+    let template = fresh_view(app).and_then(|v| v.recovery.as_ref().ok()).map(|(_, t)| clean_line(t));
+    let title = fit_title(title, template.as_deref(), (area.width as usize).saturating_sub(6));
     f.render_widget(pane.at(app.screens.prompt.scroll, block(&title, true, app)), area);
+}
+
+/// `title` in `width` characters by shortening `path` in it, if it is there.
+fn fit_title(title: String, path: Option<&str>, width: usize) -> String {
+    let len = title.chars().count();
+    let Some(path) = path.filter(|p| len > width && title.contains(*p)) else { return title };
+    let keep = path.chars().count().saturating_sub(len - width);
+    title.replacen(path, &crate::tui::widgets::short_path(path, keep), 1)
 }
 
 fn diff_lines(app: &App, old: &str, new: &str) -> Vec<Line<'static>> {
