@@ -196,9 +196,9 @@ fn help_box(area: Rect, rows: usize) -> (Rect, usize) {
 
 /// "Waive checklist item 6. Failure is not architectural": the item by its number and title.
 fn waive_title(app: &App, item: &str) -> String {
-    let it = app.project.as_ref().and_then(|p| p.checklist.iter().find(|i| i.id.to_string() == item));
+    let it = app.project.as_ref().and_then(|p| p.checklist.iter().find(|i| i.id == item));
     match it {
-        Some(it) => format!("Waive checklist item {}. {}", it.number, clean_line(&it.title)),
+        Some(it) => format!("Waive checklist item {}. {}", it.number, clean_line(it.title)),
         None => format!("Waive checklist item {}", clean_line(item)),
     }
 }
