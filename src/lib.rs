@@ -7,6 +7,7 @@ pub mod config;
 pub mod core;
 pub mod exec;
 pub mod logfile;
+pub mod scan;
 pub mod store;
 pub mod tui;
 

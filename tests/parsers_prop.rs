@@ -13,10 +13,12 @@ mod common;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestRunner};
+use recover_tui::core::ingest::formats::{self, job_table};
 use recover_tui::core::ingest::{
-    claude, codex_json, codex_session, codex_text, discover, joblog, merge, paths, prompt_text, script, shell, sniff,
-    validation,
+    claude, codex_json, codex_session, codex_text, discover, joblog, merge, paths, prompt_text, script, shell,
+    validation, NoFiles,
 };
+use recover_tui::scan;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -321,10 +323,37 @@ fn prompt_text_never_panics() {
 }
 
 #[test]
+fn job_table_never_panics() {
+    fuzz("job_table", &["job_table", ".tsv", ".csv"], |b| {
+        let _ = job_table::looks_like(b);
+        let _ = job_table::read(b, "jobs.tsv");
+    });
+}
+
+#[test]
 fn sniff_never_panics() {
     fuzz("sniff", &[], |b| {
         let names = ["x.jsonl", "x.sh", "batch2.cmds", "x.tsv", "x.log", "x.md"];
-        let _ = sniff::sniff(names[b.len() % names.len()], b, &["aider".to_string()]);
+        let _ = formats::sniff(names[b.len() % names.len()], b, &["aider".to_string()]);
+    });
+}
+
+/// Every reader of the registry, through the registry: sniff, read and live lines.
+#[test]
+fn every_registered_reader_never_panics() {
+    let gens = vec!["aider".to_string()];
+    fuzz("registry", &[], move |b| {
+        let names = ["x.jsonl", "x.sh", "batch2.cmds", "x.tsv", "x.csv", "x.log", "x.md", "run.json"];
+        let name = names[b.len() % names.len()];
+        let file = formats::FileInfo { rel: name, name, generators: &gens };
+        for r in formats::REGISTRY {
+            let _ = r.sniff(b, &file);
+            let _ = r.read(&mut &b[..], &file);
+            for line in text(b).lines().take(20) {
+                let _ = r.live_line(line);
+            }
+        }
+        let _ = formats::read_bytes(b, &file);
     });
 }
 
@@ -348,7 +377,12 @@ fn paths_never_escape_the_root() {
 fn manifest_never_panics() {
     fuzz("manifest", &["expected.json", ".json"], |b| {
         let _ = recover_tui::core::manifest::looks_like(b);
-        let _ = recover_tui::core::manifest::parse(&text(b), Path::new("run.json"), Path::new("/nonexistent-dir"));
+        let _ = recover_tui::core::manifest::parse(
+            &text(b),
+            Path::new("run.json"),
+            Path::new("/nonexistent-dir"),
+            &NoFiles,
+        );
     });
 }
 
@@ -417,16 +451,16 @@ fn discover_and_merge_never_panic() {
         for name in names {
             let path = root.join(name);
             let size = std::fs::metadata(&path).unwrap().len();
-            let parsed = discover::read_one(&path, name, size, &[]);
+            let parsed = scan::read_one(&path, name, size, &[]);
             inputs.push(discover::Input { rel: name.to_string(), path, size, parsed });
         }
-        let run = merge::merge(&root, inputs, &[]);
+        let run = merge::merge(&root, inputs, &[], &scan::Disk);
         for j in run.jobs() {
             for o in &j.outputs {
                 assert!(!o.starts_with('/') && !o.split('/').any(|c| c == ".."), "output {o:?} escapes the root");
             }
         }
-        let _ = discover::load(&root, &discover::LoadOptions::default());
+        let _ = scan::load(&root, &discover::LoadOptions::default());
         count.set(count.get() + 1);
         Ok(())
     });

@@ -298,11 +298,8 @@ fn outputs_from_manifests_and_prompts_stay_inside() {
               "command": ["codex", "exec", "-"], "result": { "status": "passed" } } ] }]
     });
     std::fs::write(w.root.join("run.json"), serde_json::to_vec(&run).unwrap()).unwrap();
-    let loaded = recover_tui::core::ingest::discover::load(
-        &w.root,
-        &recover_tui::core::ingest::discover::LoadOptions::default(),
-    )
-    .unwrap();
+    let loaded =
+        recover_tui::scan::load(&w.root, &recover_tui::core::ingest::discover::LoadOptions::default()).unwrap();
     let a = loaded.jobs().find(|j| j.id == "b1-a").unwrap();
     assert_eq!(a.outputs, ["src/app.py"]);
     for b in bad {
@@ -318,7 +315,7 @@ fn outputs_from_manifests_and_prompts_stay_inside() {
 codex exec --full-auto \"Task: ok\n\nFiles:\n- /etc/passwd\n- src/ok.py\n\" > _build/b1-ok.jsonl &\nwait\n",
     )
     .unwrap();
-    let run2 = recover_tui::core::ingest::discover::load(&proj, &Default::default()).unwrap();
+    let run2 = recover_tui::scan::load(&proj, &Default::default()).unwrap();
     let all: Vec<&String> = run2.jobs().flat_map(|j| j.outputs.iter()).collect();
     assert_eq!(all, ["src/ok.py"], "{:#?}", run2.warnings);
 

@@ -39,10 +39,17 @@ impl OpenOptions {
         self.path.clone().unwrap_or_else(|| PathBuf::from("."))
     }
 
-    /// The directory the state dir defaults under: the path itself, or a file's directory.
+    /// The directory the state dir defaults under: the path itself, a manifest's directory, or
+    /// for a single log file the current directory (its project root, never the log's folder).
     pub fn project_dir(&self) -> PathBuf {
         let p = self.path();
-        let dir = if p.is_dir() { p } else { p.parent().map(Path::to_path_buf).unwrap_or_default() };
+        let dir = if p.is_dir() {
+            p
+        } else if crate::scan::is_manifest_file(&p) {
+            p.parent().map(Path::to_path_buf).unwrap_or_default()
+        } else {
+            PathBuf::from(".")
+        };
         if dir.as_os_str().is_empty() {
             PathBuf::from(".")
         } else {
@@ -123,7 +130,7 @@ impl Project {
         let rules = config.classify_rules();
         let (classifier, run) = std::thread::scope(|s| {
             let classifier = s.spawn(|| Classifier::with_extra(&rules));
-            let run = discover::load_with_progress(&opts.path(), &load, progress);
+            let run = crate::scan::load_with_progress(&opts.path(), &load, progress);
             (classifier.join(), run)
         });
         let classifier = classifier
@@ -269,7 +276,8 @@ impl Project {
     /// the outputs to repair, which the decision names.
     pub fn refresh_facts(&mut self) {
         let root = self.run.project_root.clone();
-        let mut programs: Vec<String> = vec!["codex".into(), "claude".into()];
+        let mut programs: Vec<String> =
+            crate::core::ingest::formats::GENERATORS.iter().map(|g| g.to_string()).collect();
         programs.extend(self.config.commands.generator_names());
         let outputs = self.repair_outputs();
         self.facts.generators_running = crate::app::facts::generators_running(&root, &programs);

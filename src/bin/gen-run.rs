@@ -199,7 +199,7 @@ fn write(out: &Path, rel: &str, bytes: &[u8]) -> Result<(), String> {
 mod tests {
     use super::synth::{OutputPool, Rng};
     use super::{generate, Args};
-    use recover_tui::core::ingest::discover::{self, LoadOptions};
+    use recover_tui::core::ingest::discover::LoadOptions;
     use recover_tui::core::model::Status;
 
     fn args(out: &std::path::Path, joblog: bool) -> Args {
@@ -241,7 +241,7 @@ mod tests {
             generate(&args(a.path(), joblog)).unwrap();
             generate(&args(b.path(), joblog)).unwrap();
             assert!(tree(a.path()) == tree(b.path()), "deterministic for a seed");
-            let run = discover::load(a.path(), &LoadOptions::default()).unwrap();
+            let run = recover_tui::scan::load(a.path(), &LoadOptions::default()).unwrap();
             assert_eq!(run.batches.len(), 3);
             assert!(run.jobs().all(|j| j.prompt.is_some() && j.outputs.len() == 2), "{:#?}", run.warnings);
             let failed: Vec<_> = run.jobs().filter(|j| j.result.status == Status::Failed).collect();

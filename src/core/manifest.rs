@@ -1,6 +1,7 @@
 //! The native run manifest `run.json` (DESIGN.md §3): read and write.
 
 use super::model::{Batch, Costs, Finding, Job, JobResult, Prompt, Run, Status, TokenUsage};
+use crate::core::ingest::ProjectFiles;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -86,7 +87,10 @@ struct ManifestResult {
     #[serde(default)]
     duration_s: Option<f64>,
     #[serde(default)]
-    tokens: TokenUsage,
+    tokens: Option<TokenUsage>,
+    /// Written when the logs gave no token figures; a result without `tokens` reads the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    tokens_unknown: bool,
     #[serde(default)]
     logs: Vec<String>,
     #[serde(default)]
@@ -150,7 +154,8 @@ fn job_to_manifest(j: &Job) -> ManifestJob {
             started_at: r.started_at,
             ended_at: r.ended_at,
             duration_s: r.duration_s,
-            tokens: r.tokens,
+            tokens: Some(r.tokens),
+            tokens_unknown: r.tokens_unknown,
             logs: r.logs.clone(),
             findings: r.findings.clone(),
             evidence: r.evidence.clone(),
@@ -160,15 +165,9 @@ fn job_to_manifest(j: &Job) -> ManifestJob {
     }
 }
 
-/// Read a manifest file. Relative paths (project_root, prompt_file) are relative to its directory.
-pub fn read(path: &Path) -> Result<Run, ManifestError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read { path: path.into(), source })?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    parse(&text, path, &dir)
-}
-
-/// Parse manifest text; `name` is used in errors, `dir` resolves relative paths.
-pub fn parse(text: &str, name: &Path, dir: &Path) -> Result<Run, ManifestError> {
+/// Parse manifest text; `name` is used in errors, `dir` resolves relative paths (project_root,
+/// prompt_file); prompt files and outputs are looked up through `files` (the scan's disk).
+pub fn parse(text: &str, name: &Path, dir: &Path, files: &dyn ProjectFiles) -> Result<Run, ManifestError> {
     let m: ManifestRun = serde_json::from_str(text).map_err(|e| ManifestError::Parse {
         path: name.into(),
         line: e.line(),
@@ -191,7 +190,11 @@ pub fn parse(text: &str, name: &Path, dir: &Path) -> Result<Run, ManifestError> 
             number: b.number,
             name: b.name,
             depends_on: b.depends_on,
-            jobs: b.jobs.into_iter().map(|j| job_from_manifest(j, b.number, dir, name, &root, &mut warnings)).collect(),
+            jobs: b
+                .jobs
+                .into_iter()
+                .map(|j| job_from_manifest(j, b.number, dir, name, &root, files, &mut warnings))
+                .collect(),
             scripts: b.scripts,
         })
         .collect();
@@ -213,13 +216,14 @@ fn job_from_manifest(
     dir: &Path,
     name: &Path,
     root: &Path,
+    files: &dyn ProjectFiles,
     warnings: &mut Vec<String>,
 ) -> Job {
     let prompt = match (j.prompt, j.prompt_file) {
         (Some(text), _) => Some(Prompt { text, source: j.prompt_source.unwrap_or_else(|| name.display().to_string()) }),
         (None, Some(file)) => {
             let p = dir.join(&file);
-            match std::fs::read(&p) {
+            match files.read(&p) {
                 Ok(bytes) => Some(Prompt { text: String::from_utf8_lossy(&bytes).into_owned(), source: file }),
                 Err(e) => {
                     warnings.push(format!("{}: job {}: cannot read prompt_file {}: {}", name.display(), j.id, file, e));
@@ -231,7 +235,7 @@ fn job_from_manifest(
     };
     let r = j.result;
     // Outputs are written by recovery commands: never one outside the project root.
-    let rebase = crate::core::ingest::paths::Rebaser::new(root);
+    let rebase = crate::core::ingest::paths::Rebaser::with_files(root, files);
     let mut outputs: Vec<String> = Vec::new();
     for o in j.outputs {
         match rebase.rel(&o) {
@@ -258,7 +262,8 @@ fn job_from_manifest(
             started_at: r.started_at,
             ended_at: r.ended_at,
             duration_s: r.duration_s,
-            tokens: r.tokens,
+            tokens: r.tokens.unwrap_or_default(),
+            tokens_unknown: r.tokens_unknown || r.tokens.is_none(),
             findings: r.findings,
             evidence: r.evidence,
             logs: r.logs,

@@ -103,6 +103,11 @@ pub struct JobResult {
     pub ended_at: Option<DateTime<Utc>>,
     pub duration_s: Option<f64>,
     pub tokens: TokenUsage,
+    /// The logs gave no token figures for this job (killed before its first usage event, no
+    /// log, a Claude result whose usage is all zeros): `tokens` is then 0 meaning *unknown*,
+    /// never a measured zero, and a cost estimate must stand in for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tokens_unknown: bool,
     pub findings: Vec<Finding>,
     /// Worth showing, but not a failure on its own: commands the agent ran that failed,
     /// retry notices, tool errors it recovered from.

@@ -4,6 +4,8 @@
 //!
 //! The decision itself does not change while the recovery proceeds: only the progress does.
 
+pub mod failed;
+
 use super::decide::{Decision, RerunJob, Verdict};
 use super::model::{Attempt, AttemptKind, AttemptOutcome, Job, Run, Status};
 use super::sanitize::shell_quote;

@@ -12,7 +12,7 @@ use super::process::{run_command, CommandResult, CommandSpec, Stream};
 use super::ExecError;
 pub use crate::core::attempt::{RawRun, Validation};
 use crate::core::ingest::agent::AgentLog;
-use crate::core::ingest::{claude, codex_json, validation};
+use crate::core::ingest::{formats, validation};
 use crate::core::model::{AttemptKind, AttemptOutcome, Finding, Job, PromptOrigin};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -177,20 +177,29 @@ pub fn dry_run(specs: &[AttemptSpec]) -> Result<Vec<String>, ExecError> {
     Ok(lines)
 }
 
-/// Recognise and read the generator's stdout (codex JSON, else Claude, else nothing).
+/// Recognise and read the generator's stdout with the reader the registry picks for it
+/// (`None`: not the output of an agent format).
 fn read_agent_log(path: &Path) -> Option<AgentLog> {
     let source = path.to_string_lossy();
     let mut head = Vec::new();
     std::fs::File::open(path).ok()?.take(SNIFF_BYTES).read_to_end(&mut head).ok()?;
-    if codex_json::looks_like(&head) {
-        let file = std::fs::File::open(path).ok()?;
-        return codex_json::read(std::io::BufReader::new(file), &source).ok();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = formats::FileInfo { rel: &source, name: &name, generators: &[] };
+    let reader = formats::sniff_reader(&head, &file)?;
+    let parsed = match reader.reading() {
+        formats::Reading::Stream => {
+            let f = std::fs::File::open(path).ok()?;
+            reader.read(&mut std::io::BufReader::new(f), &file).ok()?
+        }
+        formats::Reading::Text => {
+            let (bytes, _) = crate::scan::read_bounded(path).ok()?;
+            reader.read(&mut &bytes[..], &file).ok()?
+        }
+    };
+    match parsed {
+        formats::Parsed::Agent(log) => Some(log),
+        _ => None,
     }
-    if claude::looks_like(&head) {
-        let (bytes, _) = crate::core::ingest::discover::read_bounded(path).ok()?;
-        return Some(claude::parse(&String::from_utf8_lossy(&bytes), &source));
-    }
-    None
 }
 
 /// Remembers the last non-empty line of each stream and how many lines were seen.
@@ -323,9 +332,8 @@ pub async fn run_validation(
         Vec::new()
     } else {
         let source = log.to_string_lossy().into_owned();
-        let text = crate::core::ingest::discover::read_bounded(&log)
-            .map(|(b, _)| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
+        let text =
+            crate::scan::read_bounded(&log).map(|(b, _)| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
         validation::parse(&text, &source).findings
     };
     Ok((raw(&result, tail.last(false), &log), findings))

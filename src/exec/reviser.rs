@@ -6,7 +6,8 @@
 use super::argv::{display_argv, substitute, Placeholders};
 use super::process::{run_command, CommandSpec, Stream};
 use super::ExecError;
-use crate::core::ingest::claude;
+use crate::core::ingest::agent::AgentLogKind;
+use crate::core::ingest::formats::{self, claude};
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -72,7 +73,8 @@ pub async fn revise(spec: ReviseSpec, cancel: watch::Receiver<bool>) -> Result<S
     revised_text(&text, &stdout_file.to_string_lossy())
 }
 
-/// Pick the revised prompt out of the reviser's stdout.
+/// Pick the revised prompt out of the reviser's stdout: the result of an agent format the
+/// registry recognises (Claude's `result` text), else the plain text.
 fn revised_text(text: &str, source: &str) -> Result<String, ExecError> {
     if let Some(result) = claude::result_text(text) {
         let result = result.trim();
@@ -81,8 +83,12 @@ fn revised_text(text: &str, source: &str) -> Result<String, ExecError> {
         }
         return Ok(result.to_string());
     }
-    if claude::looks_like(text.as_bytes()) {
-        let failure = claude::parse(text, source).failure.unwrap_or_else(|| "no successful result".into());
+    let file = formats::FileInfo { rel: source, name: source, generators: &[] };
+    if let formats::Parsed::Agent(log) = formats::read_bytes(text.as_bytes(), &file) {
+        if log.kind != AgentLogKind::Claude && log.failure.is_none() {
+            return Ok(text.trim().to_string());
+        }
+        let failure = log.failure.unwrap_or_else(|| "no successful result".into());
         return Err(ExecError::EmptyRevision { detail: format!(": {failure}") });
     }
     let trimmed = text.trim();

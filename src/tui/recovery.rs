@@ -212,50 +212,11 @@ fn event_line(e: AttemptEvent) -> Option<(String, String)> {
     })
 }
 
-/// A generator's JSON event as a readable line; `None` for events not worth a line
-/// (`item.started`, `item.updated`, deltas). Non-JSON lines are shown as they are.
+/// A generator's output line as a readable line (the reader of its format renders it);
+/// `None` for events not worth a line (`item.started`, `item.updated`, deltas). Lines of no
+/// known format are shown as they are.
 pub fn readable(line: &str) -> Option<String> {
-    let t = line.trim();
-    if !t.starts_with('{') {
-        return Some(line.to_string());
-    }
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(t) else { return Some(line.to_string()) };
-    let ty = v["type"].as_str().unwrap_or("");
-    let item = &v["item"];
-    let s = match (ty, item["type"].as_str().unwrap_or("")) {
-        ("thread.started", _) => format!("session {}", v["thread_id"].as_str().unwrap_or("?")),
-        ("turn.completed", _) => {
-            let u = &v["usage"];
-            format!(
-                "turn completed: {} input + {} output tokens",
-                u["input_tokens"].as_u64().unwrap_or(0),
-                u["output_tokens"].as_u64().unwrap_or(0)
-            )
-        }
-        ("turn.failed", _) => format!("TURN FAILED: {}", v["error"]["message"].as_str().unwrap_or("")),
-        ("error", _) => format!("notice: {}", v["message"].as_str().unwrap_or("")),
-        ("item.completed", "agent_message") => format!("codex: {}", item["text"].as_str().unwrap_or("")),
-        ("item.completed", "reasoning") => {
-            format!("thinking: {}", item["text"].as_str().unwrap_or("").trim_matches('*'))
-        }
-        ("item.completed", "file_change") => {
-            let paths: Vec<&str> = item["changes"]
-                .as_array()
-                .map(|c| c.iter().filter_map(|x| x["path"].as_str()).collect())
-                .unwrap_or_default();
-            format!("wrote {}", paths.join(", "))
-        }
-        ("item.completed", "command_execution") => {
-            format!(
-                "$ {} (exit {})",
-                item["command"].as_str().unwrap_or(""),
-                item["exit_code"].as_i64().map(|c| c.to_string()).unwrap_or_else(|| "-".into())
-            )
-        }
-        ("result", _) => format!("result: {}", v["subtype"].as_str().unwrap_or("")),
-        _ => return None,
-    };
-    Some(s)
+    crate::core::ingest::formats::live_line(line)
 }
 
 #[cfg(test)]

@@ -35,6 +35,12 @@ pub struct AgentLog {
     pub failure: Option<String>,
     /// Token usage (the last running total seen).
     pub tokens: Option<TokenUsage>,
+    /// The agent's final message (Codex's last `agent_message`, the text log's last `codex`
+    /// block, Claude's `result` text): what a false success (DESIGN.md §2) is read from.
+    pub final_message: Option<String>,
+    /// The run was retried by the tool itself (Claude `api_retry` / `rate_limit_event` frames,
+    /// Codex reconnect notices): how many times. Retries in progress are not failures.
+    pub retries: usize,
     /// Files the agent wrote, as written in the log (often absolute), in first-seen order, no repeats.
     pub files_written: Vec<String>,
     /// Evidence worth showing that did not fail the turn: failed commands the agent ran,
@@ -61,6 +67,8 @@ impl AgentLog {
             finished: false,
             failure: None,
             tokens: None,
+            final_message: None,
+            retries: 0,
             files_written: Vec::new(),
             evidence: Vec::new(),
             notices: Vec::new(),
@@ -69,6 +77,14 @@ impl AgentLog {
             duration_s: None,
             lines: 0,
             warnings: Vec::new(),
+        }
+    }
+
+    /// Record the agent's latest message (the last one is its final message).
+    pub fn set_final_message(&mut self, text: &str) {
+        let t = text.trim();
+        if !t.is_empty() {
+            self.final_message = Some(crate::core::ingest::evidence::clip(t, 2000));
         }
     }
 

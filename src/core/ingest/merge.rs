@@ -3,17 +3,22 @@
 //! matched by output file; statuses decided. Every match says how it was made.
 
 use super::agent::AgentLog;
-use super::codex_session::Session;
 use super::discover::{Input, Parsed};
-use super::joblog::Joblog;
+use super::formats::codex_session::Session;
+use super::formats::joblog::Joblog;
+use super::formats::JobTable;
 use super::paths::Rebaser;
 use super::script::{self, GeneratorCall, PromptText, Script};
 use super::validation::ValidationReport;
+use super::ProjectFiles;
 use super::{prompt_text, shell};
 use crate::core::model::{Batch, Finding, Job, JobResult, Prompt, Run, Status};
+use crate::core::status::failed;
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
+
+mod tables;
 
 /// A job while it is being assembled.
 #[derive(Debug, Default)]
@@ -31,6 +36,10 @@ struct Draft {
     stdout_log: Option<String>,
     stderr_log: Option<String>,
     other_logs: Vec<String>,
+    /// Files the matched session file's `apply_patch` calls wrote (relative to its cwd).
+    session_files: Vec<String>,
+    /// Failed commands the matched session file records.
+    session_evidence: Vec<Finding>,
     row: Option<RowInfo>,
     agents: Vec<usize>,
     matched_by: Vec<String>,
@@ -50,16 +59,19 @@ struct RowInfo {
 struct Inputs {
     scripts: Vec<(String, Script)>,
     joblogs: Vec<(String, Joblog)>,
+    job_tables: Vec<(String, JobTable)>,
     agents: Vec<(String, AgentLog)>,
     sessions: Vec<(String, Session)>,
     reports: Vec<(String, ValidationReport)>,
+    /// The load is of one file (PATH = a log): it is one job of one batch, whatever its name.
+    single_file: bool,
     /// Files of no known format (stderr captures, prompt files): rel -> first bytes.
     others: HashMap<String, String>,
 }
 
-pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
+pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String], files: &dyn ProjectFiles) -> Run {
     let mut run = Run { project_root: root.to_path_buf(), ..Run::default() };
-    let mut inp = Inputs::default();
+    let mut inp = Inputs { single_file: inputs.len() == 1, ..Inputs::default() };
     for i in inputs {
         let rel = i.rel;
         match i.parsed {
@@ -83,6 +95,10 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
                 run.warnings.extend(v.warnings.iter().map(|w| w.to_string()));
                 inp.reports.push((rel.clone(), v));
             }
+            Parsed::JobTable(t) => {
+                run.warnings.extend(t.warnings.iter().map(|w| w.to_string()));
+                inp.job_tables.push((rel.clone(), t));
+            }
             Parsed::Other { text_head } => {
                 inp.others.insert(rel.clone(), text_head);
                 continue;
@@ -95,7 +111,7 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
         run.sources.push(rel);
     }
 
-    let mut rb = Rebaser::new(root);
+    let mut rb = Rebaser::with_files(root, files);
     for (_, s) in &inp.scripts {
         if let Some(cd) = &s.cd {
             rb.add_foreign_root(cd);
@@ -120,13 +136,18 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
     let mut names: BTreeMap<u32, String> = BTreeMap::new();
     let mut drafts = drafts_from_scripts(&inp.scripts, &rb, &mut names, &mut run.warnings);
     attach_joblogs(&inp, &rb, generators, &mut drafts, &mut run.warnings);
-    read_prompt_files(root, &mut drafts, &mut run.warnings);
+    tables::attach_job_tables(&inp, &rb, &mut drafts, &mut run.warnings);
+    read_prompt_files(root, files, &mut drafts, &mut run.warnings);
     attach_agents(&inp, &rb, &mut drafts, &mut run.warnings);
     attach_sessions(&inp, &mut drafts);
     for d in &mut drafts {
         if d.outputs.is_empty() {
             d.outputs =
                 d.agents.iter().flat_map(|&a| inp.agents[a].1.files_written.iter()).filter_map(|p| rb.rel(p)).collect();
+            d.outputs.dedup();
+        }
+        if d.outputs.is_empty() {
+            d.outputs = d.session_files.iter().filter_map(|p| rb.rel(p)).collect();
             d.outputs.dedup();
         }
         if d.validate.is_empty() {
@@ -147,7 +168,7 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String]) -> Run {
     let ids = assign_ids(&drafts);
     let mut jobs: Vec<Job> = drafts.iter_mut().zip(ids).map(|(d, id)| build_job(d, id, &inp)).collect();
     apply_reports(&inp.reports, &rb, &mut jobs, &mut run.warnings);
-    decide_status(root, &drafts, &inp, &mut jobs, &mut run.warnings);
+    decide_status(root, files, &drafts, &inp, &mut jobs, &mut run.warnings);
 
     let mut batches: BTreeMap<u32, Batch> = BTreeMap::new();
     for j in jobs {
@@ -247,11 +268,15 @@ fn draft_from_call(call: &GeneratorCall, batch: u32, source: &str, rb: &Rebaser)
     let mut d = Draft { batch, origin: origin.clone(), command: inv.argv.clone(), ..Draft::default() };
     d.stdout_log = inv.stdout.as_deref().and_then(|p| rb.rel(p));
     d.stderr_log = inv.stderr.as_deref().and_then(|p| rb.rel(p));
-    d.other_logs = [inv.tee.as_deref(), call.last_message_file.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter_map(|p| rb.rel(p))
-        .collect();
+    // `cmd > log 2>&1 | tee log` names one log twice: it is one log of this job.
+    for p in [inv.tee.as_deref(), call.last_message_file.as_deref()].into_iter().flatten() {
+        if let Some(p) = rb.rel(p) {
+            let known = d.stdout_log.as_ref() == Some(&p) || d.stderr_log.as_ref() == Some(&p);
+            if !known && !d.other_logs.contains(&p) {
+                d.other_logs.push(p);
+            }
+        }
+    }
     match &call.prompt {
         PromptText::Inline(text) => {
             d.prompt = Some(Prompt { text: text.trim_matches('\n').to_string(), source: origin.clone() });
@@ -425,14 +450,14 @@ impl<K: std::hash::Hash + Eq> DraftIndex<K> {
     }
 }
 
-fn read_prompt_files(root: &Path, drafts: &mut [Draft], warnings: &mut Vec<String>) {
+fn read_prompt_files(root: &Path, files: &dyn ProjectFiles, drafts: &mut [Draft], warnings: &mut Vec<String>) {
     for d in drafts.iter_mut() {
         let Some(pf) = d.prompt_file.clone() else { continue };
         if d.prompt.is_some() {
             continue;
         }
         let inside = !pf.starts_with('/') && !pf.split('/').any(|c| c == "..");
-        let text = if inside { Some(super::discover::read_inside(root, &pf)) } else { None };
+        let text = if inside { Some(files.read_inside(root, &pf)) } else { None };
         match text {
             Some(Ok(bytes)) => {
                 d.prompt = Some(Prompt { text: String::from_utf8_lossy(&bytes).into_owned(), source: pf })
@@ -454,7 +479,11 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
     let mut by_log: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, d) in drafts.iter().enumerate() {
         for l in d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()) {
-            by_log.entry(l.clone()).or_default().push(i);
+            let jobs = by_log.entry(l.clone()).or_default();
+            // One job naming a log twice (redirect and tee, stdout and stderr) is one job.
+            if jobs.last() != Some(&i) {
+                jobs.push(i);
+            }
         }
     }
     let mut by_output: HashMap<String, Vec<usize>> = HashMap::new();
@@ -488,10 +517,20 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
             .collect();
         hits.sort_unstable();
         hits.dedup();
+        // A log that wrote nothing is matched by the outputs its echoed prompt names.
+        let mut how = "wrote an output of the job";
+        if hits.is_empty() {
+            if let Some(p) = &log.prompt {
+                hits = prompt_text::outputs(p).iter().filter_map(|o| by_output.get(o)).flatten().copied().collect();
+                hits.sort_unstable();
+                hits.dedup();
+                how = "its echoed prompt names an output of the job";
+            }
+        }
         match hits.as_slice() {
             [one] => {
                 drafts[*one].agents.push(ai);
-                drafts[*one].matched_by.push(format!("log {rel}: wrote an output of the job"));
+                drafts[*one].matched_by.push(format!("log {rel}: {how}"));
             }
             [] => orphans.push(ai),
             many => warnings.push(format!(
@@ -503,7 +542,8 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
     }
     for ai in orphans {
         let (rel, log) = &inp.agents[ai];
-        let Some(batch) = batch_from_path(rel) else {
+        let batch = batch_from_path(rel).or(inp.single_file.then_some(1));
+        let Some(batch) = batch else {
             warnings.push(format!("{rel}: agent log not matched to any job (no redirect names it, it wrote no known output, and its path names no batch)"));
             continue;
         };
@@ -511,8 +551,18 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
         let mut d = Draft { batch, origin: rel.clone(), stdout_log: Some(rel.clone()), ..Draft::default() };
         d.id_hint = if stem.chars().all(|c| c.is_ascii_digit()) { format!("b{batch}-{stem}") } else { stem };
         d.agents.push(ai);
-        d.outputs = log.files_written.iter().filter_map(|p| rb.rel(p)).collect();
-        d.matched_by.push(format!("defined by log {rel} (batch {batch} from its path)"));
+        // The outputs its echoed prompt names (`File to create:`), written or not, then the
+        // files it wrote: a job that wrote nothing still has its (missing) output.
+        d.outputs = log.prompt.as_deref().map(prompt_text::outputs).unwrap_or_default();
+        for p in log.files_written.iter().filter_map(|p| rb.rel(p)) {
+            if !d.outputs.contains(&p) {
+                d.outputs.push(p);
+            }
+        }
+        d.matched_by.push(match batch_from_path(rel) {
+            Some(_) => format!("defined by log {rel} (batch {batch} from its path)"),
+            None => format!("defined by log {rel} (the one file loaded: one job of one batch)"),
+        });
         if let Some(p) = &log.prompt {
             d.prompt = Some(Prompt { text: p.clone(), source: rel.clone() });
         }
@@ -561,6 +611,8 @@ fn attach_sessions(inp: &Inputs, drafts: &mut [Draft]) {
             let Some(tid) = inp.agents[a].1.thread_id.as_deref() else { continue };
             let Some((rel, s)) = by_id.get(tid) else { continue };
             d.matched_by.push(format!("session {rel}: same thread id {tid}"));
+            d.session_files.extend(s.files_written.iter().cloned());
+            d.session_evidence.extend(s.evidence.iter().cloned());
             if d.prompt.is_none() {
                 if let Some(p) = &s.prompt {
                     d.prompt = Some(Prompt { text: p.clone(), source: rel.clone() });
@@ -604,8 +656,12 @@ fn epoch(secs: f64) -> Option<DateTime<Utc>> {
 /// validation, matched_by); `decide_status` reads the rest of the draft afterwards.
 fn build_job(d: &mut Draft, id: String, inp: &Inputs) -> Job {
     let mut r = JobResult::default();
-    let mut logs: Vec<String> =
-        d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()).cloned().collect();
+    let mut logs: Vec<String> = Vec::new();
+    for l in d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()) {
+        if !logs.contains(l) {
+            logs.push(l.clone());
+        }
+    }
     for &a in &d.agents {
         let (rel, log) = &inp.agents[a];
         if !logs.contains(rel) {
@@ -627,6 +683,9 @@ fn build_job(d: &mut Draft, id: String, inp: &Inputs) -> Job {
             ..Finding::default()
         }));
     }
+    // No log gave a figure (killed before its first usage event, no log at all, a result whose
+    // usage is all zeros): unknown, not a measured 0.
+    r.tokens_unknown = !d.agents.iter().any(|&a| inp.agents[a].1.tokens.is_some_and(|t| !t.is_zero()));
     if let Some(row) = &d.row {
         r.exit_code = Some(row.exitval as i32);
         r.started_at = row.start.and_then(epoch).or(r.started_at);
@@ -641,6 +700,7 @@ fn build_job(d: &mut Draft, id: String, inp: &Inputs) -> Job {
             r.duration_s = Some((e - s).num_milliseconds() as f64 / 1000.0);
         }
     }
+    r.evidence.extend(std::mem::take(&mut d.session_evidence));
     r.logs = logs;
     Job {
         id,
@@ -704,8 +764,15 @@ fn add_finding(list: &mut Vec<Finding>, f: Finding) {
     list.push(f);
 }
 
-fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], warnings: &mut Vec<String>) {
-    let any_output_on_disk = jobs.iter().flat_map(|j| j.outputs.iter()).any(|o| root.join(o).exists());
+fn decide_status(
+    root: &Path,
+    files: &dyn ProjectFiles,
+    drafts: &[Draft],
+    inp: &Inputs,
+    jobs: &mut [Job],
+    warnings: &mut Vec<String>,
+) {
+    let any_output_on_disk = jobs.iter().flat_map(|j| j.outputs.iter()).any(|o| files.exists(&root.join(o)));
     let mut missing_check_skipped = false;
     let agent_logs: HashSet<&str> = inp.agents.iter().map(|(r, _)| r.as_str()).collect();
     for (d, j) in drafts.iter().zip(jobs.iter_mut()) {
@@ -721,9 +788,31 @@ fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], 
             continue;
         }
         let first_output = j.outputs.first().cloned();
-        // Agent-level failures.
+        // Agent-level failures, false successes (DESIGN.md §2) and suspect signs.
         for &a in &d.agents {
             let (rel, log) = &inp.agents[a];
+            for sign in failed::suspect_signs(log) {
+                j.result.evidence.push(Finding {
+                    file: first_output.clone(),
+                    error_type: failed::SUSPECT.into(),
+                    message: sign,
+                    source: rel.clone(),
+                    ..Finding::default()
+                });
+            }
+            if let Some(msg) = failed::false_success(log) {
+                j.result.agent_error.get_or_insert_with(|| msg.clone());
+                add_finding(
+                    &mut j.result.findings,
+                    Finding {
+                        file: first_output.clone(),
+                        error_type: failed::FALSE_SUCCESS.into(),
+                        message: msg,
+                        source: rel.clone(),
+                        ..Finding::default()
+                    },
+                );
+            }
             if let Some(msg) = &log.failure {
                 j.result.agent_error.get_or_insert_with(|| msg.clone());
                 add_finding(
@@ -760,20 +849,15 @@ fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], 
         // Exit status from the joblog.
         if let Some(row) = &d.row {
             let stderr_tail = d.stderr_log.as_ref().and_then(|l| inp.others.get(l)).and_then(|t| last_error_line(t));
-            let msg = match (row.exitval, row.signal) {
-                (0, 0) => None,
-                (-1, s) => Some(format!("killed (Exitval -1, signal {s}): timeout, interrupt or out of memory")),
-                (-2, _) => Some("skipped by GNU parallel (Exitval -2): never ran".to_string()),
-                (e, 0) => {
-                    Some(format!("exited with status {e}{}", stderr_tail.map(|t| format!(": {t}")).unwrap_or_default()))
-                }
-                (e, s) => Some(format!("exited with status {e} after signal {s}")),
-            };
-            if let Some(msg) = msg {
-                if row.exitval == -2 {
+            let msg = match failed::exit_verdict(row.exitval, row.signal, stderr_tail.as_deref()) {
+                failed::ExitVerdict::Passed => None,
+                failed::ExitVerdict::NeverRan => {
                     j.result.status = Status::NotRun;
                     continue;
                 }
+                failed::ExitVerdict::Failed(msg) => Some(msg),
+            };
+            if let Some(msg) = msg {
                 add_finding(
                     &mut j.result.findings,
                     Finding {
@@ -789,7 +873,7 @@ fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], 
         // Expected outputs on disk.
         if any_output_on_disk {
             for o in &j.outputs {
-                if !root.join(o).exists() {
+                if !files.exists(&root.join(o)) {
                     add_finding(
                         &mut j.result.findings,
                         Finding {
@@ -805,7 +889,7 @@ fn decide_status(root: &Path, drafts: &[Draft], inp: &Inputs, jobs: &mut [Job], 
         } else if !j.outputs.is_empty() {
             missing_check_skipped = true;
         }
-        j.result.status = if j.result.findings.is_empty() { Status::Passed } else { Status::Failed };
+        j.result.status = failed::status_of(&j.result.findings);
     }
     if missing_check_skipped {
         warnings.push(format!("none of the jobs' outputs exist under {}; missing outputs were not checked (load the project directory to check them)", root.display()));

@@ -1,24 +1,52 @@
-//! Readers for every input format (see formats/README.md), and discovery that merges them.
+//! Readers for every input format (see formats/README.md, one per file in `formats/`), and
+//! the pure merge of what they read into one Run.
 //!
 //! Each reader is pure: it takes bytes or text plus the name to report (`source`)
 //! and returns a summary of what the file says, with warnings for what it could not read.
 
 pub mod agent;
-pub mod claude;
-pub mod codex_json;
-pub mod codex_session;
-pub mod codex_text;
 pub mod discover;
 pub mod evidence;
-pub mod joblog;
+pub mod formats;
+pub mod jsonl;
 pub mod lines;
 pub mod merge;
 pub mod paths;
 pub mod prompt_text;
 pub mod script;
 pub mod shell;
-pub mod sniff;
 pub mod validation;
+
+// The readers by their old paths, for callers that name them so.
+pub use formats::{claude, codex_json, codex_session, codex_text, joblog};
+
+/// The project's files as the merge sees them: whether an output exists, the bytes of a
+/// prompt file. The scan answers from the disk (`crate::scan::Disk`), tests from memory; core
+/// itself never opens a file.
+pub trait ProjectFiles: Sync {
+    /// A regular file (or a symlink to one) exists at `path`.
+    fn exists(&self, path: &std::path::Path) -> bool;
+    /// The bytes of `rel` under `root`, only if it is a regular file inside the project (a
+    /// symlink leading out of it is an error saying so).
+    fn read_inside(&self, root: &std::path::Path, rel: &str) -> std::io::Result<Vec<u8>>;
+    /// The bytes of a file a run manifest names (`prompt_file`).
+    fn read(&self, path: &std::path::Path) -> std::io::Result<Vec<u8>>;
+}
+
+/// No files at all: nothing exists, nothing can be read (for inputs read without a project).
+pub struct NoFiles;
+
+impl ProjectFiles for NoFiles {
+    fn exists(&self, _: &std::path::Path) -> bool {
+        false
+    }
+    fn read_inside(&self, _: &std::path::Path, rel: &str) -> std::io::Result<Vec<u8>> {
+        Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{rel}: no project files given")))
+    }
+    fn read(&self, path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+        Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{}: no project files given", path.display())))
+    }
+}
 
 /// A problem with one input, reported to the user as one sentence naming file and line.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,18 +5,33 @@
 //! under the root itself, then under every directory the generators ran in (`-C`, `--cd`, `cd`,
 //! session `cwd`), and last by the longest suffix that exists under the root.
 
+use super::ProjectFiles;
 use std::path::{Component, Path, PathBuf};
 
-#[derive(Debug, Clone, Default)]
-pub struct Rebaser {
+#[derive(Clone, Default)]
+pub struct Rebaser<'f> {
     root: PathBuf,
     /// Directories the generators ran in, longest first.
     foreign: Vec<PathBuf>,
+    /// Where the longest existing suffix is looked up (none: no suffix is trusted).
+    files: Option<&'f dyn ProjectFiles>,
 }
 
-impl Rebaser {
+impl std::fmt::Debug for Rebaser<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rebaser").field("root", &self.root).field("foreign", &self.foreign).finish_non_exhaustive()
+    }
+}
+
+impl<'f> Rebaser<'f> {
+    /// Re-base by the roots alone (no lookup of suffixes on disk).
     pub fn new(root: &Path) -> Self {
-        Rebaser { root: super::super::manifest::normalize(root), foreign: Vec::new() }
+        Rebaser { root: super::super::manifest::normalize(root), foreign: Vec::new(), files: None }
+    }
+
+    /// Re-base by the roots, and last by the longest suffix that exists in `files`.
+    pub fn with_files(root: &Path, files: &'f dyn ProjectFiles) -> Self {
+        Rebaser { files: Some(files), ..Rebaser::new(root) }
     }
 
     pub fn root(&self) -> &Path {
@@ -70,7 +85,7 @@ impl Rebaser {
         // A bare file name is too weak to trust: suffixes keep at least one directory.
         for start in 0..comps.len().saturating_sub(1) {
             let suffix: PathBuf = comps[start..].iter().collect();
-            if self.root.join(&suffix).exists() {
+            if self.files.is_some_and(|f| f.exists(&self.root.join(&suffix))) {
                 return lexical_rel(&suffix);
             }
         }
@@ -225,11 +240,24 @@ mod tests {
 
     #[test]
     fn suffix_under_root_is_found() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("pkg/tests")).unwrap();
-        std::fs::write(dir.path().join("pkg/tests/t.py"), "").unwrap();
-        let r = Rebaser::new(dir.path());
+        /// A project holding one file.
+        struct One(PathBuf);
+        impl ProjectFiles for One {
+            fn exists(&self, path: &Path) -> bool {
+                path == self.0
+            }
+            fn read_inside(&self, _: &Path, _: &str) -> std::io::Result<Vec<u8>> {
+                Ok(Vec::new())
+            }
+            fn read(&self, _: &Path) -> std::io::Result<Vec<u8>> {
+                Ok(Vec::new())
+            }
+        }
+        let files = One(PathBuf::from("/p/root/pkg/tests/t.py"));
+        let r = Rebaser::with_files(Path::new("/p/root"), &files);
         assert_eq!(r.rel("/somewhere/else/pkg/tests/t.py").as_deref(), Some("pkg/tests/t.py"));
+        // Without the files no suffix is trusted.
+        assert_eq!(Rebaser::new(Path::new("/p/root")).rel("/somewhere/else/pkg/tests/t.py"), None);
     }
 
     #[test]

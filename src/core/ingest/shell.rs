@@ -150,6 +150,8 @@ struct Parser<'v> {
     comments: Vec<ShellItem>,
     /// After `|`, `&&`, `||`: a newline does not end the command.
     cont: bool,
+    /// Open `case ... esac` statements: there a `)` ends an arm's pattern.
+    case_depth: usize,
 }
 
 fn run(text: &str, vars: &mut HashMap<String, String>, classify: bool) -> (Vec<ShellItem>, Vec<String>) {
@@ -165,6 +167,7 @@ fn run(text: &str, vars: &mut HashMap<String, String>, classify: bool) -> (Vec<S
         list: Vec::new(),
         comments: Vec::new(),
         cont: false,
+        case_depth: 0,
     };
     let toks = std::mem::take(&mut lexer.toks);
     let mut iter = toks.into_iter().peekable();
@@ -174,6 +177,13 @@ fn run(text: &str, vars: &mut HashMap<String, String>, classify: bool) -> (Vec<S
             Tok::Word(w) => {
                 if p.cur.is_empty() {
                     p.cur.line = line;
+                    if p.pipeline.is_empty() {
+                        match w.plain() {
+                            Some("case") => p.case_depth += 1,
+                            Some("esac") => p.case_depth = p.case_depth.saturating_sub(1),
+                            _ => {}
+                        }
+                    }
                 }
                 p.cur.words.push(w);
                 p.cont = false;
@@ -211,6 +221,11 @@ fn run(text: &str, vars: &mut HashMap<String, String>, classify: bool) -> (Vec<S
                 }
                 ";" | ";;" => p.end_list(false),
                 "&" => p.end_list(true),
+                ")" if p.case_depth > 0 && p.cur.redirs.is_empty() => {
+                    // `a|b) codex exec ...`: the words so far are the arm's pattern.
+                    p.cur = RawCmd::default();
+                    p.pipeline.clear();
+                }
                 "(" => {
                     // `name() {` : a function definition, not a command.
                     let is_fn = p.cur.words.len() == 1

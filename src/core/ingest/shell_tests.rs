@@ -341,3 +341,33 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn crlf_script_reads_like_lf() {
+    let (items, problems, _) = script("# Batch 1\r\ncodex exec --json \"Fix the bug\" > log.jsonl 2>&1 &\r\nwait\r\n");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(items[0], ShellItem::Comment { text: "Batch 1".into(), line: 1 });
+    let cmds = invocations(&items);
+    assert_eq!(cmds[0].argv, ["codex", "exec", "--json", "Fix the bug"]);
+    assert_eq!(cmds[0].stderr.as_deref(), Some("log.jsonl"));
+    assert!(cmds[0].background);
+    assert_eq!(items.last(), Some(&ShellItem::Wait { line: 3 }));
+}
+
+#[test]
+fn case_arms_drop_their_patterns() {
+    let text = "case \"$BATCH\" in\n  1|one) codex exec 'A' > a.log & ;;\n  (2) codex exec 'B'\n     ;;\n  *) echo \"no batch $BATCH\" ;;\nesac\nwait\n";
+    let (items, problems, _) = script(text);
+    assert!(problems.is_empty(), "{problems:?}");
+    let cmds = invocations(&items);
+    assert_eq!(cmds.len(), 2);
+    assert_eq!(cmds[0].argv, ["codex", "exec", "A"]);
+    assert_eq!(cmds[0].stdout.as_deref(), Some("a.log"));
+    assert!(cmds[0].background);
+    assert_eq!(cmds[0].line, 2);
+    assert_eq!(cmds[1].argv, ["codex", "exec", "B"]);
+    assert!(items.contains(&ShellItem::Echo { text: "no batch $BATCH".into(), line: 5 }));
+    assert_eq!(items.last(), Some(&ShellItem::Wait { line: 7 }));
+    // A `)` outside a case is no pattern.
+    assert_eq!(cmd("( codex exec 'x' ) > x.log").argv, ["codex", "exec", "x"]);
+}

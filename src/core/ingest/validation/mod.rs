@@ -26,7 +26,7 @@ use regex::Regex;
 use report::FailBlock;
 use std::collections::VecDeque;
 use std::sync::LazyLock;
-use tools::{PendingPanic, PendingRust};
+use tools::{GoRun, PendingPanic, PendingRust, WrappedMypy};
 
 /// `regex!(NAME, "pattern")`: a lazily compiled literal regex. The submodules declare theirs
 /// `regex!(pub(super) NAME, ...)`: a few are shared, and `tests::every_regex_compiles` lists all.
@@ -47,6 +47,8 @@ mod tools;
 mod test_support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tools_today_tests;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidationReport {
@@ -64,30 +66,72 @@ pub struct ValidationReport {
 
 pub fn parse(text: &str, source: &str) -> ValidationReport {
     let mut p = Parser::new(source);
-    for (i, raw) in text.lines().enumerate() {
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((i, raw)) = lines.next() {
+        p.last_line_unended = lines.peek().is_none() && !text.ends_with('\n');
         let line = clean_line(raw);
         p.line(i + 1, &line);
     }
     p.finish()
 }
 
-/// Read a report whole, line by line, holding one line at a time (DESIGN.md §18: a finding in
-/// the middle of a big report is never left out). A line longer than
+/// Read a report whole, line by line, holding two lines at a time (DESIGN.md §18: a finding
+/// in the middle of a big report is never left out). A line longer than
 /// [`super::lines::LINE_MAX`] is cut, and the cut is said in a warning.
 pub fn read(reader: impl std::io::BufRead, source: &str) -> std::io::Result<ValidationReport> {
     let mut p = Parser::new(source);
-    let mut lines = super::lines::Lines::new(reader);
+    let mut ends = EndsWithNewline { inner: reader, newline: false };
+    let mut lines = super::lines::Lines::new(&mut ends);
+    // Each line is read once the next one is there: only then is it known to be the last.
+    let mut held: Option<(usize, String)> = None;
     while let Some(l) = lines.next_line()? {
         let n = l.number;
-        let text = String::from_utf8_lossy(l.bytes);
-        let line = clean_line(&text);
+        let line = clean_line(&String::from_utf8_lossy(l.bytes));
+        if let Some((n, line)) = held.replace((n, line)) {
+            p.line(n, &line);
+        }
+    }
+    let cut = super::lines::cut_warning(source, lines.cut_lines, lines.cut_bytes);
+    if let Some((n, line)) = held {
+        p.last_line_unended = !ends.newline;
         p.line(n, &line);
     }
     let mut report = p.finish();
-    if let Some(w) = super::lines::cut_warning(source, lines.cut_lines, lines.cut_bytes) {
-        report.warnings.push(w);
-    }
+    report.warnings.extend(cut);
     Ok(report)
+}
+
+/// A reader that remembers whether the last byte taken from it was a newline: a last line
+/// without one may have been cut short (a job killed while its tool printed).
+struct EndsWithNewline<R> {
+    inner: R,
+    newline: bool,
+}
+
+impl<R: std::io::BufRead> std::io::Read for EndsWithNewline<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(&last) = buf[..n].last() {
+            self.newline = last == b'\n';
+        }
+        Ok(n)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for EndsWithNewline<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        if amount > 0 {
+            // The buffer is still filled: this reads nothing new.
+            if let Some(&last) = self.inner.fill_buf().ok().and_then(|b| b.get(amount - 1)) {
+                self.newline = last == b'\n';
+            }
+        }
+        self.inner.consume(amount);
+    }
 }
 
 /// Longest finding message kept; a longer one ends with a note of how much was cut.
@@ -107,6 +151,13 @@ fn cut_message(message: &str) -> String {
 
 /// True when the text looks like a validation report or validation tool output.
 pub fn looks_like(head: &str) -> bool {
+    let cleaned;
+    let head = if head.contains('\x1b') {
+        cleaned = ANSI.replace_all(head, "");
+        cleaned.as_ref()
+    } else {
+        head
+    };
     let first = head.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
     let json_array = first.strip_prefix('[').is_some_and(|r| {
         let r = r.trim_start();
@@ -143,10 +194,12 @@ regex!(
         r"|^={5,} (?:test session starts|ERRORS|FAILURES|short test summary info) ={5,}$",
         r"|^FAILED \S+::\S+|^ERROR (?:collecting )?\S+\.py\b|^_{3,} ERROR collecting ",
         r"|^error\[E\d{4}\]: |^thread '.+' panicked at |^test result: FAILED\.",
-        r"|\(\d+,\d+\): error TS\d+: |^\S+:\d+:\d+ - error TS\d+: ",
-        r"|^\S+\.pyi?:\d+(?::\d+)?: error: ",
-        r"|^(?:\./)?\S+\.go:\d+(?::\d+)?: \S",
-        r"|^Sorry: \w+: ",
+        r"|^error: [^\n]+\n\s*--> [^\n]+\.rs:\d+:\d+$",
+        r"|\(\d+,\d+\): error TS\d+: |^\S+:\d+:\d+ - error TS\d+: |^error TS\d+: ",
+        r"|^\S+\.pyi?:\d+(?::\d+)*: error: ",
+        r"|^\S+\.rs:\d+:\d+: error(?:\[E\d{4}\])?: ",
+        r"|^(?:vet: )?(?:\./)?\S+\.go:\d+(?::\d+)?: \S|^\s*--- FAIL: \S+ \(\d|^FAIL\t\S+\t\d",
+        r"|^Sorry: \w+: |^\[Errno \d+\] [^:\n]+: '[^'\n]+'$",
         r"|^\s+\d+:\d+\s+error\s+\S.*$|^✖ \d+ problems? \(",
     )
 );
@@ -154,7 +207,9 @@ regex!(PY_FRAME, r#"(?m)^\s+File "[^"]+", line \d+"#);
 regex!(PY_EXCEPTION_AT_START, r"(?m)^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception): ");
 
 // the dispatcher
-regex!(ANSI, r"\x1b\[[0-9;?]*[A-Za-z]");
+// Terminal escapes: colours and cursor moves (CSI), charset resets (`ESC(B`, as mypy and
+// ncurses print them), hyperlinks and titles (OSC, ended by BEL or `ESC\`).
+regex!(ANSI, r"\x1b(?:\[[0-9;?]*[A-Za-z]|[()][A-Z0-9]|\][^\x07\x1b]*(?:\x07|\x1b\\)?)");
 regex!(COMMAND, r"^\$ (.+)$");
 
 // ---------------------------------------------------------------------------------------
@@ -178,9 +233,15 @@ struct Parser<'a> {
     frames: Vec<(String, u32)>,
     chained: bool,
     rust: Option<PendingRust>,
+    /// The last rustc error without a code, until a `= note:` names the lint that denied it.
+    rust_lint_of: Option<usize>,
     panic: Option<PendingPanic>,
     go_test: Option<String>,
+    go_run: Option<GoRun>,
     eslint_file: Option<String>,
+    mypy_wrapped: Option<WrappedMypy>,
+    /// The line being read is the last and has no newline: it may have been cut short.
+    last_line_unended: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -201,9 +262,13 @@ impl<'a> Parser<'a> {
             frames: Vec::new(),
             chained: false,
             rust: None,
+            rust_lint_of: None,
             panic: None,
             go_test: None,
+            go_run: None,
             eslint_file: None,
+            mypy_wrapped: None,
+            last_line_unended: false,
         }
     }
 
@@ -217,6 +282,7 @@ impl<'a> Parser<'a> {
         }
         if self.fail_block_line(n, line)
             || self.rust_pending_line(line)
+            || self.mypy_wrapped_line(line)
             || self.command_line(line)
             || self.pytest_line(n, line)
             || self.header_line(line)
@@ -274,6 +340,19 @@ impl<'a> Parser<'a> {
         self.findings.len() - 1
     }
 
+    /// A finding that belongs to no file of the run (a compiler's own configuration).
+    fn push_unowned(&mut self, n: usize, error_type: &str, message: &str) -> usize {
+        self.findings.push(Finding {
+            file: None,
+            line: None,
+            error_type: error_type.to_string(),
+            message: cut_message(message),
+            source: self.src(n),
+            class: None,
+        });
+        self.findings.len() - 1
+    }
+
     // --- `$ command` transcripts -------------------------------------------------------
 
     fn command_line(&mut self, line: &str) -> bool {
@@ -287,7 +366,10 @@ impl<'a> Parser<'a> {
         self.frames.clear();
         self.chained = false;
         self.go_test = None;
+        self.go_run = None;
         self.eslint_file = None;
+        self.mypy_wrapped = None;
+        self.rust_lint_of = None;
         self.command_files = command_files(&split_args(&c[1]));
         for f in self.command_files.clone() {
             self.checked.push(&f);

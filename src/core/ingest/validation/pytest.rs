@@ -8,13 +8,19 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 regex!(pub(super) PYTEST_BANNER, r"^={3,} (.+?) ={3,}$");
-regex!(pub(super) PYTEST_SECTION, r"^_{3,} (.+?) _{3,}$");
+// `____ test_name ____`; a name too long for the line width gets one `_` each side. The
+// title never starts with `_`, so the `_ _ _ _` line between frames is no section.
+regex!(pub(super) PYTEST_SECTION, r"^_+ ([^_\s].*?) _+$");
 regex!(
     pub(super) PYTEST_LOCATION,
     r"^([^\s:][^:]*?):(\d+)(?::(?:[ \t](.*))?)?$"
 );
 regex!(pub(super) PYTEST_SETUP_FILE, r"^file (.+), line (\d+)$");
-regex!(pub(super) PYTEST_SUMMARY, r"^(FAILED|ERROR) (\S+)(?: - (.*))?$");
+// A node id may hold spaces and ` - ` inside its parameters: `test_add[a - b]`.
+regex!(
+    pub(super) PYTEST_SUMMARY,
+    r"^(FAILED|ERROR) ((?:[^\s\[]+|\[[^\]]*\])+)(?: - (.*))?$"
+);
 regex!(pub(super) PYTEST_COLLECTING, r"^ERROR collecting (\S+)");
 regex!(
     pub(super) PYTEST_PROGRESS_VERBOSE,
@@ -90,6 +96,9 @@ impl Parser<'_> {
                 self.section = Some(Section { kind, header_at: n, e_lines: Vec::new(), locations: Vec::new() });
                 return true;
             }
+            if self.last_line_unended {
+                return true; // cut short: `tests/x.py:1` may be `tests/x.py:12`
+            }
             if let Some(section) = self.section.as_mut() {
                 section_line(section, n, line);
             } else {
@@ -98,6 +107,10 @@ impl Parser<'_> {
             return true;
         }
         if let Some(c) = PYTEST_SUMMARY.captures(line) {
+            if self.last_line_unended {
+                // pytest ends every line: this one was cut, and its node id may be too.
+                return true;
+            }
             let node = c[2].to_string();
             if node.contains(".py") || node.contains("::") || node.contains('/') {
                 let reason = c.get(3).map_or("", |m| m.as_str()).to_string();

@@ -10,7 +10,7 @@ use super::*;
 
 #[test]
 fn every_regex_compiles() {
-    let all: [&Regex; 49] = [
+    let all: [&Regex; 56] = [
         &*NOT_A_REPORT,
         &*REPORT_SIGNS,
         &*PY_FRAME,
@@ -48,15 +48,22 @@ fn every_regex_compiles() {
         &*PY_ERRNO,
         &*RUST_ERROR,
         &*RUST_ARROW,
+        &*RUST_LINT,
         &*RUST_PANIC,
         &*RUST_PANIC_OLD,
         &*RUST_SUMMARY,
+        &*RUST_SHORT,
+        &*MYPY_CODE_AT_END,
+        &*MYPY_NOT_WRAPPED,
         &*TSC,
         &*TSC_PRETTY,
+        &*TSC_GLOBAL,
         &*COLON_ERROR,
         &*LINT_CODE,
         &*GO,
         &*GO_FAIL,
+        &*GO_PASS,
+        &*GO_RUN,
         &*GO_TEST_LINE,
         &*ESLINT_HEADER,
         &*ESLINT_MESSAGE,

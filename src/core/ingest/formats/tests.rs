@@ -1,0 +1,62 @@
+//! The registry: every format is sniffed by exactly one reader, in the documented order.
+
+use super::*;
+
+const FORMATS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/formats");
+
+fn head(rel: &str) -> Vec<u8> {
+    std::fs::read(format!("{FORMATS}/{rel}")).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn each_reader_of_the_registry_is_listed_once() {
+    for (i, r) in REGISTRY.iter().enumerate() {
+        assert!(REGISTRY[i + 1..].iter().all(|o| o.format() != r.format()), "{} twice", r.name());
+        assert_eq!(reader(r.format()).map(|x| x.name()), Some(r.name()));
+    }
+    // The generator names live here only.
+    let named: Vec<&str> = REGISTRY.iter().filter_map(|r| r.generator()).collect();
+    assert!(GENERATORS.iter().all(|g| named.contains(g)), "{named:?}");
+}
+
+#[test]
+fn fixtures_are_sniffed_by_their_reader() {
+    for (rel, format) in [
+        ("codex_exec_json_ok.jsonl", Format::CodexJson),
+        ("codex_exec_json_oldest.jsonl", Format::CodexJson),
+        ("codex_rollout.jsonl", Format::CodexSession),
+        ("claude_json_api_error.json", Format::Claude),
+        ("claude_stream_json_error.jsonl", Format::Claude),
+        ("codex_exec_text_old.log", Format::CodexText),
+    ] {
+        assert_eq!(sniff(rel, &head(rel), &[]), format, "{rel}");
+    }
+    assert_eq!(sniff("empty.log", b"  \n", &[]), Format::Unknown);
+    assert_eq!(sniff("notes.md", b"# Notes\nnothing to see\n", &[]), Format::Unknown);
+}
+
+#[test]
+fn live_lines_come_from_the_reader_of_the_line() {
+    let codex = r#"{"type":"item.completed","item":{"id":"item_1","type":"file_change","changes":[{"path":"notes/render.py","kind":"update"}],"status":"completed"}}"#;
+    assert_eq!(live_line(codex).as_deref(), Some("wrote notes/render.py"));
+    let usage =
+        r#"{"type":"turn.completed","usage":{"input_tokens":4234,"cached_input_tokens":2048,"output_tokens":380}}"#;
+    assert_eq!(live_line(usage).as_deref(), Some("turn completed: 4234 input + 380 output tokens"));
+    assert_eq!(live_line(r#"{"type":"item.updated","item":{"id":"item_2","type":"command_execution"}}"#), None);
+    let retry = r#"{"type":"system","subtype":"api_retry","attempt":2,"max_retries":10,"retry_delay_ms":1200,"error_status":529,"error":"overloaded"}"#;
+    assert_eq!(live_line(retry).as_deref(), Some("API retry 2/10 in 1.2s: overloaded (529)"));
+    assert_eq!(live_line("plain text").as_deref(), Some("plain text"));
+    assert_eq!(live_line(r#"{"not":"an event"}"#).as_deref(), Some(r#"{"not":"an event"}"#));
+}
+
+#[test]
+fn a_generator_command_names_the_format_of_its_output() {
+    let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+    assert_eq!(output_format(&argv("codex exec --full-auto --json -C . -")), Some(Format::CodexJson));
+    assert_eq!(output_format(&argv("/usr/local/bin/codex exec --experimental-json x")), Some(Format::CodexJson));
+    assert_eq!(output_format(&argv("codex exec --full-auto -")), Some(Format::CodexText));
+    assert_eq!(output_format(&argv("claude -p --output-format stream-json --verbose")), Some(Format::Claude));
+    assert_eq!(output_format(&argv("claude --print --output-format=json")), Some(Format::Claude));
+    assert_eq!(output_format(&argv("claude -p --output-format text")), None);
+    assert_eq!(output_format(&argv("aider --message x")), None);
+}

@@ -1,0 +1,433 @@
+//! The scan (DESIGN.md §1, §4): walk the project tree (depth, skips, no symlink out), open
+//! each file, and hand it to the reader the registry (`core::ingest::formats`) picks for its
+//! first bytes; then merge what they read into one Run. The only part of loading that touches
+//! the disk: the readers and the merge are pure.
+
+mod bounded;
+mod files;
+
+pub use bounded::{read_bounded, read_inside, Gap};
+pub use files::Disk;
+
+use crate::core::ingest::discover::{Input, LoadError, LoadOptions, Progress};
+use crate::core::ingest::formats::{self, FileInfo, Format, Parsed, Reading};
+use crate::core::ingest::{merge, ParseWarning};
+use crate::core::manifest;
+use crate::core::model::Run;
+use bounded::{open_regular, special_kind, TEXT_WHOLE};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Directories never scanned.
+const SKIP_DIRS: &[&str] =
+    &[".git", "node_modules", "target", ".venv", "venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", ".hg"];
+/// Files below this many directories under the scanned one are not looked at.
+const MAX_DEPTH: usize = 4;
+/// Files at least this big are read under the [`Gate`] ...
+const GATED_BYTES: u64 = 1 << 20;
+/// ... which lets reads that may hold up to this many bytes in total run at once.
+const READ_BUDGET: u64 = 48 << 20;
+/// Bytes read to decide a file's format.
+const SNIFF_BYTES: usize = 64 << 10;
+
+/// Load PATH: a `run.json`, a directory (scanned and merged), or a single file.
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Run, LoadError> {
+    load_with_progress(path, opts, &|_| {})
+}
+
+pub fn load_with_progress(
+    path: &Path,
+    opts: &LoadOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Run, LoadError> {
+    let md = match std::fs::metadata(path) {
+        Ok(md) => md,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(LoadError::NotFound(path.to_path_buf())),
+        Err(source) => return Err(LoadError::Io { path: path.to_path_buf(), source }),
+    };
+    // A FIFO would block the read forever, a device never ends: refused by what they are.
+    if let Some(kind) = special_kind(&md.file_type()) {
+        return Err(LoadError::NotAFile(path.to_path_buf(), kind));
+    }
+    let path = absolute(path);
+    let mut notes: Vec<String> = Vec::new();
+    let (root, files) = if md.is_dir() {
+        if let Err(source) = std::fs::read_dir(&path) {
+            return Err(LoadError::Io { path, source });
+        }
+        let run_json = path.join("run.json");
+        if run_json.is_file() && head_of(&run_json).map(|h| manifest::looks_like(&h)).unwrap_or(false) {
+            match read_manifest(&run_json) {
+                Ok(run) => return Ok(run),
+                // A broken manifest is one warning: the rest of the directory still loads.
+                Err(e) => notes.push(manifest_warning("run.json", &e)),
+            }
+        }
+        let mut files = Vec::new();
+        let real_root = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let mut walk_ctx = Walk { root: &path, real_root: &real_root, opts, notes: &mut notes };
+        walk_ctx.walk(&path, 0, &mut files);
+        files.sort();
+        (path.clone(), files)
+    } else {
+        if let Err(source) = open_regular(&path) {
+            return Err(LoadError::Io { path, source });
+        }
+        if head_of(&path).map(|h| manifest::looks_like(&h)).unwrap_or(false) {
+            return Ok(read_manifest(&path)?);
+        }
+        // One log is one job of the project it was run in: the current directory, never the
+        // log's folder (DESIGN.md §14).
+        (project_root_of_file(&path), vec![path.clone()])
+    };
+    let inputs = read_all(&root, files, opts, progress);
+    let mut run = merge::merge(&root, inputs, &opts.generators, &Disk);
+    run.warnings.extend(notes);
+    if run.batches.is_empty() {
+        return Err(LoadError::Empty(path));
+    }
+    Ok(run)
+}
+
+/// The project root a single log file belongs to: the current directory (falling back to
+/// the file's folder only when there is none).
+fn project_root_of_file(path: &Path) -> PathBuf {
+    match std::env::current_dir() {
+        Ok(d) => manifest::normalize(&d),
+        Err(_) => path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    }
+}
+
+/// PATH names a run manifest (`run.json`, by its content): its directory is its project.
+pub fn is_manifest_file(path: &Path) -> bool {
+    path.is_file() && head_of(path).is_some_and(|h| manifest::looks_like(&h))
+}
+
+/// Read a manifest file. Relative paths (project_root, prompt_file) are relative to its directory.
+pub fn read_manifest(path: &Path) -> Result<Run, manifest::ManifestError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| manifest::ManifestError::Read { path: path.into(), source })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    manifest::parse(&text, path, &dir, &Disk)
+}
+
+/// A broken `run.json` as one warning naming the file and line.
+fn manifest_warning(rel: &str, e: &manifest::ManifestError) -> String {
+    let what = match e {
+        manifest::ManifestError::Parse { line, message, .. } => format!("{rel}:{line}: {message}"),
+        manifest::ManifestError::Schema { found, .. } => {
+            format!("{rel}: schema is {found:?}, expected \"{}\"", manifest::SCHEMA)
+        }
+        manifest::ManifestError::Read { source, .. } => format!("{rel}: cannot read it: {source}"),
+    };
+    format!("{what}; this run manifest is not used, the other files of the directory are loaded")
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+    };
+    manifest::normalize(&abs)
+}
+
+/// The scan of a directory: files to read, and a warning for each thing not read that could
+/// have held a log (DESIGN.md §4: nothing is dropped silently).
+struct Walk<'a> {
+    root: &'a Path,
+    real_root: &'a Path,
+    opts: &'a LoadOptions,
+    notes: &'a mut Vec<String>,
+}
+
+impl Walk<'_> {
+    fn rel(&self, p: &Path) -> String {
+        p.strip_prefix(self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+    }
+
+    /// Files under `dir`, depth first with each directory's entries sorted by name: the
+    /// result is in `Path` order already (so the caller's sort has nothing to do).
+    fn walk(&mut self, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                let rel = self.rel(dir);
+                self.notes.push(format!(
+                    "{}/: cannot read this directory ({e}); the files in it were not loaded",
+                    if rel.is_empty() { "." } else { &rel }
+                ));
+                return;
+            }
+        };
+        let mut entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+        entries.sort_by_cached_key(|e| e.file_name());
+        for e in entries {
+            let path = e.path();
+            let Ok(ft) = e.file_type() else { continue };
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if ft.is_dir() {
+                if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_ref()) && name != self.opts.state_dir_name {
+                    self.walk(&path, depth + 1, out);
+                }
+            } else if ft.is_file() {
+                if !is_source_code(&name) {
+                    out.push(path);
+                }
+            } else if ft.is_symlink() {
+                self.symlink(&path, &name, out);
+            } else if let Some(kind) = special_kind(&ft) {
+                let rel = self.rel(&path);
+                self.notes.push(format!("{rel}: is {kind}, not a file; not read"));
+            }
+        }
+    }
+
+    /// A symlink is read only when it leads to a regular file inside the project.
+    fn symlink(&mut self, path: &Path, name: &str, out: &mut Vec<PathBuf>) {
+        if is_source_code(name) {
+            return;
+        }
+        let rel = self.rel(path);
+        let target = match std::fs::canonicalize(path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.notes.push(format!("{rel}: a symlink that leads nowhere ({e}); not read"));
+                return;
+            }
+        };
+        if !target.starts_with(self.real_root) {
+            self.notes.push(format!("{rel}: a symlink to {} outside the project; not read", target.display()));
+            return;
+        }
+        match std::fs::metadata(&target) {
+            Ok(md) if md.is_file() => out.push(path.to_path_buf()),
+            Ok(md) if md.is_dir() => {
+                self.notes.push(format!("{rel}: a symlink to a directory; not followed"));
+            }
+            Ok(md) => {
+                let kind = special_kind(&md.file_type()).unwrap_or("not a regular file");
+                self.notes.push(format!("{rel}: a symlink to {kind}; not read"));
+            }
+            Err(e) => self.notes.push(format!("{rel}: cannot read it ({e}); not loaded")),
+        }
+    }
+}
+
+/// Project source files are outputs, never logs: not sniffed.
+fn is_source_code(name: &str) -> bool {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    matches!(
+        ext.as_str(),
+        "py" | "rs"
+            | "ts"
+            | "tsx"
+            | "js"
+            | "jsx"
+            | "mjs"
+            | "go"
+            | "java"
+            | "kt"
+            | "c"
+            | "h"
+            | "cc"
+            | "cpp"
+            | "hpp"
+            | "rb"
+            | "toml"
+            | "lock"
+            | "cfg"
+            | "ini"
+            | "css"
+            | "scss"
+            | "html"
+            | "png"
+            | "jpg"
+            | "jpeg"
+            | "gif"
+            | "svg"
+            | "ico"
+            | "pdf"
+            | "zip"
+            | "gz"
+            | "tar"
+            | "pyc"
+            | "so"
+            | "o"
+            | "a"
+            | "wasm"
+            | "db"
+            | "sqlite"
+    )
+}
+
+fn head_of(path: &Path) -> Option<Vec<u8>> {
+    head_of_checked(path).ok()
+}
+
+fn head_of_checked(path: &Path) -> std::io::Result<Vec<u8>> {
+    let f = open_regular(path)?;
+    // Sized by the file, not by the window: most inputs are small, and a zeroed 64 KiB per
+    // file was a fifth of a large run's load time in page faults.
+    let size = f.metadata().map(|m| m.len()).unwrap_or(SNIFF_BYTES as u64);
+    let mut buf = Vec::with_capacity((size.min(SNIFF_BYTES as u64) as usize).saturating_add(1));
+    f.take(SNIFF_BYTES as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Read every file, in parallel, keeping the input order.
+fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dyn Fn(Progress) + Sync)) -> Vec<Input> {
+    let sizes: Vec<u64> = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).collect();
+    let total = Progress { files_done: 0, files_total: files.len(), bytes_done: 0, bytes_total: sizes.iter().sum() };
+    progress(total);
+    let threads = if opts.threads > 0 {
+        opts.threads
+    } else {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    };
+    let threads = threads.min(files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new(total);
+    let gate = Gate::default();
+    let slots: Vec<Mutex<Option<Input>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = files.get(i) else { break };
+                let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+                let parsed = {
+                    let _held = gate.enter(sizes[i]);
+                    read_one(path, &rel, sizes[i], &opts.generators)
+                };
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(Input { rel, path: path.clone(), size: sizes[i], parsed });
+                }
+                if let Ok(mut d) = done.lock() {
+                    d.files_done += 1;
+                    d.bytes_done += sizes[i];
+                    progress(*d);
+                }
+            });
+        }
+    });
+    slots.into_iter().filter_map(|m| m.into_inner().ok().flatten()).collect()
+}
+
+/// Read one file by what its content is: the registry picks the reader, the reader reads
+/// the stream it is given (results and event streams whole, text bounded; see [`Reading`]).
+///
+/// `size` is no longer needed (every reader bounds its memory itself) and kept for callers.
+pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Parsed {
+    let _ = size;
+    let unreadable = |e: std::io::Error| Parsed::Skipped { reason: format!("cannot read it ({e}); not loaded") };
+    let head = match head_of_checked(path) {
+        Ok(h) => h,
+        Err(e) => return unreadable(e),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = FileInfo { rel, name: &name, generators };
+    // A file named like a script or command list is parsed once, as one: sniffing it would
+    // run the same shell reader over it a second time. One that holds no generator call is
+    // then sniffed like any other file.
+    if let Some(parsed) = read_named_script(path, &file, &head) {
+        return parsed;
+    }
+    let Some(reader) = formats::sniff_reader(&head, &file) else {
+        return Parsed::Other { text_head: String::from_utf8_lossy(&head).into_owned() };
+    };
+    if reader.format() == Format::Manifest {
+        return Parsed::Other { text_head: String::from_utf8_lossy(&head).into_owned() };
+    }
+    let read = match reader.reading() {
+        // Formats that carry results are read whole, line by line (DESIGN.md §18): never head
+        // and tail, which would leave out a failed row or finding in the middle.
+        Reading::Stream if is_whole(&head) => reader.read(&mut &head[..], &file),
+        Reading::Stream => {
+            open_regular(path).and_then(|f| reader.read(&mut std::io::BufReader::with_capacity(256 << 10, f), &file))
+        }
+        Reading::Text => whole_or_bounded(path, head).and_then(|(bytes, gap)| {
+            let parsed = reader.read(&mut &bytes[..], &file)?;
+            Ok(with_note(parsed, gap.map(|g| g.warning(rel))))
+        }),
+    };
+    read.unwrap_or_else(unreadable)
+}
+
+/// The sniffed head is the whole file when it is shorter than the sniff window.
+fn is_whole(head: &[u8]) -> bool {
+    head.len() < SNIFF_BYTES
+}
+
+/// The file's text: the head already read when it is the whole file (most inputs), else the
+/// bounded reader. A small file is opened once.
+fn whole_or_bounded(path: &Path, head: Vec<u8>) -> std::io::Result<(Vec<u8>, Option<Gap>)> {
+    if is_whole(&head) {
+        return Ok((head, None));
+    }
+    read_bounded(path)
+}
+
+fn read_named_script(path: &Path, file: &FileInfo<'_>, head: &[u8]) -> Option<Parsed> {
+    let list = file.name.ends_with(".cmds");
+    if !(list || file.name.ends_with(".sh") || file.name.ends_with(".bash")) || head.first() == Some(&b'{') {
+        return None;
+    }
+    let format = if list { Format::CommandList } else { Format::Script };
+    let (bytes, gap) = whole_or_bounded(path, head.to_vec()).ok()?;
+    let parsed = formats::reader(format)?.read(&mut &bytes[..], file).ok()?;
+    let Parsed::Script(script) = &parsed else { return None };
+    let calls =
+        script.batches.iter().any(|b| !b.calls.is_empty()) || script.parallel.iter().any(|p| p.joblog.is_some());
+    calls.then(|| with_note(parsed, gap.map(|g| g.warning(file.rel))))
+}
+
+fn with_note(mut parsed: Parsed, note: Option<ParseWarning>) -> Parsed {
+    if let (Some(n), Some(w)) = (note, parsed.warnings_mut()) {
+        w.push(n);
+    }
+    parsed
+}
+
+/// Lets big reads (files of [`GATED_BYTES`] or more) run at once only while the bytes they
+/// may hold stay under [`READ_BUDGET`] (one always runs), so that many threads reading many
+/// big files do not multiply the memory a read needs.
+#[derive(Default)]
+struct Gate {
+    in_flight: Mutex<u64>,
+    freed: std::sync::Condvar,
+}
+
+struct Held<'a> {
+    gate: &'a Gate,
+    cost: u64,
+}
+
+impl Gate {
+    fn enter(&self, size: u64) -> Held<'_> {
+        if size < GATED_BYTES {
+            return Held { gate: self, cost: 0 };
+        }
+        // What a read may hold: the bounded text (and its parse), or a codex stream's buffers.
+        let cost = size.min(3 * TEXT_WHOLE as u64);
+        let mut n = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        while *n > 0 && *n + cost > READ_BUDGET {
+            n = self.freed.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += cost;
+        Held { gate: self, cost }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if self.cost > 0 {
+            let mut n = self.gate.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            *n -= self.cost;
+            self.gate.freed.notify_all();
+        }
+    }
+}
