@@ -47,15 +47,18 @@ impl Tmux {
         Command::new("tmux").args(["resize-window", "-t", &self.session, "-x", &w, "-y", &h]).status().unwrap();
     }
 
-    /// Wait until the screen satisfies `done`.
+    /// Wait until the screen satisfies `done` and stays the same for one more look (a frame
+    /// read while the terminal is still drawing it does not count).
     fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
+        let mut last = String::new();
         loop {
             let s = self.screen();
-            if done(&s) {
+            if done(&s) && s == last {
                 return s;
             }
-            assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}; screen:\n{s}");
+            last = s.clone();
+            assert!(start.elapsed() < Duration::from_secs(45), "timed out waiting for {what}; screen:\n{s}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -84,7 +87,7 @@ impl Tmux {
             if s.contains(text) {
                 return s;
             }
-            assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {text:?}; screen:\n{s}");
+            assert!(start.elapsed() < Duration::from_secs(45), "timed out waiting for {text:?}; screen:\n{s}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -382,10 +385,14 @@ fn sigterm_mid_recovery_aborts_the_attempt_and_restores_the_terminal() {
 
 /// (first, last, total) of the "lines F-L of T" on the line of the screen holding `title`.
 fn lines_shown(s: &str, title: &str) -> (usize, usize, usize) {
-    let line = s.lines().find(|l| l.contains(title)).unwrap_or_else(|| panic!("no {title:?}:\n{s}"));
+    shown_at(s, title).unwrap_or_else(|| panic!("no position after {title:?}:\n{s}"))
+}
+
+/// [`lines_shown`], `None` while the screen does not show it (yet).
+fn shown_at(s: &str, title: &str) -> Option<(usize, usize, usize)> {
     let re = regex::Regex::new(&format!(r"{} · lines (\d+)-(\d+) of (\d+)", regex::escape(title))).unwrap();
-    let c = re.captures(line).unwrap_or_else(|| panic!("no position after {title:?} in {line:?}:\n{s}"));
-    (c[1].parse().unwrap(), c[2].parse().unwrap(), c[3].parse().unwrap())
+    let c = s.lines().find_map(|l| re.captures(l))?;
+    Some((c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?))
 }
 
 /// Box-drawing characters the app's frame is made of.
@@ -405,7 +412,7 @@ fn at_80x24_the_whole_verdict_shows_and_the_help_scrolls() {
     assert!(lines[22].contains("?  help") && lines[22].contains("q  quit"), "{s}");
     assert!(s.contains("b2-1 notes/render.py"), "{s}");
     t.keys(&["?"]);
-    let s = t.wait_for("Keys · lines 1-");
+    let s = t.wait_until("the help", |s| shown_at(s, "Keys").is_some_and(|p| p.0 == 1));
     let (_, shown, total) = lines_shown(&s, "Keys");
     assert!(shown < total, "{s}");
     t.keys(&["G"]);
@@ -416,7 +423,7 @@ fn at_80x24_the_whole_verdict_shows_and_the_help_scrolls() {
     let last = "G End            bottom                       help";
     assert!(s.contains(last), "{s}");
     t.keys(&["k"]);
-    let s = t.wait_until("one line up", |s| lines_shown(s, "Keys").1 == total - 1);
+    let s = t.wait_until("one line up", |s| shown_at(s, "Keys").is_some_and(|p| p.1 == total - 1));
     assert!(!s.contains(last), "{s}");
     t.keys(&["Escape", "q"]);
     t.wait_for("APP-EXITED");
@@ -437,17 +444,20 @@ fn bottom_then_up_never_leaves_an_empty_pane() {
         let s = t.wait_for(&format!("{title} · lines 1-"));
         let (_, _, total) = lines_shown(&s, title);
         t.keys(&["G"]);
-        let s = t.wait_until("the last line", |s| lines_shown(s, title).1 == total);
+        // The row above the pane's bottom border holds text: the pane is not empty (the frame
+        // is read once it is all on screen: the status line under it is there).
+        let filled = |s: &str| {
+            let rows: Vec<&str> = s.lines().collect();
+            let bottom = rows.iter().rposition(|l| l.contains('└'));
+            bottom.is_some_and(|b| b > 0 && rows[b - 1].chars().any(|c| c.is_alphanumeric()))
+        };
+        let s = t.wait_until("the last line", |s| shown_at(s, title).is_some_and(|p| p.1 == total) && filled(s));
         let (first, last, _) = lines_shown(&s, title);
-        // The row above the pane's bottom border holds text: the pane is not empty.
-        let rows: Vec<&str> = s.lines().collect();
-        let bottom = rows.iter().rposition(|l| l.contains('└')).unwrap();
-        assert!(rows[bottom - 1].chars().any(|c| c.is_alphanumeric()), "{s}");
         t.keys(&["k"]);
-        let s = t.wait_until("one line up", |s| lines_shown(s, title).0 == first - 1);
+        let s = t.wait_until("one line up", |s| shown_at(s, title).is_some_and(|p| p.0 == first - 1));
         assert_eq!(lines_shown(&s, title), (first - 1, last - 1, total), "{s}");
         t.keys(&["PageDown", "PageDown", "PageDown"]);
-        t.wait_until("PgDn to stop at the end", |s| lines_shown(s, title) == (first, last, total));
+        t.wait_until("PgDn to stop at the end", |s| shown_at(s, title) == Some((first, last, total)));
     }
     t.keys(&["q"]);
     t.wait_for("APP-EXITED");
@@ -496,9 +506,12 @@ fn a_second_instance_shows_read_only_and_refuses_a_write() {
     let first = Tmux::app_sized("ro-first", home.path(), &run, "echo APP-EXITED; sleep 30", 100, 30);
     first.wait_for("loaded: 1 failed job(s)");
     let second = Tmux::app_sized("ro-second", home.path(), &run, "echo APP-EXITED; sleep 30", 100, 30);
-    let s = second.wait_for("READ-ONLY (pid");
-    assert!(s.lines().next().unwrap().contains("READ-ONLY"), "{s}");
-    assert!(s.lines().any(|l| l.starts_with(" READ-ONLY  view only") && l.contains("q  quit")), "{s}");
+    // The header names it, and the footer offers only what works (a frame drawn whole).
+    second.wait_until("READ-ONLY in the header and the footer", |s| {
+        s.lines().next().is_some_and(|l| l.contains("READ-ONLY (pid"))
+            && s.lines().any(|l| l.starts_with(" READ-ONLY  view only") && l.contains("q  quit"))
+            && !s.contains("take snapshot")
+    });
     second.keys(&["3", "j", "j", "j", "j", "c"]);
     let s = second.wait_for("nothing was saved");
     assert!(s.contains("read-only: "), "{s}");
