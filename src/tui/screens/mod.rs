@@ -97,6 +97,7 @@ screens! {
 pub fn wheel(app: &mut App, area: Rect, col: u16, row: u16, a: Action) -> Vec<Effect> {
     match app.screen {
         Screen::Overview => overview::wheel(app, area, col, row, a),
+        Screen::Checklist => checklist::wheel(app, area, col, row, a),
         Screen::Snapshots => snapshots::wheel(app, area, col, row, a),
         _ => on_action(app, a).unwrap_or_default(),
     }
