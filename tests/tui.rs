@@ -128,7 +128,7 @@ fn the_first_screen_shows_the_failure() {
     let h = Harness::open(&opts);
     let s = h.drawn();
     assert!(s.contains("notes Phase 2 — batches"), "{s}");
-    assert!(s.contains("2 ✗✓✓"), "{s}");
+    assert!(s.contains("  2 ✗ b2-1 ▓▓▓"), "{s}");
     assert!(s.contains("✗ b2   b2-1"), "{s}");
     assert!(s.contains("notes/render.py"), "{s}");
     assert!(s.contains("TARGETED RECOVERY · in progress"), "{s}");
@@ -444,7 +444,7 @@ fn the_full_walk_from_failure_to_an_exported_success() {
     assert!(run.contains("prompt: the reviser"), "{run}");
     h.press("1");
     let s = screen(h.app(), 120, 40);
-    assert!(s.contains("2 ✚✓✓"), "{s}");
+    assert!(s.contains("  2 ✚ b2-1 ███"), "{s}");
     assert!(s.contains("✚ b2   b2-1"), "{s}");
     assert!(s.contains("✚ repaired  batch 2"), "{s}");
     assert!(s.contains("Repaired by recovery attempt 1"), "{s}");

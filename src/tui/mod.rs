@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod journal;
 pub mod keymap;
 pub mod modal;
+pub mod pictures;
 pub mod recovery;
 pub mod runner;
 pub mod screens;

@@ -305,7 +305,12 @@ pub fn joblog_runner(batch: u32, project: &str) -> String {
 
 /// A joblog row (rows are in completion order; the caller decides the order).
 pub fn joblog_row(seq: usize, start: f64, runtime: f64, command: &str) -> String {
-    format!("{seq}\t:\t{start:.3}\t{runtime:>10.3}\t0\t0\t0\t0\t{command}\n")
+    joblog_row_exit(seq, start, runtime, 0, command)
+}
+
+/// A joblog row with its Exitval (Signal 0, Send and Receive 0, local host).
+pub fn joblog_row_exit(seq: usize, start: f64, runtime: f64, exitval: i64, command: &str) -> String {
+    format!("{seq}\t:\t{start:.3}\t{runtime:>10.3}\t0\t0\t{exitval}\t0\t{command}\n")
 }
 
 pub const JOBLOG_HEADER: &str = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
@@ -445,6 +450,150 @@ pub fn write_stream<W: Write>(
     );
     o.put(&[&usage])?;
     Ok(o.n)
+}
+
+/// Write one job's small `codex exec --json` stream of about `target` bytes, shaped like the
+/// streams of short generation jobs (the lifecycle fixtures): thread.started, turn.started, a
+/// reasoning item, `ls` of the batch's directory, `sed -n` reads of the modules it imports and
+/// of neighbours (as many as fit the size), a second reasoning item, the file_change with its
+/// diff (item.started and item.completed), py_compile and pytest runs, the agent's message,
+/// turn.completed with usage. Every command is one item.started and one item.completed (no
+/// item.updated, as for short commands). The failing job's pytest run fails with the
+/// ModuleNotFoundError the batch's validation report names. Returns the bytes written.
+pub fn write_small_stream<W: Write>(
+    w: &mut W,
+    rng: &mut Rng,
+    spec: &JobSpec,
+    project: &str,
+    target: u64,
+) -> io::Result<u64> {
+    let mut o = Counted { w, n: 0 };
+    let dir = spec.outputs.first().and_then(|o| o.rsplit_once('/')).map(|(d, _)| d.to_string()).unwrap_or(".".into());
+    let thread = rng.uuid();
+    o.put(&["{\"type\":\"thread.started\",\"thread_id\":\"", &thread, "\"}\n", "{\"type\":\"turn.started\"}\n"])?;
+    o.put(&["{\"type\":\"item.completed\",\"item\":{\"id\":\"item_0\",\"type\":\"reasoning\",\"text\":\"**Reading the specification and the modules it imports**\"}}\n"])?;
+    let listing: String = (1..spec.job.max(2)).map(|j| format!("j{j}_0.py\\n")).collect();
+    o.put(&[&small_command(1, &format!("/bin/bash -lc 'ls {dir}'"), &format!("__init__.py\\n{listing}"), 0)])?;
+
+    // The end of the stream is drawn first, so that the reads can fill the size up to it.
+    let body = String::from_utf8_lossy(&source_file(rng, &spec.outputs[0], &spec.imports, 900)).into_owned();
+    let mut diff = format!("--- /dev/null\n+++ b/{}\n@@ -0,0 +1,{} @@\n", spec.outputs[0], body.lines().count());
+    for l in body.lines() {
+        diff += "+";
+        diff += l;
+        diff += "\n";
+    }
+    let tests_output = if spec.fails {
+        let m = spec.missing_module();
+        format!(
+            "==================================== ERRORS ====================================\\n\
+             ______________________ ERROR collecting {dir}/test_j{j}.py ______________________\\n\
+             ImportError while importing test module '{project}/{dir}/test_j{j}.py'.\\n\
+             {o}:2: in <module>\\n    from {m} import Helper\\n\
+             E   ModuleNotFoundError: No module named '{m}'\\n\
+             =========================== short test summary info ============================\\n\
+             ERROR {dir}/test_j{j}.py\\n!!!!!!!!!!!!!!!!!!!! Interrupted: 1 error during collection !!!!!!!!!!!!!!!!!!!!\\n1 error in 0.21s\\n",
+            j = spec.job,
+            o = escaped(&spec.outputs[0]),
+            project = escaped(project),
+        )
+    } else {
+        format!(
+            "{}. [100%]\\n{} passed in 0.{:02}s\\n",
+            ".".repeat(rng.range(1, 6) as usize),
+            rng.range(1, 6),
+            rng.range(3, 60)
+        )
+    };
+    let msg = if spec.fails {
+        format!(
+            "Created {}. The tests fail to import `{}`, which no module of this batch provides.",
+            spec.outputs.join(", "),
+            spec.missing_module()
+        )
+    } else {
+        format!("Created {}. py_compile and the tests pass.", spec.outputs.join(", "))
+    };
+    let usage = format!(
+        "{{\"type\":\"turn.completed\",\"usage\":{{\"input_tokens\":{},\"cached_input_tokens\":{},\"output_tokens\":{},\"reasoning_output_tokens\":{}}}}}\n",
+        rng.range(10_000, 40_000),
+        rng.range(2_000, 9_000),
+        rng.range(400, 3_000),
+        rng.range(100, 900)
+    );
+    let tail = |first: u32| {
+        let mut changes = String::new();
+        for (k, out) in spec.outputs.iter().enumerate() {
+            if k > 0 {
+                changes.push(',');
+            }
+            changes += &format!("{{\"path\":\"{}/{}\",\"kind\":\"add\"", escaped(project), escaped(out));
+            if k == 0 {
+                changes += &format!(",\"diff\":\"{}\"", escaped(&diff));
+            }
+            changes.push('}');
+        }
+        let mut t = format!(
+            "{{\"type\":\"item.completed\",\"item\":{{\"id\":\"item_{first}\",\"type\":\"reasoning\",\"text\":\"**Writing {}**\"}}}}\n",
+            escaped(&spec.outputs[0])
+        );
+        for (kind, status) in [("item.started", "in_progress"), ("item.completed", "completed")] {
+            t += &format!(
+                "{{\"type\":\"{kind}\",\"item\":{{\"id\":\"item_{}\",\"type\":\"file_change\",\"changes\":[{changes}],\"status\":\"{status}\"}}}}\n",
+                first + 1
+            );
+        }
+        t += &small_command(
+            first + 2,
+            &format!("/bin/bash -lc 'python -m py_compile {}'", spec.outputs.join(" ")),
+            "",
+            0,
+        );
+        let test_cmd = format!("/bin/bash -lc 'python -m pytest -q {dir}'");
+        t += &small_command(first + 3, &test_cmd, &tests_output, if spec.fails { 2 } else { 0 });
+        t += &format!(
+            "{{\"type\":\"item.completed\",\"item\":{{\"id\":\"item_{}\",\"type\":\"agent_message\",\"text\":\"{}\"}}}}\n",
+            first + 4,
+            escaped(&msg)
+        );
+        t += &usage;
+        t
+    };
+    let tail_len = tail(100).len() as u64;
+
+    // Reads of the imported modules, then of other modules of earlier batches, until the size.
+    let mut item = 2u32;
+    let mut k = 0usize;
+    loop {
+        // A read costs about 450 bytes of JSON around its output.
+        let room = target.saturating_sub(o.n + tail_len);
+        if room < 700 {
+            break;
+        }
+        let path = match spec.imports.get(k) {
+            Some(m) => m.replace('.', "/") + ".py",
+            None => format!("app/b{}/j{}_0.py", rng.range(1, spec.batch.max(2) as u64 - 1), rng.range(1, 50)),
+        };
+        k += 1;
+        let want = (room - 450).min(rng.range(1_200, 3_500)) as usize;
+        let text = String::from_utf8_lossy(&source_file(rng, &path, &[], want)).into_owned();
+        let cmd = format!("/bin/bash -lc \"sed -n '1,200p' {path}\"");
+        o.put(&[&small_command(item, &cmd, &escaped(&text), 0)])?;
+        item += 1;
+    }
+    o.put(&[&tail(item)])?;
+    Ok(o.n)
+}
+
+/// A short command: item.started, then item.completed with its whole output (`output` is
+/// already a JSON string body).
+fn small_command(item: u32, cmd: &str, output: &str, exit: i32) -> String {
+    let cmd = escaped(cmd);
+    let status = if exit == 0 { "completed" } else { "failed" };
+    format!(
+        "{{\"type\":\"item.started\",\"item\":{{\"id\":\"item_{item}\",\"type\":\"command_execution\",\"command\":\"{cmd}\",\"aggregated_output\":\"\",\"exit_code\":null,\"status\":\"in_progress\"}}}}\n\
+         {{\"type\":\"item.completed\",\"item\":{{\"id\":\"item_{item}\",\"type\":\"command_execution\",\"command\":\"{cmd}\",\"aggregated_output\":\"{output}\",\"exit_code\":{exit},\"status\":\"{status}\"}}}}\n"
+    )
 }
 
 /// A writer that counts what it wrote.

@@ -1,27 +1,39 @@
-//! Decision: the tree with the path taken, each question's answer and evidence; Q2/Q3 can be
-//! overridden (with a reason) or the override cleared, and the verdict is decided again.
+//! Decision: the tree drawn as a flowchart with the path taken, the selected node's question,
+//! answer and evidence beside it, and the cost comparison as bars. Q2/Q3 can be overridden
+//! (with a reason) or the override cleared; the verdict is decided again and the chart, read
+//! from the current decision on every frame, shows the new path at once.
 
 use crate::app::commands::Question;
+use crate::core::decide::{Decision, Verdict};
+use crate::core::flow::flow;
 use crate::core::sanitize::clean_line;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::effects::{Effect, Job};
 use crate::tui::modal::{Modal, ReasonFor};
-use crate::tui::widgets::{block, clamp_move, row_at, short, window};
+use crate::tui::pictures::cost_bars::{self, CostBars};
+use crate::tui::pictures::flowchart::{self, Flowchart};
+use crate::tui::widgets::{block, clamp_move};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 #[derive(Default)]
 pub struct State {
+    /// The selected node of the chart: a step of the trail, or (one past the last) the verdict.
     pub sel: usize,
 }
 
 pub const KEYS: &[(&str, Action)] = &[("space", Action::ToggleAnswer), ("o", Action::ToggleAnswer)];
 
+fn decision(app: &App) -> Option<&Decision> {
+    app.project.as_ref().and_then(|p| p.decision.as_ref())
+}
+
+/// The nodes of the chart: the trail's steps and the verdict.
 fn len(app: &App) -> usize {
-    app.project.as_ref().and_then(|p| p.decision.as_ref()).map(|d| d.rationale.len()).unwrap_or(0)
+    decision(app).map(|d| d.rationale.len() + 1).unwrap_or(0)
 }
 
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
@@ -42,10 +54,8 @@ fn toggle_answer(app: &mut App) -> Vec<Effect> {
         return vec![];
     }
     let Some(p) = app.project.as_ref() else { return vec![] };
-    let Some(step) = p.decision.as_ref().and_then(|d| d.rationale.get(app.screens.decision.sel)) else {
-        return vec![];
-    };
-    let Some(question) = Question::parse(&step.step) else {
+    let step = p.decision.as_ref().and_then(|d| d.rationale.get(app.screens.decision.sel));
+    let Some((step, question)) = step.and_then(|s| Question::parse(&s.step).map(|q| (s, q))) else {
         app.set_status("only Q2 and Q3 can be overridden (the rules follow from them)", true);
         return vec![];
     };
@@ -61,35 +71,84 @@ pub fn derive(_: &mut App) -> Vec<Effect> {
     vec![]
 }
 
-fn areas(area: Rect) -> (Rect, Rect, Rect) {
-    let [top, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
-    let [left, right] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(rest);
-    (top, left, right)
+
+/// Where the parts go: (verdict, chart, details, cost). Wide: the chart on the left, the rest
+/// beside it. At 80 columns the chart and the details side by side over the cost; no verdict
+/// box (the header says the verdict, the chart ends with it, the details open with the plan).
+fn areas(area: Rect, d: &Decision) -> [Rect; 4] {
+    let cost_h = cost_bars::height(&d.cost) + 2;
+    if area.width >= 100 {
+        let [chart, side] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(area);
+        let [verdict, details, cost] =
+            Layout::vertical([Constraint::Length(4), Constraint::Min(3), Constraint::Length(cost_h)]).areas(side);
+        [verdict, chart, details, cost]
+    } else {
+        let [top, cost] = Layout::vertical([Constraint::Min(3), Constraint::Length(cost_h)]).areas(area);
+        let [chart, details] = Layout::horizontal([Constraint::Percentage(56), Constraint::Percentage(44)]).areas(top);
+        [Rect::default(), chart, details, cost]
+    }
+}
+
+fn chart_inner(chart: Rect) -> Rect {
+    Block::default().borders(Borders::ALL).inner(chart)
 }
 
 pub fn click(app: &mut App, area: Rect, col: u16, row: u16) -> Vec<Effect> {
-    let (_, left, _) = areas(area);
-    let n = len(app);
-    let (first, _) = window(app.screens.decision.sel, n, left.height.saturating_sub(2) as usize);
-    if let Some(i) = row_at(left, first, col, row) {
-        app.screens.decision.sel = i.min(n.saturating_sub(1));
+    let Some(d) = decision(app) else { return vec![] };
+    let [_, chart, _, _] = areas(area, d);
+    if let Some(i) = flowchart::node_at(&flow(d), chart_inner(chart), app.screens.decision.sel, col, row) {
+        app.screens.decision.sel = i;
     }
     vec![]
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    let Some(s) = &app.project else { return };
-    let Some(d) = &s.decision else {
+    let Some(d) = decision(app) else {
         f.render_widget(
             Paragraph::new("Nothing failed: there is nothing to decide.").block(block("Decision", false, app)),
             area,
         );
         return;
     };
-    let sel = app.screens.decision.sel;
-    let (top, left, right) = areas(area);
-    let verdict_style =
-        if d.verdict == crate::core::decide::Verdict::FullRestart { app.theme.bad } else { app.theme.ok };
+    let [verdict, chart, details, cost] = areas(area, d);
+    let fl = flow(d);
+    let sel = app.screens.decision.sel.min(d.rationale.len());
+    let legend = format!("Decision flow ({} path  {}  {})", flowchart::PATH, flowchart::DECIDES, flowchart::OVERRIDDEN);
+    let title = if legend.chars().count() + 6 <= chart.width as usize { legend.as_str() } else { "Decision flow" };
+    f.render_widget(block(title, true, app), chart);
+    f.render_widget(&Flowchart { flow: &fl, selected: sel, theme: &app.theme }, chart_inner(chart));
+    let mut lines = Vec::new();
+    if verdict.area() > 0 {
+        draw_verdict(f, app, d, verdict);
+    } else if sel < d.rationale.len() {
+        lines.push(Line::styled(plan_line(d), app.theme.dim));
+        lines.push(Line::raw(""));
+    }
+    lines.extend(if sel < d.rationale.len() { step_details(app, d, sel) } else { verdict_details(d) });
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Details", false, app)), details);
+    let restart = d.verdict == Verdict::FullRestart;
+    let title = if restart { "Cost: the restart chosen vs a recovery" } else { "Cost: full restart vs this plan" };
+    let b = block(title, false, app);
+    let inner = b.inner(cost);
+    f.render_widget(b, cost);
+    f.render_widget(&CostBars { cost: &d.cost, restart_chosen: restart, theme: &app.theme }, inner);
+}
+
+fn draw_verdict(f: &mut Frame, app: &App, d: &Decision, area: Rect) {
+    let verdict_style = if d.verdict == Verdict::FullRestart { app.theme.bad } else { app.theme.ok };
+    let head = vec![
+        Line::from(vec![
+            Span::styled(d.verdict.as_str().replace('_', " ").to_uppercase(), verdict_style),
+            Span::raw(format!("   scope {}   failing batch {}", d.scope.as_str(), d.failing_batch)),
+            Span::styled(if d.escalated { "   ESCALATED" } else { "" }, app.theme.bad),
+        ]),
+        Line::raw(plan_line(d)),
+    ];
+    f.render_widget(Paragraph::new(head).wrap(Wrap { trim: false }).block(block("Verdict", false, app)), area);
+}
+
+/// "re-run b2-1   kept 1, 3   continue from -".
+fn plan_line(d: &Decision) -> String {
     let kept = if d.preserved_batches.is_empty() {
         "nothing".to_string()
     } else {
@@ -97,61 +156,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     let rerun = d.rerun_jobs.iter().map(|r| r.job.as_str()).collect::<Vec<_>>().join(", ");
     let cont = d.continue_from_batch.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
-    let head = vec![
-        Line::from(vec![
-            Span::styled(d.verdict.as_str().replace('_', " ").to_uppercase(), verdict_style),
-            Span::raw(format!("   scope {}   failing batch {}", d.scope.as_str(), d.failing_batch)),
-            Span::styled(if d.escalated { "   ESCALATED" } else { "" }, app.theme.bad),
-        ]),
-        Line::raw(clean_line(&format!("re-run {rerun}   kept {kept}   continue from {cont}"))),
-    ];
-    f.render_widget(Paragraph::new(head).block(block("Verdict", false, app)), top);
+    clean_line(&format!("re-run {rerun}   kept {kept}   continue from {cont}"))
+}
 
-    let fired = d.rationale.iter().position(|r| r.decided == Some(true));
-    let inner_h = left.height.saturating_sub(2) as usize;
-    let (first, last) = window(sel, d.rationale.len(), inner_h);
-    let mut lines = Vec::new();
-    for (i, r) in d.rationale.iter().enumerate().take(last).skip(first) {
-        let path = if r.step.starts_with('Q') {
-            "◆"
-        } else if Some(i) == fired {
-            "●"
-        } else if fired.is_some_and(|f| i < f) {
-            "○"
-        } else {
-            "·"
-        };
-        let answer = r.answer.split([';', ':']).next().unwrap_or("").trim().to_string();
-        let ov = if r.overridden.is_some() { "*" } else { "" };
-        let width = left.width.saturating_sub(22) as usize;
-        let text = format!(
-            "{path} {:<3} {:<14} {}",
-            r.step,
-            short(&clean_line(&format!("{answer}{ov}")), 14),
-            clean_line(&short(&r.question, width.max(8)))
-        );
-        let style = if i == sel {
-            app.theme.selected
-        } else if Some(i) == fired {
-            app.theme.accent
-        } else if fired.is_some_and(|f| i > f) {
-            app.theme.dim
-        } else {
-            ratatui::style::Style::new()
-        };
-        lines.push(Line::styled(text, style));
-    }
-    let b = block("The tree (◆ question, ● deciding rule, * overridden)", true, app);
-    f.render_widget(Paragraph::new(lines).block(b), left);
-
-    let Some(r) = d.rationale.get(sel) else { return };
+/// The selected step: its question, answer, override and evidence, and how to override it.
+fn step_details(app: &App, d: &Decision, sel: usize) -> Vec<Line<'static>> {
+    let Some(r) = d.rationale.get(sel) else { return vec![] };
     let mut l = vec![
-        Line::styled(format!("{} {}", r.step, clean_line(&r.question)), app.theme.title),
+        Line::styled(format!("{} {}", clean_line(&r.step), clean_line(&r.question)), app.theme.title),
         Line::raw(""),
         Line::raw(format!("→ {}", clean_line(&r.answer))),
     ];
     if let Some(o) = &r.overridden {
-        l.push(Line::styled(format!("overridden by you: {}", clean_line(o)), app.theme.warn));
+        l.push(Line::styled(format!("{} by you: {}", flowchart::OVERRIDDEN, clean_line(o)), app.theme.warn));
     }
     if !r.evidence.is_empty() {
         l.push(Line::raw(""));
@@ -167,5 +184,20 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             if r.overridden.is_some() { "remove your override" } else { "override this answer (you give a reason)" };
         l.push(Line::styled(format!("{keys}: {what}; the verdict is decided again at once"), app.theme.dim));
     }
-    f.render_widget(Paragraph::new(l).wrap(Wrap { trim: false }).block(block("Details", false, app)), right);
+    l
+}
+
+/// The verdict node: what was decided, by which rule, and the plan.
+fn verdict_details(d: &Decision) -> Vec<Line<'static>> {
+    let fl = flow(d);
+    let mut l = vec![Line::raw(format!("Verdict: {}", flowchart::verdict_words(&fl))), Line::raw("")];
+    if let Some(n) = fl.deciding() {
+        l.push(Line::raw(format!("set by {} {}: {}", clean_line(&n.id), n.title, clean_line(&n.answer))));
+    }
+    l.push(Line::raw(format!("scope {}   failing batch {}", d.scope.as_str(), d.failing_batch)));
+    l.push(Line::raw(plan_line(d)));
+    for w in &d.warnings {
+        l.push(Line::raw(format!("  ! {}", clean_line(w))));
+    }
+    l
 }

@@ -1,4 +1,4 @@
-//! Overview: the batches as a timeline, the job list (filterable), and the selected job's
+//! Overview: the batches as a timeline of real durations (with the cost in one line), the job list (filterable), and the selected job's
 //! state now, findings, log excerpt and prompt.
 
 use crate::core::failure;
@@ -9,10 +9,11 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::effects::Effect;
 use crate::tui::modal::Modal;
+use crate::tui::pictures::cost_bars;
+use crate::tui::pictures::timeline::{self, Timeline};
 use crate::tui::scroll::{Pane, Scroll};
 use crate::tui::widgets::{block, clamp_move, legend, mark, row_at, short, short_path, state_of, state_style, window};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -144,8 +145,9 @@ pub fn derive(_: &mut App) -> Vec<Effect> {
 }
 
 fn areas(app: &App, area: Rect) -> (Rect, Rect, Rect) {
-    let batches = app.project.as_ref().map(|p| p.run.batches.len()).unwrap_or(0);
-    let timeline_h = (batches.min(8) as u16) + 2;
+    let cap = (area.height as usize / 3).max(3);
+    let rows = app.project.as_ref().map(|p| timeline::rows_wanted(&p.run, cap)).unwrap_or(0);
+    let timeline_h = rows as u16 + 2;
     let [top, rest] = Layout::vertical([Constraint::Length(timeline_h), Constraint::Min(3)]).areas(area);
     // The job list takes 40%, and half of a narrow terminal (its output files must show).
     let left_w = (rest.width * 2 / 5).max(rest.width.min(80) / 2);
@@ -178,31 +180,35 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
 fn draw_timeline(f: &mut Frame, app: &App, area: Rect) {
     let Some(s) = &app.project else { return };
     let failing = s.decision.as_ref().map(|d| d.failing_batch);
-    let sel_batch = selected(app).map(|j| j.batch);
-    let height = area.height.saturating_sub(2) as usize;
-    let sel_idx = s.run.batches.iter().position(|b| Some(b.number) == sel_batch.or(failing)).unwrap_or(0);
-    let (first, last) = window(sel_idx, s.run.batches.len(), height);
-    let mut lines = Vec::new();
-    for b in &s.run.batches[first..last] {
-        let mut spans = vec![Span::styled(
-            format!("{:>3} ", b.number),
-            if Some(b.number) == failing { app.theme.bad } else { Style::new() },
-        )];
-        for j in b.jobs.iter().take(60) {
-            let st = state_of(s, j);
-            spans.push(Span::styled(mark(st), state_style(app, st)));
-        }
-        if b.jobs.len() > 60 {
-            spans.push(Span::styled(format!(" +{}", b.jobs.len() - 60), app.theme.dim));
-        }
-        spans.push(Span::styled(format!("  {}", clean_line(&b.name)), app.theme.dim));
-        lines.push(Line::from(spans));
-    }
+    let focus_batch = s.run.batches.iter().position(|b| Some(b.number) == failing).unwrap_or(0);
+    let st = &app.screens.overview;
+    let state = |j: &Job| state_of(s, j);
+    let timeline = Timeline {
+        run: &s.run,
+        state: &state,
+        selected: st.visible.get(st.sel).copied(),
+        focus_batch,
+        theme: &app.theme,
+    };
     let base = format!("{} — batches", clean_line(&s.run.title));
     let legend = legend();
     let fits = base.chars().count() + legend.chars().count() + 7 <= area.width as usize;
     let title = if fits { format!("{base}   {legend}") } else { base };
-    f.render_widget(Paragraph::new(lines).block(block(&title, false, app)), area);
+    let mut b = block(&title, false, app);
+    let mut room = area.width as usize;
+    if let Some(d) = &s.decision {
+        let restart = d.verdict == crate::core::decide::Verdict::FullRestart;
+        let cost = cost_bars::summary(&d.cost, restart, &app.theme);
+        room = room.saturating_sub(cost.width() + 2);
+        b = b.title_bottom(cost.right_aligned());
+    }
+    let fills = format!(" {} ", timeline::legend());
+    if fills.chars().count() + 3 <= room && s.run.batches.get(focus_batch).is_some_and(timeline::has_times) {
+        b = b.title_bottom(Line::styled(fills, app.theme.dim).left_aligned());
+    }
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    f.render_widget(&timeline, inner);
 }
 
 fn draw_jobs(f: &mut Frame, app: &App, area: Rect) {
