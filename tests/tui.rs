@@ -4,6 +4,8 @@
 //! nothing is re-implemented here. Plus pure `update` tests (state + message -> state +
 //! effects) and every screen as an insta snapshot at 100x30.
 
+mod common;
+
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -60,13 +62,14 @@ impl Harness {
         self.runner.app.project.as_ref().unwrap()
     }
 
-    /// Press each character of `keys` (`\n` = Enter, `\x1b` = Esc), then let the queue drain.
+    /// Press each character of `keys` (`\n` = Enter, `\x1b` = Esc, `\t` = Tab), then let the queue drain.
     fn press(&mut self, keys: &str) {
         let tx = self.keys.as_ref().expect("the input is open");
         for c in keys.chars() {
             let code = match c {
                 '\n' => KeyCode::Enter,
                 '\x1b' => KeyCode::Esc,
+                '\t' => KeyCode::Tab,
                 c => KeyCode::Char(c),
             };
             tx.send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))).unwrap();
@@ -332,7 +335,10 @@ fn a_second_instance_is_read_only_and_refuses_every_write() {
     assert!(second.project().ledger.checklist.is_empty());
     assert_eq!(second.app().screens.checklist.sel, 4, "a refused confirm does not move on");
     let drawn = second.drawn();
-    let footer = drawn.lines().nth(28).unwrap();
+    // The refusal is long: the status line wraps (two rows) so its end shows; the footer is above.
+    let rows: Vec<&str> = drawn.lines().collect();
+    assert!(rows[29].contains("nothing was saved"), "{drawn}");
+    let footer = rows[27];
     assert!(footer.contains("READ-ONLY  view only"), "{footer}");
     assert!(!footer.contains("confirm item"), "{footer}");
     // The other writes: the same refusal, nothing changed.
@@ -708,8 +714,8 @@ fn at_80x24_the_header_keeps_the_verdict_and_the_badge() {
         if std::env::var_os("SHOW").is_some() {
             println!("{shot}");
         }
-        let footer = shot.lines().nth(22).unwrap();
-        assert!(footer.contains("READ-ONLY"), "{footer}");
+        let footer = shot.lines().find(|l| l.contains("view only")).unwrap_or_default();
+        assert!(footer.starts_with(" READ-ONLY  view only") && footer.contains("q  quit"), "{shot}");
     }
 }
 
@@ -738,4 +744,407 @@ fn validation_written_in_the_project_runs_only_once_approved_in_the_app() {
     assert!(question.starts_with("Run targeted recovery of 1 job(s)"), "{question}");
     assert!(lines.iter().any(|l| l == "  b2-1: python3 -c 'import notes.render'"), "{lines:?}");
     assert!(!lines.iter().any(|l| l.contains("not approved")), "{lines:?}");
+}
+
+/// The title of the pane whose title starts with `base`: "b2-1 · lines 1-20 of 48".
+fn pane_title(s: &str, base: &str) -> String {
+    let line = s.lines().find(|l| l.contains(&format!("▶ {base}"))).unwrap_or_else(|| panic!("no {base} pane:\n{s}"));
+    let start = line.find(&format!("▶ {base}")).unwrap();
+    line[start..].split(" ─").next().unwrap_or("").trim_end_matches('─').trim().to_string()
+}
+
+/// (first, last, total) of "lines F-L of T" in a title.
+fn lines_shown(title: &str) -> (usize, usize, usize) {
+    let re = regex::Regex::new(r"lines (\d+)-(\d+) of (\d+)").unwrap();
+    let c = re.captures(title).unwrap_or_else(|| panic!("no position in {title:?}"));
+    (c[1].parse().unwrap(), c[2].parse().unwrap(), c[3].parse().unwrap())
+}
+
+#[test]
+fn every_scrolled_pane_stops_at_its_last_line_and_comes_back() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    // A journal longer than the screen: overrides of Q3, each cleared again.
+    for _ in 0..14 {
+        h.press("2jj ");
+        h.press("a reason\n ");
+    }
+    // The details of the failed job (focus moved there with Tab), the Prompt and the Log.
+    for (keys, base) in [("1\t", "b2-1"), ("4", "b2-1: recovery prompt"), ("7", "Log")] {
+        h.press(keys);
+        h.press("G");
+        let (first, last, total) = lines_shown(&pane_title(&h.drawn(), base));
+        assert_eq!(last, total, "{base}: G shows the last line");
+        assert!(first > 1, "{base}: there is more than a screenful");
+        h.press("k");
+        assert_eq!(lines_shown(&pane_title(&h.drawn(), base)), (first - 1, last - 1, total), "{base}: k after G");
+        // PgDn stops at the end; g and PgUp go back to the top.
+        use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        for code in [KeyCode::PageDown, KeyCode::PageDown, KeyCode::PageDown] {
+            h.event(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        }
+        assert_eq!(lines_shown(&pane_title(&h.drawn(), base)), (first, last, total), "{base}: PgDn past the end");
+        h.event(Event::Key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE)));
+        let (after_pgup, _, _) = lines_shown(&pane_title(&h.drawn(), base));
+        assert!(after_pgup < first, "{base}: PgUp moves up");
+        h.event(Event::Key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE)));
+        assert_eq!(lines_shown(&pane_title(&h.drawn(), base)).1, total, "{base}: End");
+        h.event(Event::Key(KeyEvent::new(KeyCode::Home, KeyModifiers::NONE)));
+        assert_eq!(lines_shown(&pane_title(&h.drawn(), base)).0, 1, "{base}: Home");
+        h.press("G");
+        // The last row inside the pane is the content's last line, never an empty pane.
+        let s = h.drawn();
+        let rows: Vec<&str> = s.lines().collect();
+        let bottom = rows.iter().rposition(|l| l.contains('└')).unwrap();
+        let inside = rows[bottom - 1];
+        assert!(inside.trim_matches(|c| c == '│' || c == ' ').chars().count() > 0, "{base}: empty last row:\n{s}");
+    }
+}
+
+fn wheel(down: bool, column: u16, row: u16) -> Event {
+    use ratatui::crossterm::event::{MouseEvent, MouseEventKind};
+    let kind = if down { MouseEventKind::ScrollDown } else { MouseEventKind::ScrollUp };
+    Event::Mouse(MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE })
+}
+
+#[test]
+fn focus_moves_with_enter_tab_and_esc_and_is_marked_without_colour() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    // Theme::plain is the NO_COLOR theme: the focused pane is the one marked ▶.
+    assert!(h.drawn().contains("┌ ▶ Jobs 7/7"), "{}", h.drawn());
+    h.press("\n");
+    assert_eq!(h.app().screens.overview.pane, 1);
+    assert!(h.drawn().contains("┌ ▶ b2-1") && h.drawn().contains("┌ Jobs 7/7"), "{}", h.drawn());
+    h.press("\x1b");
+    assert_eq!(h.app().screens.overview.pane, 0, "Esc gives the focus back to the job list");
+    assert_eq!(h.app().screen, Screen::Overview);
+    // Snapshots: Tab moves between the list and the diff, and back.
+    h.press("s6\n");
+    assert!(h.app().screens.snapshots.diff.is_some());
+    assert!(h.drawn().contains("┌ ▶ Diff of"), "{}", h.drawn());
+    h.press("\t");
+    assert!(h.drawn().contains("┌ ▶ Snapshots") && h.drawn().contains("┌ Diff of"), "{}", h.drawn());
+    h.press("\t");
+    assert!(h.drawn().contains("┌ ▶ Diff of"), "{}", h.drawn());
+}
+
+#[test]
+fn the_wheel_scrolls_the_pane_under_the_pointer() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    let before = recover_tui::tui::screens::overview::selected(h.app()).unwrap().id.clone();
+    // Over the details (right half, below the batches): the details scroll, the job stays.
+    h.event(wheel(true, 70, 12));
+    h.event(wheel(true, 70, 12));
+    assert_eq!(recover_tui::tui::screens::overview::selected(h.app()).unwrap().id, before);
+    assert_eq!(lines_shown(&pane_title(&h.drawn().replace("┌ b2-1", "┌ ▶ b2-1"), "b2-1")).0, 3);
+    h.event(wheel(false, 70, 12));
+    assert_eq!(lines_shown(&pane_title(&h.drawn().replace("┌ b2-1", "┌ ▶ b2-1"), "b2-1")).0, 2);
+    // Over the job list: the selection moves.
+    h.event(wheel(true, 10, 12));
+    assert_eq!(recover_tui::tui::screens::overview::selected(h.app()).unwrap().id, "b2-2");
+}
+
+#[test]
+fn clearing_the_filter_keeps_the_selected_job() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("/b3");
+    assert_eq!(h.app().screens.overview.visible.len(), 2);
+    h.press("j\x1b");
+    // `j` was typed into the filter ("b3j" matches nothing); clear it and pick a job instead.
+    h.press("/b3\njj");
+    assert_eq!(recover_tui::tui::screens::overview::selected(h.app()).unwrap().id, "b3-2");
+    h.press("/\x1b");
+    assert_eq!(h.app().screens.overview.visible.len(), 7);
+    assert_eq!(recover_tui::tui::screens::overview::selected(h.app()).unwrap().id, "b3-2");
+}
+
+#[test]
+fn a_restore_recomputes_the_diff_shown() {
+    let (_d, opts) = demo_project();
+    let root = opts.path.clone().unwrap();
+    let mut h = Harness::open(&opts);
+    h.press("s");
+    std::fs::write(root.join("notes/render.py"), "changed after the snapshot\n").unwrap();
+    h.press("6\n");
+    let (_, before) = h.app().screens.snapshots.diff.clone().unwrap();
+    assert!(before.contains("+changed after the snapshot"), "{before}");
+    h.press("u");
+    let Some(Modal::Confirm { .. }) = &h.app().modal else { panic!("no question") };
+    assert!(h.drawn().contains("y / Y / Enter: yes    n / N / Esc: no"), "{}", h.drawn());
+    h.press("y");
+    assert!(h.status().starts_with("restored"), "{}", h.status());
+    let (_, after) = h.app().screens.snapshots.diff.clone().unwrap();
+    assert_eq!(after, "No change since this snapshot.");
+    assert!(h.drawn().contains("No change since this snapshot."), "{}", h.drawn());
+}
+
+impl Harness {
+    /// Let the runner work until `done` holds (attempts may still be running then).
+    fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let start = std::time::Instant::now();
+        while !done(self.app()) {
+            assert!(start.elapsed() < std::time::Duration::from_secs(30), "timed out waiting for {what}");
+            let Harness { rt, runner, .. } = self;
+            let _ = rt.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_millis(50), runner.run_until_idle()).await
+            });
+        }
+    }
+}
+
+fn line_with<'a>(s: &'a str, what: &str) -> &'a str {
+    s.lines().find(|l| l.contains(what)).unwrap_or_else(|| panic!("no line with {what:?}:\n{s}"))
+}
+
+/// The Run screen, its header and its footer name the state — running, aborted (also after
+/// reopening), escalated — and offer only the keys that work in it.
+#[test]
+fn the_run_screen_header_and_footer_follow_the_state() {
+    let (dir, opts) = demo_project();
+    let config = opts.config.clone().unwrap();
+    let go = dir.path().join("running");
+    let hang = format!("[commands]\ngenerator = [\"sh\", \"-c\", \"touch {}; exec sleep 300\"]\n", go.display());
+    std::fs::write(&config, &hang).unwrap();
+    let mut h = Harness::open(&opts);
+    h.press("3jjjjcca5R");
+    assert!(line_with(&h.drawn(), " R ").contains("run the next step"), "{}", h.drawn());
+    h.keys.as_ref().unwrap().send(Event::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE))).unwrap();
+    h.until("the attempt to run", |app| !app.running.is_empty() && app.busy.is_none());
+    while !go.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.until("the frame", |_| true);
+    let s = h.drawn();
+    assert!(line_with(&s, "failed recoveries").contains("attempt 1 running now"), "{s}");
+    assert!(!s.contains("starting"), "{s}");
+    assert!(s.lines().next().unwrap().contains("RUNNING"), "{s}");
+    let footer = s.lines().nth(28).unwrap();
+    assert!(footer.contains("x  cancel run") && !footer.contains("run the next step"), "{footer}");
+    assert!(footer.contains("?  help") && footer.contains("q  quit"), "{footer}");
+    h.press("x");
+    let s = h.drawn();
+    assert!(line_with(&s, "failed recoveries").contains("last attempt 1: aborted"), "{s}");
+    assert!(s.lines().next().unwrap().contains("ATTEMPT ABORTED"), "{s}");
+    drop(h);
+    // Reopened: the same words.
+    let mut h = Harness::open(&opts);
+    h.press("5");
+    let s = h.drawn();
+    assert!(line_with(&s, "failed recoveries").contains("last attempt 1: aborted"), "{s}");
+    assert!(s.lines().next().unwrap().contains("ATTEMPT ABORTED"), "{s}");
+    drop(h);
+    // Two failed recoveries escalate: the hint and the footer no longer offer R.
+    std::fs::write(&config, "[commands]\ngenerator = [\"sh\", \"-c\", \"exit 3\"]\n").unwrap();
+    let mut h = Harness::open(&opts);
+    h.press("5Ry");
+    h.press("Ry");
+    assert!(h.project().decision.as_ref().unwrap().escalated, "{}", h.status());
+    h.press("G");
+    let s = h.drawn();
+    assert!(s.lines().next().unwrap().contains("ESCALATED"), "{s}");
+    assert!(s.contains("no recovery to run: export the rationale (X) and restart the phase"), "{s}");
+    assert!(!s.contains("R: run the next step"), "{s}");
+    let footer = s.lines().nth(28).unwrap();
+    assert!(!footer.contains("run the next step") && footer.contains("q  quit"), "{footer}");
+}
+
+#[test]
+fn at_80x24_every_screen_keeps_the_verdict_the_output_files_help_and_quit() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    for s in Screen::ALL {
+        h.press(s.key());
+        let shot = screen(h.app(), 80, 24);
+        assert!(shot.lines().next().unwrap().contains("TARGETED RECOVERY · in progress"), "{shot}");
+        let footer = shot.lines().nth(22).unwrap();
+        assert!(footer.contains("?  help") && footer.contains("q  quit"), "{}: {footer}", s.title());
+        if *s == Screen::Overview {
+            assert!(line_with(&shot, "b2   b2-1").contains("notes/render.py"), "{shot}");
+        }
+    }
+    // And at 40 columns, still help and quit.
+    let shot = screen(h.app(), 40, 12);
+    let footer = shot.lines().nth(10).unwrap();
+    assert!(footer.contains("?  help") && footer.contains("q  quit"), "{footer}");
+}
+
+#[test]
+fn the_help_scrolls_to_every_key_and_shows_where_it_is() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    let rows = h.app().keymap.help_rows("");
+    let last = rows.last().unwrap().clone();
+    h.press("?");
+    let s = h.drawn();
+    let (first, shown_last, total) = lines_shown(line_with(&s, " Keys · "));
+    assert_eq!((first, total), (1, rows.len()), "{s}");
+    let last_row = format!("{:<16} {:<28} {}", last.0, last.1, last.2);
+    assert!(!s.contains(&last_row), "{s}");
+    h.press("G");
+    let s = h.drawn();
+    assert_eq!(lines_shown(line_with(&s, " Keys · ")), (rows.len() - shown_last + 1, rows.len(), rows.len()));
+    assert!(s.contains(&last_row), "{s}");
+    h.press("k");
+    assert_eq!(lines_shown(line_with(&h.drawn(), " Keys · ")).1, rows.len() - 1);
+    h.press("g");
+    assert_eq!(lines_shown(line_with(&h.drawn(), " Keys · ")).0, 1);
+    h.press("q");
+    assert!(h.app().modal.is_none() && !h.app().should_quit);
+}
+
+#[test]
+fn a_status_message_stays_on_the_screen_it_was_made_on() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("2 ");
+    let said = "only Q2 and Q3 can be overridden";
+    assert!(h.drawn().lines().nth(29).unwrap().contains(said), "{}", h.drawn());
+    h.press("3");
+    assert!(!h.drawn().contains(said), "{}", h.drawn());
+    assert!(h.drawn().lines().nth(29).unwrap().contains("? help · q quit"), "{}", h.drawn());
+    h.press("2");
+    assert!(h.drawn().contains(said), "back on the Decision screen it is still there");
+}
+
+#[test]
+fn the_waive_box_names_the_item_and_questions_wrap_with_their_answer_keys() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("3jjjjjw");
+    let s = h.drawn();
+    assert!(s.contains("Waive checklist item 6. Failure is not architectural"), "{s}");
+    assert!(!s.contains("not_architectural"), "{s}");
+    h.press("\x1b");
+    // At 80x24 a long question wraps (nothing cut) and the y / n line shows.
+    h.press("s6u");
+    let s = screen(h.app(), 80, 24);
+    assert!(s.contains("The current files are") && s.contains("│snapshotted first, so this can be undone."), "{s}");
+    assert!(s.contains("y / Y / Enter: yes    n / N / Esc: no"), "{s}");
+}
+
+#[test]
+fn the_log_reads_the_journal_as_sentences() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("3jjjjcw");
+    h.press("schema unchanged\n");
+    h.press("ja7");
+    let s = screen(h.app(), 120, 40);
+    assert!(s.contains("Decided: targeted recovery of b2-1 (batch 2, scope fix_batch_only)."), "{s}");
+    assert!(
+        s.contains("Checklist item 5 (Dependencies of later batches on the failing batch reviewed) confirmed"),
+        "{s}"
+    );
+    assert!(s.contains("Checklist item 6 (Failure is not architectural) waived"), "{s}");
+    assert!(s.contains(": schema unchanged."), "{s}");
+    let snap = &h.project().snapshots[0];
+    assert!(s.contains(&format!("Snapshot {} of batch 2 taken (1 file, before recovery).", snap.id)), "{s}");
+    assert!(!s.contains("rerun_jobs=") && !s.contains("item=") && !s.contains("=\""), "{s}");
+}
+
+#[test]
+fn keys_on_the_load_error_screen_do_nothing_but_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = OpenOptions { path: Some(dir.path().join("missing")), config: None, state_dir: None, read_only: false };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (input, keys) = scripted();
+    let app = App::new(Keymap::default(), Theme::plain(), false);
+    let mut runner = Runner::new(Terminal::new(TestBackend::new(80, 24)).unwrap(), app, input, Box::new(NoHost));
+    rt.block_on(async {
+        runner.load(opts);
+        runner.run_until_idle().await;
+    });
+    let error = runner.app.load_error.clone().expect("a load error");
+    for c in "Xs?\x1b1R5Rq".chars() {
+        let code = if c == '\x1b' { KeyCode::Esc } else { KeyCode::Char(c) };
+        keys.send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))).unwrap();
+        rt.block_on(runner.run_until_idle());
+        if c == 'q' {
+            break;
+        }
+        assert!(runner.app.busy.is_none() && !runner.app.animating(), "{c}: spinning");
+        let s = buffer_text(runner.terminal().backend().buffer());
+        assert!(c == '?' || s.contains("Could not load the run"), "{c}: {s}");
+        // Only the keys that do something there are offered.
+        assert!(c == '?' || s.lines().nth(22).unwrap().trim_end() == " ?  help   q  quit", "{c}: {s}");
+    }
+    assert!(runner.app.should_quit);
+    assert_eq!(runner.app.exit_error(), Some(error));
+}
+
+#[test]
+fn the_demo_exports_where_it_was_started_and_says_so() {
+    let (_d, opts) = demo_project();
+    let start = tempfile::tempdir().unwrap();
+    let mut h = Harness::open(&opts);
+    h.runner.app.export_dir = Some(start.path().to_path_buf());
+    h.press("7");
+    assert!(h.drawn().contains(&format!("into {} (the demo's copy", start.path().display())), "{}", h.drawn());
+    h.press("X");
+    let written: Vec<_> = std::fs::read_dir(start.path()).unwrap().flatten().map(|e| e.path()).collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let note = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(note.contains("b2-1"), "{note}");
+    assert_eq!(h.status(), format!("rationale log written to {} (it stays after quit)", written[0].display()));
+    assert_eq!(h.app().exported, written);
+    assert!(!h
+        .project()
+        .state_dir
+        .read_dir()
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("rationale")));
+}
+
+#[test]
+fn long_paths_are_shortened_in_the_middle_keeping_the_file_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("sparkq-phase6");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures");
+    common::copy_dir(&fixtures.join("sparkq-phase6"), &root);
+    let opts = OpenOptions { path: Some(root), config: None, state_dir: None, read_only: false };
+    let h = Harness::open(&opts);
+    let s = screen(h.app(), 120, 40);
+    if std::env::var_os("SHOW").is_some() {
+        println!("{s}");
+    }
+    let row = line_with(&s, "b3   b3-api-tests");
+    assert!(row.contains("sparkq/…/test_api.py") || row.contains("sparkq/tests/test_api.py"), "{s}");
+    let s = screen(h.app(), 80, 24);
+    if std::env::var_os("SHOW").is_some() {
+        println!("{s}");
+    }
+    assert!(line_with(&s, "b3   b3-api-tests").contains("…/test_api.py"), "{s}");
+}
+
+#[test]
+fn at_80_columns_the_prompt_title_keeps_its_position_by_shortening_the_template_path() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.press("4");
+    let s = screen(h.app(), 80, 24);
+    let title = s.lines().nth(1).unwrap();
+    assert!(title.contains("b2-1: recovery prompt from …/syntax.md (built in) · lines 1-"), "{s}");
+}
+
+#[test]
+fn the_checklist_item_pane_scrolls_to_its_last_line() {
+    let (_d, opts) = demo_project();
+    let mut h = Harness::open(&opts);
+    h.runner.app.size = (80, 20);
+    h.press("3jjjj\t");
+    let s = screen(h.app(), 80, 20);
+    let (first, _, total) = lines_shown(&pane_title(&s, "Item"));
+    assert_eq!(first, 1, "{s}");
+    h.press("G");
+    let s = screen(h.app(), 80, 20);
+    assert_eq!(lines_shown(&pane_title(&s, "Item")).1, total, "{s}");
+    assert!(s.contains("✗ b2-1 failed"), "the last lines (the jobs) show:\n{s}");
+    // Tab gives the keys back to the list; j moves the selection and the pane starts at its top.
+    h.press("\tj");
+    assert_eq!(h.app().screens.checklist.sel, 5);
+    assert!(screen(h.app(), 80, 20).contains("┌ ▶ Pre-recovery checklist"));
 }

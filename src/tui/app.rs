@@ -1,11 +1,12 @@
 //! The app's state. Drawing reads it (`&App`); `update` changes it and returns effects.
 //! Each screen's own state lives in its file (`screens/<name>.rs`), gathered in `screens`.
 
-use super::keymap::Keymap;
+use super::keymap::{Keymap, KeysNow};
 use super::modal::Modal;
 use super::screens::{Screen, States};
 use super::theme::Theme;
 use crate::app::project::Project;
+use crate::core::decide::Verdict;
 use crate::core::ingest::discover::Progress as LoadProgress;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +37,8 @@ pub struct App {
     pub loading: Option<LoadProgress>,
     pub load_error: Option<String>,
     pub read_only: Option<ReadOnly>,
-    /// The journal as display lines (read by the project jobs).
-    pub journal: Vec<String>,
+    /// The journal's entries (read by the project jobs; the Log screen says them as sentences).
+    pub journal: Vec<crate::store::journal::JournalEntry>,
     pub modal: Option<Modal>,
     pub status: Option<StatusLine>,
     /// Label of the work in progress (spinner shown while set).
@@ -49,6 +50,11 @@ pub struct App {
     pub should_quit: bool,
     /// The terminal's size (from `Msg::Resize`).
     pub size: (u16, u16),
+    /// Where `X` writes the rationale log instead of the state directory (the demo: the
+    /// directory it was started in, since its copy is removed on quit).
+    pub export_dir: Option<std::path::PathBuf>,
+    /// The rationale logs written in this session.
+    pub exported: Vec<std::path::PathBuf>,
 }
 
 impl App {
@@ -71,6 +77,8 @@ impl App {
             tick: 0,
             should_quit: false,
             size: (80, 24),
+            export_dir: None,
+            exported: Vec::new(),
         }
     }
 
@@ -86,6 +94,21 @@ impl App {
     /// Lines of the body (the page for PgUp/PgDn): the screen less header, footer and status.
     pub fn page(&self) -> u16 {
         self.size.1.saturating_sub(8).max(2)
+    }
+
+    /// Why the app ends in error (the run could not be loaded): said after the terminal is
+    /// restored, and the exit status is 2, as the CLI's.
+    pub fn exit_error(&self) -> Option<String> {
+        self.load_error.clone()
+    }
+
+    /// What the keys can do now (the footer and the header follow it).
+    pub fn keys_now(&self) -> KeysNow {
+        let can_recover = self.project.as_ref().is_some_and(|p| {
+            let decided = p.decision.as_ref().is_some_and(|d| !d.escalated && d.verdict != Verdict::FullRestart);
+            decided && p.progress.as_ref().is_some_and(|pr| pr.runnable_now().is_some())
+        });
+        KeysNow { read_only: self.read_only.is_some(), running: !self.running.is_empty(), can_recover }
     }
 
     /// Something moves on screen (the spinner): ticks are wanted.

@@ -7,6 +7,7 @@ use crate::app::commands::{CommandError, Mark, Question};
 use crate::app::project::Project;
 use crate::core::ingest::discover::Progress as LoadProgress;
 use crate::core::model::PromptOrigin;
+use crate::store::journal::JournalEntry;
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use std::path::PathBuf;
 
@@ -30,8 +31,11 @@ pub enum Job {
     Restore {
         id: String,
     },
-    /// Write the rationale log (Markdown) into the state directory.
-    Export,
+    /// Write the rationale log (Markdown) into the state directory, or into `dir` when given
+    /// (the directory the demo was started in: its state directory is removed on quit).
+    Export {
+        dir: Option<PathBuf>,
+    },
     /// Save the generation prompt to send for a job (from the editor or the reviser).
     SavePrompt {
         job: String,
@@ -111,10 +115,10 @@ pub enum Done {
     },
 }
 
-/// A loaded project and its journal as display lines.
+/// A loaded project and its journal.
 pub struct Loaded {
     pub project: Box<Project>,
-    pub journal: Vec<String>,
+    pub journal: Vec<JournalEntry>,
 }
 
 /// Input, results of effects, and events from background work.
@@ -127,11 +131,11 @@ pub enum Msg {
     Progress(LoadProgress),
     Loaded(Result<Loaded, String>),
     /// The project is back from a [`Job`], with what it gave and (after a job that journals)
-    /// the journal as display lines.
+    /// the journal.
     Back {
         project: Box<Project>,
         done: Done,
-        journal: Option<Vec<String>>,
+        journal: Option<Vec<JournalEntry>>,
     },
     Edited {
         job: String,

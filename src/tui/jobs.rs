@@ -7,9 +7,10 @@ use super::effects::{Done, Job};
 use super::recovery;
 use crate::app::commands::{self, CommandError, ExportFormat};
 use crate::app::project::Project;
+use crate::store::journal::JournalEntry;
 
 /// Do `job` on `p`; returns what it gave and, after a job that journals, the journal.
-pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<String>>) {
+pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<JournalEntry>>) {
     let journals = !matches!(
         job,
         Job::PromptView { .. }
@@ -30,7 +31,7 @@ pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<String>>) {
             commands::approve_validation(p, &jobs)
                 .map(|said| format!("{}; press R to run the recovery with them", said.join("; "))),
         ),
-        Job::Export => Done::Exported(export(p)),
+        Job::Export { dir } => Done::Exported(export(p, dir.as_deref())),
         Job::SavePrompt { job, text, origin } => {
             let result = commands::save_prompt(p, &job, &text, origin);
             Done::Saved { job, origin, result }
@@ -42,14 +43,21 @@ pub fn perform(p: &mut Project, job: Job) -> (Done, Option<Vec<String>>) {
         Job::FinishRecovery { started, results } => Done::Finished(recovery::finish(p, &started, results)),
         Job::PrepareRevise { job } => Done::ReviseReady { result: recovery::prepare_revise(p, &job), job },
     };
-    (done, journals.then(|| p.journal_lines().0))
+    (done, journals.then(|| journal(p)))
 }
 
-/// The rationale log, into the state directory (refused when read-only: it is another
-/// instance's directory; `recover-tui export -o FILE` works anywhere).
-fn export(p: &Project) -> Result<std::path::PathBuf, CommandError> {
+/// The rationale log, into the state directory, or into `dir` (the demo's start directory).
+/// Refused when read-only: the state directory is another instance's (`recover-tui export -o
+/// FILE` works anywhere).
+fn export(p: &Project, dir: Option<&std::path::Path>) -> Result<std::path::PathBuf, CommandError> {
     let now = chrono::Utc::now();
-    commands::export_to_state_dir(p, ExportFormat::Markdown, now)
+    let Some(dir) = dir else { return commands::export_to_state_dir(p, ExportFormat::Markdown, now) };
+    if let Some(why) = p.read_only_reason() {
+        return Err(CommandError::ReadOnly(why));
+    }
+    let path = dir.join(format!("recover-tui-demo-rationale-{}.md", now.format("%Y%m%dT%H%M%SZ")));
+    commands::export_to(p, ExportFormat::Markdown, &path, now)?;
+    Ok(path)
 }
 
 fn diff(p: &Project, id: &str) -> Result<String, String> {
@@ -91,6 +99,11 @@ pub fn load(
             let _ = p.journal(commands::decided_event(d));
         }
     }
-    let (journal, _) = p.journal_lines();
+    let journal = journal(&p);
     Ok(super::effects::Loaded { project: Box::new(p), journal })
+}
+
+/// The journal's readable entries (its unreadable lines are the project's load warnings).
+fn journal(p: &Project) -> Vec<JournalEntry> {
+    p.store.as_ref().map(|sd| crate::store::journal::read(sd).0).unwrap_or_default()
 }

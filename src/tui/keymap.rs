@@ -112,6 +112,16 @@ impl Scope {
     }
 }
 
+/// What the app's state lets the keys do now (the footer offers only keys that work).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeysNow {
+    pub read_only: bool,
+    /// Recovery attempts are running.
+    pub running: bool,
+    /// There is a step recover-tui can run (not escalated, not a full restart, not done).
+    pub can_recover: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Keymap {
     /// In table order (the order help shows).
@@ -167,6 +177,10 @@ const HELP: &[(&str, Action)] = &[
     ("down", Action::Down),
     ("pgup", Action::PageUp),
     ("pgdn", Action::PageDown),
+    ("g", Action::Top),
+    ("home", Action::Top),
+    ("G", Action::Bottom),
+    ("end", Action::Bottom),
 ];
 
 impl Default for Keymap {
@@ -266,28 +280,63 @@ impl Keymap {
         rows
     }
 
-    /// The footer for a screen: its own actions first, then the main global keys. Write
-    /// actions are left out when read-only; while attempts run, only cancel is offered.
-    pub fn footer(&self, screen: Screen, read_only: bool, running: bool) -> Vec<(String, String)> {
+    /// The footer for a screen: its own actions first, then the main global keys, only those
+    /// that work now: no writes when read-only; cancel only while attempts run; "run the next
+    /// step" only when there is one to run (not while running, nor after an escalation).
+    /// Help and quit are kept apart: they stay at any width.
+    pub fn footer(&self, screen: Screen, now: KeysNow) -> Footer {
         let shown = |a: Action| {
-            let hidden = (read_only && a.writes())
-                || (running && a == Action::StartRecovery)
-                || (!running && a == Action::Cancel);
+            let hidden = (now.read_only && a.writes())
+                || (a == Action::StartRecovery && (now.running || !now.can_recover))
+                || (!now.running && a == Action::Cancel);
             !hidden
         };
-        let mut out = Vec::new();
+        let mut keys = Vec::new();
         let mut seen = Vec::new();
         for (s, _, a) in &self.bindings {
             if *s == Scope::Screen(screen) && !seen.contains(a) && shown(*a) {
                 seen.push(*a);
-                out.push((self.keys_in(*s, *a).join("/"), a.describe()));
+                keys.push((self.keys_in(*s, *a).join("/"), a.describe()));
             }
         }
-        for a in [Action::Snapshot, Action::Export, Action::Help, Action::Quit] {
-            if let Some(k) = self.keys_in(Scope::Global, a).first().filter(|_| shown(a)) {
-                out.push((k.clone(), a.describe()));
+        let global = |a: Action| self.keys_in(Scope::Global, a).first().filter(|_| shown(a)).map(|k| (k.clone(), a));
+        keys.extend([Action::Snapshot, Action::Export].into_iter().filter_map(global).map(|(k, a)| (k, a.describe())));
+        // Short words: they must fit next to the screen's keys on 80 columns.
+        let always = [(Action::Help, "help"), (Action::Quit, "quit")]
+            .into_iter()
+            .filter_map(|(a, word)| global(a).map(|(k, _)| (k, word.to_string())))
+            .collect();
+        Footer { keys, always }
+    }
+}
+
+/// The keys a footer offers: `keys` as room allows, then `always` (help, quit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Footer {
+    pub keys: Vec<(String, String)>,
+    pub always: Vec<(String, String)>,
+}
+
+impl Footer {
+    /// Every key in order.
+    pub fn all(&self) -> Vec<(String, String)> {
+        self.keys.iter().chain(&self.always).cloned().collect()
+    }
+
+    /// The entries that fit in `width` columns drawn as " k  what  " each: the `always` ones
+    /// at the end, the others from the first while they fit.
+    pub fn fitting(&self, width: usize) -> Vec<(String, String)> {
+        let w = |(k, d): &(String, String)| k.chars().count() + d.chars().count() + 5;
+        let mut room = width.saturating_sub(self.always.iter().map(w).sum());
+        let mut out: Vec<(String, String)> = Vec::new();
+        for e in &self.keys {
+            if w(e) > room {
+                break;
             }
+            room -= w(e);
+            out.push(e.clone());
         }
+        out.extend(self.always.iter().cloned());
         out
     }
 }
@@ -349,13 +398,25 @@ mod tests {
     #[test]
     fn footer_lists_screen_keys_and_follows_read_only() {
         let km = Keymap::default();
-        let f = km.footer(Screen::Checklist, false, false);
+        let idle = KeysNow { can_recover: true, ..KeysNow::default() };
+        let f = km.footer(Screen::Checklist, idle).all();
         assert_eq!(f[0], ("c".to_string(), "confirm item".to_string()));
         assert_eq!(f[1], ("w".to_string(), "waive item".to_string()));
-        let ro = km.footer(Screen::Checklist, true, false);
+        let ro = km.footer(Screen::Checklist, KeysNow { read_only: true, ..idle }).all();
         assert!(ro.iter().all(|(_, d)| d != "confirm item" && d != "take snapshot"), "{ro:?}");
         assert!(ro.iter().any(|(_, d)| d == "quit"));
-        let run = km.footer(Screen::Run, false, true);
+        let run = km.footer(Screen::Run, KeysNow { running: true, ..idle }).all();
         assert!(run.iter().any(|(_, d)| d == "cancel run") && run.iter().all(|(_, d)| d != "run the next step"));
+        let descs = |f: Footer| f.all().into_iter().map(|(_, d)| d).collect::<Vec<_>>();
+        assert_eq!(descs(km.footer(Screen::Run, idle))[0], "run the next step");
+        // Escalated (nothing recover-tui can run): R is not offered, x neither.
+        let escalated = descs(km.footer(Screen::Run, KeysNow::default()));
+        assert!(!escalated.contains(&"run the next step".to_string()), "{escalated:?}");
+        assert!(!escalated.contains(&"cancel run".to_string()), "{escalated:?}");
+        // However narrow, help and quit stay; the screen's keys go first.
+        let f = km.footer(Screen::Checklist, idle);
+        assert_eq!(f.fitting(30), [("?".to_string(), "help".to_string()), ("q".to_string(), "quit".to_string())]);
+        assert_eq!(f.fitting(45).len(), 3, "{:?}", f.fitting(45));
+        assert_eq!(f.fitting(2).len(), 2);
     }
 }

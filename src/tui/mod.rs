@@ -9,12 +9,14 @@ pub mod app;
 pub mod demo;
 pub mod effects;
 pub mod jobs;
+pub mod journal;
 pub mod keymap;
 pub mod modal;
 pub mod pictures;
 pub mod recovery;
 pub mod runner;
 pub mod screens;
+pub mod scroll;
 pub mod terminal;
 pub mod theme;
 pub mod update;
@@ -44,6 +46,7 @@ pub struct LaunchError(pub String);
 /// Start the app (on `launch.open`, or on a temporary copy of the demo).
 pub fn run(launch: Launch) -> Result<i32, LaunchError> {
     let mut opts = launch.open.clone();
+    let start_dir = std::env::current_dir();
     let _demo_dir;
     if launch.demo {
         let (dir, project, config) =
@@ -60,7 +63,11 @@ pub fn run(launch: Launch) -> Result<i32, LaunchError> {
     let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(LaunchError)?;
     let colors = launch.color.unwrap_or_else(|| std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()));
     let theme = theme::Theme::from_config(colors, &config.theme).map_err(LaunchError)?;
-    let app = app::App::new(keymap, theme, launch.mouse);
+    let mut app = app::App::new(keymap, theme, launch.mouse);
+    if launch.demo {
+        // The demo's copy is removed on quit: its export goes where the demo was started.
+        app.export_dir = Some(start_dir.map_err(|e| LaunchError(format!("cannot read the current directory: {e}")))?);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -68,20 +75,35 @@ pub fn run(launch: Launch) -> Result<i32, LaunchError> {
         .map_err(|e| LaunchError(format!("cannot start the runtime: {e}")))?;
     let terminal =
         terminal::enter(launch.mouse).map_err(|e| LaunchError(format!("cannot set up the terminal: {e}")))?;
-    rt.block_on(async move {
+    let (failed, exports) = rt.block_on(async move {
         let mut runner =
             runner::Runner::new(terminal, app, terminal::input(), Box::new(terminal::Crossterm::new(launch.mouse)));
         spawn_signals(runner.sender());
         runner.load(opts);
         runner.run().await;
         crate::logfile::log("the app stopped; releasing the project");
-        // The runner drops here: the project with it, so the lock is released.
+        // The runner drops at the end of this block: the project with it, so the lock is released.
+        (runner.app.exit_error(), demo_exports(&runner.app))
     });
     crate::logfile::log("project released; restoring the terminal");
     terminal::leave();
     crate::exec::process::kill_all_groups();
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
-    Ok(0)
+    if let Some(text) = exports {
+        println!("{text}");
+    }
+    match failed {
+        // Printed by the caller, on the restored terminal; exit status 2 like the CLI's.
+        Some(e) => Err(LaunchError(format!("could not load the run: {e}"))),
+        None => Ok(0),
+    }
+}
+
+/// What to say on quit about the demo's exports (they stay; the demo's copy does not).
+fn demo_exports(app: &app::App) -> Option<String> {
+    app.export_dir.as_ref()?;
+    let files: Vec<String> = app.exported.iter().map(|p| format!("  {}", p.display())).collect();
+    (!files.is_empty()).then(|| format!("The demo's copy is removed; its rationale log is kept:\n{}", files.join("\n")))
 }
 
 /// SIGTERM, SIGHUP and SIGINT stop the app the way Ctrl-C does: running commands are ended,

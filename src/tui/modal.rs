@@ -6,6 +6,7 @@ use super::action::Action;
 use super::app::App;
 use super::effects::{Effect, Job};
 use super::keymap::Scope;
+use super::scroll::Scroll;
 use crate::app::commands::{Mark, Question};
 use crate::core::sanitize::clean_line;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -61,7 +62,7 @@ pub enum Modal {
     Help {
         query: String,
         searching: bool,
-        scroll: u16,
+        scroll: Scroll,
     },
 }
 
@@ -145,34 +146,33 @@ pub fn on_key(app: &mut App, modal: Modal, k: KeyEvent) -> Vec<Effect> {
                 Some(Action::Submit) | Some(Action::CancelInput) => {}
                 Some(Action::DeleteChar) => {
                     query.pop();
-                    app.modal = Some(Modal::Help { query, searching: true, scroll: 0 });
+                    app.modal = Some(Modal::Help { query, searching: true, scroll: Scroll::default() });
                     return vec![];
                 }
                 _ => {
                     query.extend(typed(&k));
-                    app.modal = Some(Modal::Help { query, searching: true, scroll: 0 });
+                    app.modal = Some(Modal::Help { query, searching: true, scroll: Scroll::default() });
                     return vec![];
                 }
             }
             app.modal = Some(Modal::Help { query, searching: false, scroll });
             vec![]
         }
-        Modal::Help { query, searching: false, scroll } => {
-            let rows = app.keymap.help_rows(&query).len() as u16;
-            let page = app.page();
-            let scroll = match action {
+        Modal::Help { query, searching: false, mut scroll } => {
+            match action {
                 Some(Action::Back) => return vec![],
                 Some(Action::Search) => {
                     app.modal = Some(Modal::Help { query, searching: true, scroll });
                     return vec![];
                 }
-                Some(Action::Up) => scroll.saturating_sub(1),
-                Some(Action::Down) => scroll + 1,
-                Some(Action::PageUp) => scroll.saturating_sub(page),
-                Some(Action::PageDown) => scroll + page,
-                _ => scroll,
-            };
-            app.modal = Some(Modal::Help { query, searching: false, scroll: scroll.min(rows.saturating_sub(1)) });
+                Some(a) => {
+                    let rows = app.keymap.help_rows(&query).len();
+                    let (_, viewport) = help_box(Rect::new(0, 0, app.size.0, app.size.1), rows);
+                    scroll.apply(a, rows, viewport);
+                }
+                None => {}
+            }
+            app.modal = Some(Modal::Help { query, searching: false, scroll });
             vec![]
         }
     }
@@ -184,6 +184,29 @@ fn submit_reason(_: &mut App, purpose: ReasonFor, reason: String) -> Vec<Effect>
         ReasonFor::Waive { item } => Job::Mark(vec![Mark::Waive { item, reason }]),
     };
     vec![Effect::Project(job)]
+}
+
+/// The help box in a terminal of `area` for `rows` help rows, and how many rows it shows
+/// (under its search line).
+fn help_box(area: Rect, rows: usize) -> (Rect, usize) {
+    let h = (rows.min(u16::MAX as usize - 3) as u16 + 3).min(area.height.saturating_sub(2));
+    let r = centered(area, 72, h);
+    (r, r.height.saturating_sub(3) as usize)
+}
+
+/// "Waive checklist item 6. Failure is not architectural": the item by its number and title.
+fn waive_title(app: &App, item: &str) -> String {
+    let it = app.project.as_ref().and_then(|p| p.checklist.iter().find(|i| i.id == item));
+    match it {
+        Some(it) => format!("Waive checklist item {}. {}", it.number, clean_line(it.title)),
+        None => format!("Waive checklist item {}", clean_line(item)),
+    }
+}
+
+/// Rows `text` takes wrapped in a bordered box `w` wide.
+fn wrapped_height(text: &str, w: u16) -> u16 {
+    let p = Paragraph::new(Line::raw(text.to_string())).wrap(Wrap { trim: false });
+    p.line_count(w.saturating_sub(2).max(1)).min(u16::MAX as usize) as u16
 }
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
@@ -203,9 +226,10 @@ pub fn draw(f: &mut Frame, app: &App) {
                 ReasonFor::Override { question, answer } => {
                     format!("Override {}: answer {}", question.as_str(), if *answer { "yes" } else { "no" })
                 }
-                ReasonFor::Waive { item } => format!("Waive checklist item {item}"),
+                ReasonFor::Waive { item } => waive_title(app, item),
             };
-            let r = centered(area, 70, 6);
+            let w = area.width.min(70);
+            let r = centered(area, w, wrapped_height(&what, w) + 5);
             f.render_widget(Clear, r);
             let lines = vec![
                 Line::raw(what),
@@ -220,26 +244,29 @@ pub fn draw(f: &mut Frame, app: &App) {
                     dim,
                 ),
             ];
-            f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" Reason (required) ")), r);
+            f.render_widget(
+                Paragraph::new(lines).wrap(Wrap { trim: false }).block(Block::bordered().title(" Reason (required) ")),
+                r,
+            );
         }
         Modal::Confirm { question, lines, .. } => {
-            let h = (lines.len() as u16 + 6).min(area.height.saturating_sub(2)).max(5);
-            let w = lines.iter().map(|l| l.chars().count() as u16 + 4).max().unwrap_or(0).clamp(70, area.width);
-            let r = centered(area, w, h);
-            f.render_widget(Clear, r);
+            let w =
+                lines.iter().map(|l| l.chars().count() as u16 + 4).max().unwrap_or(0).clamp(70, 200).min(area.width);
             let mut body = vec![Line::raw(clean_line(question)), Line::raw("")];
             body.extend(lines.iter().map(|l| Line::raw(clean_line(l))));
             if !lines.is_empty() {
                 body.push(Line::raw(""));
             }
-            body.push(Line::styled(
-                format!("{}: yes    {}: no", keys(Scope::Confirm, Action::Yes), keys(Scope::Confirm, Action::No)),
-                dim,
-            ));
-            f.render_widget(
-                Paragraph::new(body).wrap(Wrap { trim: false }).block(Block::bordered().title(" Confirm ")),
-                r,
-            );
+            let answer =
+                format!("{}: yes    {}: no", keys(Scope::Confirm, Action::Yes), keys(Scope::Confirm, Action::No));
+            // The question wraps; the box is as tall as it (the y / n line always shows: it is
+            // the box's bottom title too, for a list of commands longer than the screen).
+            let p = Paragraph::new(body).wrap(Wrap { trim: false });
+            let rows = p.line_count(w.saturating_sub(2).max(1)).min(u16::MAX as usize) as u16;
+            let r = centered(area, w, rows.saturating_add(2).min(area.height.saturating_sub(2)).max(5));
+            f.render_widget(Clear, r);
+            let block = Block::bordered().title(" Confirm ").title_bottom(Line::styled(format!(" {answer} "), dim));
+            f.render_widget(p.block(block), r);
         }
         Modal::Filter { text } => {
             let r = Rect { x: area.x, y: area.bottom().saturating_sub(2), width: area.width, height: 1 };
@@ -259,24 +286,28 @@ pub fn draw(f: &mut Frame, app: &App) {
         }
         Modal::Help { query, searching, scroll } => {
             let rows = app.keymap.help_rows(query);
-            let h = (rows.len() as u16 + 3).min(area.height.saturating_sub(2));
-            let r = centered(area, 72, h);
+            let (r, viewport) = help_box(area, rows.len());
             f.render_widget(Clear, r);
             let head = if *searching {
                 format!("search: {}█", clean_line(query))
             } else {
                 let q = if query.is_empty() { String::new() } else { format!(" ({})", clean_line(query)) };
                 format!(
-                    "{} search{q}   {} close   ↑↓ scroll",
+                    "{} search{q}   {} close   j/k PgUp/PgDn g/G scroll",
                     keys(Scope::Help, Action::Search),
                     keys(Scope::Help, Action::Back)
                 )
             };
+            let first = scroll.shown(rows.len(), viewport);
             let mut lines = vec![Line::styled(head, app.theme.accent)];
-            for (keys, desc, scope) in rows.iter().skip(*scroll as usize) {
+            for (keys, desc, scope) in rows.iter().skip(first).take(viewport) {
                 lines.push(Line::raw(format!("{keys:<16} {desc:<28} {scope}")));
             }
-            f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" Keys ")), r);
+            let title = match scroll.position(rows.len(), viewport) {
+                Some(at) => format!(" Keys · {at} "),
+                None => " Keys ".to_string(),
+            };
+            f.render_widget(Paragraph::new(lines).block(Block::bordered().title(title)), r);
         }
     }
 }

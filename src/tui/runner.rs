@@ -226,7 +226,12 @@ impl<B: Backend> Runner<B> {
         let msg = match ev {
             Some(Ok(Event::Key(k))) => Msg::Key(k),
             Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
-            Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+            Some(Ok(Event::Resize(w, h))) => {
+                // Clear and redraw everything at the new size (not only what changed).
+                let _ = self.terminal.resize(ratatui::layout::Rect::new(0, 0, w, h));
+                self.dirty = true;
+                Msg::Resize(w, h)
+            }
             Some(Ok(_)) => return,
             Some(Err(e)) => {
                 self.input_closed = true;
@@ -476,7 +481,7 @@ fn job_name(j: &Job) -> &'static str {
         Job::Snapshot => "snapshot",
         Job::ApproveValidation { .. } => "approve validation",
         Job::Restore { .. } => "restore",
-        Job::Export => "export",
+        Job::Export { .. } => "export",
         Job::SavePrompt { .. } => "save prompt",
         Job::PromptView { .. } => "prompt view",
         Job::Diff { .. } => "diff",

@@ -10,6 +10,8 @@ use std::io::{stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static MOUSE_ON: AtomicBool = AtomicBool::new(false);
+/// The alternate screen is on (the app's frame is there).
+static IN_APP_SCREEN: AtomicBool = AtomicBool::new(false);
 
 /// Install the panic hook (kill children, restore the terminal, then report), then enter.
 pub fn enter(mouse: bool) -> std::io::Result<DefaultTerminal> {
@@ -23,6 +25,7 @@ pub fn enter(mouse: bool) -> std::io::Result<DefaultTerminal> {
     // with `eprintln!`, which panics again (so aborts) when the terminal is gone.
     ratatui::crossterm::terminal::enable_raw_mode()?;
     execute!(stdout(), ratatui::crossterm::terminal::EnterAlternateScreen)?;
+    IN_APP_SCREEN.store(true, Ordering::SeqCst);
     let terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
     set_mouse(mouse);
     Ok(terminal)
@@ -33,6 +36,12 @@ pub fn enter(mouse: bool) -> std::io::Result<DefaultTerminal> {
 pub fn leave() {
     if MOUSE_ON.swap(false, Ordering::SeqCst) {
         let _ = execute!(stdout(), DisableMouseCapture);
+    }
+    if IN_APP_SCREEN.swap(false, Ordering::SeqCst) {
+        // Blank the app's screen before leaving it: a terminal that was resized meanwhile
+        // (tmux after the window grew) can carry lines of it over to the shell's screen.
+        use ratatui::crossterm::{cursor::MoveTo, terminal::Clear, terminal::ClearType};
+        let _ = execute!(stdout(), Clear(ClearType::All), MoveTo(0, 0));
     }
     let _ = ratatui::try_restore();
     let _ = stdout().flush();
@@ -85,6 +94,7 @@ impl Host for Crossterm {
     fn resume(&mut self) {
         let _ = ratatui::crossterm::terminal::enable_raw_mode();
         let _ = execute!(stdout(), ratatui::crossterm::terminal::EnterAlternateScreen);
+        IN_APP_SCREEN.store(true, Ordering::SeqCst);
         set_mouse(self.mouse);
     }
 

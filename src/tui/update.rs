@@ -32,8 +32,8 @@ fn on_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Key(_) => vec![],
         Msg::Mouse(_) if app.should_quit || app.project.is_none() || app.modal.is_some() => vec![],
         Msg::Mouse(m) => match m.kind {
-            MouseEventKind::ScrollDown => on_action(app, Action::Down),
-            MouseEventKind::ScrollUp => on_action(app, Action::Up),
+            MouseEventKind::ScrollDown => wheel(app, m.column, m.row, Action::Down),
+            MouseEventKind::ScrollUp => wheel(app, m.column, m.row, Action::Up),
             MouseEventKind::Down(MouseButton::Left) => click(app, m.column, m.row),
             _ => vec![],
         },
@@ -125,7 +125,11 @@ fn on_done(app: &mut App, done: Done) -> Vec<Effect> {
         Done::Exported(r) => {
             app.busy = None;
             match r {
-                Ok(p) => app.set_status(format!("rationale log written to {}", p.display()), false),
+                Ok(p) => {
+                    let kept = if app.export_dir.is_some() { " (it stays after quit)" } else { "" };
+                    app.set_status(format!("rationale log written to {}{kept}", p.display()), false);
+                    app.exported.push(p);
+                }
                 Err(e) => app.set_status(format!("export refused: {e}"), true),
             }
             vec![]
@@ -185,7 +189,7 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::Interrupt => return interrupt(app, "Ctrl-C"),
         Action::Quit => return quit(app),
         Action::Help => {
-            app.modal = Some(Modal::Help { query: String::new(), searching: false, scroll: 0 });
+            app.modal = Some(Modal::Help { query: String::new(), searching: false, scroll: Default::default() });
             return vec![];
         }
         Action::ToggleMouse => {
@@ -212,7 +216,7 @@ pub fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
         }
         Action::Export => {
             app.busy = Some("exporting".into());
-            vec![Effect::Project(Job::Export)]
+            vec![Effect::Project(Job::Export { dir: app.export_dir.clone() })]
         }
         _ => vec![],
     }
@@ -253,14 +257,19 @@ pub fn interrupt(app: &mut App, why: &str) -> Vec<Effect> {
 pub fn then(app: &mut App, t: Then) -> Vec<Effect> {
     match t {
         Then::Quit => interrupt(app, "quit"),
-        Then::Restore { id } => {
-            app.busy = Some("restoring".into());
-            vec![Effect::Project(Job::Restore { id })]
-        }
+        Then::Restore { id } => snapshots::restore(app, id),
         Then::Recover { jobs } => run::begin(app, jobs),
         Then::Revise { job } => prompt::start_revise(app, job),
         Then::Approve { jobs } => vec![Effect::Project(Job::ApproveValidation { jobs })],
     }
+}
+
+fn wheel(app: &mut App, col: u16, row: u16, a: Action) -> Vec<Effect> {
+    let body = super::view::body(app);
+    if body.contains(ratatui::layout::Position { x: col, y: row }) {
+        return screens::wheel(app, body, col, row, a);
+    }
+    vec![]
 }
 
 fn click(app: &mut App, col: u16, row: u16) -> Vec<Effect> {
@@ -270,7 +279,7 @@ fn click(app: &mut App, col: u16, row: u16) -> Vec<Effect> {
             None => vec![],
         };
     }
-    let body = super::view::body(app.size);
+    let body = super::view::body(app);
     if body.contains(ratatui::layout::Position { x: col, y: row }) {
         return screens::click(app, body, col, row);
     }

@@ -9,24 +9,25 @@ use crate::core::status::Outcome;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
 /// (header, body, footer, status) of a frame of `area`.
-pub fn areas(area: Rect) -> [Rect; 4] {
-    Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
+pub fn areas(app: &App, area: Rect) -> [Rect; 4] {
+    let status = status_rows(app, area);
+    Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(status)])
         .areas(area)
 }
 
-/// The body of a terminal of `size` (what screens draw into and click in).
-pub fn body(size: (u16, u16)) -> Rect {
-    areas(Rect::new(0, 0, size.0, size.1))[1]
+/// The body of the app's terminal (what screens draw into and click in).
+pub fn body(app: &App) -> Rect {
+    areas(app, Rect::new(0, 0, app.size.0, app.size.1))[1]
 }
 
 pub fn draw(f: &mut Frame, app: &App) {
-    let [header, body, footer, status] = areas(f.area());
+    let [header, body, footer, status] = areas(app, f.area());
     draw_header(f, app, header);
     match (&app.project, &app.load_error) {
         (_, Some(e)) => {
@@ -63,10 +64,22 @@ pub fn verdict_text(app: &App) -> Option<(String, bool)> {
     Some((format!("{v} · {word}"), bad))
 }
 
+/// A job still to repair whose last attempt was stopped before it ended (aborted, or
+/// interrupted by a crash): named in the header until it is tried again.
+fn aborted(app: &App) -> bool {
+    use crate::core::model::AttemptOutcome;
+    let Some(p) = &app.project else { return false };
+    p.jobs_to_repair().iter().any(|j| {
+        let last = p.ledger.attempts.get(j).and_then(|v| v.iter().max_by_key(|a| a.number));
+        last.is_some_and(|a| matches!(a.outcome, AttemptOutcome::Aborted | AttemptOutcome::Interrupted))
+    })
+}
+
 /// The header as pieces: (text, style, the tab it is). The badges always show; the tabs
 /// get shorter until they fit: full titles, then without the app name, four letters, numbers
 /// with the current screen's title, numbers only (and a shorter READ-ONLY badge).
 fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<Screen>)> {
+    let aborted = aborted(app);
     let badges = |compact: bool| -> Vec<(String, Style)> {
         let mut b: Vec<(String, Style)> = Vec::new();
         if let Some((v, bad)) = verdict_text(app) {
@@ -82,6 +95,8 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<Screen>)> {
         }
         if !app.running.is_empty() {
             b.push((" RUNNING ".to_string(), app.theme.warn));
+        } else if aborted {
+            b.push((" ATTEMPT ABORTED ".to_string(), app.theme.warn));
         }
         b
     };
@@ -155,26 +170,48 @@ fn draw_loading(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" recover-tui ")), area);
 }
 
+/// The keys that work now, as many as fit; `? help` and `q quit` always.
 fn draw_footer(f: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
+    let mut width = area.width as usize;
     if app.read_only.is_some() {
         spans.push(Span::styled(" READ-ONLY ", app.theme.bad));
         spans.push(Span::raw(" view only  "));
+        width = width.saturating_sub(23);
     }
-    for (k, d) in app.keymap.footer(app.screen, app.read_only.is_some(), !app.running.is_empty()) {
+    let footer = app.keymap.footer(app.screen, app.keys_now());
+    // Loading, or the run could not be loaded: only help and quit do anything.
+    let keys = if app.project.is_some() { footer.fitting(width) } else { footer.always };
+    for (k, d) in keys {
         spans.push(Span::styled(format!(" {k} "), app.theme.selected));
         spans.push(Span::raw(format!(" {d}  ")));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_status(f: &mut Frame, app: &App, area: Rect) {
-    let line = if let Some(b) = &app.busy {
+/// What the status line says: the work in progress, the message of this screen, or the hint.
+fn status_line(app: &App) -> Line<'static> {
+    if let Some(b) = &app.busy {
         Line::styled(format!("{} {b}…", SPINNER[(app.tick as usize) % SPINNER.len()]), app.theme.accent)
     } else if let Some(s) = app.status_here() {
         Line::styled(clean_line(&s.text), if s.error { app.theme.bad } else { app.theme.dim })
     } else {
         Line::styled("? help · q quit", app.theme.dim)
+    }
+}
+
+/// Rows of the status line: it wraps (up to 3 rows) rather than lose the end of a message,
+/// while the terminal has room for it.
+fn status_rows(app: &App, area: Rect) -> u16 {
+    let most = match area.height {
+        0..16 => 1,
+        16..30 => 2,
+        _ => 3,
     };
-    f.render_widget(Paragraph::new(line), area);
+    let rows = Paragraph::new(status_line(app)).wrap(Wrap { trim: false }).line_count(area.width.max(1));
+    (rows.min(most as usize) as u16).max(1)
+}
+
+fn draw_status(f: &mut Frame, app: &App, area: Rect) {
+    f.render_widget(Paragraph::new(status_line(app)).wrap(Wrap { trim: false }), area);
 }

@@ -94,12 +94,6 @@ pub fn clamp_move(sel: &mut usize, len: usize, delta: isize) {
     *sel = n as usize;
 }
 
-/// Scroll by `delta`, stopping at `max` (the last line stays on screen).
-pub fn scroll(v: &mut u16, delta: isize, max: usize) {
-    let max = max.min(u16::MAX as usize) as isize;
-    *v = (*v as isize + delta).clamp(0, max) as u16;
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -125,22 +119,34 @@ pub fn state_of(p: &crate::app::project::Project, j: &crate::core::model::Job) -
     p.progress.as_ref().map_or_else(|| JobState::from_logs(j.result.status), |pr| pr.state(j))
 }
 
-/// A path shortened in the middle to `n` characters, keeping the file name:
-/// `src/very/long/dir/render.py` -> `src/…/render.py`.
+/// A path shortened in the middle to `n` characters, keeping the file name and as many of
+/// the leading directories as fit: `sparkq/tests/unit/test_api.py` -> `sparkq/…/test_api.py`.
+/// Every place that shortens a path uses this.
 pub fn short_path(p: &str, n: usize) -> String {
     let len = p.chars().count();
     if len <= n {
         return p.to_string();
     }
-    let name = p.rsplit('/').next().unwrap_or(p);
+    let (dirs, name) = match p.rsplit_once('/') {
+        Some((d, name)) if !name.is_empty() => (d, name),
+        _ => ("", p),
+    };
     let name_len = name.chars().count();
-    if name_len + 2 > n {
-        // Not even the name fits: keep its end.
-        let skip = name_len.saturating_sub(n.saturating_sub(1));
-        return format!("…{}", name.chars().skip(skip).collect::<String>());
+    if dirs.is_empty() || name_len + 2 > n {
+        // Only the name, and not all of it fits: keep its end (the extension).
+        let keep = n.saturating_sub(1);
+        return format!("…{}", name.chars().skip(name_len.saturating_sub(keep)).collect::<String>());
     }
-    let head: String = p.chars().take(n - name_len - 1).collect();
-    format!("{head}…{name}")
+    let budget = n - name_len - 2;
+    let mut head = String::new();
+    for part in dirs.split('/') {
+        if head.chars().count() + part.chars().count() + 1 > budget {
+            break;
+        }
+        head.push_str(part);
+        head.push('/');
+    }
+    format!("{head}…/{name}")
 }
 
 #[cfg(test)]
@@ -148,16 +154,16 @@ mod path_tests {
     #[test]
     fn paths_keep_their_file_name() {
         assert_eq!(super::short_path("notes/render.py", 20), "notes/render.py");
-        assert_eq!(super::short_path("src/very/long/dir/render.py", 15), "src/v…render.py");
+        assert_eq!(super::short_path("src/very/long/dir/render.py", 15), "src/…/render.py");
+        assert_eq!(super::short_path("sparkq/tests/test_api.py", 20), "sparkq/…/test_api.py");
+        assert_eq!(super::short_path("sparkq/tests/unit/test_api.py", 26), "sparkq/tests/…/test_api.py");
+        assert_eq!(super::short_path("averyverylongdirectory/x.py", 10), "…/x.py");
         assert_eq!(super::short_path("a/averyveryverylongname.py", 8), "…name.py");
+        assert_eq!(super::short_path("averyveryverylongname.py", 8), "…name.py");
+        assert_eq!(super::short_path("a/b.py", 0), "…");
+        for n in 0..30 {
+            let s = super::short_path("sparkq/tests/unit/test_api.py", n);
+            assert!(s.chars().count() <= n.max(1), "{n}: {s}");
+        }
     }
-}
-
-/// The largest scroll of a wrapped paragraph of `lines` in the bordered `area` that still
-/// shows its last line at the bottom (rows estimated by wrapping at the inner width).
-pub fn max_scroll(lines: &[ratatui::text::Line], area: ratatui::layout::Rect) -> usize {
-    let w = area.width.saturating_sub(2).max(1) as usize;
-    let h = area.height.saturating_sub(2) as usize;
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
-    rows.saturating_sub(h)
 }

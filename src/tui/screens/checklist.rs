@@ -8,15 +8,19 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::effects::{Effect, Job};
 use crate::tui::modal::{Modal, ReasonFor};
+use crate::tui::scroll::{Pane, Scroll};
 use crate::tui::widgets::{block, clamp_move, mark, row_at, state_style, window};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 #[derive(Default)]
 pub struct State {
     pub sel: usize,
+    /// The keys scroll the selected item's pane (Tab moves between it and the list).
+    pub item_focused: bool,
+    pub item_scroll: Scroll,
     /// A confirmation was sent: move to the next item once it is recorded.
     pub advance_on_ok: bool,
 }
@@ -28,10 +32,24 @@ fn len(app: &App) -> usize {
 }
 
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
-    if let Some(d) = super::step(app, a) {
-        let n = len(app);
-        clamp_move(&mut app.screens.checklist.sel, n, d);
+    if super::step(app, a).is_some() {
+        if app.screens.checklist.item_focused {
+            scroll_item(app, a);
+        } else {
+            move_selection(app, a);
+        }
         return Some(vec![]);
+    }
+    match a {
+        Action::NextPane => {
+            app.screens.checklist.item_focused = !app.screens.checklist.item_focused;
+            return Some(vec![]);
+        }
+        Action::Back if app.screens.checklist.item_focused => {
+            app.screens.checklist.item_focused = false;
+            return Some(vec![]);
+        }
+        _ => {}
     }
     let item = app.project.as_ref().and_then(|p| p.checklist.get(app.screens.checklist.sel)).cloned();
     let Some(item) = item else { return matches!(a, Action::Confirm | Action::Waive).then(Vec::new) };
@@ -71,11 +89,44 @@ pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
     })
 }
 
+fn move_selection(app: &mut App, a: Action) {
+    let Some(d) = super::step(app, a) else { return };
+    let n = len(app);
+    let st = &mut app.screens.checklist;
+    let before = st.sel;
+    clamp_move(&mut st.sel, n, d);
+    if st.sel != before {
+        st.item_scroll.reset();
+    }
+}
+
+fn scroll_item(app: &mut App, a: Action) {
+    let (_, right) = areas(crate::tui::view::body(app));
+    let lines = app.project.as_ref().and_then(|p| p.checklist.get(app.screens.checklist.sel)).map(|it| item_lines(app, it));
+    if let Some(lines) = lines {
+        Pane::wrapped(lines, right).apply(&mut app.screens.checklist.item_scroll, a);
+    }
+}
+
+/// The mouse wheel (`Up`/`Down`): it scrolls the pane under the pointer.
+pub fn wheel(app: &mut App, area: Rect, col: u16, row: u16, a: Action) -> Vec<Effect> {
+    let (left, right) = areas(area);
+    let at = ratatui::layout::Position { x: col, y: row };
+    if right.contains(at) {
+        scroll_item(app, a);
+    } else if left.contains(at) {
+        move_selection(app, a);
+    }
+    vec![]
+}
+
 /// A confirmation came back recorded (`ok`) or refused.
 pub fn on_recorded(app: &mut App, ok: bool) {
     if std::mem::take(&mut app.screens.checklist.advance_on_ok) && ok {
         let n = len(app);
-        clamp_move(&mut app.screens.checklist.sel, n, 1);
+        let st = &mut app.screens.checklist;
+        clamp_move(&mut st.sel, n, 1);
+        st.item_scroll.reset();
     }
 }
 
@@ -93,7 +144,10 @@ pub fn click(app: &mut App, area: Rect, col: u16, row: u16) -> Vec<Effect> {
     let n = len(app);
     let (first, _) = window(app.screens.checklist.sel, n, left.height.saturating_sub(2) as usize);
     if let Some(i) = row_at(left, first, col, row) {
-        app.screens.checklist.sel = i.min(n.saturating_sub(1));
+        let st = &mut app.screens.checklist;
+        st.sel = i.min(n.saturating_sub(1));
+        st.item_scroll.reset();
+        st.item_focused = false;
     }
     vec![]
 }
@@ -121,10 +175,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let style = if i == sel { app.theme.selected } else { style };
         lines.push(Line::styled(format!("{mark} {:>2}. {}", it.number, it.title), style));
     }
-    let b = block(&format!("Pre-recovery checklist {done}/{}", s.checklist.len()), true, app);
+    let focused = app.screens.checklist.item_focused;
+    let b = block(&format!("Pre-recovery checklist {done}/{}", s.checklist.len()), !focused, app);
     f.render_widget(Paragraph::new(lines).block(b), left);
 
     let Some(it) = s.checklist.get(sel) else { return };
+    let pane = Pane::wrapped(item_lines(app, it), right);
+    let title = pane.title("Item", app.screens.checklist.item_scroll);
+    f.render_widget(pane.at(app.screens.checklist.item_scroll, block(&title, focused, app)), right);
+}
+
+/// The selected item's pane: what it is, what was found, who recorded it, the keys, the jobs.
+fn item_lines(app: &App, it: &crate::core::checklist::ChecklistItem) -> Vec<Line<'static>> {
+    let Some(s) = &app.project else { return vec![] };
     let mut l = vec![
         Line::styled(format!("{}. {}", it.number, it.title), app.theme.title),
         Line::raw(format!("{:?} item, {}", it.kind, it.state.as_str()).to_lowercase()),
@@ -169,5 +232,5 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             l.push(Line::styled(format!("  {} {} {}", mark(state), clean_line(id), state.word()), state_style(app, state)));
         }
     }
-    f.render_widget(Paragraph::new(l).wrap(Wrap { trim: false }).block(block("Item", false, app)), right);
+    l
 }

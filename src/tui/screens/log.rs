@@ -4,23 +4,23 @@ use crate::core::sanitize::clean_line;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::effects::Effect;
-use crate::tui::widgets::{block, max_scroll, scroll};
+use crate::tui::scroll::{Pane, Scroll};
+use crate::tui::widgets::block;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 #[derive(Default)]
 pub struct State {
-    pub scroll: u16,
+    pub scroll: Scroll,
 }
 
 pub const KEYS: &[(&str, Action)] = &[];
 
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
-    let d = super::step(app, a)?;
-    let max = max_scroll(&lines(app), crate::tui::view::body(app.size));
-    scroll(&mut app.screens.log.scroll, d, max);
+    super::step(app, a)?;
+    let pane = Pane::wrapped(lines(app), crate::tui::view::body(app));
+    pane.apply(&mut app.screens.log.scroll, a);
     Some(vec![])
 }
 
@@ -43,8 +43,8 @@ fn lines(app: &App) -> Vec<Line<'static>> {
     if app.journal.is_empty() {
         lines.push(Line::styled("  nothing recorded yet", app.theme.dim));
     }
-    for j in &app.journal {
-        lines.push(Line::raw(format!("  {}", clean_line(j))));
+    for e in &app.journal {
+        lines.push(Line::raw(format!("  {}", crate::tui::journal::line(e, &s.checklist))));
     }
     let warnings: Vec<&String> = s.run.warnings.iter().chain(s.warnings.iter()).collect();
     if !warnings.is_empty() {
@@ -55,16 +55,16 @@ fn lines(app: &App) -> Vec<Line<'static>> {
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("X: export the rationale log (Markdown) into the state directory", app.theme.dim));
+    let into = match &app.export_dir {
+        Some(d) => format!("{} (the demo's copy is removed on quit; this stays)", clean_line(&d.display().to_string())),
+        None => "the state directory".to_string(),
+    };
+    lines.push(Line::styled(format!("X: export the rationale log (Markdown) into {into}"), app.theme.dim));
     lines
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    f.render_widget(
-        Paragraph::new(lines(app))
-            .wrap(Wrap { trim: false })
-            .scroll((app.screens.log.scroll, 0))
-            .block(block("Log", true, app)),
-        area,
-    );
+    let pane = Pane::wrapped(lines(app), area);
+    let title = pane.title("Log", app.screens.log.scroll);
+    f.render_widget(pane.at(app.screens.log.scroll, block(&title, true, app)), area);
 }

@@ -92,6 +92,17 @@ screens! {
     Log: log, "Log", "7";
 }
 
+/// The mouse wheel (`a` is `Up` or `Down`) at (`col`, `row`) of the body: screens with more
+/// than one scrolled pane scroll the one under the pointer; the others take it as the key.
+pub fn wheel(app: &mut App, area: Rect, col: u16, row: u16, a: Action) -> Vec<Effect> {
+    match app.screen {
+        Screen::Overview => overview::wheel(app, area, col, row, a),
+        Screen::Checklist => checklist::wheel(app, area, col, row, a),
+        Screen::Snapshots => snapshots::wheel(app, area, col, row, a),
+        _ => on_action(app, a).unwrap_or_default(),
+    }
+}
+
 /// Up/Down/PgUp/PgDn/Top/Bottom as a step (`None` for other actions).
 pub fn step(app: &App, a: Action) -> Option<isize> {
     let page = app.page().max(2) as isize - 1;

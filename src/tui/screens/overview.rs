@@ -11,12 +11,11 @@ use crate::tui::effects::Effect;
 use crate::tui::modal::Modal;
 use crate::tui::pictures::cost_bars;
 use crate::tui::pictures::timeline::{self, Timeline};
-use crate::tui::widgets::{
-    block, clamp_move, legend, mark, max_scroll, row_at, scroll, short, short_path, state_of, state_style, window,
-};
+use crate::tui::scroll::{Pane, Scroll};
+use crate::tui::widgets::{block, clamp_move, legend, mark, row_at, short, short_path, state_of, state_style, window};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use std::sync::Arc;
 
@@ -32,18 +31,24 @@ pub struct State {
     pub filter: String,
     /// The jobs the filter lets through (recomputed when the filter or the run changes).
     pub visible: JobList,
-    pub detail_scroll: u16,
+    pub detail_scroll: Scroll,
 }
 
 pub const KEYS: &[(&str, Action)] = &[("/", Action::Filter)];
 
 /// Set the filter and the jobs it lets through. It matches id, outputs, the state now
-/// (`failed`, `repaired` ...) and `batchN`.
+/// (`failed`, `repaired` ...) and `batchN`. The selected job stays selected while the filter
+/// lets it through (so clearing a filter keeps it); otherwise the first one is.
 pub fn set_filter(app: &mut App, filter: String) {
     let st = &mut app.screens.overview;
+    let kept = st.visible.get(st.sel).copied();
     st.filter = filter;
-    st.sel = 0;
     st.visible = Arc::new(filter_jobs(app.project.as_ref(), &st.filter));
+    let sel = kept.and_then(|k| st.visible.iter().position(|&v| v == k)).unwrap_or(0);
+    if sel != st.sel {
+        st.detail_scroll.reset();
+    }
+    st.sel = sel;
 }
 
 fn filter_jobs(p: Option<&crate::app::project::Project>, filter: &str) -> Vec<(usize, usize)> {
@@ -86,24 +91,53 @@ pub fn selected(app: &App) -> Option<&Job> {
 }
 
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
-    if let Some(d) = super::step(app, a) {
+    if super::step(app, a).is_some() {
         if app.screens.overview.pane == 0 {
-            let st = &mut app.screens.overview;
-            clamp_move(&mut st.sel, st.visible.len(), d);
-            st.detail_scroll = 0;
+            move_selection(app, a);
         } else {
-            let (_, _, right) = areas(app, crate::tui::view::body(app.size));
-            let max = selected(app).map(|j| max_scroll(&details(app, j), right)).unwrap_or(0);
-            scroll(&mut app.screens.overview.detail_scroll, d, max);
+            scroll_details(app, a);
         }
         return Some(vec![]);
     }
     match a {
         Action::NextPane | Action::Select => app.screens.overview.pane = (app.screens.overview.pane + 1) % 2,
+        // Esc from the details gives the focus back to the job list.
+        Action::Back if app.screens.overview.pane == 1 => app.screens.overview.pane = 0,
         Action::Filter => app.modal = Some(Modal::Filter { text: app.screens.overview.filter.clone() }),
         _ => return None,
     }
     Some(vec![])
+}
+
+/// Move the job selection (a movement action); the details start at their top.
+fn move_selection(app: &mut App, a: Action) {
+    let Some(d) = super::step(app, a) else { return };
+    let st = &mut app.screens.overview;
+    let before = st.sel;
+    clamp_move(&mut st.sel, st.visible.len(), d);
+    if st.sel != before {
+        st.detail_scroll.reset();
+    }
+}
+
+/// Scroll the selected job's details (a movement action).
+fn scroll_details(app: &mut App, a: Action) {
+    let (_, _, right) = areas(app, crate::tui::view::body(app));
+    let Some(j) = selected(app) else { return };
+    let pane = Pane::wrapped(details(app, j), right);
+    pane.apply(&mut app.screens.overview.detail_scroll, a);
+}
+
+/// The mouse wheel (`Up`/`Down`) over the screen: it scrolls the pane under the pointer.
+pub fn wheel(app: &mut App, area: Rect, col: u16, row: u16, a: Action) -> Vec<Effect> {
+    let (_, left, right) = areas(app, area);
+    let at = ratatui::layout::Position { x: col, y: row };
+    if right.contains(at) {
+        scroll_details(app, a);
+    } else if left.contains(at) {
+        move_selection(app, a);
+    }
+    vec![]
 }
 
 pub fn derive(_: &mut App) -> Vec<Effect> {
@@ -115,7 +149,9 @@ fn areas(app: &App, area: Rect) -> (Rect, Rect, Rect) {
     let rows = app.project.as_ref().map(|p| timeline::rows_wanted(&p.run, cap)).unwrap_or(0);
     let timeline_h = rows as u16 + 2;
     let [top, rest] = Layout::vertical([Constraint::Length(timeline_h), Constraint::Min(3)]).areas(area);
-    let [left, right] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(rest);
+    // The job list takes 40%, and half of a narrow terminal (its output files must show).
+    let left_w = (rest.width * 2 / 5).max(rest.width.min(80) / 2);
+    let [left, right] = Layout::horizontal([Constraint::Length(left_w), Constraint::Min(0)]).areas(rest);
     (top, left, right)
 }
 
@@ -127,7 +163,7 @@ pub fn click(app: &mut App, area: Rect, col: u16, row: u16) -> Vec<Effect> {
         let st = &mut app.screens.overview;
         st.pane = 0;
         st.sel = i.min(st.visible.len().saturating_sub(1));
-        st.detail_scroll = 0;
+        st.detail_scroll.reset();
     } else if right.contains(ratatui::layout::Position { x: col, y: row }) {
         app.screens.overview.pane = 1;
     }
@@ -187,7 +223,9 @@ fn draw_jobs(f: &mut Frame, app: &App, area: Rect) {
         .map(|&(bi, ji)| s.run.batches[bi].jobs[ji].id.chars().count())
         .max()
         .unwrap_or(0)
-        .clamp(4, 22);
+        .clamp(4, 22)
+        .min((area.width as usize).saturating_sub(2) / 3)
+        .max(4);
     let out_w = (area.width as usize).saturating_sub(2 + 2 + 5 + id_w + 1).max(8);
     for (i, &(bi, ji)) in rows.iter().enumerate() {
         let j = &s.run.batches[bi].jobs[ji];
@@ -209,12 +247,9 @@ fn draw_details(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new("No job matches the filter.").block(block("Job", focused, app)), area);
         return;
     };
-    let lines = details(app, j);
-    let p = Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((app.screens.overview.detail_scroll, 0))
-        .block(block(&clean_line(&j.id), focused, app));
-    f.render_widget(p, area);
+    let pane = Pane::wrapped(details(app, j), area);
+    let title = pane.title(&clean_line(&j.id), app.screens.overview.detail_scroll);
+    f.render_widget(pane.at(app.screens.overview.detail_scroll, block(&title, focused, app)), area);
 }
 
 fn details(app: &App, j: &Job) -> Vec<Line<'static>> {

@@ -13,10 +13,11 @@ use crate::tui::app::App;
 use crate::tui::effects::{Effect, Job};
 use crate::tui::modal::{Modal, Then};
 use crate::tui::recovery::PromptView;
-use crate::tui::widgets::{block, max_scroll, scroll};
+use crate::tui::scroll::{Pane, Scroll};
+use crate::tui::widgets::block;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use std::collections::BTreeMap;
 
@@ -37,7 +38,7 @@ pub struct Inputs {
 pub struct State {
     /// Index in the jobs to repair.
     pub job: usize,
-    pub scroll: u16,
+    pub scroll: Scroll,
     pub show_diff: bool,
     pub view: Option<PromptView>,
     /// The inputs of the view asked for and not back yet.
@@ -83,9 +84,11 @@ fn to_send(app: &App, job: &str) -> Option<(String, PromptOrigin)> {
 }
 
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
-    if let Some(d) = super::step(app, a) {
-        let max = content(app).map(|(_, l)| max_scroll(&l, crate::tui::view::body(app.size))).unwrap_or(0);
-        scroll(&mut app.screens.prompt.scroll, d, max);
+    if super::step(app, a).is_some() {
+        if let Some((_, lines)) = content(app) {
+            let pane = Pane::wrapped(lines, crate::tui::view::body(app));
+            pane.apply(&mut app.screens.prompt.scroll, a);
+        }
         return Some(vec![]);
     }
     let Some(job) = job(app) else {
@@ -102,12 +105,12 @@ pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
             let n = app.project.as_ref().map(|p| p.jobs_to_repair().len()).unwrap_or(0).max(1);
             let st = &mut app.screens.prompt;
             st.job = (st.job + 1) % n;
-            st.scroll = 0;
+            st.scroll.reset();
             vec![]
         }
         Action::Diff => {
             app.screens.prompt.show_diff = !app.screens.prompt.show_diff;
-            app.screens.prompt.scroll = 0;
+            app.screens.prompt.scroll.reset();
             vec![]
         }
         Action::Edit => match to_send(app, &job) {
@@ -283,11 +286,20 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new("No failed job to recover.").block(block("Prompt", false, app)), area);
         return;
     };
-    let p = Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((app.screens.prompt.scroll, 0))
-        .block(block(&clean_line(&title), true, app));
-    f.render_widget(p, area);
+    let pane = Pane::wrapped(lines, area);
+    let title = pane.title(&clean_line(&title), app.screens.prompt.scroll);
+    // The template's path gives way (in its middle) so that the title keeps where the pane is.
+    let template = fresh_view(app).and_then(|v| v.recovery.as_ref().ok()).map(|(_, t)| clean_line(t));
+    let title = fit_title(title, template.as_deref(), (area.width as usize).saturating_sub(6));
+    f.render_widget(pane.at(app.screens.prompt.scroll, block(&title, true, app)), area);
+}
+
+/// `title` in `width` characters by shortening `path` in it, if it is there.
+fn fit_title(title: String, path: Option<&str>, width: usize) -> String {
+    let len = title.chars().count();
+    let Some(path) = path.filter(|p| len > width && title.contains(*p)) else { return title };
+    let keep = path.chars().count().saturating_sub(len - width);
+    title.replacen(path, &crate::tui::widgets::short_path(path, keep), 1)
 }
 
 fn diff_lines(app: &App, old: &str, new: &str) -> Vec<Line<'static>> {

@@ -12,7 +12,8 @@ use crate::tui::app::App;
 use crate::tui::effects::{Effect, Job};
 use crate::tui::modal::{Modal, Then};
 use crate::tui::recovery::{Prepared, Summary};
-use crate::tui::widgets::{block, mark, max_scroll, scroll, state_of, state_style};
+use crate::tui::scroll::{Pane, Scroll};
+use crate::tui::widgets::{block, mark, state_of, state_style};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -29,7 +30,7 @@ pub struct JobRunView {
 #[derive(Default)]
 pub struct State {
     pub views: BTreeMap<String, JobRunView>,
-    pub scroll: u16,
+    pub scroll: Scroll,
     /// The project's unapproved validation commands were shown once (a "no" is not asked again).
     pub approval_asked: bool,
 }
@@ -37,9 +38,11 @@ pub struct State {
 pub const KEYS: &[(&str, Action)] = &[("R", Action::StartRecovery), ("x", Action::Cancel)];
 
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
-    if let Some(d) = super::step(app, a) {
-        let max = head(app).map(|h| max_scroll(&h, crate::tui::view::body(app.size))).unwrap_or(0);
-        scroll(&mut app.screens.run.scroll, d, max);
+    if super::step(app, a).is_some() {
+        if let Some(head) = head(app) {
+            let (top, _) = areas(app, head.len(), crate::tui::view::body(app));
+            Pane::wrapped(head, top).apply(&mut app.screens.run.scroll, a);
+        }
         return Some(vec![]);
     }
     match a {
@@ -185,6 +188,20 @@ fn jobs(app: &App) -> Vec<String> {
     v
 }
 
+/// A job's last attempt in the user's words: running now, ended (how), or still recorded as
+/// running by an instance that is gone (the next write records it `interrupted`).
+fn attempt_text(last: Option<&crate::core::model::Attempt>, running_here: bool) -> String {
+    use crate::core::model::AttemptOutcome;
+    match last {
+        None => "no attempt yet".into(),
+        Some(a) if running_here => format!("attempt {} running now", a.number),
+        Some(a) if a.outcome == AttemptOutcome::Running => {
+            format!("attempt {}: did not finish (recorded as running)", a.number)
+        }
+        Some(a) => format!("last attempt {}: {}", a.number, a.outcome.word()),
+    }
+}
+
 /// The steps, the jobs and the hint (`None`: nothing failed).
 fn head(app: &App) -> Option<Vec<Line<'static>>> {
     let s = app.project.as_ref()?;
@@ -245,30 +262,42 @@ fn head(app: &App) -> Option<Vec<Line<'static>>> {
         let state = state_of(s, job);
         let failed = history.failed_recoveries.get(&j).copied().unwrap_or(0);
         let last = s.ledger.attempts.get(&j).and_then(|v| v.iter().max_by_key(|a| a.number));
-        let last_txt = last
-            .map(|a| format!("last attempt {}: {}", a.number, a.outcome.word()))
-            .unwrap_or_else(|| "no attempt yet".into());
+        let running_here = app.running.contains(&j);
         let origin = crate::tui::recovery::origin_now(s, &j);
-        let live = app.screens.run.views.get(&j).map(|v| v.state.clone()).unwrap_or_default();
         head.push(Line::from(vec![
             Span::styled(format!("{} {:<13}", mark(state), state.word()), state_style(app, state)),
-            Span::raw(format!(" {:<20} failed recoveries {failed}/{max}   {last_txt}", clean_line(&j))),
+            Span::raw(format!(" {:<20} failed recoveries {failed}/{max}   {}", clean_line(&j), attempt_text(last, running_here))),
         ]));
-        head.push(Line::styled(format!("    prompt: {}   {}", origin.word(), clean_line(&live)), t.dim));
+        // What the last run here said when no attempt is recorded for it (it did not start).
+        let said = app.screens.run.views.get(&j).filter(|_| last.is_none()).map(|v| format!("   {}", clean_line(&v.state)));
+        head.push(Line::styled(format!("    prompt: {}{}", origin.word(), said.unwrap_or_default()), t.dim));
     }
     let hint = if !app.running.is_empty() {
         Line::styled("running… x: cancel", t.accent)
     } else if app.read_only.is_some() {
         Line::styled("read-only: another instance holds this project; nothing can run from here", t.bad)
+    } else if d.escalated || d.verdict == Verdict::FullRestart {
+        Line::styled("no recovery to run: export the rationale (X) and restart the phase", t.bad)
+    } else if s.progress.as_ref().and_then(|p| p.runnable_now()).is_none() {
+        Line::styled("nothing for recover-tui to run; X: export the rationale", t.dim)
     } else if !checklist::satisfied(&s.checklist) {
         Line::styled("the checklist (3) must be done before a recovery runs", t.dim)
-    } else if s.progress.as_ref().and_then(|p| p.runnable_now()).is_some() {
-        Line::styled("R: run the next step (asks to confirm)", t.dim)
     } else {
-        Line::styled("nothing for recover-tui to run; X: export the rationale", t.dim)
+        Line::styled("R: run the next step (asks to confirm)", t.dim)
     };
     head.push(hint);
     Some(head)
+}
+
+/// (the steps and jobs, the live output below) for a head of `head_lines` lines.
+fn areas(app: &App, head_lines: usize, area: Rect) -> (Rect, Rect) {
+    let head_h = if app.screens.run.views.is_empty() {
+        area.height
+    } else {
+        (head_lines.min(u16::MAX as usize) as u16).saturating_add(2).min(area.height * 2 / 3)
+    };
+    let [top, rest] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(0)]).areas(area);
+    (top, rest)
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
@@ -280,16 +309,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     let t = &app.theme;
     let shown: Vec<&String> = app.screens.run.views.keys().collect();
-    let head_h = if shown.is_empty() { area.height } else { (head.len() as u16 + 2).min(area.height * 2 / 3) };
-    let [top, rest] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(0)]).areas(area);
-    f.render_widget(
-        Paragraph::new(head).wrap(Wrap { trim: false }).scroll((app.screens.run.scroll, 0)).block(block(
-            "Recovery",
-            true,
-            app,
-        )),
-        top,
-    );
+    let (top, rest) = areas(app, head.len(), area);
+    let pane = Pane::wrapped(head, top);
+    let title = pane.title("Recovery", app.screens.run.scroll);
+    f.render_widget(pane.at(app.screens.run.scroll, block(&title, true, app)), top);
     if shown.is_empty() || rest.height < 3 {
         return;
     }

@@ -5,7 +5,8 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::effects::{Effect, Job};
 use crate::tui::modal::{Modal, Then};
-use crate::tui::widgets::{block, clamp_move, row_at, scroll, window};
+use crate::tui::scroll::{Pane, Scroll};
+use crate::tui::widgets::{block, clamp_move, row_at, window};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
@@ -16,7 +17,9 @@ pub struct State {
     pub sel: usize,
     /// The diff shown: (snapshot id, text).
     pub diff: Option<(String, String)>,
-    pub diff_scroll: u16,
+    pub diff_scroll: Scroll,
+    /// The keys go to the diff (else to the list); Tab moves between the two.
+    pub diff_focused: bool,
 }
 
 pub const KEYS: &[(&str, Action)] = &[("d", Action::Diff), ("u", Action::Restore)];
@@ -29,23 +32,29 @@ fn selected_id(app: &App) -> Option<String> {
     app.project.as_ref()?.snapshots.get(app.screens.snapshots.sel).map(|s| s.id.clone())
 }
 
+/// The diff pane has the keys.
+fn diff_focused(app: &App) -> bool {
+    app.screens.snapshots.diff.is_some() && app.screens.snapshots.diff_focused
+}
+
 pub fn on_action(app: &mut App, a: Action) -> Option<Vec<Effect>> {
-    if let Some(d) = super::step(app, a) {
-        let n = len(app);
-        let (_, rest) = areas(app, crate::tui::view::body(app.size));
-        let st = &mut app.screens.snapshots;
-        match &st.diff {
-            Some((_, t)) => {
-                let max = t.lines().count().saturating_sub(rest.height.saturating_sub(2) as usize);
-                scroll(&mut st.diff_scroll, d, max)
-            }
-            None => clamp_move(&mut st.sel, n, d),
+    if super::step(app, a).is_some() {
+        if diff_focused(app) {
+            scroll_diff(app, a);
+        } else {
+            move_selection(app, a);
         }
         return Some(vec![]);
     }
     match a {
+        Action::NextPane => {
+            let st = &mut app.screens.snapshots;
+            st.diff_focused = st.diff.is_some() && !st.diff_focused;
+            Some(vec![])
+        }
         Action::Back if app.screens.snapshots.diff.is_some() => {
             app.screens.snapshots.diff = None;
+            app.screens.snapshots.diff_focused = false;
             Some(vec![])
         }
         Action::Diff | Action::Select => {
@@ -75,11 +84,49 @@ pub fn on_diff(app: &mut App, id: String, result: Result<String, String>) {
     app.busy = None;
     match result {
         Ok(t) => {
-            app.screens.snapshots.diff = Some((id, t));
-            app.screens.snapshots.diff_scroll = 0;
+            let st = &mut app.screens.snapshots;
+            if st.diff.as_ref().is_none_or(|(shown, _)| *shown != id) {
+                st.diff_scroll.reset();
+            }
+            st.diff = Some((id, t));
+            st.diff_focused = true;
         }
         Err(e) => app.set_status(e, true),
     }
+}
+
+/// "yes" to a restore: restore, then compute the diff shown again (the files changed).
+pub fn restore(app: &mut App, id: String) -> Vec<Effect> {
+    app.busy = Some("restoring".into());
+    let mut effects = vec![Effect::Project(Job::Restore { id })];
+    if let Some((shown, _)) = &app.screens.snapshots.diff {
+        effects.push(Effect::Project(Job::Diff { id: shown.clone() }));
+    }
+    effects
+}
+
+fn move_selection(app: &mut App, a: Action) {
+    let Some(d) = super::step(app, a) else { return };
+    let n = len(app);
+    clamp_move(&mut app.screens.snapshots.sel, n, d);
+}
+
+fn scroll_diff(app: &mut App, a: Action) {
+    let (_, rest) = areas(app, crate::tui::view::body(app));
+    let pane = Pane::unwrapped(diff_lines(app), rest);
+    pane.apply(&mut app.screens.snapshots.diff_scroll, a);
+}
+
+/// The mouse wheel (`Up`/`Down`): it scrolls the pane under the pointer.
+pub fn wheel(app: &mut App, area: Rect, col: u16, row: u16, a: Action) -> Vec<Effect> {
+    let (top, rest) = areas(app, area);
+    let at = ratatui::layout::Position { x: col, y: row };
+    if rest.contains(at) && app.screens.snapshots.diff.is_some() {
+        scroll_diff(app, a);
+    } else if top.contains(at) {
+        move_selection(app, a);
+    }
+    vec![]
 }
 
 pub fn derive(_: &mut App) -> Vec<Effect> {
@@ -122,9 +169,21 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         );
         lines.push(Line::styled(text, if i == st.sel { app.theme.selected } else { ratatui::style::Style::new() }));
     }
-    let b = block("Snapshots (Enter/d: diff against now, u: restore)", st.diff.is_none(), app);
+    let list_focused = !diff_focused(app);
+    let b = block("Snapshots (Enter/d: diff against now, u: restore)", list_focused, app);
     f.render_widget(Paragraph::new(lines).block(b), top);
-    let diff: Vec<Line> = match &st.diff {
+    let title = match &st.diff {
+        Some((id, _)) => format!("Diff of {} against now (Tab: list, Esc: close)", clean_line(id)),
+        None => "Diff".to_string(),
+    };
+    let pane = Pane::unwrapped(diff_lines(app), rest);
+    let title = pane.title(&title, st.diff_scroll);
+    f.render_widget(pane.at(st.diff_scroll, block(&title, !list_focused, app)), rest);
+}
+
+/// The diff shown, coloured, or what to do to see one.
+fn diff_lines(app: &App) -> Vec<Line<'static>> {
+    match &app.screens.snapshots.diff {
         Some((_, t)) => t
             .lines()
             .map(|l| {
@@ -141,10 +200,5 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             })
             .collect(),
         None => vec![Line::styled("Select a snapshot and press Enter to see what changed since.", app.theme.dim)],
-    };
-    let title = match &st.diff {
-        Some((id, _)) => format!("Diff of {} against now (Esc: back to the list)", clean_line(id)),
-        None => "Diff".to_string(),
-    };
-    f.render_widget(Paragraph::new(diff).scroll((st.diff_scroll, 0)).block(block(&title, st.diff.is_some(), app)), rest);
+    }
 }
