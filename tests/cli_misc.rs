@@ -131,3 +131,15 @@ fn an_unknown_job_names_the_ids_that_exist() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("its failed jobs are b2-1"), "{}", stderr(&out));
 }
+
+#[test]
+fn plan_is_in_colour_only_when_asked_or_on_a_terminal() {
+    let p = Project::copy("notes-joblog");
+    let plain = stdout(&p.run("plan", &[]));
+    assert!(plain.contains("\nVerdict: "), "{plain}");
+    assert!(!plain.contains('\u{1b}'), "no colour into a pipe under auto: {plain:?}");
+    let colour = stdout(&p.run("plan", &["--color", "always"]));
+    assert!(colour.contains("\n\u{1b}[32m\u{1b}[1mVerdict: TARGETED RECOVERY"), "{colour:?}");
+    assert!(colour.contains("\u{1b}[1mQuestions:\u{1b}[0m\n"), "{colour:?}");
+    assert_eq!(stdout(&p.run("plan", &["--color", "never"])), plain);
+}

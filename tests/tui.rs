@@ -1134,17 +1134,17 @@ fn at_80_columns_the_prompt_title_keeps_its_position_by_shortening_the_template_
 fn the_checklist_item_pane_scrolls_to_its_last_line() {
     let (_d, opts) = demo_project();
     let mut h = Harness::open(&opts);
-    h.runner.app.size = (80, 20);
+    h.runner.app.size = (80, 14);
     h.press("3jjjj\t");
-    let s = screen(h.app(), 80, 20);
+    let s = screen(h.app(), 80, 14);
     let (first, _, total) = lines_shown(&pane_title(&s, "Item"));
     assert_eq!(first, 1, "{s}");
     h.press("G");
-    let s = screen(h.app(), 80, 20);
+    let s = screen(h.app(), 80, 14);
     assert_eq!(lines_shown(&pane_title(&s, "Item")).1, total, "{s}");
     assert!(s.contains("✗ b2-1 failed"), "the last lines (the jobs) show:\n{s}");
     // Tab gives the keys back to the list; j moves the selection and the pane starts at its top.
     h.press("\tj");
     assert_eq!(h.app().screens.checklist.sel, 5);
-    assert!(screen(h.app(), 80, 20).contains("┌ ▶ Pre-recovery checklist"));
+    assert!(screen(h.app(), 80, 14).contains("┌ ▶ Pre-recovery checklist"));
 }

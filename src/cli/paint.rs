@@ -78,6 +78,37 @@ impl Paint {
     }
 }
 
+impl Paint {
+    /// The `plan` text: the verdict in bold, red for a restart and green otherwise; section
+    /// headings bold; the command lines to run cyan. Whole lines only (the text is sanitized).
+    pub fn plan(self, text: &str) -> String {
+        if !self.on {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len() + 256);
+        for line in text.split_inclusive('\n') {
+            let (body, nl) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+            let painted = if body.starts_with("Verdict: ") {
+                let v = self.bold(body);
+                if body.contains("FULL RESTART") {
+                    self.red(&v)
+                } else {
+                    self.green(&v)
+                }
+            } else if body.trim_start().starts_with("$ ") {
+                self.cyan(body)
+            } else if !body.starts_with(' ') && (body.ends_with(':') || body.starts_with("Outcome: ")) {
+                self.bold(body)
+            } else {
+                body.to_string()
+            };
+            out.push_str(&painted);
+            out.push_str(nl);
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +120,19 @@ mod tests {
         assert!(!Paint::from(ColorChoice::Auto, true, true).on);
         assert!(Paint::from(ColorChoice::Always, false, true).on);
         assert!(!Paint::from(ColorChoice::Never, true, false).on);
+    }
+
+    #[test]
+    fn a_plan_paints_its_verdict_headings_and_commands() {
+        let p = Paint { on: true };
+        let text = "Verdict: FULL RESTART   scope: whole_phase\nWill re-run:\n  repair b1\n    $ recover-tui recover\nOutcome: in progress\n";
+        assert_eq!(
+            p.plan(text),
+            "\x1b[31m\x1b[1mVerdict: FULL RESTART   scope: whole_phase\x1b[0m\x1b[0m\n\x1b[1mWill re-run:\x1b[0m\n  repair b1\n\
+             \x1b[36m    $ recover-tui recover\x1b[0m\n\x1b[1mOutcome: in progress\x1b[0m\n"
+        );
+        assert!(p.plan("Verdict: TARGETED RECOVERY\n").starts_with("\x1b[32m"));
+        assert_eq!(Paint { on: false }.plan(text), text);
     }
 
     #[test]

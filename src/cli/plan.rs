@@ -31,7 +31,8 @@ pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliErro
         }
         println!("{}", crate::core::export::to_safe_json(&plan));
     } else {
-        print!("{}", plan_text(&project.run, decision, project.progress.as_ref()));
+        let paint = super::paint::Paint::new(cli.color);
+        print!("{}", paint.plan(&plan_text(&project.run, decision, project.progress.as_ref())));
         if !project.warnings.is_empty() {
             println!("\nWarnings (state directory, templates):");
             for w in &project.warnings {

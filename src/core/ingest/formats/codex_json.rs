@@ -754,8 +754,3 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 #[path = "codex_json_tests.rs"]
 mod tests;
-
-/// Throughput check: `cargo test --release --lib codex_json::perf -- --ignored --nocapture`.
-#[cfg(test)]
-#[path = "codex_json_perf.rs"]
-mod perf;
