@@ -40,14 +40,17 @@ fn check_plan(name: &str) -> Value {
     for k in ["preserved_batches", "rerun_batches_after"] {
         assert_eq!(got[k], exp[k], "{name}: {k}");
     }
-    let outs: Vec<&str> = got["rerun_jobs"]
+    let mut outs: Vec<&str> = got["rerun_jobs"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|j| j["outputs"].as_array().unwrap())
         .map(|o| o.as_str().unwrap())
         .collect();
-    let want: Vec<&str> = exp["rerun_outputs"].as_array().unwrap().iter().map(|o| o.as_str().unwrap()).collect();
+    let mut want: Vec<&str> = exp["rerun_outputs"].as_array().unwrap().iter().map(|o| o.as_str().unwrap()).collect();
+    // The same set of outputs, whatever the order of the jobs.
+    outs.sort_unstable();
+    want.sort_unstable();
     assert_eq!(outs, want, "{name}: rerun outputs");
     assert_eq!(got["schema"], "recover-tui/plan@1");
     got
@@ -74,6 +77,37 @@ fn notes_joblog_plan_matches_expected() {
     assert_eq!(job["job"], "b2-1");
     assert_eq!(job["class"], "syntax");
     assert_eq!(job["reason"], "validation: SyntaxError in notes/render.py:4");
+}
+
+#[test]
+fn real_codex_current_plan_matches_expected() {
+    let got = check_plan("real-codex-current");
+    let jobs: Vec<(&str, &str)> = got["rerun_jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| (j["job"].as_str().unwrap(), j["class"].as_str().unwrap()))
+        .collect();
+    assert_eq!(jobs, [("b2-report", "transient"), ("b2-journal-tests", "test")]);
+    let decided: Vec<&str> = got["rationale"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["decided"] == true)
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(decided, ["R7"]);
+}
+
+#[test]
+fn shape_usage_limit_plan_retries_and_says_when() {
+    let got = check_plan("shape-usage-limit");
+    assert_eq!(got["verdict"], "retry_as_is");
+    let b32 = &got["rerun_jobs"][0];
+    assert_eq!(b32["job"], "b3-2");
+    assert_eq!(b32["class"], "transient");
+    assert_eq!(b32["retry_after"]["said"], "try again in 1 hour 52 minutes");
+    assert_eq!(b32["retry_after"]["at"], "2025-11-26T12:03:50.258Z");
 }
 
 #[test]

@@ -384,6 +384,13 @@ static RESETS_AT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?i)resets?_a
 static TRY_AGAIN_AT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:try again at|resets?(?: at)?)\s+(\d{1,2}(?::\d{2})?\s*[ap]\.?m\.?)").expect("regex")
 });
+static TRY_AGAIN_IN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)try again in ((?:\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s|ms)\b[\s,]*(?:and\s+)?)+)")
+        .expect("regex")
+});
+static DELAY_PART: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s|ms)\b").expect("regex")
+});
 static RETRY_AFTER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)retry[-_ ]after\W{0,3}(\d{1,6})\b").expect("regex"));
 
@@ -407,16 +414,44 @@ pub fn retry_after(text: &str, failed_at: Option<DateTime<Utc>>) -> Option<Retry
             said: c[0].trim().to_string(),
         });
     }
+    if let Some(c) = TRY_AGAIN_IN.captures(text) {
+        let secs = delay_seconds(&c[1]);
+        let said = c[0].trim().trim_end_matches([',', '.']).to_string();
+        return Some(after_delay(secs.round() as i64, failed_at, said));
+    }
     if let Some(c) = RETRY_AFTER.captures(text) {
         let secs: i64 = c[1].parse().ok()?;
-        let at = failed_at.map(|t| t + chrono::Duration::seconds(secs));
-        let when = match at {
-            Some(at) => format!("at {} ({secs} s after the failure)", at.format("%Y-%m-%d %H:%M:%S UTC")),
-            None => format!("{secs} s after the failure"),
-        };
-        return Some(RetryAfter { when, at, said: c[0].to_string() });
+        return Some(after_delay(secs, failed_at, c[0].to_string()));
     }
     None
+}
+
+/// "1 hour 52 minutes", "539ms", "20s" -> seconds.
+fn delay_seconds(text: &str) -> f64 {
+    DELAY_PART
+        .captures_iter(text)
+        .filter_map(|c| {
+            let n: f64 = c[1].parse().ok()?;
+            let unit = c[2].to_ascii_lowercase();
+            let scale = match unit.as_str() {
+                "ms" => 0.001,
+                u if u.starts_with('h') => 3600.0,
+                u if u.starts_with("mi") || u == "m" => 60.0,
+                _ => 1.0,
+            };
+            Some(n * scale)
+        })
+        .sum()
+}
+
+/// A retry possible `secs` after the failure (at a moment when the failure time is known).
+fn after_delay(secs: i64, failed_at: Option<DateTime<Utc>>, said: String) -> RetryAfter {
+    let at = failed_at.map(|t| t + chrono::Duration::seconds(secs));
+    let when = match at {
+        Some(at) => format!("at {} ({secs} s after the failure)", at.format("%Y-%m-%d %H:%M:%S UTC")),
+        None => format!("{secs} s after the failure"),
+    };
+    RetryAfter { when, at, said }
 }
 
 #[cfg(test)]

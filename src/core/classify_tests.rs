@@ -416,3 +416,16 @@ fn reset_times_are_kept_in_every_form() {
     assert_eq!(r.when, "at 2025-11-20 14:48:40 UTC (120 s after the failure)");
     assert_eq!(retry_after("stream disconnected before completion", None), None);
 }
+
+#[test]
+fn a_reset_after_a_delay_is_a_moment_after_the_failure() {
+    let ended = chrono::DateTime::<chrono::Utc>::from_timestamp(1_763_650_000, 0);
+    let r =
+        retry_after("You've hit your usage limit. Upgrade to Plus or try again in 1 hour 52 minutes.", ended).unwrap();
+    assert_eq!(r.when, "at 2025-11-20 16:38:40 UTC (6720 s after the failure)");
+    assert_eq!(r.said, "try again in 1 hour 52 minutes");
+    let r = retry_after("Rate limit reached for gpt-5 ... Please try again in 539ms.", None).unwrap();
+    assert_eq!(r.when, "1 s after the failure");
+    let r = retry_after("try again in 2m 30s", None).unwrap();
+    assert_eq!(r.when, "150 s after the failure");
+}
