@@ -2,10 +2,11 @@
 
 use super::*;
 
-const FORMATS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/formats");
-
-fn head(rel: &str) -> Vec<u8> {
-    std::fs::read(format!("{FORMATS}/{rel}")).unwrap_or_else(|e| panic!("{rel}: {e}"))
+/// A fixture of `tests/data/formats`, built into the test (core reads no files).
+macro_rules! fixture {
+    ($rel:literal) => {
+        ($rel, &include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/formats/", $rel))[..])
+    };
 }
 
 #[test]
@@ -21,15 +22,16 @@ fn each_reader_of_the_registry_is_listed_once() {
 
 #[test]
 fn fixtures_are_sniffed_by_their_reader() {
-    for (rel, format) in [
-        ("codex_exec_json_ok.jsonl", Format::CodexJson),
-        ("codex_exec_json_oldest.jsonl", Format::CodexJson),
-        ("codex_rollout.jsonl", Format::CodexSession),
-        ("claude_json_api_error.json", Format::Claude),
-        ("claude_stream_json_error.jsonl", Format::Claude),
-        ("codex_exec_text_old.log", Format::CodexText),
+    for (fixture, format) in [
+        (fixture!("codex_exec_json_ok.jsonl"), Format::CodexJson),
+        (fixture!("codex_exec_json_oldest.jsonl"), Format::CodexJson),
+        (fixture!("codex_rollout.jsonl"), Format::CodexSession),
+        (fixture!("claude_json_api_error.json"), Format::Claude),
+        (fixture!("claude_stream_json_error.jsonl"), Format::Claude),
+        (fixture!("codex_exec_text_old.log"), Format::CodexText),
     ] {
-        assert_eq!(sniff(rel, &head(rel), &[]), format, "{rel}");
+        let (rel, bytes) = fixture;
+        assert_eq!(sniff(rel, bytes, &[]), format, "{rel}");
     }
     assert_eq!(sniff("empty.log", b"  \n", &[]), Format::Unknown);
     assert_eq!(sniff("notes.md", b"# Notes\nnothing to see\n", &[]), Format::Unknown);
