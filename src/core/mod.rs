@@ -13,6 +13,7 @@ pub mod flow;
 pub mod ingest;
 pub mod manifest;
 pub mod model;
+pub mod par;
 pub mod prompt;
 pub mod sanitize;
 pub mod status;

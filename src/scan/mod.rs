@@ -7,7 +7,7 @@ mod bounded;
 mod files;
 
 pub use bounded::{read_bounded, read_inside, Gap};
-pub use files::Disk;
+pub use files::{Disk, Listed};
 
 use crate::core::ingest::discover::{Input, LoadError, LoadOptions, Progress};
 use crate::core::ingest::formats::{self, FileInfo, Format, Parsed, Reading};
@@ -53,6 +53,7 @@ pub fn load_with_progress(
     }
     let path = absolute(path);
     let mut notes: Vec<String> = Vec::new();
+    let mut sources = Vec::new();
     let (root, files) = if md.is_dir() {
         if let Err(source) = std::fs::read_dir(&path) {
             return Err(LoadError::Io { path, source });
@@ -65,10 +66,11 @@ pub fn load_with_progress(
                 Err(e) => notes.push(manifest_warning("run.json", &e)),
             }
         }
-        let mut files = Vec::new();
         let real_root = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        let mut walk_ctx = Walk { root: &path, real_root: &real_root, opts, notes: &mut notes };
-        walk_ctx.walk(&path, 0, &mut files);
+        let found = walk_tree(&path, &real_root, opts);
+        let mut files = found.files;
+        notes.extend(found.notes);
+        sources = found.sources;
         files.sort();
         (path.clone(), files)
     } else {
@@ -83,7 +85,7 @@ pub fn load_with_progress(
         (project_root_of_file(&path), vec![path.clone()])
     };
     let inputs = read_all(&root, files, opts, progress);
-    let mut run = merge::merge(&root, inputs, &opts.generators, &Disk);
+    let mut run = merge::merge(&root, inputs, &opts.generators, &Listed::new(sources));
     run.warnings.extend(notes);
     if run.batches.is_empty() {
         return Err(LoadError::Empty(path));
@@ -140,7 +142,53 @@ struct Walk<'a> {
     root: &'a Path,
     real_root: &'a Path,
     opts: &'a LoadOptions,
-    notes: &'a mut Vec<String>,
+    found: Found,
+}
+
+/// What a walk (or one stretch of it) found, in walk order.
+#[derive(Default)]
+struct Found {
+    files: Vec<PathBuf>,
+    notes: Vec<String>,
+    /// Project source files seen (not read): the outputs the merge will look for.
+    sources: Vec<PathBuf>,
+}
+
+impl Found {
+    fn append(&mut self, mut other: Found) {
+        self.files.append(&mut other.files);
+        self.notes.append(&mut other.notes);
+        self.sources.append(&mut other.sources);
+    }
+}
+
+/// Walk the tree under `root`: its own entries here, each of its subdirectories on a thread
+/// of its own (a wide run is tens of thousands of entries), put back in walk order.
+fn walk_tree(root: &Path, real_root: &Path, opts: &LoadOptions) -> Found {
+    let mut top = Walk { root, real_root, opts, found: Found::default() };
+    // The top directory's findings with a gap for each subdirectory, filled in afterwards.
+    let mut stretches: Vec<Found> = Vec::new();
+    let mut subdirs: Vec<PathBuf> = Vec::new();
+    top.entries(root, 0, &mut |w, sub| {
+        stretches.push(std::mem::take(&mut w.found));
+        subdirs.push(sub.to_path_buf());
+    });
+    stretches.push(top.found);
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(subdirs.len().max(1));
+    let mut walked = in_parallel(threads, &subdirs, |sub| {
+        let mut w = Walk { root, real_root, opts, found: Found::default() };
+        w.walk(sub, 1);
+        w.found
+    })
+    .into_iter();
+    let mut all = Found::default();
+    for stretch in stretches {
+        all.append(stretch);
+        if let Some(sub) = walked.next() {
+            all.append(sub);
+        }
+    }
+    all
 }
 
 impl Walk<'_> {
@@ -150,12 +198,17 @@ impl Walk<'_> {
 
     /// Files under `dir`, depth first with each directory's entries sorted by name: the
     /// result is in `Path` order already (so the caller's sort has nothing to do).
-    fn walk(&mut self, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    fn walk(&mut self, dir: &Path, depth: usize) {
+        self.entries(dir, depth, &mut |w, sub| w.walk(sub, depth + 1));
+    }
+
+    /// The entries of `dir`, sorted by name; `on_dir` is given each subdirectory to walk.
+    fn entries(&mut self, dir: &Path, depth: usize, on_dir: &mut dyn FnMut(&mut Self, &Path)) {
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
             Err(e) => {
                 let rel = self.rel(dir);
-                self.notes.push(format!(
+                self.found.notes.push(format!(
                     "{}/: cannot read this directory ({e}); the files in it were not loaded",
                     if rel.is_empty() { "." } else { &rel }
                 ));
@@ -171,23 +224,25 @@ impl Walk<'_> {
             let name = name.to_string_lossy();
             if ft.is_dir() {
                 if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_ref()) && name != self.opts.state_dir_name {
-                    self.walk(&path, depth + 1, out);
+                    on_dir(self, &path);
                 }
             } else if ft.is_file() {
-                if !is_source_code(&name) {
-                    out.push(path);
+                if is_source_code(&name) {
+                    self.found.sources.push(path);
+                } else {
+                    self.found.files.push(path);
                 }
             } else if ft.is_symlink() {
-                self.symlink(&path, &name, out);
+                self.symlink(&path, &name);
             } else if let Some(kind) = special_kind(&ft) {
                 let rel = self.rel(&path);
-                self.notes.push(format!("{rel}: is {kind}, not a file; not read"));
+                self.found.notes.push(format!("{rel}: is {kind}, not a file; not read"));
             }
         }
     }
 
     /// A symlink is read only when it leads to a regular file inside the project.
-    fn symlink(&mut self, path: &Path, name: &str, out: &mut Vec<PathBuf>) {
+    fn symlink(&mut self, path: &Path, name: &str) {
         if is_source_code(name) {
             return;
         }
@@ -195,74 +250,40 @@ impl Walk<'_> {
         let target = match std::fs::canonicalize(path) {
             Ok(t) => t,
             Err(e) => {
-                self.notes.push(format!("{rel}: a symlink that leads nowhere ({e}); not read"));
+                self.found.notes.push(format!("{rel}: a symlink that leads nowhere ({e}); not read"));
                 return;
             }
         };
         if !target.starts_with(self.real_root) {
-            self.notes.push(format!("{rel}: a symlink to {} outside the project; not read", target.display()));
+            self.found.notes.push(format!("{rel}: a symlink to {} outside the project; not read", target.display()));
             return;
         }
         match std::fs::metadata(&target) {
-            Ok(md) if md.is_file() => out.push(path.to_path_buf()),
+            Ok(md) if md.is_file() => self.found.files.push(path.to_path_buf()),
             Ok(md) if md.is_dir() => {
-                self.notes.push(format!("{rel}: a symlink to a directory; not followed"));
+                self.found.notes.push(format!("{rel}: a symlink to a directory; not followed"));
             }
             Ok(md) => {
                 let kind = special_kind(&md.file_type()).unwrap_or("not a regular file");
-                self.notes.push(format!("{rel}: a symlink to {kind}; not read"));
+                self.found.notes.push(format!("{rel}: a symlink to {kind}; not read"));
             }
-            Err(e) => self.notes.push(format!("{rel}: cannot read it ({e}); not loaded")),
+            Err(e) => self.found.notes.push(format!("{rel}: cannot read it ({e}); not loaded")),
         }
     }
 }
 
 /// Project source files are outputs, never logs: not sniffed.
 fn is_source_code(name: &str) -> bool {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    matches!(
-        ext.as_str(),
-        "py" | "rs"
-            | "ts"
-            | "tsx"
-            | "js"
-            | "jsx"
-            | "mjs"
-            | "go"
-            | "java"
-            | "kt"
-            | "c"
-            | "h"
-            | "cc"
-            | "cpp"
-            | "hpp"
-            | "rb"
-            | "toml"
-            | "lock"
-            | "cfg"
-            | "ini"
-            | "css"
-            | "scss"
-            | "html"
-            | "png"
-            | "jpg"
-            | "jpeg"
-            | "gif"
-            | "svg"
-            | "ico"
-            | "pdf"
-            | "zip"
-            | "gz"
-            | "tar"
-            | "pyc"
-            | "so"
-            | "o"
-            | "a"
-            | "wasm"
-            | "db"
-            | "sqlite"
-    )
+    let Some((_, ext)) = name.rsplit_once('.') else { return false };
+    SOURCE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext))
 }
+
+/// Extensions of [`is_source_code`] (any case).
+const SOURCE_EXTENSIONS: &[&str] = &[
+    "py", "rs", "ts", "tsx", "js", "jsx", "mjs", "go", "java", "kt", "c", "h", "cc", "cpp", "hpp", "rb", "toml",
+    "lock", "cfg", "ini", "css", "scss", "html", "png", "jpg", "jpeg", "gif", "svg", "ico", "pdf", "zip", "gz", "tar",
+    "pyc", "so", "o", "a", "wasm", "db", "sqlite",
+];
 
 fn head_of(path: &Path) -> Option<Vec<u8>> {
     head_of_checked(path).ok()
@@ -278,38 +299,56 @@ fn head_of_checked(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Read every file, in parallel, keeping the input order.
+/// Read every file, in parallel, keeping the input order: first every file's size (one
+/// `statx` each, on every core, so the progress knows the total), then the files themselves.
 fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dyn Fn(Progress) + Sync)) -> Vec<Input> {
-    let sizes: Vec<u64> = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).collect();
-    let total = Progress { files_done: 0, files_total: files.len(), bytes_done: 0, bytes_total: sizes.iter().sum() };
-    progress(total);
     let threads = if opts.threads > 0 {
         opts.threads
     } else {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     };
     let threads = threads.min(files.len().max(1));
-    let next = AtomicUsize::new(0);
+    let sizes: Vec<Option<u64>> =
+        in_parallel(threads, &files, |f| std::fs::metadata(f).ok().filter(std::fs::Metadata::is_file).map(|m| m.len()));
+    let total =
+        Progress { files_done: 0, files_total: files.len(), bytes_done: 0, bytes_total: sizes.iter().flatten().sum() };
+    progress(total);
     let done = Mutex::new(total);
     let gate = Gate::default();
-    let slots: Vec<Mutex<Option<Input>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    let indices: Vec<usize> = (0..files.len()).collect();
+    in_parallel(threads, &indices, |&i| {
+        let path = &files[i];
+        let size = sizes[i].unwrap_or(0);
+        let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+        let parsed = {
+            let _held = gate.enter(size);
+            read_sized(path, &rel, sizes[i], &opts.generators)
+        };
+        if let Ok(mut d) = done.lock() {
+            d.files_done += 1;
+            d.bytes_done += size;
+            progress(*d);
+        }
+        Input { rel, path: path.clone(), size, parsed }
+    })
+}
+
+/// `f` over every item on `threads` threads (items handed out one at a time, so a few big
+/// files do not hold up one thread's share), the results in the items' order.
+fn in_parallel<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(path) = files.get(i) else { break };
-                let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
-                let parsed = {
-                    let _held = gate.enter(sizes[i]);
-                    read_one(path, &rel, sizes[i], &opts.generators)
-                };
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
                 if let Ok(mut slot) = slots[i].lock() {
-                    *slot = Some(Input { rel, path: path.clone(), size: sizes[i], parsed });
-                }
-                if let Ok(mut d) = done.lock() {
-                    d.files_done += 1;
-                    d.bytes_done += sizes[i];
-                    progress(*d);
+                    *slot = Some(r);
                 }
             });
         }
@@ -323,8 +362,18 @@ fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dy
 /// `size` is no longer needed (every reader bounds its memory itself) and kept for callers.
 pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Parsed {
     let _ = size;
+    read_sized(path, rel, None, generators)
+}
+
+/// [`read_one`], given the size a `stat` of the path found (a regular file) when there was
+/// one: an empty file is then not opened, and a small one is read with one `read`.
+fn read_sized(path: &Path, rel: &str, size: Option<u64>, generators: &[String]) -> Parsed {
     let unreadable = |e: std::io::Error| Parsed::Skipped { reason: format!("cannot read it ({e}); not loaded") };
-    let head = match head_of_checked(path) {
+    let head = match size {
+        Some(size) => head_of_sized(path, size),
+        None => head_of_checked(path),
+    };
+    let head = match head {
         Ok(h) => h,
         Err(e) => return unreadable(e),
     };
@@ -355,6 +404,40 @@ pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Par
         }),
     };
     read.unwrap_or_else(unreadable)
+}
+
+/// The first [`SNIFF_BYTES`] of a file a `stat` found regular and `size` bytes long. Empty:
+/// nothing to open. Else one `read` of what the `stat` said, without a second `stat` or a
+/// read to see the end: most inputs are a few KiB, and two of the six system calls a file
+/// cost were those. A file that is not what the `stat` said (swapped for a pipe or a device
+/// since) is opened without blocking and read no further than this window here; anything
+/// read beyond it goes through [`open_regular`], which checks the file again.
+fn head_of_sized(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
+    if size == 0 {
+        return Ok(Vec::new());
+    }
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)?;
+    let want = size.min(SNIFF_BYTES as u64) as usize;
+    let mut buf = vec![0u8; want];
+    let mut filled = 0;
+    while filled < want {
+        match f.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(filled);
+    if filled == want && want < SNIFF_BYTES && (size as usize) == want {
+        return Ok(buf);
+    }
+    // Bigger than the window (or not the size it said): the rest of the window, as before.
+    let mut rest = Vec::new();
+    (&mut f).take((SNIFF_BYTES - filled) as u64).read_to_end(&mut rest)?;
+    buf.extend_from_slice(&rest);
+    Ok(buf)
 }
 
 /// The sniffed head is the whole file when it is shorter than the sniff window.

@@ -20,6 +20,9 @@ use std::path::Path;
 
 mod tables;
 
+/// Below this many jobs a step over every job stays on one thread.
+const PAR_MIN: usize = 2_000;
+
 /// A job while it is being assembled.
 #[derive(Debug, Default)]
 struct Draft {
@@ -43,6 +46,8 @@ struct Draft {
     row: Option<RowInfo>,
     agents: Vec<usize>,
     matched_by: Vec<String>,
+    /// Warnings about this draft found while settling it (moved to the run's warnings).
+    notes: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -134,35 +139,16 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String], files: &dyn
     }
 
     let mut names: BTreeMap<u32, String> = BTreeMap::new();
-    let mut drafts = drafts_from_scripts(&inp.scripts, &rb, &mut names, &mut run.warnings);
+    let mut drafts = drafts_from_scripts(&mut inp.scripts, &rb, &mut names, &mut run.warnings);
     attach_joblogs(&inp, &rb, generators, &mut drafts, &mut run.warnings);
     tables::attach_job_tables(&inp, &rb, &mut drafts, &mut run.warnings);
     read_prompt_files(root, files, &mut drafts, &mut run.warnings);
     attach_agents(&inp, &rb, &mut drafts, &mut run.warnings);
     attach_sessions(&inp, &mut drafts);
+    let agents = &inp.agents;
+    crate::core::par::for_each_mut(&mut drafts, PAR_MIN, |d| settle_outputs(d, agents, &rb));
     for d in &mut drafts {
-        if d.outputs.is_empty() {
-            d.outputs =
-                d.agents.iter().flat_map(|&a| inp.agents[a].1.files_written.iter()).filter_map(|p| rb.rel(p)).collect();
-            d.outputs.dedup();
-        }
-        if d.outputs.is_empty() {
-            d.outputs = d.session_files.iter().filter_map(|p| rb.rel(p)).collect();
-            d.outputs.dedup();
-        }
-        if d.validate.is_empty() {
-            if let Some(p) = &d.prompt {
-                d.validate = prompt_text::validation(&p.text);
-            }
-        }
-        // Outputs come from prompts and logs: never one outside the project root.
-        for o in std::mem::take(&mut d.outputs) {
-            match rb.rel(&o) {
-                Some(rel) if !d.outputs.contains(&rel) => d.outputs.push(rel),
-                Some(_) => {}
-                None => run.warnings.push(format!("{}: output {o} lies outside the project root; ignored", d.origin)),
-            }
-        }
+        run.warnings.append(&mut d.notes);
     }
     let scripts_of = batch_scripts(&drafts, &inp.scripts, &rb);
     let ids = assign_ids(&drafts);
@@ -184,25 +170,55 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String], files: &dyn
     run.batches = batches.into_values().collect();
     run.id = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
     run.title = phase_title(&names).unwrap_or_else(|| run.id.clone());
+    // What the readers produced is not needed any more: tens of thousands of strings on a
+    // wide run, freed while the caller goes on.
+    crate::core::par::drop_in_background((inp, drafts));
     run
+}
+
+/// A draft's outputs once every input is attached: from its prompt, else from the files its
+/// logs or session say were written, re-based under the root (one outside it is a note);
+/// and its validation commands from the prompt when nothing else gave them.
+fn settle_outputs(d: &mut Draft, agents: &[(String, AgentLog)], rb: &Rebaser) {
+    if d.outputs.is_empty() {
+        d.outputs = d.agents.iter().flat_map(|&a| agents[a].1.files_written.iter()).filter_map(|p| rb.rel(p)).collect();
+        d.outputs.dedup();
+    }
+    if d.outputs.is_empty() {
+        d.outputs = d.session_files.iter().filter_map(|p| rb.rel(p)).collect();
+        d.outputs.dedup();
+    }
+    if d.validate.is_empty() {
+        if let Some(p) = &d.prompt {
+            d.validate = prompt_text::validation(&p.text);
+        }
+    }
+    // Outputs come from prompts and logs: never one outside the project root.
+    for o in std::mem::take(&mut d.outputs) {
+        match rb.rel(&o) {
+            Some(rel) if !d.outputs.contains(&rel) => d.outputs.push(rel),
+            Some(_) => {}
+            None => d.notes.push(format!("{}: output {o} lies outside the project root; ignored", d.origin)),
+        }
+    }
 }
 
 /// Per batch, the scripts that run it: the script its jobs were defined in (`origin` is
 /// `file:line`), or for a command list, the script that feeds it to GNU parallel.
 fn batch_scripts(drafts: &[Draft], scripts: &[(String, Script)], rb: &Rebaser) -> BTreeMap<u32, Vec<String>> {
-    let runner_of = |list: &str| -> Option<&str> {
-        scripts.iter().find_map(|(rel, s)| {
-            s.parallel
-                .iter()
-                .any(|p| p.input.as_deref().and_then(|i| rb.rel(i)).as_deref() == Some(list))
-                .then_some(rel.as_str())
-        })
-    };
+    let known: HashSet<&str> = scripts.iter().map(|(rel, _)| rel.as_str()).collect();
+    // Command list -> the first script that feeds it to GNU parallel.
+    let mut runner_of: HashMap<String, &str> = HashMap::new();
+    for (rel, s) in scripts {
+        for list in s.parallel.iter().filter_map(|p| p.input.as_deref().and_then(|i| rb.rel(i))) {
+            runner_of.entry(list).or_insert(rel.as_str());
+        }
+    }
     let mut out: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for d in drafts {
         let file = d.origin.rsplit_once(':').map_or(d.origin.as_str(), |(f, _)| f);
-        let file = runner_of(file).unwrap_or(file);
-        if scripts.iter().any(|(rel, _)| rel == file) {
+        let file = runner_of.get(file).copied().unwrap_or(file);
+        if known.contains(file) {
             let list = out.entry(d.batch).or_default();
             if !list.iter().any(|s| s == file) {
                 list.push(file.to_string());
@@ -221,18 +237,26 @@ fn phase_title(names: &BTreeMap<u32, String>) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
+/// The jobs the scripts define, in batch order. The calls' words and prompts are moved into
+/// the jobs (nothing after this reads them from the scripts).
 fn drafts_from_scripts(
-    scripts: &[(String, Script)],
+    scripts: &mut [(String, Script)],
     rb: &Rebaser,
     names: &mut BTreeMap<u32, String>,
     warnings: &mut Vec<String>,
 ) -> Vec<Draft> {
-    let mut drafts = Vec::new();
-    let mut ordered: Vec<&(String, Script)> = scripts.iter().collect();
-    ordered.sort_by_key(|(rel, s)| (s.batches.iter().filter_map(|b| b.number).min().unwrap_or(u32::MAX), rel.clone()));
-    let mut seen_logs: HashMap<String, String> = HashMap::new();
-    for (rel, s) in ordered {
-        for b in &s.batches {
+    let calls = scripts.iter().flat_map(|(_, s)| s.batches.iter()).map(|b| b.calls.len()).sum();
+    let mut drafts = Vec::with_capacity(calls);
+    let mut ordered: Vec<usize> = (0..scripts.len()).collect();
+    ordered.sort_by_cached_key(|&i| {
+        let (rel, s) = &scripts[i];
+        (s.batches.iter().filter_map(|b| b.number).min().unwrap_or(u32::MAX), rel.clone())
+    });
+    // Log -> the draft that writes it.
+    let mut seen_logs: HashMap<String, usize> = HashMap::with_capacity(calls);
+    for i in ordered {
+        let (rel, s) = &mut scripts[i];
+        for b in &mut s.batches {
             if let (Some(n), Some(name)) = (b.number, &b.name) {
                 names.entry(n).or_insert_with(|| name.clone());
             }
@@ -246,14 +270,18 @@ fn drafts_from_scripts(
             if let Some(name) = &b.name {
                 names.entry(number).or_insert_with(|| name.clone());
             }
-            for call in &b.calls {
+            for call in &mut b.calls {
                 let d = draft_from_call(call, number, rel, rb);
                 if let Some(log) = &d.stdout_log {
-                    if let Some(prev) = seen_logs.get(log) {
-                        warnings.push(format!("{}: writes {} like {prev}; the job is counted once", d.origin, log));
+                    if let Some(&prev) = seen_logs.get(log) {
+                        let prev: &Draft = &drafts[prev];
+                        warnings.push(format!(
+                            "{}: writes {} like {}; the job is counted once",
+                            d.origin, log, prev.origin
+                        ));
                         continue;
                     }
-                    seen_logs.insert(log.clone(), d.origin.clone());
+                    seen_logs.insert(log.clone(), drafts.len());
                 }
                 drafts.push(d);
             }
@@ -262,10 +290,11 @@ fn drafts_from_scripts(
     drafts
 }
 
-fn draft_from_call(call: &GeneratorCall, batch: u32, source: &str, rb: &Rebaser) -> Draft {
-    let inv = &call.invocation;
+/// The draft of a generator call, taking its words and prompt text.
+fn draft_from_call(call: &mut GeneratorCall, batch: u32, source: &str, rb: &Rebaser) -> Draft {
+    let inv = &mut call.invocation;
     let origin = format!("{source}:{}", inv.line);
-    let mut d = Draft { batch, origin: origin.clone(), command: inv.argv.clone(), ..Draft::default() };
+    let mut d = Draft { batch, command: std::mem::take(&mut inv.argv), ..Draft::default() };
     d.stdout_log = inv.stdout.as_deref().and_then(|p| rb.rel(p));
     d.stderr_log = inv.stderr.as_deref().and_then(|p| rb.rel(p));
     // `cmd > log 2>&1 | tee log` names one log twice: it is one log of this job.
@@ -277,16 +306,26 @@ fn draft_from_call(call: &GeneratorCall, batch: u32, source: &str, rb: &Rebaser)
             }
         }
     }
-    match &call.prompt {
+    match &mut call.prompt {
         PromptText::Inline(text) => {
-            d.prompt = Some(Prompt { text: text.trim_matches('\n').to_string(), source: origin.clone() });
+            d.prompt = Some(Prompt { text: trim_newlines(std::mem::take(text)), source: origin.clone() });
         }
         PromptText::File(f) => d.prompt_file = Some(rb.rel_or_raw(f)),
         PromptText::Missing => {}
     }
     d.id_hint = id_hint(&d);
     d.matched_by.push(format!("defined by {origin}"));
+    d.origin = origin;
     d
+}
+
+/// `text` without the newlines at its ends, in place.
+fn trim_newlines(mut text: String) -> String {
+    let end = text.trim_end_matches('\n').len();
+    text.truncate(end);
+    let start = text.len() - text.trim_start_matches('\n').len();
+    text.drain(..start);
+    text
 }
 
 /// `_build/logs/b3-conftest.jsonl` -> `b3-conftest`; numeric stems get the batch prefix.
@@ -398,8 +437,8 @@ fn attach_joblogs(
                     i
                 }
                 None => {
-                    let mut d = match &call {
-                        Some(c) => draft_from_call(c, batch, rel, rb),
+                    let mut d = match call {
+                        Some(mut c) => draft_from_call(&mut c, batch, rel, rb),
                         None => Draft { batch, command: argv.clone(), ..Draft::default() },
                     };
                     d.origin = info.source.clone();
@@ -468,77 +507,85 @@ fn read_prompt_files(root: &Path, files: &dyn ProjectFiles, drafts: &mut [Draft]
             _ => warnings.push(format!("{}: prompt file {pf} was not found under the project root", d.origin)),
         }
     }
-    for d in drafts.iter_mut() {
+    crate::core::par::for_each_mut(drafts, PAR_MIN, |d| {
         if let Some(p) = &d.prompt {
             d.outputs = prompt_text::outputs(&p.text);
         }
-    }
+    });
 }
 
 fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: &mut Vec<String>) {
-    let mut by_log: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, d) in drafts.iter().enumerate() {
-        for l in d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()) {
-            let jobs = by_log.entry(l.clone()).or_default();
-            // One job naming a log twice (redirect and tee, stdout and stderr) is one job.
-            if jobs.last() != Some(&i) {
-                jobs.push(i);
-            }
-        }
-    }
-    let mut by_output: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, d) in drafts.iter().enumerate() {
-        for o in &d.outputs {
-            by_output.entry(o.clone()).or_default().push(i);
-        }
-    }
+    let mut matched: Vec<(usize, usize, String)> = Vec::new();
     let mut orphans = Vec::new();
-    for (ai, (rel, log)) in inp.agents.iter().enumerate() {
-        if let Some(ds) = by_log.get(rel.as_str()) {
-            if ds.len() > 1 {
-                warnings.push(format!(
-                    "{rel}: named by the redirects of {} jobs; matched to the first ({})",
-                    ds.len(),
-                    drafts[ds[0]].origin
-                ));
-            }
-            let d = &mut drafts[ds[0]];
-            d.agents.push(ai);
-            d.matched_by.push(format!("log {rel}: named by the redirect at {}", d.origin));
-            continue;
-        }
-        let mut hits: Vec<usize> = log
-            .files_written
-            .iter()
-            .filter_map(|p| rb.rel(p))
-            .filter_map(|p| by_output.get(&p))
-            .flatten()
-            .copied()
-            .collect();
-        hits.sort_unstable();
-        hits.dedup();
-        // A log that wrote nothing is matched by the outputs its echoed prompt names.
-        let mut how = "wrote an output of the job";
-        if hits.is_empty() {
-            if let Some(p) = &log.prompt {
-                hits = prompt_text::outputs(p).iter().filter_map(|o| by_output.get(o)).flatten().copied().collect();
-                hits.sort_unstable();
-                hits.dedup();
-                how = "its echoed prompt names an output of the job";
+    {
+        let drafts: &[Draft] = drafts;
+        let mut by_log: HashMap<&str, Vec<usize>> = HashMap::with_capacity(drafts.len());
+        for (i, d) in drafts.iter().enumerate() {
+            for l in d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()) {
+                let jobs = by_log.entry(l.as_str()).or_default();
+                // One job naming a log twice (redirect and tee, stdout and stderr) is one job.
+                if jobs.last() != Some(&i) {
+                    jobs.push(i);
+                }
             }
         }
-        match hits.as_slice() {
-            [one] => {
-                drafts[*one].agents.push(ai);
-                drafts[*one].matched_by.push(format!("log {rel}: {how}"));
+        let mut by_output: HashMap<&str, Vec<usize>> = HashMap::with_capacity(drafts.len());
+        for (i, d) in drafts.iter().enumerate() {
+            for o in &d.outputs {
+                by_output.entry(o.as_str()).or_default().push(i);
             }
-            [] => orphans.push(ai),
-            many => warnings.push(format!(
-                "{rel}: wrote outputs of {} different jobs ({}); not matched",
-                many.len(),
-                many.iter().map(|&i| drafts[i].origin.as_str()).collect::<Vec<_>>().join(", ")
-            )),
         }
+        for (ai, (rel, log)) in inp.agents.iter().enumerate() {
+            if let Some(ds) = by_log.get(rel.as_str()) {
+                if ds.len() > 1 {
+                    warnings.push(format!(
+                        "{rel}: named by the redirects of {} jobs; matched to the first ({})",
+                        ds.len(),
+                        drafts[ds[0]].origin
+                    ));
+                }
+                matched.push((ds[0], ai, format!("log {rel}: named by the redirect at {}", drafts[ds[0]].origin)));
+                continue;
+            }
+            let mut hits: Vec<usize> = log
+                .files_written
+                .iter()
+                .filter_map(|p| rb.rel(p))
+                .filter_map(|p| by_output.get(p.as_str()))
+                .flatten()
+                .copied()
+                .collect();
+            hits.sort_unstable();
+            hits.dedup();
+            // A log that wrote nothing is matched by the outputs its echoed prompt names.
+            let mut how = "wrote an output of the job";
+            if hits.is_empty() {
+                if let Some(p) = &log.prompt {
+                    hits = prompt_text::outputs(p)
+                        .iter()
+                        .filter_map(|o| by_output.get(o.as_str()))
+                        .flatten()
+                        .copied()
+                        .collect();
+                    hits.sort_unstable();
+                    hits.dedup();
+                    how = "its echoed prompt names an output of the job";
+                }
+            }
+            match hits.as_slice() {
+                [one] => matched.push((*one, ai, format!("log {rel}: {how}"))),
+                [] => orphans.push(ai),
+                many => warnings.push(format!(
+                    "{rel}: wrote outputs of {} different jobs ({}); not matched",
+                    many.len(),
+                    many.iter().map(|&i| drafts[i].origin.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+            }
+        }
+    }
+    for (di, ai, how) in matched {
+        drafts[di].agents.push(ai);
+        drafts[di].matched_by.push(how);
     }
     for ai in orphans {
         let (rel, log) = &inp.agents[ai];

@@ -40,7 +40,12 @@ impl<'f> Rebaser<'f> {
 
     /// Record a directory a generator ran in (absolute; relative ones are the root already).
     pub fn add_foreign_root(&mut self, dir: &str) {
-        let p = PathBuf::from(dir.trim_end_matches('/'));
+        let dir = dir.trim_end_matches('/');
+        // Every call of a wide run names the same directory or two: no allocation for those.
+        if self.foreign.iter().any(|f| f.as_os_str() == dir) {
+            return;
+        }
+        let p = PathBuf::from(dir);
         if p.is_absolute() && p != self.root && !self.foreign.contains(&p) {
             self.foreign.push(p);
             self.foreign.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));

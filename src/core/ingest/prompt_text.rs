@@ -5,6 +5,18 @@
 use super::shell;
 use std::collections::HashMap;
 
+/// The keys of a prompt line that name its output files (any case).
+const OUTPUT_KEYS: &[&str] = &[
+    "file to create",
+    "file to create/modify",
+    "file to modify",
+    "files to create",
+    "files",
+    "file",
+    "output file",
+    "output files",
+];
+
 /// Output paths named by the prompt, in order, without repeats.
 pub fn outputs(prompt: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -19,19 +31,8 @@ pub fn outputs(prompt: &str) -> Vec<String> {
             in_files_list = false;
         }
         let Some((key, value)) = t.split_once(':') else { continue };
-        let key = key.trim().trim_start_matches(['-', '*', '#', ' ']).trim().to_ascii_lowercase();
-        let is_output_key = matches!(
-            key.as_str(),
-            "file to create"
-                | "file to create/modify"
-                | "file to modify"
-                | "files to create"
-                | "files"
-                | "file"
-                | "output file"
-                | "output files"
-        );
-        if !is_output_key {
+        let key = key.trim().trim_start_matches(['-', '*', '#', ' ']).trim();
+        if !OUTPUT_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)) {
             continue;
         }
         if value.trim().is_empty() {

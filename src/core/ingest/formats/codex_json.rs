@@ -28,7 +28,13 @@ pub const NO_FINAL_EVENT: &str = "no final event: the stream stopped before the 
 /// Read a whole stream from any reader without keeping it in memory:
 /// lines are processed one at a time; `item.updated` payloads are skipped unparsed.
 pub fn read(reader: impl Read, source: &str) -> std::io::Result<AgentLog> {
+    read_with(reader, source, true)
+}
+
+/// [`read`], with or without the [`Quick`] reading of the common lines (tests compare both).
+fn read_with(reader: impl Read, source: &str, quick: bool) -> std::io::Result<AgentLog> {
     let mut state = StreamState::new(source);
+    state.quick = quick;
     scan_lines(reader, |line| match line {
         Line::Text(bytes) => state.on_line(bytes),
         Line::Skipped { complete } => state.on_skipped(complete),
@@ -279,6 +285,47 @@ impl<'de> Deserialize<'de> for Paths {
     }
 }
 
+/// The two most common lines of a current stream, told by their first and last bytes and read
+/// without a parse (most of a stream's bytes are in them: a started file change carries its
+/// whole diff, a command its whole output). Anything else, or the same lines with a timestamp
+/// or the early generation's `item_type`, takes the full parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quick {
+    /// `item.started` of an item still in progress: it records nothing until it completes.
+    InProgress,
+    /// `item.completed` of a command that exited 0: only ends an agent message run.
+    CommandPassed,
+}
+
+impl Quick {
+    fn of(line: &[u8]) -> Option<Quick> {
+        let quick = if line.starts_with(b"{\"type\":\"item.started\",\"item\":{")
+            && line.ends_with(b",\"status\":\"in_progress\"}}")
+        {
+            Quick::InProgress
+        } else if line.starts_with(b"{\"type\":\"item.completed\",\"item\":{\"id\":")
+            && line.ends_with(b",\"exit_code\":0,\"status\":\"completed\"}}")
+            && is_command_item(line)
+        {
+            Quick::CommandPassed
+        } else {
+            return None;
+        };
+        let plain = memmem::find(line, b"\"timestamp\"").is_none() && memmem::find(line, b"\"item_type\"").is_none();
+        plain.then_some(quick)
+    }
+}
+
+/// `{"type":"item.completed","item":{"id":"item_3","type":"command_execution",…`: the item's
+/// own type comes right after its id.
+fn is_command_item(line: &[u8]) -> bool {
+    const ID_AT: usize = b"{\"type\":\"item.completed\",\"item\":{\"id\":".len();
+    let Some(rest) = line.get(ID_AT..) else { return false };
+    let Some(id) = rest.strip_prefix(b"\"") else { return false };
+    let Some(close) = id.iter().take(64).position(|&b| b == b'"' || b == b'\\') else { return false };
+    id[close..].starts_with(b"\",\"type\":\"command_execution\",")
+}
+
 // ---------------------------------------------------------------------------------------
 // The summary being built
 
@@ -301,6 +348,8 @@ struct StreamState<'s> {
     /// Oldest generation: commands and patches begun but not yet ended, by call id.
     calls: HashMap<String, String>,
     patches: HashMap<String, Vec<String>>,
+    /// Read the common lines by their shape ([`Quick`]) instead of parsing them.
+    quick: bool,
 }
 
 impl<'s> StreamState<'s> {
@@ -317,6 +366,7 @@ impl<'s> StreamState<'s> {
             pending_invalid: None,
             calls: HashMap::new(),
             patches: HashMap::new(),
+            quick: true,
         }
     }
 
@@ -375,6 +425,9 @@ impl<'s> StreamState<'s> {
         if line[0] != b'{' {
             self.pending_invalid = Some((self.line_no, false, "not a JSON object".to_string()));
             return;
+        }
+        if let Some(quick) = Quick::of(line).filter(|_| self.quick) {
+            return self.on_quick(quick);
         }
         let err = match serde_json::from_slice::<Event<'_>>(line) {
             Ok(ev) => return self.on_event(ev, line),
@@ -470,6 +523,13 @@ impl<'s> StreamState<'s> {
                 }
             }
             _ => {}
+        }
+    }
+
+    fn on_quick(&mut self, quick: Quick) {
+        match quick {
+            Quick::InProgress => {}
+            Quick::CommandPassed => self.last_was_agent_message = false,
         }
     }
 

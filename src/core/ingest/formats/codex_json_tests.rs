@@ -471,3 +471,52 @@ fn evidence_helpers() {
     assert_eq!(first_meaningful_line(" \n----\n"), None);
     assert_eq!(clip("ééééé", 3), "ééé…");
 }
+
+/// A stream of `tests/data`, built into the test (core reads no files).
+macro_rules! stream {
+    ($rel:literal) => {
+        ($rel, &include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/", $rel))[..])
+    };
+}
+
+#[test]
+fn quick_lines_read_the_same_as_parsed_ones() {
+    let streams = [
+        stream!("fixtures/real-codex-current/_build/logs/phase3/b2-journal-tests.jsonl"),
+        stream!("fixtures/real-codex-current/_build/logs/phase3/b1-money.jsonl"),
+        stream!("fixtures/sparkq-phase6/_build/logs/phase6/b2-api.jsonl"),
+        stream!("fixtures/sparkq-phase6/_build/logs/phase6/b3-api-tests.jsonl"),
+        stream!("formats/codex_json/interrupted.jsonl"),
+        stream!("formats/codex_json/declined_and_telemetry.jsonl"),
+        stream!("formats/codex_exec_json_early.jsonl"),
+        stream!("formats/codex_exec_json_failed.jsonl"),
+        stream!("decisions/interface-mismatch/_build/logs/b2-middleware.jsonl"),
+    ];
+    let mut quick_lines = 0;
+    for (rel, bytes) in streams {
+        quick_lines += bytes.split(|&b| b == b'\n').filter(|l| Quick::of(l).is_some()).count();
+        let quick = read_with(bytes, rel, true).expect("read");
+        let parsed = read_with(bytes, rel, false).expect("read");
+        assert_eq!(quick, parsed, "{rel}");
+    }
+    assert!(quick_lines > 20, "the fixtures hold lines of both quick shapes: {quick_lines}");
+}
+
+#[test]
+fn only_the_plain_shapes_are_quick() {
+    let started = br#"{"type":"item.started","item":{"id":"item_1","type":"command_execution","command":"ls","aggregated_output":"","exit_code":null,"status":"in_progress"}}"#;
+    let passed = br#"{"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"ls","aggregated_output":"a\n","exit_code":0,"status":"completed"}}"#;
+    assert_eq!(Quick::of(started), Some(Quick::InProgress));
+    assert_eq!(Quick::of(passed), Some(Quick::CommandPassed));
+    // A failed command, a completed file change, a timestamped or early-generation line: parsed.
+    let failed = br#"{"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"ls","aggregated_output":"","exit_code":1,"status":"failed"}}"#;
+    let change = br#"{"type":"item.completed","item":{"id":"item_2","type":"file_change","changes":[],"exit_code":0,"status":"completed"}}"#;
+    let stamped =
+        br#"{"type":"item.started","timestamp":"2025-01-01T00:00:00Z","item":{"id":"item_1","status":"in_progress"}}"#;
+    let early =
+        br#"{"type":"item.started","item":{"id":"item_1","item_type":"command_execution","status":"in_progress"}}"#;
+    let cut = br#"{"type":"item.started","item":{"id":"item_1","type":"command_execution","command":"ls","#;
+    for line in [&failed[..], change, stamped, early, cut] {
+        assert_eq!(Quick::of(line), None, "{}", String::from_utf8_lossy(line));
+    }
+}
