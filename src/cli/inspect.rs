@@ -3,18 +3,17 @@
 use super::{load_read_only, Cli, CliError};
 use crate::app::project::Project;
 use crate::core::manifest;
-use crate::core::model::{Batch, Job};
+use crate::core::model::{Batch, Finding, Job};
 use crate::core::sanitize::{clean_line, clean_name};
 use crate::core::status::JobState;
 use serde::Serialize;
-use serde_json::{json, Value};
 use std::io::Write;
 use std::path::Path;
 
 pub fn run(cli: &Cli, path: Option<&Path>, as_json: bool) -> Result<i32, CliError> {
     let project = load_read_only(cli, path)?;
     if as_json {
-        let mut out = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
+        let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
         super::safe_json::write_pretty(&mut out, &InspectDoc::of(&project))
             .and_then(|()| writeln!(out))
             .and_then(|()| out.flush())
@@ -95,26 +94,85 @@ struct Jobs<'a>(&'a Project, &'a Batch);
 
 impl Serialize for Jobs<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.1.jobs.iter().map(|j| job_json(self.0, j)))
+        s.collect_seq(self.1.jobs.iter().map(|j| JobDoc::of(self.0, j)))
     }
 }
 
-/// One job of the document (a small `Value`, so its keys and those of its parts are sorted).
-pub fn job_json(project: &Project, j: &Job) -> Value {
-    json!({
-        "id": j.id,
-        "outputs": j.outputs,
-        "status": j.result.status.as_str(),
-        "state": state(project, j).as_str(),
-        "exit_code": j.result.exit_code,
-        "tokens": j.result.tokens,
-        "duration_s": j.result.duration_s,
-        "prompt_source": j.prompt.as_ref().map(|p| p.source.clone()),
-        "logs": j.result.logs,
-        "matched_by": j.matched_by,
-        "findings": j.result.findings,
-        "evidence": j.result.evidence,
-    })
+/// One job of the document, its fields (and those of its parts) in sorted key order.
+#[derive(Serialize)]
+struct JobDoc<'a> {
+    duration_s: Option<f64>,
+    evidence: FindingsDoc<'a>,
+    exit_code: Option<i32>,
+    findings: FindingsDoc<'a>,
+    id: &'a str,
+    logs: &'a [String],
+    matched_by: &'a [String],
+    outputs: &'a [String],
+    prompt_source: Option<&'a str>,
+    state: &'static str,
+    status: &'static str,
+    tokens: TokensDoc,
+}
+
+impl<'a> JobDoc<'a> {
+    fn of(project: &Project, j: &'a Job) -> Self {
+        let r = &j.result;
+        JobDoc {
+            duration_s: r.duration_s,
+            evidence: FindingsDoc(&r.evidence),
+            exit_code: r.exit_code,
+            findings: FindingsDoc(&r.findings),
+            id: &j.id,
+            logs: &r.logs,
+            matched_by: &j.matched_by,
+            outputs: &j.outputs,
+            prompt_source: j.prompt.as_ref().map(|p| p.source.as_str()),
+            state: state(project, j).as_str(),
+            status: r.status.as_str(),
+            tokens: TokensDoc { cached_input: r.tokens.cached_input, input: r.tokens.input, output: r.tokens.output },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct TokensDoc {
+    cached_input: u64,
+    input: u64,
+    output: u64,
+}
+
+struct FindingsDoc<'a>(&'a [Finding]);
+
+impl Serialize for FindingsDoc<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(FindingDoc::of))
+    }
+}
+
+/// A [`Finding`] with its keys sorted (`class` left out when there is none, as in the model).
+#[derive(Serialize)]
+struct FindingDoc<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class: Option<&'a str>,
+    error_type: &'a str,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    message: &'a str,
+    source: &'a str,
+}
+
+impl<'a> FindingDoc<'a> {
+    fn of(f: &'a Finding) -> Self {
+        FindingDoc {
+            class: f.class.as_deref(),
+            error_type: &f.error_type,
+            file: f.file.as_deref(),
+            line: f.line,
+            message: &f.message,
+            source: &f.source,
+        }
+    }
 }
 
 pub fn inspect_text(project: &Project) -> String {
