@@ -238,24 +238,21 @@ fn phase_title(names: &BTreeMap<u32, String>) -> Option<String> {
 }
 
 /// The jobs the scripts define, in batch order. The calls' words and prompts are moved into
-/// the jobs (nothing after this reads them from the scripts).
+/// the jobs (nothing after this reads them from the scripts); the drafts are made on every
+/// core, then a log written by two calls is counted once, in order.
 fn drafts_from_scripts(
     scripts: &mut [(String, Script)],
     rb: &Rebaser,
     names: &mut BTreeMap<u32, String>,
     warnings: &mut Vec<String>,
 ) -> Vec<Draft> {
-    let calls = scripts.iter().flat_map(|(_, s)| s.batches.iter()).map(|b| b.calls.len()).sum();
-    let mut drafts = Vec::with_capacity(calls);
-    let mut ordered: Vec<usize> = (0..scripts.len()).collect();
-    ordered.sort_by_cached_key(|&i| {
-        let (rel, s) = &scripts[i];
+    let mut ordered: Vec<&mut (String, Script)> = scripts.iter_mut().collect();
+    ordered.sort_by_cached_key(|(rel, s)| {
         (s.batches.iter().filter_map(|b| b.number).min().unwrap_or(u32::MAX), rel.clone())
     });
-    // Log -> the draft that writes it.
-    let mut seen_logs: HashMap<String, usize> = HashMap::with_capacity(calls);
-    for i in ordered {
-        let (rel, s) = &mut scripts[i];
+    let mut work: Vec<CallDraft<'_>> = Vec::new();
+    for (rel, s) in ordered {
+        let rel: &str = rel;
         for b in &mut s.batches {
             if let (Some(n), Some(name)) = (b.number, &b.name) {
                 names.entry(n).or_insert_with(|| name.clone());
@@ -270,24 +267,37 @@ fn drafts_from_scripts(
             if let Some(name) = &b.name {
                 names.entry(number).or_insert_with(|| name.clone());
             }
-            for call in &mut b.calls {
-                let d = draft_from_call(call, number, rel, rb);
-                if let Some(log) = &d.stdout_log {
-                    if let Some(&prev) = seen_logs.get(log) {
-                        let prev: &Draft = &drafts[prev];
-                        warnings.push(format!(
-                            "{}: writes {} like {}; the job is counted once",
-                            d.origin, log, prev.origin
-                        ));
-                        continue;
-                    }
-                    seen_logs.insert(log.clone(), drafts.len());
-                }
-                drafts.push(d);
-            }
+            work.extend(b.calls.iter_mut().map(|call| CallDraft { call, batch: number, source: rel, draft: None }));
         }
     }
+    crate::core::par::for_each_mut(&mut work, PAR_MIN, |w| {
+        w.draft = Some(draft_from_call(w.call, w.batch, w.source, rb));
+    });
+    let mut drafts: Vec<Draft> = Vec::with_capacity(work.len());
+    // Log -> the draft that writes it.
+    let mut seen_logs: HashMap<String, usize> = HashMap::with_capacity(work.len());
+    for d in work.into_iter().filter_map(|w| w.draft) {
+        if let Some(log) = &d.stdout_log {
+            if let Some(&prev) = seen_logs.get(log) {
+                warnings.push(format!(
+                    "{}: writes {} like {}; the job is counted once",
+                    d.origin, log, drafts[prev].origin
+                ));
+                continue;
+            }
+            seen_logs.insert(log.clone(), drafts.len());
+        }
+        drafts.push(d);
+    }
     drafts
+}
+
+/// A generator call of a script and, once made, its draft.
+struct CallDraft<'a> {
+    call: &'a mut GeneratorCall,
+    batch: u32,
+    source: &'a str,
+    draft: Option<Draft>,
 }
 
 /// The draft of a generator call, taking its words and prompt text.
@@ -820,127 +830,146 @@ fn decide_status(
     warnings: &mut Vec<String>,
 ) {
     let any_output_on_disk = jobs.iter().flat_map(|j| j.outputs.iter()).any(|o| files.exists(&root.join(o)));
-    let mut missing_check_skipped = false;
     let agent_logs: HashSet<&str> = inp.agents.iter().map(|(r, _)| r.as_str()).collect();
-    for (d, j) in drafts.iter().zip(jobs.iter_mut()) {
-        let log_started = d
-            .stdout_log
-            .as_ref()
-            .map(|l| inp.others.contains_key(l) || agent_logs.contains(l.as_str()))
-            .unwrap_or(false);
-        let validated = j.matched_by.iter().any(|m| m.starts_with("validated by "));
-        let ran = d.row.is_some() || !d.agents.is_empty() || log_started || validated || !j.result.findings.is_empty();
-        if !ran {
-            j.result.status = Status::NotRun;
-            continue;
+    let ctx = StatusInputs { root, files, inp, agent_logs: &agent_logs, any_output_on_disk };
+    let skipped = std::sync::atomic::AtomicBool::new(false);
+    let mut pairs: Vec<(&Draft, &mut Job)> = drafts.iter().zip(jobs.iter_mut()).collect();
+    crate::core::par::for_each_mut(&mut pairs, PAR_MIN, |(d, j)| {
+        if job_status(d, j, &ctx) {
+            skipped.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        let first_output = j.outputs.first().cloned();
-        // Agent-level failures, false successes (DESIGN.md §2) and suspect signs.
-        for &a in &d.agents {
-            let (rel, log) = &inp.agents[a];
-            for sign in failed::suspect_signs(log) {
-                j.result.evidence.push(Finding {
-                    file: first_output.clone(),
-                    error_type: failed::SUSPECT.into(),
-                    message: sign,
-                    source: rel.clone(),
-                    ..Finding::default()
-                });
-            }
-            if let Some(msg) = failed::false_success(log) {
-                j.result.agent_error.get_or_insert_with(|| msg.clone());
-                add_finding(
-                    &mut j.result.findings,
-                    Finding {
-                        file: first_output.clone(),
-                        error_type: failed::FALSE_SUCCESS.into(),
-                        message: msg,
-                        source: rel.clone(),
-                        ..Finding::default()
-                    },
-                );
-            }
-            if let Some(msg) = &log.failure {
-                j.result.agent_error.get_or_insert_with(|| msg.clone());
-                add_finding(
-                    &mut j.result.findings,
-                    Finding {
-                        file: first_output.clone(),
-                        line: None,
-                        error_type: "agent_error".into(),
-                        message: msg.clone(),
-                        source: rel.clone(),
-                        class: None,
-                    },
-                );
-            }
-        }
-        if d.agents.is_empty() {
-            if let Some(l) = &d.stdout_log {
-                if inp.others.get(l).is_some_and(|t| t.trim().is_empty()) && d.row.is_none() {
-                    let msg = "the job's log is empty: it started but wrote no event (killed before its first event, or still starting)".to_string();
-                    j.result.agent_error.get_or_insert_with(|| msg.clone());
-                    add_finding(
-                        &mut j.result.findings,
-                        Finding {
-                            file: first_output.clone(),
-                            error_type: "agent_error".into(),
-                            message: msg,
-                            source: l.clone(),
-                            ..Finding::default()
-                        },
-                    );
-                }
-            }
-        }
-        // Exit status from the joblog.
-        if let Some(row) = &d.row {
-            let stderr_tail = d.stderr_log.as_ref().and_then(|l| inp.others.get(l)).and_then(|t| last_error_line(t));
-            let msg = match failed::exit_verdict(row.exitval, row.signal, stderr_tail.as_deref()) {
-                failed::ExitVerdict::Passed => None,
-                failed::ExitVerdict::NeverRan => {
-                    j.result.status = Status::NotRun;
-                    continue;
-                }
-                failed::ExitVerdict::Failed(msg) => Some(msg),
-            };
-            if let Some(msg) = msg {
-                add_finding(
-                    &mut j.result.findings,
-                    Finding {
-                        file: first_output.clone(),
-                        error_type: "exit_status".into(),
-                        message: msg,
-                        source: row.source.clone(),
-                        ..Finding::default()
-                    },
-                );
-            }
-        }
-        // Expected outputs on disk.
-        if any_output_on_disk {
-            for o in &j.outputs {
-                if !files.exists(&root.join(o)) {
-                    add_finding(
-                        &mut j.result.findings,
-                        Finding {
-                            file: Some(o.clone()),
-                            error_type: "missing_output".into(),
-                            message: format!("expected output {o} does not exist after the job ran"),
-                            source: d.origin.clone(),
-                            ..Finding::default()
-                        },
-                    );
-                }
-            }
-        } else if !j.outputs.is_empty() {
-            missing_check_skipped = true;
-        }
-        j.result.status = failed::status_of(&j.result.findings);
-    }
-    if missing_check_skipped {
+    });
+    if skipped.into_inner() {
         warnings.push(format!("none of the jobs' outputs exist under {}; missing outputs were not checked (load the project directory to check them)", root.display()));
     }
+}
+
+/// What [`job_status`] reads besides its job.
+struct StatusInputs<'a> {
+    root: &'a Path,
+    files: &'a dyn ProjectFiles,
+    inp: &'a Inputs,
+    agent_logs: &'a HashSet<&'a str>,
+    any_output_on_disk: bool,
+}
+
+/// One job's status from its findings, after adding those its logs, its joblog row and its
+/// missing outputs give. True when its outputs could not be checked (none exist on disk).
+fn job_status(d: &Draft, j: &mut Job, ctx: &StatusInputs<'_>) -> bool {
+    let StatusInputs { root, files, inp, agent_logs, any_output_on_disk } = *ctx;
+    let mut missing_check_skipped = false;
+    let log_started =
+        d.stdout_log.as_ref().map(|l| inp.others.contains_key(l) || agent_logs.contains(l.as_str())).unwrap_or(false);
+    let validated = j.matched_by.iter().any(|m| m.starts_with("validated by "));
+    let ran = d.row.is_some() || !d.agents.is_empty() || log_started || validated || !j.result.findings.is_empty();
+    if !ran {
+        j.result.status = Status::NotRun;
+        return false;
+    }
+    let first_output = j.outputs.first().cloned();
+    // Agent-level failures, false successes (DESIGN.md §2) and suspect signs.
+    for &a in &d.agents {
+        let (rel, log) = &inp.agents[a];
+        for sign in failed::suspect_signs(log) {
+            j.result.evidence.push(Finding {
+                file: first_output.clone(),
+                error_type: failed::SUSPECT.into(),
+                message: sign,
+                source: rel.clone(),
+                ..Finding::default()
+            });
+        }
+        if let Some(msg) = failed::false_success(log) {
+            j.result.agent_error.get_or_insert_with(|| msg.clone());
+            add_finding(
+                &mut j.result.findings,
+                Finding {
+                    file: first_output.clone(),
+                    error_type: failed::FALSE_SUCCESS.into(),
+                    message: msg,
+                    source: rel.clone(),
+                    ..Finding::default()
+                },
+            );
+        }
+        if let Some(msg) = &log.failure {
+            j.result.agent_error.get_or_insert_with(|| msg.clone());
+            add_finding(
+                &mut j.result.findings,
+                Finding {
+                    file: first_output.clone(),
+                    line: None,
+                    error_type: "agent_error".into(),
+                    message: msg.clone(),
+                    source: rel.clone(),
+                    class: None,
+                },
+            );
+        }
+    }
+    if d.agents.is_empty() {
+        if let Some(l) = &d.stdout_log {
+            if inp.others.get(l).is_some_and(|t| t.trim().is_empty()) && d.row.is_none() {
+                let msg = "the job's log is empty: it started but wrote no event (killed before its first event, or still starting)".to_string();
+                j.result.agent_error.get_or_insert_with(|| msg.clone());
+                add_finding(
+                    &mut j.result.findings,
+                    Finding {
+                        file: first_output.clone(),
+                        error_type: "agent_error".into(),
+                        message: msg,
+                        source: l.clone(),
+                        ..Finding::default()
+                    },
+                );
+            }
+        }
+    }
+    // Exit status from the joblog.
+    if let Some(row) = &d.row {
+        let stderr_tail = d.stderr_log.as_ref().and_then(|l| inp.others.get(l)).and_then(|t| last_error_line(t));
+        let msg = match failed::exit_verdict(row.exitval, row.signal, stderr_tail.as_deref()) {
+            failed::ExitVerdict::Passed => None,
+            failed::ExitVerdict::NeverRan => {
+                j.result.status = Status::NotRun;
+                return false;
+            }
+            failed::ExitVerdict::Failed(msg) => Some(msg),
+        };
+        if let Some(msg) = msg {
+            add_finding(
+                &mut j.result.findings,
+                Finding {
+                    file: first_output.clone(),
+                    error_type: "exit_status".into(),
+                    message: msg,
+                    source: row.source.clone(),
+                    ..Finding::default()
+                },
+            );
+        }
+    }
+    // Expected outputs on disk.
+    if any_output_on_disk {
+        for o in &j.outputs {
+            if !files.exists(&root.join(o)) {
+                add_finding(
+                    &mut j.result.findings,
+                    Finding {
+                        file: Some(o.clone()),
+                        error_type: "missing_output".into(),
+                        message: format!("expected output {o} does not exist after the job ran"),
+                        source: d.origin.clone(),
+                        ..Finding::default()
+                    },
+                );
+            }
+        }
+    } else if !j.outputs.is_empty() {
+        missing_check_skipped = true;
+    }
+    j.result.status = failed::status_of(&j.result.findings);
+    missing_check_skipped
 }
 
 /// The last line of a stderr capture that reads like an error.

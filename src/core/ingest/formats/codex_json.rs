@@ -58,6 +58,15 @@ pub fn looks_like(head: &[u8]) -> bool {
         return false;
     }
     let second = lines.next();
+    // The current generations' first line, `{"type":"thread.started",…}`: its top-level type is
+    // its first, and with no `payload` key anywhere the parse below would say the same.
+    if first.starts_with(b"{\"type\":\"") && memmem::find(first, b"\"payload\"").is_none() {
+        if let Some(t) = first_type_value(first).and_then(|t| std::str::from_utf8(t).ok()) {
+            if is_stream_type(t) {
+                return true;
+            }
+        }
+    }
     match serde_json::from_slice::<serde_json::Value>(first) {
         Ok(serde_json::Value::Object(obj)) => {
             if let Some(t) = obj.get("type") {

@@ -186,6 +186,11 @@ pub fn looks_like(head: &[u8]) -> bool {
         return false;
     };
     const KINDS: [&str; 5] = ["session_meta", "turn_context", "response_item", "event_msg", "compacted"];
+    // Without a `payload` key anywhere it is no session line, whole or cut (the common case:
+    // every other JSON log), and needs no parse to say so.
+    if !first.starts_with(b"{\"timestamp\":") && memchr::memmem::find(first, b"\"payload\"").is_none() {
+        return false;
+    }
     match serde_json::from_slice::<serde_json::Value>(first) {
         Ok(serde_json::Value::Object(obj)) => {
             obj.contains_key("timestamp")
