@@ -2,7 +2,7 @@
 //! figures are unknown (never ran, killed, a usage block of zeros), full restart vs targeted
 //! recovery, savings, and money when prices are set. An unknown time stays unknown (`None`).
 
-use super::fasthash::FastMap;
+use super::fasthash::{FastMap, FastSet};
 use super::model::{Job, Run, Status};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -232,8 +232,8 @@ impl CostModel {
     /// A recovery: the recovery prompts, the repaired jobs (in parallel) and their validation,
     /// then every later job still to run, batch by batch.
     pub fn recovery(&self, run: &Run, scope: &RecoveryScope<'_>) -> Amount {
-        let picked = |id: &str| scope.repair.contains(id) || scope.then_run.contains(id);
-        self.amount(run, picked, scope.prompt_tokens)
+        let jobs: FastSet<&str> = scope.repair.union(&scope.then_run).copied().collect();
+        self.amount(run, |id| jobs.contains(id), scope.prompt_tokens)
     }
 
     /// Tokens of the jobs `picked` (+ validation each) and their wall time: per batch the

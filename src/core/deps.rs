@@ -385,23 +385,47 @@ impl<'a> Iterator for Runs<'a> {
         loop {
             let rest = self.s.as_bytes().get(self.pos..)?;
             let mark = self.pos + memchr::memchr3(b'.', b'/', b':', rest)?;
-            // `pos` is the end of the previous run (or 0), so the run starts after it.
-            let before = self.s.get(self.pos..mark)?;
-            let start = self.pos
-                + before
-                    .char_indices()
-                    .rev()
-                    .take_while(|(_, c)| is_token_char(*c))
-                    .last()
-                    .map_or(mark - self.pos, |(i, _)| i);
-            let after = self.s.get(mark..)?;
-            let end = mark + after.char_indices().find(|(_, c)| !is_token_char(*c)).map_or(after.len(), |(i, _)| i);
+            let (start, end) = (run_start(self.s, self.pos, mark), run_end(self.s, mark));
             self.pos = end;
             if end - start > 2 {
                 return self.s.get(start..end).map(|run| (start, run));
             }
         }
     }
+}
+
+/// Where the run holding byte `mark` starts, at `floor` at the earliest (the end of the
+/// previous run). Byte by byte over ASCII, by characters from the first non-ASCII byte on.
+fn run_start(s: &str, floor: usize, mark: usize) -> usize {
+    let bytes = s.as_bytes();
+    let mut start = mark;
+    while start > floor && bytes.get(start - 1).is_some_and(|b| is_ascii_token_byte(*b)) {
+        start -= 1;
+    }
+    if start == floor || bytes.get(start - 1).is_none_or(|b| b.is_ascii()) {
+        return start;
+    }
+    let before = s.get(floor..start).unwrap_or_default();
+    before.char_indices().rev().take_while(|(_, c)| is_token_char(*c)).last().map_or(start, |(i, _)| floor + i)
+}
+
+/// Where the run holding byte `mark` ends (see `run_start`).
+fn run_end(s: &str, mark: usize) -> usize {
+    let bytes = s.as_bytes();
+    let mut end = mark;
+    while bytes.get(end).is_some_and(|b| is_ascii_token_byte(*b)) {
+        end += 1;
+    }
+    if bytes.get(end).is_none_or(|b| b.is_ascii()) {
+        return end;
+    }
+    let after = s.get(end..).unwrap_or_default();
+    end + after.char_indices().find(|(_, c)| !is_token_char(*c)).map_or(after.len(), |(i, _)| i)
+}
+
+#[inline]
+fn is_ascii_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b':' | b'-')
 }
 
 /// Alphanumeric or one of `_./:-`.
@@ -502,6 +526,7 @@ mod tests {
             "Validation: pytest sparkq/tests/test_api.py::test_enqueue -q",
             "use crate::lexer::Token; see ./src/lexer.rs.",
             "Ünïcödé/päth.py and naïve.module — café.rs, 日本/語.py",
+            "a.bé/c é.x x.é ab.c日 日ab.c 语a.b语 é",
             "",
             "...::--//",
         ] {
