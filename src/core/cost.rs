@@ -2,6 +2,7 @@
 //! figures are unknown (never ran, killed, a usage block of zeros), full restart vs targeted
 //! recovery, savings, and money when prices are set. An unknown time stays unknown (`None`).
 
+use super::fasthash::{FastMap, FastSet};
 use super::model::{Job, Run, Status};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,7 +64,7 @@ pub struct Estimate {
 /// Per-job costs of a run with the averages used for estimates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostModel {
-    pub jobs: BTreeMap<String, JobCost>,
+    pub jobs: FastMap<String, JobCost>,
     pub measure: Measure,
     pub restart_tokens_per_batch: u64,
     pub validate_tokens_per_job: u64,
@@ -164,7 +165,7 @@ impl CostModel {
             Averages::of(ran().filter(|j| tokens_known(j)).map(|j| (j.batch, j.result.tokens.total() as f64)));
         let sec_avg = Averages::of(run.jobs().filter_map(|j| seconds_known(j).map(|s| (j.batch, s))));
         let mut estimates = Vec::new();
-        let mut jobs = BTreeMap::new();
+        let mut jobs = FastMap::default();
         for j in run.jobs() {
             let why = if j.result.status.ran() { None } else { Some("never ran") };
             let (tokens, tok_est) = if j.result.status.ran() && tokens_known(j) {
@@ -223,8 +224,7 @@ impl CostModel {
 
     /// A whole-phase restart: regenerate every batch's prompts, re-run and re-validate every job.
     pub fn full_restart(&self, run: &Run) -> Amount {
-        let all: BTreeSet<&str> = run.jobs().map(|j| j.id.as_str()).collect();
-        let mut a = self.amount(run, &all, 0);
+        let mut a = self.amount(run, |_| true, 0);
         a.tokens += self.restart_tokens_per_batch * run.batches.len() as u64;
         a
     }
@@ -232,15 +232,16 @@ impl CostModel {
     /// A recovery: the recovery prompts, the repaired jobs (in parallel) and their validation,
     /// then every later job still to run, batch by batch.
     pub fn recovery(&self, run: &Run, scope: &RecoveryScope<'_>) -> Amount {
-        let jobs: BTreeSet<&str> = scope.repair.union(&scope.then_run).copied().collect();
-        self.amount(run, &jobs, scope.prompt_tokens)
+        let jobs: FastSet<&str> = scope.repair.union(&scope.then_run).copied().collect();
+        self.amount(run, |id| jobs.contains(id), scope.prompt_tokens)
     }
 
-    /// Tokens of `jobs` (+ validation each) and their wall time: per batch the longest job.
-    fn amount(&self, run: &Run, jobs: &BTreeSet<&str>, prompt_tokens: u64) -> Amount {
+    /// Tokens of the jobs `picked` (+ validation each) and their wall time: per batch the
+    /// longest job. (A predicate, not a set: a full restart picks every job.)
+    fn amount(&self, run: &Run, picked: impl Fn(&str) -> bool, prompt_tokens: u64) -> Amount {
         let mut a = Amount { tokens: prompt_tokens, ..Amount::default() };
         let mut per_batch: BTreeMap<u32, f64> = BTreeMap::new();
-        for j in run.jobs().filter(|j| jobs.contains(j.id.as_str())) {
+        for j in run.jobs().filter(|j| picked(j.id.as_str())) {
             let Some(c) = self.jobs.get(&j.id) else { continue };
             a.tokens += c.tokens + self.validate_tokens_per_job;
             let e = per_batch.entry(j.batch).or_insert(0.0);

@@ -2,10 +2,11 @@
 //! inferred at job level from prompts and validation commands that name an earlier job's
 //! outputs (as paths or module paths). Each inferred edge carries its evidence.
 
+use super::fasthash::{FastMap, FastSet};
 use super::ingest::paths::module_forms;
-use super::model::Run;
+use super::model::{Job, Run};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `reader` (a job of a later batch) depends on `writer` (a job of an earlier batch).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -52,63 +53,16 @@ pub fn edge_key(reader: &str, writer: &str) -> String {
 
 /// Infer the graph. `verdicts` maps `edge_key` to the user's confirm/reject.
 pub fn infer(run: &Run, verdicts: &BTreeMap<String, EdgeVerdict>) -> Graph {
-    // Index every output path, module form and ancestor directory -> (job, batch, output).
-    let mut by_path: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-    let mut by_module: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-    let mut by_dir: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-    let jobs: Vec<&super::model::Job> = run.jobs().collect();
-    for (ji, j) in jobs.iter().enumerate() {
-        for (oi, o) in j.outputs.iter().enumerate() {
-            by_path.entry(o.as_str()).or_default().push((ji, oi));
-            for m in module_forms(o) {
-                by_module.entry(m).or_default().push((ji, oi));
-            }
-            let mut dir = o.as_str();
-            while let Some((parent, _)) = dir.rsplit_once('/') {
-                by_dir.entry(parent.to_string()).or_default().push((ji, oi));
-                dir = parent;
-            }
-        }
-    }
-    // Readers are independent: on a large run, share them out over the cores.
-    let idx = Index { jobs: &jobs, by_path: &by_path, by_module: &by_module, by_dir: &by_dir };
-    let threads =
-        if jobs.len() < 2_000 { 1 } else { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8) };
-    let per = jobs.len().div_ceil(threads.max(1)).max(1);
-    let mut found: Vec<Edge> = if threads <= 1 {
-        (0..jobs.len()).flat_map(|ri| idx.edges_of(ri)).collect()
+    let jobs: Vec<&Job> = run.jobs().collect();
+    let (mut found, rank) = if jobs.len() < 2_000 {
+        let forms = ModuleForms::of(&jobs);
+        (Index::new(&jobs, &forms).edges_in(0..jobs.len()), id_ranks(&jobs))
     } else {
-        std::thread::scope(|s| {
-            let idx = &idx;
-            let n = jobs.len();
-            let parts: Vec<_> = (0..n)
-                .step_by(per)
-                .map(|from| {
-                    s.spawn(move || (from..(from + per).min(n)).flat_map(|ri| idx.edges_of(ri)).collect::<Vec<Edge>>())
-                })
-                .collect();
-            parts.into_iter().flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-        })
+        find_in_parallel(&jobs)
     };
-    // Ordered by (reader id, writer id), as the ids are unique.
-    found.sort_unstable_by(|a, b| (a.reader.as_str(), a.writer.as_str()).cmp(&(b.reader.as_str(), b.writer.as_str())));
+    // Ordered by (reader id, writer id), as the ids are unique: their ranks order the same.
+    found.sort_unstable_by_key(|f| (rank[f.reader], rank[f.writer]));
     let mut g = Graph::default();
-    let declaring: HashMap<&str, bool> =
-        run.batches.iter().flat_map(|b| b.jobs.iter().map(move |j| (j.id.as_str(), declares(run, b, j)))).collect();
-    for e in found {
-        if declaring.get(e.reader.as_str()).copied().unwrap_or(false) {
-            g.evidence_only.push(e);
-            continue;
-        }
-        let verdict = if verdicts.is_empty() { None } else { verdicts.get(&edge_key(&e.reader, &e.writer)) };
-        match verdict {
-            Some(EdgeVerdict::Rejected) => g.rejected.push(e),
-            _ => g.edges.push(e),
-        }
-    }
-    g.edges.extend(declared_edges(run));
-    g.edges.sort_by(|a, b| (a.reader.as_str(), a.writer.as_str()).cmp(&(b.reader.as_str(), b.writer.as_str())));
-    let batch_of: HashMap<&str, u32> = jobs.iter().map(|j| (j.id.as_str(), j.batch)).collect();
     for b in &run.batches {
         let deps = g.batch_deps.entry(b.number).or_default();
         if let Some(declared) = &b.depends_on {
@@ -116,18 +70,74 @@ pub fn infer(run: &Run, verdicts: &BTreeMap<String, EdgeVerdict>) -> Graph {
             deps.extend(declared.iter().copied());
         }
     }
-    for e in &g.edges {
-        if let (Some(&rb), Some(&wb)) = (batch_of.get(e.reader.as_str()), batch_of.get(e.writer.as_str())) {
-            if !g.declared.contains(&rb) {
-                g.batch_deps.entry(rb).or_default().insert(wb);
+    let declaring: Vec<bool> =
+        run.batches.iter().flat_map(|b| b.jobs.iter().map(move |j| declares(run, b, j))).collect();
+    for f in found {
+        let (r, w, edge) = (jobs[f.reader], jobs[f.writer], f.edge);
+        if declaring[f.reader] {
+            g.evidence_only.push(edge);
+            continue;
+        }
+        let verdict = if verdicts.is_empty() { None } else { verdicts.get(&edge_key(&r.id, &w.id)) };
+        if verdict == Some(&EdgeVerdict::Rejected) {
+            g.rejected.push(edge);
+            continue;
+        }
+        g.add_batch_dep(r.batch, w.batch);
+        g.edges.push(edge);
+    }
+    let declared = declared_edges(run);
+    if !declared.is_empty() {
+        let batch_of: FastMap<&str, u32> = jobs.iter().map(|j| (j.id.as_str(), j.batch)).collect();
+        for e in &declared {
+            if let (Some(&rb), Some(&wb)) = (batch_of.get(e.reader.as_str()), batch_of.get(e.writer.as_str())) {
+                g.add_batch_dep(rb, wb);
             }
         }
+        g.edges.extend(declared);
+        g.edges.sort_by(|a, b| (a.reader.as_str(), a.writer.as_str()).cmp(&(b.reader.as_str(), b.writer.as_str())));
     }
     g
 }
 
+/// `infer`'s edges and id ranks on a large run: the ranks are found while the index is built,
+/// and the readers, which are independent, are shared out over the cores.
+fn find_in_parallel(jobs: &[&Job]) -> (Vec<Found>, Vec<usize>) {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    std::thread::scope(|outer| {
+        let ranks = outer.spawn(|| id_ranks(jobs));
+        let forms = ModuleForms::of(jobs);
+        let idx = Index::new(jobs, &forms);
+        let n = jobs.len();
+        let per = n.div_ceil(threads).max(1);
+        let found = std::thread::scope(|s| {
+            let idx = &idx;
+            let parts: Vec<_> =
+                (0..n).step_by(per).map(|from| s.spawn(move || idx.edges_in(from..(from + per).min(n)))).collect();
+            parts.into_iter().flat_map(join).collect()
+        });
+        (found, join(ranks))
+    })
+}
+
+/// A scoped thread's result, its panic passed on.
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
+/// Each job's position in the order of the ids (by job index).
+fn id_ranks(jobs: &[&Job]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_unstable_by(|&a, &b| jobs[a].id.cmp(&jobs[b].id));
+    let mut rank = vec![0; jobs.len()];
+    for (r, &ji) in order.iter().enumerate() {
+        rank[ji] = r;
+    }
+    rank
+}
+
 /// Whether a job's dependencies are declared: its own `depends_on`, else its batch's.
-fn declares(run: &Run, b: &super::model::Batch, j: &super::model::Job) -> bool {
+fn declares(run: &Run, b: &super::model::Batch, j: &Job) -> bool {
     run.job_depends_on(&j.id).is_some() || b.depends_on.is_some()
 }
 
@@ -138,7 +148,7 @@ fn declared_edges(run: &Run) -> Vec<Edge> {
     if run.job_depends_on.is_empty() && run.batches.iter().all(|b| b.depends_on.is_none()) {
         return out;
     }
-    let by_id: HashMap<&str, &super::model::Job> = run.jobs().map(|j| (j.id.as_str(), j)).collect();
+    let by_id: FastMap<&str, &Job> = run.jobs().map(|j| (j.id.as_str(), j)).collect();
     for b in &run.batches {
         for j in &b.jobs {
             if let Some(ids) = run.job_depends_on(&j.id) {
@@ -169,184 +179,331 @@ fn declared_edges(run: &Run) -> Vec<Edge> {
     out
 }
 
-/// What `infer` looks tokens up in.
-struct Index<'a> {
-    jobs: &'a [&'a super::model::Job],
-    by_path: &'a HashMap<&'a str, Vec<(usize, usize)>>,
-    by_module: &'a HashMap<String, Vec<(usize, usize)>>,
-    by_dir: &'a HashMap<String, Vec<(usize, usize)>>,
+/// An inferred edge with the indices of its reader and writer (to order and class it).
+struct Found {
+    reader: usize,
+    writer: usize,
+    edge: Edge,
 }
 
-impl Index<'_> {
+/// The (job, output) pairs a key names: the first inline (most keys name one output), any
+/// others in `more`, so an index of thousands of keys holds few allocations to make and free.
+struct Hits {
+    first: (usize, usize),
+    more: Vec<(usize, usize)>,
+}
+
+impl Hits {
+    fn iter(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        std::iter::once(self.first).chain(self.more.iter().copied())
+    }
+}
+
+fn add_hit<'k>(map: &mut FastMap<&'k str, Hits>, key: &'k str, hit: (usize, usize)) {
+    match map.entry(key) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut().more.push(hit),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(Hits { first: hit, more: Vec::new() });
+        }
+    }
+}
+
+/// The module forms of every output, in one string: (start, end, job, output) per form.
+struct ModuleForms {
+    text: String,
+    spans: Vec<(usize, usize, usize, usize)>,
+}
+
+impl ModuleForms {
+    fn of(jobs: &[&Job]) -> ModuleForms {
+        let mut f = ModuleForms { text: String::new(), spans: Vec::new() };
+        for (ji, j) in jobs.iter().enumerate() {
+            for (oi, o) in j.outputs.iter().enumerate() {
+                for m in module_forms(o) {
+                    let start = f.text.len();
+                    f.text.push_str(&m);
+                    f.spans.push((start, f.text.len(), ji, oi));
+                }
+            }
+        }
+        f
+    }
+}
+
+/// What `infer` looks tokens up in: every output path, module form and ancestor directory ->
+/// (job, output) indices.
+struct Index<'a> {
+    jobs: &'a [&'a Job],
+    by_path: FastMap<&'a str, Hits>,
+    by_module: FastMap<&'a str, Hits>,
+    by_dir: FastMap<&'a str, Hits>,
+}
+
+impl<'a> Index<'a> {
+    fn new(jobs: &'a [&'a Job], forms: &'a ModuleForms) -> Index<'a> {
+        let cap = jobs.len();
+        let mut idx = Index {
+            jobs,
+            by_path: FastMap::with_capacity_and_hasher(cap, Default::default()),
+            by_module: FastMap::with_capacity_and_hasher(forms.spans.len(), Default::default()),
+            by_dir: FastMap::default(),
+        };
+        for (ji, j) in jobs.iter().enumerate() {
+            for (oi, o) in j.outputs.iter().enumerate() {
+                add_hit(&mut idx.by_path, o, (ji, oi));
+                let mut dir = o.as_str();
+                while let Some((parent, _)) = dir.rsplit_once('/') {
+                    add_hit(&mut idx.by_dir, parent, (ji, oi));
+                    dir = parent;
+                }
+            }
+        }
+        for &(start, end, ji, oi) in &forms.spans {
+            if let Some(m) = forms.text.get(start..end) {
+                add_hit(&mut idx.by_module, m, (ji, oi));
+            }
+        }
+        idx
+    }
+
+    /// The edges of the readers in `readers`. `seen[w]` holds the reader (+ 1) that last found
+    /// writer `w`: one edge per writer without a map per reader.
+    fn edges_in(&self, readers: std::ops::Range<usize>) -> Vec<Found> {
+        let mut seen = vec![0usize; self.jobs.len()];
+        let mut out = Vec::new();
+        for ri in readers {
+            self.edges_of(ri, &mut seen, &mut out);
+        }
+        out
+    }
+
     /// The edges of reader `ri`: one per writer, with the first evidence found. Evidence text
     /// is only built for a new edge (most hits are repeats or a job naming its own outputs).
-    fn edges_of(&self, ri: usize) -> Vec<Edge> {
+    fn edges_of(&self, ri: usize, seen: &mut [usize], out: &mut Vec<Found>) {
         let jobs = self.jobs;
         let r = jobs[ri];
-        let mut found: HashMap<usize, Edge> = HashMap::new();
         let mut add = |wi: usize, oi: usize, evidence: &dyn Fn() -> String| {
-            let w = jobs[wi];
-            if w.batch >= r.batch || wi == ri {
+            if jobs[wi].batch >= r.batch || wi == ri || seen[wi] == ri + 1 {
                 return;
             }
-            found.entry(wi).or_insert_with(|| Edge {
+            seen[wi] = ri + 1;
+            let w = jobs[wi];
+            let edge = Edge {
                 reader: r.id.clone(),
                 writer: w.id.clone(),
                 output: w.outputs[oi].clone(),
                 evidence: evidence(),
                 declared: false,
-            });
+            };
+            out.push(Found { reader: ri, writer: wi, edge });
         };
         if let Some(p) = &r.prompt {
-            for (ln, line) in p.text.lines().enumerate() {
-                for tok in tokens(line) {
-                    let t = tok.trim_start_matches("./");
-                    if let Some(hits) = self.by_path.get(t) {
-                        for &(wi, oi) in hits {
-                            add(wi, oi, &|| format!("prompt of {} line {} names {}", r.id, ln + 1, t));
-                        }
-                        continue;
+            // The whole text at once; the line number is counted only for a token that hits.
+            let mut line_of = LineOf { text: p.text.as_bytes(), pos: 0, line: 0 };
+            for (at, tok) in tokens_at(&p.text) {
+                let t = strip_dot_slashes(tok);
+                if let Some(hits) = self.by_path.get(t) {
+                    let ln = line_of.at(at);
+                    for (wi, oi) in hits.iter() {
+                        add(wi, oi, &|| format!("prompt of {} line {} names {}", r.id, ln + 1, t));
                     }
-                    // Module forms: the token or any dotted/`::` prefix of it.
-                    for m in prefixes(t) {
-                        if let Some(hits) = self.by_module.get(m) {
-                            for &(wi, oi) in hits {
-                                let out = &jobs[wi].outputs[oi];
-                                add(wi, oi, &|| format!("prompt of {} line {} names {} ({})", r.id, ln + 1, m, out));
-                            }
-                            break;
+                    continue;
+                }
+                // Module forms: the token or any dotted/`::` prefix of it.
+                for m in prefixes(t) {
+                    if let Some(hits) = self.by_module.get(m) {
+                        let ln = line_of.at(at);
+                        for (wi, oi) in hits.iter() {
+                            let out = &jobs[wi].outputs[oi];
+                            add(wi, oi, &|| format!("prompt of {} line {} names {} ({})", r.id, ln + 1, m, out));
                         }
+                        break;
                     }
                 }
             }
         }
         for argv in &r.validate {
             for arg in argv {
-                let a = arg.trim_start_matches("./").trim_end_matches('/');
-                let a = a.split("::").next().unwrap_or(a);
+                let a = strip_dot_slashes(arg).trim_end_matches('/');
+                let a = a.get(..find_colons(a).unwrap_or(a.len())).unwrap_or(a);
                 let Some(hits) = self.by_path.get(a).or_else(|| self.by_dir.get(a)) else { continue };
-                for &(wi, oi) in hits {
+                for (wi, oi) in hits.iter() {
                     let out = &jobs[wi].outputs[oi];
                     add(wi, oi, &|| format!("validation of {} (`{}`) touches {}", r.id, argv.join(" "), out));
                 }
             }
         }
-        found.into_values().collect()
     }
 }
 
-/// Path-like or dotted tokens of a line: runs of `[A-Za-z0-9_./:-]`, trimmed of punctuation.
-fn tokens(line: &str) -> impl Iterator<Item = &str> {
-    Runs { s: line, pos: 0 }
-        .map(|t| t.trim_matches(|c: char| c == '.' || c == ':' || c == '-'))
-        .filter(|t| t.len() > 2 && (t.contains('.') || t.contains('/') || t.contains("::")))
+/// Path-like or dotted tokens of a text: runs of `[A-Za-z0-9_./:-]`, trimmed of punctuation,
+/// each with the offset of its run (no run spans a line: a line break is no token character).
+fn tokens_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    Runs { s: text, pos: 0 }.map(|(at, t)| (at, t.trim_matches(|c: char| c == '.' || c == ':' || c == '-'))).filter(
+        |(_, t)| t.len() > 2 && (memchr::memchr2(b'.', b'/', t.as_bytes()).is_some() || find_colons(t).is_some()),
+    )
 }
 
-/// Maximal runs of token characters (alphanumeric or one of `_./:-`), read byte by byte for
-/// ASCII (prompts are mostly ASCII; this runs over every line of every prompt). Only runs
-/// that can become tokens are returned.
+/// The first `::` in `s`. (A `&str` pattern sets up a substring searcher on every call; the
+/// tokens here are short and there are hundreds of thousands of them on a wide run.)
+fn find_colons(s: &str) -> Option<usize> {
+    s.as_bytes().windows(2).position(|w| w == b"::")
+}
+
+/// The last `::` in `s` (see `find_colons`).
+fn rfind_colons(s: &str) -> Option<usize> {
+    s.as_bytes().windows(2).rposition(|w| w == b"::")
+}
+
+/// `s` without any leading `./` (what `trim_start_matches("./")` gives, without its searcher).
+fn strip_dot_slashes(mut s: &str) -> &str {
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    s
+}
+
+/// `tokens_at` without the offsets.
+#[cfg(test)]
+fn tokens(line: &str) -> impl Iterator<Item = &str> {
+    tokens_at(line).map(|(_, t)| t)
+}
+
+/// Maximal runs of token characters (alphanumeric or one of `_./:-`) that hold a `.`, `/` or
+/// `:` and are longer than 2 bytes (the others cannot survive `tokens_at`' filter). Fast path:
+/// this runs over every prompt, which is mostly plain words, so it jumps from mark to mark
+/// with `memchr3` and widens each mark to its run, instead of reading every character.
 struct Runs<'a> {
     s: &'a str,
     pos: usize,
 }
 
 impl<'a> Iterator for Runs<'a> {
-    type Item = &'a str;
+    type Item = (usize, &'a str);
 
-    /// The next run that can survive `tokens`' filter: longer than 2 bytes and holding a `.`,
-    /// `/` or `:` (plain words, most of a prompt, are passed over here).
-    fn next(&mut self) -> Option<&'a str> {
-        let len = self.s.len();
+    fn next(&mut self) -> Option<(usize, &'a str)> {
         loop {
-            while self.pos < len {
-                let (tok, n) = token_char_at(self.s, self.pos);
-                if tok {
-                    break;
-                }
-                self.pos += n;
-            }
-            if self.pos >= len {
-                return None;
-            }
-            let start = self.pos;
-            let mut marked = false;
-            while self.pos < len {
-                let (tok, n) = token_char_at(self.s, self.pos);
-                if !tok {
-                    break;
-                }
-                marked |= matches!(self.s.as_bytes().get(self.pos), Some(b'.' | b'/' | b':'));
-                self.pos += n;
-            }
-            if marked && self.pos - start > 2 {
-                return self.s.get(start..self.pos);
+            let rest = self.s.as_bytes().get(self.pos..)?;
+            let mark = self.pos + memchr::memchr3(b'.', b'/', b':', rest)?;
+            let (start, end) = (run_start(self.s, self.pos, mark), run_end(self.s, mark));
+            self.pos = end;
+            if end - start > 2 {
+                return self.s.get(start..end).map(|run| (start, run));
             }
         }
     }
 }
 
-/// Whether the character at byte `i` (a char boundary) is a token character, and its length.
+/// Where the run holding byte `mark` starts, at `floor` at the earliest (the end of the
+/// previous run). Byte by byte over ASCII, by characters from the first non-ASCII byte on.
+fn run_start(s: &str, floor: usize, mark: usize) -> usize {
+    let bytes = s.as_bytes();
+    let mut start = mark;
+    while start > floor && bytes.get(start - 1).is_some_and(|b| is_ascii_token_byte(*b)) {
+        start -= 1;
+    }
+    if start == floor || bytes.get(start - 1).is_none_or(|b| b.is_ascii()) {
+        return start;
+    }
+    let before = s.get(floor..start).unwrap_or_default();
+    before.char_indices().rev().take_while(|(_, c)| is_token_char(*c)).last().map_or(start, |(i, _)| floor + i)
+}
+
+/// Where the run holding byte `mark` ends (see `run_start`).
+fn run_end(s: &str, mark: usize) -> usize {
+    let bytes = s.as_bytes();
+    let mut end = mark;
+    while bytes.get(end).is_some_and(|b| is_ascii_token_byte(*b)) {
+        end += 1;
+    }
+    if bytes.get(end).is_none_or(|b| b.is_ascii()) {
+        return end;
+    }
+    let after = s.get(end..).unwrap_or_default();
+    end + after.char_indices().find(|(_, c)| !is_token_char(*c)).map_or(after.len(), |(i, _)| i)
+}
+
 #[inline]
-fn token_char_at(s: &str, i: usize) -> (bool, usize) {
-    match s.as_bytes().get(i) {
-        Some(&b) if b < 0x80 => (b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b':' | b'-'), 1),
-        _ => match s.get(i..).and_then(|r| r.chars().next()) {
-            Some(c) => (c.is_alphanumeric(), c.len_utf8()),
-            None => (false, 1),
-        },
+fn is_ascii_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b':' | b'-')
+}
+
+/// Alphanumeric or one of `_./:-`.
+#[inline]
+fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '.' | '/' | ':' | '-')
+}
+
+/// The 0-based line of byte offsets met in increasing order, counting line breaks as it goes.
+struct LineOf<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl LineOf<'_> {
+    fn at(&mut self, offset: usize) -> usize {
+        if offset > self.pos {
+            self.line += self.text.get(self.pos..offset).map_or(0, |b| memchr::memchr_iter(b'\n', b).count());
+            self.pos = offset;
+        }
+        self.line
     }
 }
 
 /// `sparkq.src.api.handle_enqueue` -> `sparkq.src.api.handle_enqueue`, `sparkq.src.api`, `sparkq.src`;
 /// `crate::lexer::Token` -> `crate::lexer::Token`, `crate::lexer`. Longest first.
-fn prefixes(tok: &str) -> Vec<&str> {
-    let mut out = vec![tok];
-    let mut cur = tok;
-    loop {
-        let cut = match (cur.rfind("::"), cur.rfind('.')) {
+fn prefixes(tok: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(tok), |cur| {
+        let cut = match (rfind_colons(cur), cur.rfind('.')) {
             (Some(a), Some(b)) => a.max(b),
             (Some(a), None) => a,
             (None, Some(b)) => b,
-            (None, None) => break,
+            (None, None) => return None,
         };
-        cur = &cur[..cut];
-        if cur.is_empty() {
-            break;
-        }
-        out.push(cur);
-    }
-    out
+        cur.get(..cut).filter(|p| !p.is_empty())
+    })
 }
 
 impl Graph {
+    /// Batch `reader` reads batch `writer`, unless `reader` declares its dependencies.
+    fn add_batch_dep(&mut self, reader: u32, writer: u32) {
+        if !self.declared.contains(&reader) {
+            self.batch_deps.entry(reader).or_default().insert(writer);
+        }
+    }
+
     /// Jobs (ids) that read an output of any job in `writers`, directly or through other readers,
     /// restricted to batches after `after`. Declared edges are edges like the others (a declared
     /// batch-level `depends_on: [N]` reads every output of N).
     pub fn readers_of(&self, run: &Run, writers: &BTreeSet<String>, after: u32) -> BTreeMap<String, Vec<String>> {
-        let mut stale: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut frontier: Vec<String> = writers.iter().cloned().collect();
-        let mut known: BTreeSet<String> = writers.clone();
-        let batch_of: HashMap<&str, u32> = run.jobs().map(|j| (j.id.as_str(), j.batch)).collect();
-        let mut by_writer: HashMap<&str, Vec<&Edge>> = HashMap::new();
+        let mut stale: FastMap<&str, Vec<&str>> = FastMap::default();
+        let mut frontier: Vec<&str> = writers.iter().map(String::as_str).collect();
+        let mut known: FastSet<&str> = frontier.iter().copied().collect();
+        let batch_of: FastMap<&str, u32> = run.jobs().map(|j| (j.id.as_str(), j.batch)).collect();
+        let mut by_writer: FastMap<&str, Vec<&Edge>> = FastMap::default();
         for e in &self.edges {
             by_writer.entry(e.writer.as_str()).or_default().push(e);
         }
         while let Some(w) = frontier.pop() {
-            for e in by_writer.get(w.as_str()).into_iter().flatten() {
+            for e in by_writer.get(w).into_iter().flatten() {
                 if batch_of.get(e.reader.as_str()).copied().unwrap_or(0) <= after {
                     continue;
                 }
-                stale.entry(e.reader.clone()).or_default().push(e.evidence.clone());
-                if known.insert(e.reader.clone()) {
-                    frontier.push(e.reader.clone());
+                stale.entry(e.reader.as_str()).or_default().push(e.evidence.as_str());
+                if known.insert(e.reader.as_str()) {
+                    frontier.push(e.reader.as_str());
                 }
             }
         }
-        for v in stale.values_mut() {
-            v.sort();
-            v.dedup();
-        }
         stale
+            .into_iter()
+            .map(|(reader, mut v)| {
+                v.sort_unstable();
+                v.dedup();
+                (reader.to_string(), v.into_iter().map(str::to_string).collect())
+            })
+            .collect()
     }
 }
 
@@ -369,11 +526,34 @@ mod tests {
             "Validation: pytest sparkq/tests/test_api.py::test_enqueue -q",
             "use crate::lexer::Token; see ./src/lexer.rs.",
             "Ünïcödé/päth.py and naïve.module — café.rs, 日本/語.py",
+            "a.bé/c é.x x.é ab.c日 日ab.c 语a.b语 é",
             "",
             "...::--//",
         ] {
             let got: Vec<String> = tokens(line).map(str::to_string).collect();
             assert_eq!(got, reference(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn tokens_of_a_whole_text_are_those_of_its_lines() {
+        let text = "Import a.b from ../x/y.py\r\nno marks here\n\n日本/語.py: sparkq.src.api.x.\nlast::line";
+        let mut line_of = LineOf { text: text.as_bytes(), pos: 0, line: 0 };
+        let got: Vec<(usize, &str)> = tokens_at(text).map(|(at, t)| (line_of.at(at), t)).collect();
+        let want: Vec<(usize, &str)> =
+            text.lines().enumerate().flat_map(|(ln, line)| tokens(line).map(move |t| (ln, t))).collect();
+        assert_eq!(got, want);
+        assert_eq!(
+            prefixes("crate::lexer::Token").collect::<Vec<_>>(),
+            vec!["crate::lexer::Token", "crate::lexer", "crate"]
+        );
+        assert_eq!(prefixes(".a").collect::<Vec<_>>(), vec![".a"]);
+        for s in ["a:::b", "::", "a::b::c", "none", ":", "x:"] {
+            assert_eq!(find_colons(s), s.find("::"), "{s}");
+            assert_eq!(rfind_colons(s), s.rfind("::"), "{s}");
+        }
+        for s in ["./a", "././b", ".//c", "d", "./"] {
+            assert_eq!(strip_dot_slashes(s), s.trim_start_matches("./"), "{s}");
         }
     }
 

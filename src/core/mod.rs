@@ -9,6 +9,7 @@ pub mod decide;
 pub mod deps;
 pub mod export;
 pub mod failure;
+pub mod fasthash;
 pub mod flow;
 pub mod ingest;
 pub mod manifest;

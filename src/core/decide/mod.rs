@@ -241,6 +241,7 @@ pub fn decide(input: &Input<'_>) -> Option<Decision> {
         estimates: &model.estimates,
         classes: &classes,
         retry_after: &retry_after,
+        estimate_lines: std::cell::OnceCell::new(),
     };
     let (rule_steps, verdict, escalated) = rules::evaluate(&facts);
     trail.extend(rule_steps);

@@ -7,6 +7,7 @@ use super::{job_class, Overrides, Scope};
 use crate::core::classify::FailureClass;
 use crate::core::deps::Graph;
 use crate::core::failure;
+use crate::core::fasthash::FastSet;
 use crate::core::model::{Job, Run, Status};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -100,10 +101,10 @@ pub fn dependents<'a>(run: &'a Run, q1: &Boundary<'_>, graph: &Graph, overrides:
     let repaired: BTreeSet<String> = q1.failed.iter().map(|j| j.id.clone()).collect();
     let readers = graph.readers_of(run, &repaired, n);
     // Only jobs that ran and passed can be stale; the others run after the fix anyway.
-    let passed: std::collections::HashSet<&str> =
+    let passed: FastSet<&str> =
         run.jobs().filter(|j| j.result.status == Status::Passed).map(|j| j.id.as_str()).collect();
-    let mut stale = readers.clone();
-    stale.retain(|id, _| passed.contains(id.as_str()));
+    let mut stale: BTreeMap<String, Vec<String>> =
+        readers.iter().filter(|(id, _)| passed.contains(id.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
     let q2_override = overrides.answers.get(&StepId::Q2);
     if let Some(o) = q2_override {
         if o.answer {

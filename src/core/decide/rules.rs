@@ -52,6 +52,8 @@ pub struct Facts<'a> {
     pub classes: &'a [(&'a str, FailureClass)],
     /// When a transient failure says a retry can succeed.
     pub retry_after: &'a [(&'a str, RetryAfter)],
+    /// `estimates`' lines, written once: two rules show them, and a wide run has thousands.
+    pub estimate_lines: std::cell::OnceCell<(String, Vec<String>)>,
 }
 
 /// A rule's finding: whether its condition holds, its answer, its evidence.
@@ -199,16 +201,22 @@ fn unidentifiable(f: &Facts<'_>, _: bool) -> Check {
 
 /// "; 2 figures estimated" and one evidence line per estimate.
 fn estimates(f: &Facts<'_>) -> (String, Vec<String>) {
-    if f.estimates.is_empty() {
-        return (String::new(), Vec::new());
-    }
-    let unit = f.measure.unit();
-    let lines = f
-        .estimates
-        .iter()
-        .map(|e| format!("estimated: {} ({}) counts {} {unit}, {}", e.job, e.why, fmt_num(e.value.round()), e.basis))
-        .collect();
-    (format!("; {} figure(s) estimated", f.estimates.len()), lines)
+    f.estimate_lines
+        .get_or_init(|| {
+            if f.estimates.is_empty() {
+                return (String::new(), Vec::new());
+            }
+            let unit = f.measure.unit();
+            let lines = f
+                .estimates
+                .iter()
+                .map(|e| {
+                    format!("estimated: {} ({}) counts {} {unit}, {}", e.job, e.why, fmt_num(e.value.round()), e.basis)
+                })
+                .collect();
+            (format!("; {} figure(s) estimated", f.estimates.len()), lines)
+        })
+        .clone()
 }
 
 fn little_to_preserve(f: &Facts<'_>, _: bool) -> Check {
