@@ -42,6 +42,46 @@ pub fn load_with_progress(
     opts: &LoadOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Run, LoadError> {
+    match read_with_progress(path, opts, progress)? {
+        Scan::Manifest(run) => Ok(run),
+        Scan::Files(files) => files.merge(opts),
+    }
+}
+
+/// What the first half of a load read: a run manifest's run, or the inputs to merge.
+pub enum Scan {
+    Manifest(Run),
+    Files(ReadFiles),
+}
+
+/// Every input read, before the merge (which takes one core while the other is free for
+/// other work: the caller compiles the classify rules then).
+pub struct ReadFiles {
+    path: PathBuf,
+    root: PathBuf,
+    inputs: Vec<Input>,
+    notes: Vec<String>,
+    sources: Vec<PathBuf>,
+}
+
+impl ReadFiles {
+    /// The second half of a load: the inputs merged into one Run.
+    pub fn merge(self, opts: &LoadOptions) -> Result<Run, LoadError> {
+        let mut run = merge::merge(&self.root, self.inputs, &opts.generators, &Listed::new(self.sources));
+        run.warnings.extend(self.notes);
+        if run.batches.is_empty() {
+            return Err(LoadError::Empty(self.path));
+        }
+        Ok(run)
+    }
+}
+
+/// The first half of a load: PATH walked and every file read.
+pub fn read_with_progress(
+    path: &Path,
+    opts: &LoadOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Scan, LoadError> {
     let md = match std::fs::metadata(path) {
         Ok(md) => md,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(LoadError::NotFound(path.to_path_buf())),
@@ -61,7 +101,7 @@ pub fn load_with_progress(
         let run_json = path.join("run.json");
         if run_json.is_file() && head_of(&run_json).map(|h| manifest::looks_like(&h)).unwrap_or(false) {
             match read_manifest(&run_json) {
-                Ok(run) => return Ok(run),
+                Ok(run) => return Ok(Scan::Manifest(run)),
                 // A broken manifest is one warning: the rest of the directory still loads.
                 Err(e) => notes.push(manifest_warning("run.json", &e)),
             }
@@ -78,19 +118,14 @@ pub fn load_with_progress(
             return Err(LoadError::Io { path, source });
         }
         if head_of(&path).map(|h| manifest::looks_like(&h)).unwrap_or(false) {
-            return Ok(read_manifest(&path)?);
+            return Ok(Scan::Manifest(read_manifest(&path)?));
         }
         // One log is one job of the project it was run in: the current directory, never the
         // log's folder (DESIGN.md §14).
         (project_root_of_file(&path), vec![path.clone()])
     };
     let inputs = read_all(&root, files, opts, progress);
-    let mut run = merge::merge(&root, inputs, &opts.generators, &Listed::new(sources));
-    run.warnings.extend(notes);
-    if run.batches.is_empty() {
-        return Err(LoadError::Empty(path));
-    }
-    Ok(run)
+    Ok(Scan::Files(ReadFiles { path, root, inputs, notes, sources }))
 }
 
 /// The project root a single log file belongs to: the current directory (falling back to
