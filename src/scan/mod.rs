@@ -4,6 +4,7 @@
 //! the disk: the readers and the merge are pure.
 
 mod bounded;
+mod dirs;
 mod files;
 
 pub use bounded::{read_bounded, read_inside, Gap};
@@ -343,21 +344,21 @@ fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dy
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     };
     let threads = threads.min(files.len().max(1));
-    let sizes: Vec<Option<u64>> =
-        in_parallel(threads, &files, |f| std::fs::metadata(f).ok().filter(std::fs::Metadata::is_file).map(|m| m.len()));
+    let dirs = dirs::Dirs::open(&files);
+    let indices: Vec<usize> = (0..files.len()).collect();
+    let sizes: Vec<Option<u64>> = in_parallel(threads, &indices, |&i| dirs.size(i, &files[i]));
     let total =
         Progress { files_done: 0, files_total: files.len(), bytes_done: 0, bytes_total: sizes.iter().flatten().sum() };
     progress(total);
     let done = Mutex::new(total);
     let gate = Gate::default();
-    let indices: Vec<usize> = (0..files.len()).collect();
     in_parallel(threads, &indices, |&i| {
         let path = &files[i];
         let size = sizes[i].unwrap_or(0);
         let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
         let parsed = {
             let _held = gate.enter(size);
-            read_sized(path, &rel, sizes[i], &opts.generators)
+            read_sized(path, &rel, sizes[i].map(|size| (size, || dirs.open_file(i, path))), &opts.generators)
         };
         if let Ok(mut d) = done.lock() {
             d.files_done += 1;
@@ -397,15 +398,21 @@ fn in_parallel<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> 
 /// `size` is no longer needed (every reader bounds its memory itself) and kept for callers.
 pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Parsed {
     let _ = size;
-    read_sized(path, rel, None, generators)
+    read_sized(path, rel, None::<(u64, fn() -> std::io::Result<std::fs::File>)>, generators)
 }
 
 /// [`read_one`], given the size a `stat` of the path found (a regular file) when there was
-/// one: an empty file is then not opened, and a small one is read with one `read`.
-fn read_sized(path: &Path, rel: &str, size: Option<u64>, generators: &[String]) -> Parsed {
+/// one, and how to open it: an empty file is then not opened, and a small one is read with
+/// one `read`.
+fn read_sized(
+    path: &Path,
+    rel: &str,
+    sized: Option<(u64, impl FnOnce() -> std::io::Result<std::fs::File>)>,
+    generators: &[String],
+) -> Parsed {
     let unreadable = |e: std::io::Error| Parsed::Skipped { reason: format!("cannot read it ({e}); not loaded") };
-    let head = match size {
-        Some(size) => head_of_sized(path, size),
+    let head = match sized {
+        Some((size, open)) => head_of_sized(open, size),
         None => head_of_checked(path),
     };
     let head = match head {
@@ -447,12 +454,11 @@ fn read_sized(path: &Path, rel: &str, size: Option<u64>, generators: &[String]) 
 /// cost were those. A file that is not what the `stat` said (swapped for a pipe or a device
 /// since) is opened without blocking and read no further than this window here; anything
 /// read beyond it goes through [`open_regular`], which checks the file again.
-fn head_of_sized(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
+fn head_of_sized(open: impl FnOnce() -> std::io::Result<std::fs::File>, size: u64) -> std::io::Result<Vec<u8>> {
     if size == 0 {
         return Ok(Vec::new());
     }
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)?;
+    let mut f = open()?;
     let want = size.min(SNIFF_BYTES as u64) as usize;
     let mut buf = vec![0u8; want];
     let mut filled = 0;

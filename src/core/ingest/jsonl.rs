@@ -273,7 +273,9 @@ fn is_skippable(finder: &memmem::Finder<'_>, line: &[u8]) -> bool {
 
 /// The value of the first `"type"` key in `bytes` (`{"type":"turn.started"}` -> `turn.started`).
 pub fn first_type_value(bytes: &[u8]) -> Option<&[u8]> {
-    type_value_with(&memmem::Finder::new(b"\"type\""), bytes)
+    static TYPE: std::sync::LazyLock<memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memmem::Finder::new(b"\"type\""));
+    type_value_with(&TYPE, bytes)
 }
 
 fn type_value_with<'b>(finder: &memmem::Finder<'_>, bytes: &'b [u8]) -> Option<&'b [u8]> {

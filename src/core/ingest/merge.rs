@@ -12,10 +12,11 @@ use super::script::{self, GeneratorCall, PromptText, Script};
 use super::validation::ValidationReport;
 use super::ProjectFiles;
 use super::{prompt_text, shell};
+use crate::core::fasthash::{FastMap, FastSet};
 use crate::core::model::{Batch, Finding, Job, JobResult, Prompt, Run, Status};
 use crate::core::status::failed;
 use chrono::{DateTime, TimeZone, Utc};
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::Path;
 
 mod tables;
@@ -71,7 +72,7 @@ struct Inputs {
     /// The load is of one file (PATH = a log): it is one job of one batch, whatever its name.
     single_file: bool,
     /// Files of no known format (stderr captures, prompt files): rel -> first bytes.
-    others: HashMap<String, String>,
+    others: FastMap<String, String>,
 }
 
 pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String], files: &dyn ProjectFiles) -> Run {
@@ -206,9 +207,9 @@ fn settle_outputs(d: &mut Draft, agents: &[(String, AgentLog)], rb: &Rebaser) {
 /// Per batch, the scripts that run it: the script its jobs were defined in (`origin` is
 /// `file:line`), or for a command list, the script that feeds it to GNU parallel.
 fn batch_scripts(drafts: &[Draft], scripts: &[(String, Script)], rb: &Rebaser) -> BTreeMap<u32, Vec<String>> {
-    let known: HashSet<&str> = scripts.iter().map(|(rel, _)| rel.as_str()).collect();
+    let known: FastSet<&str> = scripts.iter().map(|(rel, _)| rel.as_str()).collect();
     // Command list -> the first script that feeds it to GNU parallel.
-    let mut runner_of: HashMap<String, &str> = HashMap::new();
+    let mut runner_of: FastMap<String, &str> = FastMap::default();
     for (rel, s) in scripts {
         for list in s.parallel.iter().filter_map(|p| p.input.as_deref().and_then(|i| rb.rel(i))) {
             runner_of.entry(list).or_insert(rel.as_str());
@@ -275,7 +276,7 @@ fn drafts_from_scripts(
     });
     let mut drafts: Vec<Draft> = Vec::with_capacity(work.len());
     // Log -> the draft that writes it.
-    let mut seen_logs: HashMap<String, usize> = HashMap::with_capacity(work.len());
+    let mut seen_logs: FastMap<String, usize> = FastMap::with_capacity_and_hasher(work.len(), Default::default());
     for d in work.into_iter().filter_map(|w| w.draft) {
         if let Some(log) = &d.stdout_log {
             if let Some(&prev) = seen_logs.get(log) {
@@ -366,7 +367,7 @@ fn attach_joblogs(
     warnings: &mut Vec<String>,
 ) {
     // joblog rel -> (runner script rel, input list rel)
-    let mut links: HashMap<String, (String, Option<String>)> = HashMap::new();
+    let mut links: FastMap<String, (String, Option<String>)> = FastMap::default();
     for (rel, s) in &inp.scripts {
         for p in &s.parallel {
             if let Some(j) = p.joblog.as_deref().and_then(|j| rb.rel(j)) {
@@ -468,12 +469,12 @@ fn attach_joblogs(
 /// Draft indices by (batch, key), in draft order: finds the first draft without a joblog row
 /// in O(1) amortized instead of scanning every draft for every row.
 struct DraftIndex<K> {
-    map: HashMap<u32, HashMap<K, VecDeque<usize>>>,
+    map: FastMap<u32, FastMap<K, VecDeque<usize>>>,
 }
 
 impl<K> Default for DraftIndex<K> {
     fn default() -> Self {
-        DraftIndex { map: HashMap::new() }
+        DraftIndex { map: FastMap::default() }
     }
 }
 
@@ -529,7 +530,7 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
     let mut orphans = Vec::new();
     {
         let drafts: &[Draft] = drafts;
-        let mut by_log: HashMap<&str, Vec<usize>> = HashMap::with_capacity(drafts.len());
+        let mut by_log: FastMap<&str, Vec<usize>> = FastMap::with_capacity_and_hasher(drafts.len(), Default::default());
         for (i, d) in drafts.iter().enumerate() {
             for l in d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()) {
                 let jobs = by_log.entry(l.as_str()).or_default();
@@ -539,7 +540,8 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
                 }
             }
         }
-        let mut by_output: HashMap<&str, Vec<usize>> = HashMap::with_capacity(drafts.len());
+        let mut by_output: FastMap<&str, Vec<usize>> =
+            FastMap::with_capacity_and_hasher(drafts.len(), Default::default());
         for (i, d) in drafts.iter().enumerate() {
             for o in &d.outputs {
                 by_output.entry(o.as_str()).or_default().push(i);
@@ -661,7 +663,7 @@ fn attach_sessions(inp: &Inputs, drafts: &mut [Draft]) {
     if inp.sessions.is_empty() {
         return;
     }
-    let by_id: HashMap<&str, &(String, Session)> =
+    let by_id: FastMap<&str, &(String, Session)> =
         inp.sessions.iter().filter_map(|s| s.1.id.as_deref().map(|id| (id, s))).collect();
     for d in drafts.iter_mut() {
         for &a in &d.agents {
@@ -683,8 +685,8 @@ fn attach_sessions(inp: &Inputs, drafts: &mut [Draft]) {
 }
 
 fn assign_ids(drafts: &[Draft]) -> Vec<String> {
-    let mut used: HashSet<String> = HashSet::new();
-    let mut per_batch: HashMap<u32, usize> = HashMap::new();
+    let mut used: FastSet<String> = FastSet::default();
+    let mut per_batch: FastMap<u32, usize> = FastMap::default();
     drafts
         .iter()
         .map(|d| {
@@ -772,7 +774,7 @@ fn build_job(d: &mut Draft, id: String, inp: &Inputs) -> Job {
 }
 
 fn apply_reports(reports: &[(String, ValidationReport)], rb: &Rebaser, jobs: &mut [Job], warnings: &mut Vec<String>) {
-    let mut by_output: HashMap<String, usize> = HashMap::new();
+    let mut by_output: FastMap<String, usize> = FastMap::default();
     for (i, j) in jobs.iter().enumerate() {
         for o in &j.outputs {
             if by_output.insert(o.clone(), i).is_some() {
@@ -830,7 +832,7 @@ fn decide_status(
     warnings: &mut Vec<String>,
 ) {
     let any_output_on_disk = jobs.iter().flat_map(|j| j.outputs.iter()).any(|o| files.exists(&root.join(o)));
-    let agent_logs: HashSet<&str> = inp.agents.iter().map(|(r, _)| r.as_str()).collect();
+    let agent_logs: FastSet<&str> = inp.agents.iter().map(|(r, _)| r.as_str()).collect();
     let ctx = StatusInputs { root, files, inp, agent_logs: &agent_logs, any_output_on_disk };
     let skipped = std::sync::atomic::AtomicBool::new(false);
     let mut pairs: Vec<(&Draft, &mut Job)> = drafts.iter().zip(jobs.iter_mut()).collect();
@@ -849,7 +851,7 @@ struct StatusInputs<'a> {
     root: &'a Path,
     files: &'a dyn ProjectFiles,
     inp: &'a Inputs,
-    agent_logs: &'a HashSet<&'a str>,
+    agent_logs: &'a FastSet<&'a str>,
     any_output_on_disk: bool,
 }
 

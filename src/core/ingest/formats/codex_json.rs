@@ -21,6 +21,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
+use std::sync::LazyLock;
 
 /// The failure recorded when a stream ends without a final event.
 pub const NO_FINAL_EVENT: &str = "no final event: the stream stopped before the turn ended (interrupted or killed)";
@@ -126,6 +127,8 @@ impl Usage {
     }
 }
 
+/// `item` and `msg` are boxed: inline they made every event a kilobyte that serde moves
+/// around for each line, most of which carry neither.
 #[derive(Deserialize)]
 struct Event<'a> {
     #[serde(borrow, rename = "type")]
@@ -140,9 +143,9 @@ struct Event<'a> {
     error: Option<ErrText>,
     message: Option<ErrText>,
     #[serde(borrow)]
-    item: Option<Item<'a>>,
+    item: Option<Box<Item<'a>>>,
     #[serde(borrow)]
-    msg: Option<Msg<'a>>,
+    msg: Option<Box<Msg<'a>>>,
     prompt: Option<String>,
     // Keys of the oldest generation's first line (the config summary).
     #[serde(borrow)]
@@ -320,7 +323,10 @@ impl Quick {
         } else {
             return None;
         };
-        let plain = memmem::find(line, b"\"timestamp\"").is_none() && memmem::find(line, b"\"item_type\"").is_none();
+        // Built once: a searcher made for every line was a visible share of reading a stream.
+        static TIMESTAMP: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\"timestamp\""));
+        static ITEM_TYPE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\"item_type\""));
+        let plain = TIMESTAMP.find(line).is_none() && ITEM_TYPE.find(line).is_none();
         plain.then_some(quick)
     }
 }
@@ -465,7 +471,7 @@ impl<'s> StreamState<'s> {
             self.log.started_at.get_or_insert(ts);
             self.log.ended_at = Some(ts);
         }
-        if let Some(msg) = ev.msg {
+        if let Some(msg) = ev.msg.map(|m| *m) {
             self.set_kind(AgentLogKind::CodexJsonOldest);
             return self.on_msg(msg);
         }
@@ -519,7 +525,7 @@ impl<'s> StreamState<'s> {
                 self.final_event(Some(message));
             }
             "item.started" | "item.completed" => {
-                if let Some(item) = ev.item {
+                if let Some(item) = ev.item.map(|i| *i) {
                     self.on_item(item, kind.as_str() == "item.completed", line);
                 }
             }
