@@ -84,12 +84,14 @@ impl Default for Commands {
 }
 
 impl Commands {
-    /// Program names that count as generators when reading batch scripts, besides codex/claude.
+    /// Program names that count as generators when reading batch scripts, besides the ones the
+    /// readers know ([`crate::core::ingest::formats::GENERATORS`]).
     pub fn generator_names(&self) -> Vec<String> {
+        let known = crate::core::ingest::formats::GENERATORS;
         self.generator
             .first()
             .map(|p| Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
-            .filter(|n| !n.is_empty() && n != "codex" && n != "claude")
+            .filter(|n| !n.is_empty() && !known.contains(&n.as_str()))
             .into_iter()
             .collect()
     }
@@ -326,6 +328,16 @@ mod tests {
         assert_eq!(c.commands, Commands::default());
         assert_eq!(c.decision, DecisionSection::default());
         assert_eq!(c.decision.max_failed_recoveries, 2);
+    }
+
+    #[test]
+    fn a_configured_generator_is_a_generator_unless_the_readers_know_it() {
+        let with =
+            |argv: &[&str]| Commands { generator: argv.iter().map(|s| s.to_string()).collect(), ..Commands::default() };
+        assert_eq!(with(&["/opt/bin/my-gen", "run"]).generator_names(), ["my-gen"]);
+        assert!(with(&["/usr/local/bin/codex", "exec"]).generator_names().is_empty());
+        assert!(with(&["claude", "-p"]).generator_names().is_empty());
+        assert!(Commands::default().generator_names().is_empty());
     }
 
     #[test]
