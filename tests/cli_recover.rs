@@ -296,5 +296,5 @@ fn a_projects_own_config_cannot_choose_what_runs() {
     assert!(!marker.exists(), "a command from the project's config ran");
     assert!(stderr(&out).contains("a project's own config cannot choose what runs"), "{}", stderr(&out));
     // The harmless settings still apply: three failed recoveries before escalation.
-    assert!(plan["rationale"].to_string().contains("0 failed recovery attempt(s) of 3"), "{}", plan["rationale"]);
+    assert!(plan["rationale"].to_string().contains("0 failed recovery attempts of 3"), "{}", plan["rationale"]);
 }

@@ -119,7 +119,7 @@ fn demo_walk_from_failure_to_recovery_and_export() {
     t.keys(&["5", "R"]);
     t.wait_for("Run targeted recovery of 1 job(s)");
     t.keys(&["y"]);
-    t.wait_for("1 of 1 attempt(s) passed validation");
+    t.wait_for("1 of 1 attempt passed validation");
     t.keys(&["X"]);
     let s = t.wait_for("(it stays after quit)");
     let line = s.lines().find_map(|l| l.split("rationale log written to ").nth(1)).unwrap();

@@ -424,7 +424,7 @@ fn the_full_walk_from_failure_to_an_exported_success() {
     );
     h.press("y");
     assert!(h.app().running.is_empty());
-    assert_eq!(h.status(), "1 of 1 attempt(s) passed validation");
+    assert_eq!(h.status(), "1 of 1 attempt passed validation");
     let lines = &h.app().screens.run.views["b2-1"].lines;
     assert!(lines.iter().any(|l| l == "wrote notes/render.py"), "{lines:?}");
     assert!(
@@ -579,7 +579,7 @@ fn the_run_screen_repairs_then_re_runs_the_stale_jobs_with_keys() {
     assert!(s.contains("· then  re-run (original prompts): b4-docs"), "{s}");
     // Repairs first.
     h.press("Ry");
-    assert_eq!(h.status(), "1 of 1 attempt(s) passed validation");
+    assert_eq!(h.status(), "1 of 1 attempt passed validation");
     assert_eq!(h.project().job_state("b3-schema"), Some(JobState::Repaired));
     assert_eq!(h.project().job_state("b4-docs"), Some(JobState::Stale));
     let s = h.drawn();

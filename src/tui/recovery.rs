@@ -9,6 +9,7 @@ use super::effects::Msg;
 use crate::app::project::Project;
 use crate::app::recovery;
 use crate::core::model::{AttemptOutcome, PromptOrigin};
+use crate::core::words::count;
 use crate::exec::attempt::{AttemptEvent, AttemptSpec};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -141,8 +142,11 @@ pub fn finish(p: &mut Project, started: &Started, results: Vec<recovery::Ended>)
     let total = done.attempts.len() + done.not_run.len();
     let (status, error) = match done.escalation {
         Some(reason) => (format!("ESCALATED: {reason}"), true),
-        None if aborted > 0 => (format!("{aborted} of {total} attempt(s) aborted; nothing was kept from them"), true),
-        None => (format!("{passed} of {total} attempt(s) passed validation"), passed < total),
+        None if aborted > 0 => {
+            let them = if aborted == 1 { "it" } else { "them" };
+            (format!("{aborted} of {} aborted; nothing was kept from {them}", count(total, "attempt")), true)
+        }
+        None => (format!("{passed} of {} passed validation", count(total, "attempt")), passed < total),
     };
     Ok(Summary { states, status, error })
 }

@@ -150,7 +150,7 @@ fn on_done(app: &mut App, done: Done) -> Vec<Effect> {
         Done::Began(Ok(started)) => {
             app.busy = None;
             app.running = started.jobs();
-            app.set_status(format!("running {} attempt(s)", app.running.len()), false);
+            app.set_status(format!("running {}", crate::core::words::count(app.running.len(), "attempt")), false);
             vec![Effect::RunAttempts(started)]
         }
         Done::Began(Err(e)) => {

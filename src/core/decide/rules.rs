@@ -152,7 +152,13 @@ fn escalation(f: &Facts<'_>, _: bool) -> Check {
         .failed
         .iter()
         .filter(|j| count(j) >= max)
-        .map(|j| format!("{} has {} failed recovery attempts (limit {max})", j.id, count(j)))
+        .map(|j| {
+            format!(
+                "{} has {} (limit {max})",
+                j.id,
+                crate::core::words::count(count(j) as usize, "failed recovery attempt")
+            )
+        })
         .collect();
     if exhausted.is_empty() {
         Check {
@@ -161,7 +167,13 @@ fn escalation(f: &Facts<'_>, _: bool) -> Check {
             evidence: f
                 .failed
                 .iter()
-                .map(|j| format!("{}: {} failed recovery attempt(s) of {max}", j.id, count(j)))
+                .map(|j| {
+                    format!(
+                        "{}: {} of {max}",
+                        j.id,
+                        crate::core::words::count(count(j) as usize, "failed recovery attempt")
+                    )
+                })
                 .collect(),
         }
     } else {

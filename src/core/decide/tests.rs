@@ -204,7 +204,7 @@ fn r1_two_failed_recoveries_escalate_to_a_full_restart() {
     h.failed_recoveries.insert("b3-api-tests".into(), 1);
     let d = decide_with(&r, &h, &Overrides::default());
     assert_eq!(d.verdict, Verdict::TargetedRecovery);
-    assert_eq!(rule(&d, "R1").evidence, vec!["b3-api-tests: 1 failed recovery attempt(s) of 2"]);
+    assert_eq!(rule(&d, "R1").evidence, vec!["b3-api-tests: 1 failed recovery attempt of 2"]);
     h.failed_recoveries.insert("b3-api-tests".into(), 2);
     let d = decide_with(&r, &h, &Overrides::default());
     assert_eq!(d.verdict, Verdict::FullRestart);

@@ -140,7 +140,7 @@ pub fn begin(app: &mut App, jobs: Vec<String>) -> Vec<Effect> {
     for j in &jobs {
         app.screens.run.views.insert(j.clone(), JobRunView { lines: Vec::new(), state: "starting".into() });
     }
-    app.busy = Some(format!("starting {} attempt(s)", jobs.len()));
+    app.busy = Some(format!("starting {}", crate::core::words::count(jobs.len(), "attempt")));
     vec![Effect::Project(Job::BeginRecovery { jobs })]
 }
 
