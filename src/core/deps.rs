@@ -103,7 +103,7 @@ pub fn infer(run: &Run, verdicts: &BTreeMap<String, EdgeVerdict>) -> Graph {
 /// `infer`'s edges and id ranks on a large run: the ranks are found while the index is built,
 /// and the readers, which are independent, are shared out over the cores.
 fn find_in_parallel(jobs: &[&Job]) -> (Vec<Found>, Vec<usize>) {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let threads = super::par::cores();
     std::thread::scope(|outer| {
         let ranks = outer.spawn(|| id_ranks(jobs));
         let forms = ModuleForms::of(jobs);

@@ -15,10 +15,10 @@ use crate::core::ingest::formats::{self, FileInfo, Format, Parsed, Reading};
 use crate::core::ingest::{merge, ParseWarning};
 use crate::core::manifest;
 use crate::core::model::Run;
+use crate::core::par;
 use bounded::{open_regular, special_kind, TEXT_WHOLE};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Directories never scanned.
@@ -210,8 +210,7 @@ fn walk_tree(root: &Path, real_root: &Path, opts: &LoadOptions) -> Found {
         subdirs.push(sub.to_path_buf());
     });
     stretches.push(top.found);
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(subdirs.len().max(1));
-    let mut walked = in_parallel(threads, &subdirs, |sub| {
+    let mut walked = par::map_in_order(par::cores(), &subdirs, |sub| {
         let mut w = Walk { root, real_root, opts, found: Found::default() };
         w.walk(sub, 1);
         w.found
@@ -338,27 +337,26 @@ fn head_of_checked(path: &Path) -> std::io::Result<Vec<u8>> {
 /// Read every file, in parallel, keeping the input order: first every file's size (one
 /// `statx` each, on every core, so the progress knows the total), then the files themselves.
 fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dyn Fn(Progress) + Sync)) -> Vec<Input> {
-    let threads = if opts.threads > 0 {
-        opts.threads
-    } else {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-    };
-    let threads = threads.min(files.len().max(1));
+    let threads = if opts.threads > 0 { opts.threads } else { par::cores() };
     let dirs = dirs::Dirs::open(&files);
     let indices: Vec<usize> = (0..files.len()).collect();
-    let sizes: Vec<Option<u64>> = in_parallel(threads, &indices, |&i| dirs.size(i, &files[i]));
+    let sizes: Vec<Option<u64>> = par::map_in_order(threads, &indices, |&i| dirs.size(i, &files[i]));
     let total =
         Progress { files_done: 0, files_total: files.len(), bytes_done: 0, bytes_total: sizes.iter().flatten().sum() };
     progress(total);
     let done = Mutex::new(total);
     let gate = Gate::default();
-    in_parallel(threads, &indices, |&i| {
+    par::map_in_order(threads, &indices, |&i| {
         let path = &files[i];
         let size = sizes[i].unwrap_or(0);
         let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
         let parsed = {
             let _held = gate.enter(size);
-            read_sized(path, &rel, sizes[i].map(|size| (size, || dirs.open_file(i, path))), &opts.generators)
+            let head = match sizes[i] {
+                Some(size) => head_of_sized(|| dirs.open_file(i, path), size),
+                None => head_of_checked(path),
+            };
+            read_from_head(path, &rel, head, &opts.generators)
         };
         if let Ok(mut d) = done.lock() {
             d.files_done += 1;
@@ -369,52 +367,18 @@ fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dy
     })
 }
 
-/// `f` over every item on `threads` threads (items handed out one at a time, so a few big
-/// files do not hold up one thread's share), the results in the items' order.
-fn in_parallel<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                if let Ok(mut slot) = slots[i].lock() {
-                    *slot = Some(r);
-                }
-            });
-        }
-    });
-    slots.into_iter().filter_map(|m| m.into_inner().ok().flatten()).collect()
-}
-
 /// Read one file by what its content is: the registry picks the reader, the reader reads
 /// the stream it is given (results and event streams whole, text bounded; see [`Reading`]).
 ///
 /// `size` is no longer needed (every reader bounds its memory itself) and kept for callers.
 pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Parsed {
     let _ = size;
-    read_sized(path, rel, None::<(u64, fn() -> std::io::Result<std::fs::File>)>, generators)
+    read_from_head(path, rel, head_of_checked(path), generators)
 }
 
-/// [`read_one`], given the size a `stat` of the path found (a regular file) when there was
-/// one, and how to open it: an empty file is then not opened, and a small one is read with
-/// one `read`.
-fn read_sized(
-    path: &Path,
-    rel: &str,
-    sized: Option<(u64, impl FnOnce() -> std::io::Result<std::fs::File>)>,
-    generators: &[String],
-) -> Parsed {
+/// [`read_one`], the file's first bytes already read (or the error reading them).
+fn read_from_head(path: &Path, rel: &str, head: std::io::Result<Vec<u8>>, generators: &[String]) -> Parsed {
     let unreadable = |e: std::io::Error| Parsed::Skipped { reason: format!("cannot read it ({e}); not loaded") };
-    let head = match sized {
-        Some((size, open)) => head_of_sized(open, size),
-        None => head_of_checked(path),
-    };
     let head = match head {
         Ok(h) => h,
         Err(e) => return unreadable(e),
@@ -471,7 +435,8 @@ fn head_of_sized(open: impl FnOnce() -> std::io::Result<std::fs::File>, size: u6
         }
     }
     buf.truncate(filled);
-    if filled == want && want < SNIFF_BYTES && (size as usize) == want {
+    // All of what the `stat` said, and less than the window: that is the whole file.
+    if filled == want && want < SNIFF_BYTES {
         return Ok(buf);
     }
     // Bigger than the window (or not the size it said): the rest of the window, as before.

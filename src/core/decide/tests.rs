@@ -306,16 +306,21 @@ fn r3_a_failed_job_without_its_prompt_cannot_be_recovered() {
     assert_eq!(rule(&d, "R3").evidence, vec!["b3-api-tests: output file not named"]);
 }
 
-#[test]
-fn r4_a_failure_in_batch_1_has_little_to_preserve() {
-    let r = run_of(vec![
+/// A syntax error in batch 1 of 2, batch 2 never ran: little of the run is kept by a recovery.
+fn syntax_error_in_batch_1() -> Run {
+    run_of(vec![
         failed(
             job("b1-models", 1, "app/models.py", "models", 12000),
             finding("app/models.py", 3, "SyntaxError", "invalid syntax", "syntax"),
         ),
         job("b1-storage", 1, "app/storage.py", "storage", 14000),
         not_run(job("b2-api", 2, "app/api.py", "api", 0)),
-    ]);
+    ])
+}
+
+#[test]
+fn r4_a_failure_in_batch_1_has_little_to_preserve() {
+    let r = syntax_error_in_batch_1();
     let d = plain(&r);
     assert_eq!(d.verdict, Verdict::FullRestart);
     assert_eq!(rule(&d, "R4").fired, Some(true));
@@ -550,14 +555,7 @@ fn r3_marks_and_evidence() {
 
 #[test]
 fn r4_marks_and_evidence() {
-    let r = run_of(vec![
-        failed(
-            job("b1-models", 1, "app/models.py", "models", 12000),
-            finding("app/models.py", 3, "SyntaxError", "invalid syntax", "syntax"),
-        ),
-        job("b1-storage", 1, "app/storage.py", "storage", 14000),
-        not_run(job("b2-api", 2, "app/api.py", "api", 0)),
-    ]);
+    let r = syntax_error_in_batch_1();
     let d = plain(&r);
     assert_marks(&d, "R4", &["R4"]);
     assert_eq!(
