@@ -77,16 +77,6 @@ impl Word {
         self.segs.push(Seg::Lit { text: c.to_string(), quoted });
     }
 
-    pub(super) fn push_chars(&mut self, chars: &[char], quoted: bool) {
-        if let Some(Seg::Lit { text, quoted: q }) = self.segs.last_mut() {
-            if *q == quoted {
-                text.extend(chars);
-                return;
-            }
-        }
-        self.segs.push(Seg::Lit { text: chars.iter().collect(), quoted });
-    }
-
     pub(super) fn push_str(&mut self, s: &str, quoted: bool) {
         if let Some(Seg::Lit { text, quoted: q }) = self.segs.last_mut() {
             if *q == quoted {
@@ -247,8 +237,11 @@ pub(super) struct Pending {
     pub(super) line: usize,
 }
 
-pub(super) struct Lexer {
-    pub(super) chars: Vec<char>,
+pub(super) struct Lexer<'a> {
+    /// The text, read byte by byte: every byte the grammar looks at is ASCII, so every
+    /// position it stops at is a character boundary and runs of other text are copied whole.
+    pub(super) src: &'a str,
+    /// Byte offset into `src`, always at a character boundary.
     pub(super) pos: usize,
     pub(super) line: usize,
     pub(super) toks: Vec<Token>,
@@ -256,36 +249,79 @@ pub(super) struct Lexer {
     pub(super) pending: Vec<Pending>,
 }
 
-impl Lexer {
-    pub(super) fn new(text: &str, line: usize) -> Self {
-        Lexer {
-            chars: text.chars().collect(),
-            pos: 0,
-            line,
-            toks: Vec::new(),
-            problems: Vec::new(),
-            pending: Vec::new(),
-        }
+/// Bytes that end a run of plain text in an unquoted word.
+fn ends_plain_run(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t'
+            | b'\r'
+            | b'\n'
+            | b'|'
+            | b'&'
+            | b';'
+            | b'<'
+            | b'>'
+            | b'('
+            | b')'
+            | b'\\'
+            | b'\''
+            | b'"'
+            | b'$'
+            | b'`'
+    )
+}
+
+impl<'a> Lexer<'a> {
+    pub(super) fn new(text: &'a str, line: usize) -> Self {
+        Lexer { src: text, pos: 0, line, toks: Vec::new(), problems: Vec::new(), pending: Vec::new() }
     }
 
-    pub(super) fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).copied()
+    fn bytes(&self) -> &'a [u8] {
+        self.src.as_bytes()
     }
 
-    pub(super) fn peek_at(&self, n: usize) -> Option<char> {
-        self.chars.get(self.pos + n).copied()
+    pub(super) fn peek(&self) -> Option<u8> {
+        self.bytes().get(self.pos).copied()
+    }
+
+    pub(super) fn peek_at(&self, n: usize) -> Option<u8> {
+        self.bytes().get(self.pos + n).copied()
+    }
+
+    /// The character starting at byte `i` (`i` at a character boundary).
+    fn char_at(&self, i: usize) -> Option<char> {
+        self.src.get(i..)?.chars().next()
+    }
+
+    /// Index of the first byte at or after `from` that `stop` accepts, else the end.
+    fn find_from(&self, from: usize, stop: impl Fn(u8) -> bool) -> usize {
+        let from = from.min(self.src.len());
+        self.bytes()[from..].iter().position(|&b| stop(b)).map_or(self.src.len(), |i| from + i)
+    }
+
+    /// Index of the next newline at or after `from`, else the end.
+    fn eol_from(&self, from: usize) -> usize {
+        let from = from.min(self.src.len());
+        memchr::memchr(b'\n', &self.bytes()[from..]).map_or(self.src.len(), |i| from + i)
     }
 
     pub(super) fn starts_with(&self, s: &str) -> bool {
-        (self.pos..).zip(s.chars()).all(|(i, c)| self.chars.get(i) == Some(&c))
+        self.bytes().get(self.pos..).is_some_and(|rest| rest.starts_with(s.as_bytes()))
+    }
+
+    /// The text between two byte offsets (both at character boundaries: the lexer only stops
+    /// at ASCII bytes).
+    fn slice(&self, from: usize, to: usize) -> &'a str {
+        let len = self.src.len();
+        self.src.get(from.min(len)..to.min(len)).unwrap_or_default()
     }
 
     pub(super) fn text(&self, from: usize, to: usize) -> String {
-        self.chars[from.min(self.chars.len())..to.min(self.chars.len())].iter().collect()
+        self.slice(from, to).to_string()
     }
 
     pub(super) fn count_newlines(&self, from: usize, to: usize) -> usize {
-        self.chars[from.min(self.chars.len())..to.min(self.chars.len())].iter().filter(|&&c| c == '\n').count()
+        memchr::memchr_iter(b'\n', self.slice(from, to).as_bytes()).count()
     }
 
     pub(super) fn push(&mut self, kind: Tok, line: usize) {
@@ -295,26 +331,24 @@ impl Lexer {
     pub(super) fn run(&mut self) {
         while let Some(c) = self.peek() {
             match c {
-                ' ' | '\t' | '\r' => self.pos += 1,
-                '\\' if self.peek_at(1) == Some('\n') => {
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'\\' if self.peek_at(1) == Some(b'\n') => {
                     self.pos += 2;
                     self.line += 1;
                 }
-                '\n' => {
+                b'\n' => {
                     self.push(Tok::Newline, self.line);
                     self.pos += 1;
                     self.line += 1;
                     self.read_heredocs();
                 }
-                '#' => {
+                b'#' => {
                     let start = self.pos + 1;
-                    while self.peek().is_some_and(|c| c != '\n') {
-                        self.pos += 1;
-                    }
-                    let text = self.text(start, self.pos).trim().to_string();
+                    self.pos = self.eol_from(start);
+                    let text = self.slice(start, self.pos).trim().to_string();
                     self.push(Tok::Comment(text), self.line);
                 }
-                '<' | '>' if self.peek_at(1) == Some('(') => {
+                b'<' | b'>' if self.peek_at(1) == Some(b'(') => {
                     // Process substitution: kept as a literal word.
                     let line = self.line;
                     let mut w = Word::default();
@@ -322,14 +356,11 @@ impl Lexer {
                     self.word_into(&mut w);
                     self.push(Tok::Word(w), line);
                 }
-                '|' | '&' | ';' | '(' | ')' | '<' | '>' => self.operator(None),
+                b'|' | b'&' | b';' | b'(' | b')' | b'<' | b'>' => self.operator(None),
                 c if c.is_ascii_digit() => {
-                    let mut i = self.pos;
-                    while self.chars.get(i).is_some_and(|c| c.is_ascii_digit()) {
-                        i += 1;
-                    }
-                    if matches!(self.chars.get(i), Some('<' | '>')) {
-                        let fd = self.text(self.pos, i).parse::<u32>().ok();
+                    let i = self.find_from(self.pos, |c| !c.is_ascii_digit());
+                    if matches!(self.bytes().get(i), Some(b'<' | b'>')) {
+                        let fd = self.slice(self.pos, i).parse::<u32>().ok();
                         self.pos = i;
                         self.operator(fd);
                     } else {
@@ -363,28 +394,28 @@ impl Lexer {
         }
         for op in REDIRS {
             if self.starts_with(op) {
-                self.pos += op.chars().count();
+                self.pos += op.len();
                 self.push(Tok::Redir { fd, op }, line);
                 return;
             }
         }
         for op in OPS {
             if self.starts_with(op) {
-                self.pos += op.chars().count();
+                self.pos += op.len();
                 self.push(Tok::Op(op), line);
                 return;
             }
         }
-        // Unreachable in practice (callers check the first char); never loop forever.
+        // Unreachable in practice (callers check the first byte); never loop forever.
         self.pos += 1;
     }
 
     pub(super) fn heredoc_start(&mut self, strip: bool, line: usize) {
-        while matches!(self.peek(), Some(' ' | '\t')) {
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
             self.pos += 1;
         }
         let at_word = match self.peek() {
-            None | Some('\n' | '\r' | '|' | '&' | ';' | '(' | ')' | '<' | '>') => false,
+            None | Some(b'\n' | b'\r' | b'|' | b'&' | b';' | b'(' | b')' | b'<' | b'>') => false,
             Some(_) => true,
         };
         if !at_word {
@@ -402,26 +433,26 @@ impl Lexer {
     /// Read the bodies of the heredocs opened on the line just ended.
     pub(super) fn read_heredocs(&mut self) {
         let pending = std::mem::take(&mut self.pending);
+        let len = self.src.len();
         for p in pending {
             let mut body = String::new();
             let mut found = false;
             let body_line = self.line;
-            while self.pos < self.chars.len() {
-                let eol =
-                    self.chars[self.pos..].iter().position(|&c| c == '\n').map_or(self.chars.len(), |i| self.pos + i);
-                let mut text = self.text(self.pos, eol);
-                if eol < self.chars.len() {
+            while self.pos < len {
+                let eol = self.eol_from(self.pos);
+                let mut text = self.slice(self.pos, eol);
+                if eol < len {
                     self.line += 1;
                 }
-                self.pos = (eol + 1).min(self.chars.len());
+                self.pos = (eol + 1).min(len);
                 if p.strip {
-                    text = text.trim_start_matches('\t').to_string();
+                    text = text.trim_start_matches('\t');
                 }
-                if text.strip_suffix('\r').unwrap_or(&text) == p.delim {
+                if text.strip_suffix('\r').unwrap_or(text) == p.delim {
                     found = true;
                     break;
                 }
-                body.push_str(&text);
+                body.push_str(text);
                 body.push('\n');
             }
             if !found {
@@ -447,12 +478,12 @@ impl Lexer {
         w.push_str("", true);
         while let Some(c) = sub.peek() {
             match c {
-                '\\' => match sub.peek_at(1) {
-                    Some(n @ ('$' | '`' | '\\')) => {
-                        w.push_char(n, true);
+                b'\\' => match sub.peek_at(1) {
+                    Some(n @ (b'$' | b'`' | b'\\')) => {
+                        w.push_char(n as char, true);
                         sub.pos += 2;
                     }
-                    Some('\n') => {
+                    Some(b'\n') => {
                         sub.pos += 2;
                         sub.line += 1;
                     }
@@ -461,14 +492,13 @@ impl Lexer {
                         sub.pos += 1;
                     }
                 },
-                '$' => sub.dollar(&mut w, true),
-                '`' => sub.backtick(&mut w, true),
+                b'$' => sub.dollar(&mut w, true),
+                b'`' => sub.backtick(&mut w, true),
                 _ => {
-                    if c == '\n' {
-                        sub.line += 1;
-                    }
-                    w.push_char(c, true);
-                    sub.pos += 1;
+                    let end = sub.find_from(sub.pos, |b| matches!(b, b'\\' | b'$' | b'`'));
+                    sub.line += sub.count_newlines(sub.pos, end);
+                    w.push_str(sub.slice(sub.pos, end), true);
+                    sub.pos = end;
                 }
             }
         }
@@ -480,8 +510,8 @@ impl Lexer {
     pub(super) fn word_into(&mut self, w: &mut Word) {
         while let Some(c) = self.peek() {
             match c {
-                ' ' | '\t' | '\r' | '\n' | '|' | '&' | ';' | '<' | '>' | ')' => break,
-                '(' => {
+                b' ' | b'\t' | b'\r' | b'\n' | b'|' | b'&' | b';' | b'<' | b'>' | b')' => break,
+                b'(' => {
                     // `arr=(a b c)`: keep the array literally in the assignment.
                     let assign = w.plain().is_some_and(|t| {
                         t.strip_suffix('=').is_some_and(|n| is_valid_name(n.strip_suffix('+').unwrap_or(n)))
@@ -492,46 +522,48 @@ impl Lexer {
                         break;
                     }
                 }
-                '\\' => match self.peek_at(1) {
+                b'\\' => match self.char_at(self.pos + 1) {
                     Some('\n') => {
                         self.pos += 2;
                         self.line += 1;
                     }
                     Some(n) => {
                         w.push_char(n, true);
-                        self.pos += 2;
+                        self.pos += 1 + n.len_utf8();
                     }
                     None => {
                         w.push_char('\\', false);
                         self.pos += 1;
                     }
                 },
-                '\'' => {
+                b'\'' => {
                     if !self.single_quoted(w) {
                         break;
                     }
                 }
-                '"' => {
+                b'"' => {
                     if !self.double_quoted(w) {
                         break;
                     }
                 }
-                '$' if self.peek_at(1) == Some('\'') => {
+                b'$' if self.peek_at(1) == Some(b'\'') => {
                     if !self.ansi_c(w) {
                         break;
                     }
                 }
-                '$' if self.peek_at(1) == Some('"') => {
+                b'$' if self.peek_at(1) == Some(b'"') => {
                     self.pos += 1;
                     if !self.double_quoted(w) {
                         break;
                     }
                 }
-                '$' => self.dollar(w, false),
-                '`' => self.backtick(w, false),
+                b'$' => self.dollar(w, false),
+                b'`' => self.backtick(w, false),
                 _ => {
-                    w.push_char(c, false);
-                    self.pos += 1;
+                    // A run of plain text, copied at once (never empty: `c` is not a stop).
+                    let end = self.find_from(self.pos, ends_plain_run);
+                    w.push_str(self.slice(self.pos, end), false);
+                    self.pos = end;
                 }
             }
         }
@@ -541,31 +573,30 @@ impl Lexer {
     /// and go on from the end of that line.
     pub(super) fn unterminated(&mut self, w: &mut Word, saved: Word, start: usize, line: usize, what: &str) {
         self.problems.push(format!("line {line}: unterminated {what}"));
-        let eol = self.chars[start..].iter().position(|&c| c == '\n').map_or(self.chars.len(), |i| start + i);
+        let eol = self.eol_from(start);
         *w = saved;
-        let text = self.text(start + 1, eol);
-        w.push_str(&text, true);
+        w.push_str(self.slice(start + 1, eol), true);
         self.pos = eol;
         self.line = line;
     }
 
     pub(super) fn single_quoted(&mut self, w: &mut Word) -> bool {
-        let saved = w.clone();
         let (start, line) = (self.pos, self.line);
-        self.pos += 1;
-        w.push_str("", true);
-        while let Some(c) = self.peek() {
-            self.pos += 1;
-            if c == '\'' {
-                return true;
+        let from = start + 1;
+        match memchr::memchr(b'\'', self.bytes().get(from..).unwrap_or_default()) {
+            Some(i) => {
+                let body = self.slice(from, from + i);
+                self.line += self.count_newlines(from, from + i);
+                w.push_str(body, true);
+                self.pos = from + i + 1;
+                true
             }
-            if c == '\n' {
-                self.line += 1;
+            None => {
+                let saved = w.clone();
+                self.unterminated(w, saved, start, line, "single-quoted string");
+                false
             }
-            w.push_char(c, true);
         }
-        self.unterminated(w, saved, start, line, "single-quoted string");
-        false
     }
 
     pub(super) fn double_quoted(&mut self, w: &mut Word) -> bool {
@@ -579,17 +610,17 @@ impl Lexer {
                     self.unterminated(w, saved, start, line, "double-quoted string");
                     return false;
                 }
-                Some('"') => {
+                Some(b'"') => {
                     self.pos += 1;
                     return true;
                 }
-                Some('\\') => match self.peek_at(1) {
-                    Some('\n') => {
+                Some(b'\\') => match self.peek_at(1) {
+                    Some(b'\n') => {
                         self.pos += 2;
                         self.line += 1;
                     }
-                    Some(c @ ('"' | '\\' | '$' | '`')) => {
-                        w.push_char(c, true);
+                    Some(c @ (b'"' | b'\\' | b'$' | b'`')) => {
+                        w.push_char(c as char, true);
                         self.pos += 2;
                     }
                     _ => {
@@ -597,22 +628,13 @@ impl Lexer {
                         self.pos += 1;
                     }
                 },
-                Some('$') => self.dollar(w, true),
-                Some('`') => self.backtick(w, true),
+                Some(b'$') => self.dollar(w, true),
+                Some(b'`') => self.backtick(w, true),
                 Some(_) => {
-                    // A run of plain characters (long prompts are mostly this): copy it at once.
-                    let start = self.pos;
-                    let mut end = start;
-                    while let Some(&c) = self.chars.get(end) {
-                        if matches!(c, '"' | '\\' | '$' | '`') {
-                            break;
-                        }
-                        if c == '\n' {
-                            self.line += 1;
-                        }
-                        end += 1;
-                    }
-                    w.push_chars(&self.chars[start..end], true);
+                    // A run of plain text (long prompts are mostly this): copied at once.
+                    let end = self.find_from(self.pos, |b| matches!(b, b'"' | b'\\' | b'$' | b'`'));
+                    self.line += self.count_newlines(self.pos, end);
+                    w.push_str(self.slice(self.pos, end), true);
                     self.pos = end;
                 }
             }
@@ -627,25 +649,25 @@ impl Lexer {
         w.push_str("", true);
         while let Some(c) = self.peek() {
             match c {
-                '\'' => {
+                b'\'' => {
                     self.pos += 1;
                     return true;
                 }
-                '\\' => {
+                b'\\' => {
                     let Some(n) = self.peek_at(1) else {
                         break;
                     };
                     self.pos += 2;
                     let simple = match n {
-                        'n' => Some('\n'),
-                        't' => Some('\t'),
-                        'r' => Some('\r'),
-                        'a' => Some('\u{7}'),
-                        'b' => Some('\u{8}'),
-                        'e' | 'E' => Some('\u{1b}'),
-                        'f' => Some('\u{c}'),
-                        'v' => Some('\u{b}'),
-                        '\\' | '\'' | '"' | '?' => Some(n),
+                        b'n' => Some('\n'),
+                        b't' => Some('\t'),
+                        b'r' => Some('\r'),
+                        b'a' => Some('\u{7}'),
+                        b'b' => Some('\u{8}'),
+                        b'e' | b'E' => Some('\u{1b}'),
+                        b'f' => Some('\u{c}'),
+                        b'v' => Some('\u{b}'),
+                        b'\\' | b'\'' | b'"' | b'?' => Some(n as char),
                         _ => None,
                     };
                     if let Some(ch) = simple {
@@ -653,44 +675,39 @@ impl Lexer {
                         continue;
                     }
                     let (radix, max) = match n {
-                        'x' => (16, 2),
-                        'u' => (16, 4),
-                        'U' => (16, 8),
-                        '0'..='7' => {
+                        b'x' => (16, 2),
+                        b'u' => (16, 4),
+                        b'U' => (16, 8),
+                        b'0'..=b'7' => {
                             self.pos -= 1;
                             (8, 3)
                         }
                         _ => (0, 0),
                     };
                     if radix == 0 {
+                        // Not an escape: the backslash as written, and the character after it
+                        // (of any length) read as plain text by the next round.
                         w.push_char('\\', true);
-                        w.push_char(n, true);
+                        self.pos -= 1;
                         continue;
                     }
-                    let mut digits = String::new();
-                    while digits.len() < max {
-                        match self.peek() {
-                            Some(d) if d.is_digit(radix) => {
-                                digits.push(d);
-                                self.pos += 1;
-                            }
-                            _ => break,
-                        }
-                    }
-                    match u32::from_str_radix(&digits, radix).ok().and_then(char::from_u32) {
+                    let digits_from = self.pos;
+                    let digits_to =
+                        self.find_from(digits_from, |d| !(d as char).is_digit(radix)).min(digits_from + max);
+                    self.pos = digits_to;
+                    match u32::from_str_radix(self.slice(digits_from, digits_to), radix).ok().and_then(char::from_u32) {
                         Some(ch) => w.push_char(ch, true),
                         None => {
                             w.push_char('\\', true);
-                            w.push_char(n, true);
+                            w.push_char(n as char, true);
                         }
                     }
                 }
                 _ => {
-                    if c == '\n' {
-                        self.line += 1;
-                    }
-                    w.push_char(c, true);
-                    self.pos += 1;
+                    let end = self.find_from(self.pos, |b| matches!(b, b'\'' | b'\\'));
+                    self.line += self.count_newlines(self.pos, end);
+                    w.push_str(self.slice(self.pos, end), true);
+                    self.pos = end;
                 }
             }
         }
@@ -700,44 +717,29 @@ impl Lexer {
 
     /// Index just after the `)` closing a substitution whose body starts at `from`, at depth 1.
     pub(super) fn scan_parens(&self, from: usize) -> Option<usize> {
+        let bytes = self.bytes();
         let mut depth = 1usize;
         let mut i = from;
-        while let Some(&c) = self.chars.get(i) {
+        // The end of a quoted stretch opened at `i` and closed by `q`, `\` escaping in `"`/`` ` ``.
+        let close = |mut i: usize, q: u8| -> Option<usize> {
+            i += 1;
+            while let Some(&d) = bytes.get(i) {
+                if d == q {
+                    return Some(i);
+                }
+                if d == b'\\' && q != b'\'' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            None
+        };
+        while let Some(&c) = bytes.get(i) {
             match c {
-                '\\' => i += 1,
-                '\'' => {
-                    i += 1;
-                    while self.chars.get(i).is_some_and(|&c| c != '\'') {
-                        i += 1;
-                    }
-                    self.chars.get(i)?;
-                }
-                '"' => {
-                    i += 1;
-                    while let Some(&d) = self.chars.get(i) {
-                        match d {
-                            '\\' => i += 1,
-                            '"' => break,
-                            _ => {}
-                        }
-                        i += 1;
-                    }
-                    self.chars.get(i)?;
-                }
-                '`' => {
-                    i += 1;
-                    while let Some(&d) = self.chars.get(i) {
-                        match d {
-                            '\\' => i += 1,
-                            '`' => break,
-                            _ => {}
-                        }
-                        i += 1;
-                    }
-                    self.chars.get(i)?;
-                }
-                '(' => depth += 1,
-                ')' => {
+                b'\\' => i += 1,
+                b'\'' | b'"' | b'`' => i = close(i, c)?,
+                b'(' => depth += 1,
+                b')' => {
                     depth -= 1;
                     if depth == 0 {
                         return Some(i + 1);
@@ -750,20 +752,18 @@ impl Lexer {
         None
     }
 
-    /// Copy `(...)` (starting `skip` chars after pos) literally into the word.
+    /// Copy `(...)` (starting `skip` bytes after pos) literally into the word.
     pub(super) fn balanced_literal(&mut self, w: &mut Word, skip: usize, what: &str) {
         let open = self.pos + skip;
         match self.scan_parens(open + 1) {
             Some(end) => {
-                let raw = self.text(self.pos, end);
                 self.line += self.count_newlines(self.pos, end);
-                w.push_str(&raw, true);
+                w.push_str(self.slice(self.pos, end), true);
                 self.pos = end;
             }
             None => {
                 self.problems.push(format!("line {}: unterminated {what}", self.line));
-                let raw = self.text(self.pos, open + 1);
-                w.push_str(&raw, true);
+                w.push_str(self.slice(self.pos, open + 1), true);
                 self.pos = open + 1;
             }
         }
@@ -772,21 +772,17 @@ impl Lexer {
     /// `$...` at pos: variable, `${...}`, `$(...)` (kept literally), or a plain `$`.
     pub(super) fn dollar(&mut self, w: &mut Word, quoted: bool) {
         match self.peek_at(1) {
-            Some('(') => self.balanced_literal(w, 1, "command substitution `$(`"),
-            Some('{') => {
+            Some(b'(') => self.balanced_literal(w, 1, "command substitution `$(`"),
+            Some(b'{') => {
                 let from = self.pos + 2;
-                let close = self.chars[from.min(self.chars.len())..]
-                    .iter()
-                    .position(|&c| c == '}' || c == '\n')
-                    .map(|i| from + i)
-                    .filter(|&i| self.chars[i] == '}');
-                let Some(close) = close else {
+                let stop = self.find_from(from, |c| c == b'}' || c == b'\n');
+                let Some(close) = (self.bytes().get(stop) == Some(&b'}')).then_some(stop) else {
                     self.problems.push(format!("line {}: unterminated `${{`", self.line));
                     w.push_str("${", quoted);
                     self.pos += 2;
                     return;
                 };
-                let inner = self.text(from, close);
+                let inner = self.slice(from, close);
                 let raw = self.text(self.pos, close + 1);
                 self.pos = close + 1;
                 let name_end = inner.char_indices().find(|&(_, c)| !is_name_char(c)).map_or(inner.len(), |(i, _)| i);
@@ -807,19 +803,17 @@ impl Lexer {
                     _ => w.push_str(&raw, true),
                 }
             }
-            Some(c) if is_name_start(c) => {
+            Some(c) if is_name_start(c as char) => {
                 let from = self.pos + 1;
-                let mut i = from;
-                while self.chars.get(i).is_some_and(|&c| is_name_char(c)) {
-                    i += 1;
-                }
-                let name = self.text(from, i);
+                let end = self.find_from(from, |c| !is_name_char(c as char));
+                let name = self.text(from, end);
                 let raw = format!("${name}");
-                self.pos = i;
+                self.pos = end;
                 w.segs.push(Seg::Var { name, raw, default: None, quoted });
             }
-            Some(c) if c.is_ascii_digit() || "@*#?$!-".contains(c) => {
+            Some(c) if c.is_ascii_digit() || b"@*#?$!-".contains(&c) => {
                 self.pos += 2;
+                let c = c as char;
                 w.segs.push(Seg::Var { name: c.to_string(), raw: format!("${c}"), default: None, quoted });
             }
             _ => {
@@ -831,14 +825,14 @@ impl Lexer {
 
     /// A backquoted command substitution, kept literally.
     pub(super) fn backtick(&mut self, w: &mut Word, _quoted: bool) {
+        let bytes = self.bytes();
         let mut i = self.pos + 1;
-        while let Some(&c) = self.chars.get(i) {
+        while let Some(&c) = bytes.get(i) {
             match c {
-                '\\' => i += 1,
-                '`' => {
-                    let raw = self.text(self.pos, i + 1);
+                b'\\' => i += 1,
+                b'`' => {
                     self.line += self.count_newlines(self.pos, i + 1);
-                    w.push_str(&raw, true);
+                    w.push_str(self.slice(self.pos, i + 1), true);
                     self.pos = i + 1;
                     return;
                 }

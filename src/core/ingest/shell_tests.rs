@@ -186,6 +186,31 @@ fn assignments_exports_and_prefix_env() {
 }
 
 #[test]
+fn text_beyond_ascii_in_every_kind_of_word() {
+    // The lexer reads bytes; text of other scripts is copied whole, never split.
+    let (items, problems, _) = script(
+        "codex exec 'Écris «app/é.py»' \"für $N ü\" grüß\\ö $'\\é\\u00e9' > lögs/b1-j1.jsonl\ncat <<EOF\nnaïve ${X:-ß}\nEOF\necho fin\n",
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    let ShellItem::Command(inv) = &items[0] else { panic!("{:?}", items[0]) };
+    assert_eq!(inv.argv, ["codex", "exec", "Écris «app/é.py»", "für $N ü", "grüßö", "\\éé"]);
+    assert_eq!(inv.stdout.as_deref(), Some("lögs/b1-j1.jsonl"));
+    let ShellItem::Command(cat) = &items[1] else { panic!("{:?}", items[1]) };
+    assert_eq!(cat.stdin_text.as_deref(), Some("naïve ß\n"));
+    assert_eq!(items[2], ShellItem::Echo { text: "fin".into(), line: 5 });
+}
+
+#[test]
+fn ansi_c_backslash_newline_counts_its_line() {
+    // `\` before a newline in `$'...'` is no escape: both stay, and the newline is a line.
+    let (items, problems, _) = script("printf $'a\\\nb'\necho next\n");
+    assert!(problems.is_empty(), "{problems:?}");
+    let ShellItem::Command(inv) = &items[0] else { panic!("{:?}", items[0]) };
+    assert_eq!(inv.argv[1], "a\\\nb");
+    assert_eq!(items[1], ShellItem::Echo { text: "next".into(), line: 3 });
+}
+
+#[test]
 fn multi_line_single_quoted_prompt_and_lines() {
     let text = "#!/bin/bash\n# Batch 1\ncodex exec --json 'Context: x\nTask: it'\"'\"'s fine\n\nFile to create: a.py\n' > a.jsonl &\nwait\necho \"Batch 1 done\"\n";
     let (items, problems, _) = script(text);
