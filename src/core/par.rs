@@ -20,28 +20,53 @@ pub fn threads_for(n: usize, min_items: usize) -> usize {
     cores()
 }
 
-/// `f` over every item on `threads` threads (items handed out one at a time, so a few big
-/// ones do not hold up one thread's share), the results in the items' order.
+/// `f` over every item on `threads` threads, the results in the items' order.
 pub fn map_in_order<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let chunks = map_in_order_chunks(threads, items, f);
+    if chunks.len() == 1 {
+        return chunks.into_iter().flatten().collect();
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for c in chunks {
+        out.extend(c);
+    }
+    out
+}
+
+/// [`map_in_order`] as consecutive runs of results, for a caller that only walks them: the
+/// items are handed out a short run at a time (so a few big ones do not hold up one thread's
+/// share), and each run's results are made where they are computed, not copied into one
+/// vector on the calling thread.
+pub fn map_in_order_chunks<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<Vec<R>> {
     let threads = threads.min(items.len());
     if threads <= 1 {
-        return items.iter().map(f).collect();
+        return vec![items.iter().map(f).collect()];
     }
+    // Runs short enough to share the work evenly, long enough that handing them out is free.
+    let run = (items.len() / (threads * 64)).clamp(1, 64);
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let done: Mutex<Vec<(usize, Vec<R>)>> = Mutex::new(Vec::with_capacity(items.len().div_ceil(run)));
     std::thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                if let Ok(mut slot) = slots[i].lock() {
-                    *slot = Some(r);
+            s.spawn(|| {
+                let mut mine = Vec::new();
+                loop {
+                    let start = next.fetch_add(run, Ordering::Relaxed);
+                    let Some(part) = items.get(start..(start + run).min(items.len())) else { break };
+                    if part.is_empty() {
+                        break;
+                    }
+                    mine.push((start, part.iter().map(&f).collect::<Vec<R>>()));
+                }
+                if let Ok(mut d) = done.lock() {
+                    d.append(&mut mine);
                 }
             });
         }
     });
-    slots.into_iter().filter_map(|m| m.into_inner().ok().flatten()).collect()
+    let mut runs = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    runs.sort_unstable_by_key(|(start, _)| *start);
+    runs.into_iter().map(|(_, r)| r).collect()
 }
 
 /// `f` on every item, the items split in one contiguous share per thread.
@@ -91,5 +116,17 @@ mod tests {
             assert!(out.iter().enumerate().all(|(i, &x)| x == 2 * i as u64), "{threads} threads");
         }
         assert!(map_in_order(2, &[] as &[u64], |x| *x).is_empty());
+    }
+
+    #[test]
+    fn the_runs_of_a_chunked_map_are_the_items_in_order() {
+        let items: Vec<u64> = (0..20_000).collect();
+        for threads in [1, 2, 3, 8] {
+            let runs = map_in_order_chunks(threads, &items, |x| x + 1);
+            assert!(runs.iter().all(|r| !r.is_empty()), "{threads} threads: an empty run");
+            let flat: Vec<u64> = runs.into_iter().flatten().collect();
+            assert_eq!(flat, (1..=20_000).collect::<Vec<u64>>(), "{threads} threads");
+        }
+        assert_eq!(map_in_order_chunks(2, &[7u64], |x| *x), vec![vec![7]]);
     }
 }

@@ -60,7 +60,8 @@ pub enum Scan {
 pub struct ReadFiles {
     path: PathBuf,
     root: PathBuf,
-    inputs: Vec<Input>,
+    /// In file order, in the runs the reading threads made them.
+    inputs: Vec<Vec<Input>>,
     notes: Vec<String>,
     sources: Vec<PathBuf>,
 }
@@ -68,7 +69,8 @@ pub struct ReadFiles {
 impl ReadFiles {
     /// The second half of a load: the inputs merged into one Run.
     pub fn merge(self, opts: &LoadOptions) -> Result<Run, LoadError> {
-        let mut run = merge::merge(&self.root, self.inputs, &opts.generators, &Listed::new(self.sources));
+        let mut run =
+            merge::merge(&self.root, self.inputs.into_iter().flatten(), &opts.generators, &Listed::new(self.sources));
         run.warnings.extend(self.notes);
         if run.batches.is_empty() {
             return Err(LoadError::Empty(self.path));
@@ -336,7 +338,12 @@ fn head_of_checked(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// Read every file, in parallel, keeping the input order: first every file's size (one
 /// `statx` each, on every core, so the progress knows the total), then the files themselves.
-fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dyn Fn(Progress) + Sync)) -> Vec<Input> {
+fn read_all(
+    root: &Path,
+    files: Vec<PathBuf>,
+    opts: &LoadOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Vec<Vec<Input>> {
     let threads = if opts.threads > 0 { opts.threads } else { par::cores() };
     let dirs = dirs::Dirs::open(&files);
     let indices: Vec<usize> = (0..files.len()).collect();
@@ -346,7 +353,7 @@ fn read_all(root: &Path, files: Vec<PathBuf>, opts: &LoadOptions, progress: &(dy
     progress(total);
     let done = Mutex::new(total);
     let gate = Gate::default();
-    par::map_in_order(threads, &indices, |&i| {
+    par::map_in_order_chunks(threads, &indices, |&i| {
         let path = &files[i];
         let size = sizes[i].unwrap_or(0);
         let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");

@@ -75,10 +75,17 @@ struct Inputs {
     others: FastMap<String, String>,
 }
 
-pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String], files: &dyn ProjectFiles) -> Run {
+pub fn merge(
+    root: &Path,
+    inputs: impl IntoIterator<Item = Input>,
+    generators: &[String],
+    files: &dyn ProjectFiles,
+) -> Run {
     let mut run = Run { project_root: root.to_path_buf(), ..Run::default() };
-    let mut inp = Inputs { single_file: inputs.len() == 1, ..Inputs::default() };
+    let mut inp = Inputs::default();
+    let mut count = 0usize;
     for i in inputs {
+        count += 1;
         let rel = i.rel;
         match i.parsed {
             Parsed::Script(s) => {
@@ -117,6 +124,7 @@ pub fn merge(root: &Path, inputs: Vec<Input>, generators: &[String], files: &dyn
         run.sources.push(rel);
     }
 
+    inp.single_file = count == 1;
     let mut rb = Rebaser::with_files(root, files);
     for (_, s) in &inp.scripts {
         if let Some(cd) = &s.cd {
