@@ -308,3 +308,34 @@ fn a_log_named_by_a_redirect_and_a_tee_of_one_job_is_one_log() {
     assert_eq!(jobs[0].result.logs, vec!["logs/b1/lexer.jsonl"]);
     assert_eq!(jobs[0].result.tokens.output, 911);
 }
+
+#[test]
+fn a_log_named_by_two_jobs_is_matched_to_the_first_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path();
+    std::fs::create_dir_all(p.join("logs/b1")).unwrap();
+    std::fs::write(
+        p.join("phase2-codex-batch1.sh"),
+        concat!(
+            "#!/usr/bin/env bash\n",
+            "# Batch 1\n",
+            "codex exec --json \"Create src/lexer.rs.\n\nFile to create: src/lexer.rs\" > logs/b1/lexer.jsonl &\n",
+            "codex exec --json \"Create src/ast.rs.\n\nFile to create: src/ast.rs\" > logs/b1/ast.jsonl 2> logs/b1/lexer.jsonl &\n",
+            "wait\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(p.join("logs/b1/lexer.jsonl"), bytes("codex_exec_json_ok.jsonl")).unwrap();
+    let run = recover_tui::scan::load(p, &Default::default()).unwrap();
+    let named: Vec<&String> = run.warnings.iter().filter(|w| w.contains("named by")).collect();
+    assert_eq!(
+        named,
+        ["logs/b1/lexer.jsonl: named by the redirects of 2 jobs; matched to the first (phase2-codex-batch1.sh:3)"],
+        "{:?}",
+        run.warnings
+    );
+    let lexer = run.batches[0].jobs.iter().find(|j| j.outputs == ["src/lexer.rs"]).expect("the lexer job");
+    assert_eq!(lexer.result.tokens.output, 911);
+    let ast = run.batches[0].jobs.iter().find(|j| j.outputs == ["src/ast.rs"]).expect("the ast job");
+    assert_eq!(ast.result.tokens.output, 0);
+}

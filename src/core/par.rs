@@ -85,6 +85,27 @@ pub fn for_each_mut<T: Send>(items: &mut [T], min_items: usize, f: impl Fn(&mut 
     });
 }
 
+/// `f` on every item, the items split in one contiguous share per thread, the results in the
+/// items' order as one run per share.
+pub fn map_mut_in_order_chunks<T: Send, R: Send>(
+    items: &mut [T],
+    min_items: usize,
+    f: impl Fn(&mut T) -> R + Sync,
+) -> Vec<Vec<R>> {
+    let threads = threads_for(items.len(), min_items);
+    if threads <= 1 {
+        return vec![items.iter_mut().map(f).collect()];
+    }
+    let share = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> =
+            items.chunks_mut(share).map(|chunk| s.spawn(move || chunk.iter_mut().map(f).collect())).collect();
+        // A share whose thread panicked is re-raised here, as a panic on this thread would be.
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
+}
+
 /// Drop `value` on a thread of its own (freeing a large structure piece by piece takes
 /// milliseconds the caller need not wait for); inline when no thread can be started.
 pub fn drop_in_background<T: Send + 'static>(value: T) {
@@ -116,6 +137,20 @@ mod tests {
             assert!(out.iter().enumerate().all(|(i, &x)| x == 2 * i as u64), "{threads} threads");
         }
         assert!(map_in_order(2, &[] as &[u64], |x| *x).is_empty());
+    }
+
+    #[test]
+    fn a_mutable_map_sees_every_item_once_and_keeps_the_order() {
+        for n in [0usize, 3, 10_000] {
+            let mut v: Vec<u64> = (0..n as u64).collect();
+            let runs = map_mut_in_order_chunks(&mut v, 100, |x| {
+                *x += 1;
+                *x * 10
+            });
+            let flat: Vec<u64> = runs.into_iter().flatten().collect();
+            assert_eq!(flat, (1..=n as u64).map(|x| x * 10).collect::<Vec<u64>>(), "{n} items");
+            assert_eq!(v, (1..=n as u64).collect::<Vec<u64>>(), "{n} items");
+        }
     }
 
     #[test]

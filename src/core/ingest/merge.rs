@@ -113,7 +113,7 @@ pub fn merge(
                 inp.job_tables.push((rel.clone(), t));
             }
             Parsed::Other { text_head } => {
-                inp.others.insert(rel.clone(), text_head);
+                inp.others.insert(rel, text_head);
                 continue;
             }
             Parsed::Skipped { reason } => {
@@ -165,13 +165,18 @@ pub fn merge(
     apply_reports(&inp.reports, &rb, &mut jobs, &mut run.warnings);
     decide_status(root, files, &drafts, &inp, &mut jobs, &mut run.warnings);
 
+    // Each batch's jobs are moved in once, into a vector of the right size.
+    let mut sizes: BTreeMap<u32, usize> = BTreeMap::new();
+    for j in &jobs {
+        *sizes.entry(j.batch).or_default() += 1;
+    }
     let mut batches: BTreeMap<u32, Batch> = BTreeMap::new();
     for j in jobs {
         let b = batches.entry(j.batch).or_insert_with(|| Batch {
             number: j.batch,
             name: names.get(&j.batch).cloned().unwrap_or_else(|| format!("Batch {}", j.batch)),
             depends_on: None,
-            jobs: Vec::new(),
+            jobs: Vec::with_capacity(sizes.get(&j.batch).copied().unwrap_or(1)),
             scripts: scripts_of.get(&j.batch).cloned().unwrap_or_default(),
         });
         b.jobs.push(j);
@@ -276,16 +281,16 @@ fn drafts_from_scripts(
             if let Some(name) = &b.name {
                 names.entry(number).or_insert_with(|| name.clone());
             }
-            work.extend(b.calls.iter_mut().map(|call| CallDraft { call, batch: number, source: rel, draft: None }));
+            work.extend(b.calls.iter_mut().map(|call| CallDraft { call, batch: number, source: rel }));
         }
     }
-    crate::core::par::for_each_mut(&mut work, PAR_MIN, |w| {
-        w.draft = Some(draft_from_call(w.call, w.batch, w.source, rb));
+    let made = crate::core::par::map_mut_in_order_chunks(&mut work, PAR_MIN, |w| {
+        draft_from_call(w.call, w.batch, w.source, rb)
     });
     let mut drafts: Vec<Draft> = Vec::with_capacity(work.len());
     // Log -> the draft that writes it.
     let mut seen_logs: FastMap<String, usize> = FastMap::with_capacity_and_hasher(work.len(), Default::default());
-    for d in work.into_iter().filter_map(|w| w.draft) {
+    for d in made.into_iter().flatten() {
         if let Some(log) = &d.stdout_log {
             if let Some(&prev) = seen_logs.get(log) {
                 warnings.push(format!(
@@ -301,12 +306,11 @@ fn drafts_from_scripts(
     drafts
 }
 
-/// A generator call of a script and, once made, its draft.
+/// A generator call of a script, with what its draft needs to know of where it is.
 struct CallDraft<'a> {
     call: &'a mut GeneratorCall,
     batch: u32,
     source: &'a str,
-    draft: Option<Draft>,
 }
 
 /// The draft of a generator call, taking its words and prompt text.
@@ -538,35 +542,37 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
     let mut orphans = Vec::new();
     {
         let drafts: &[Draft] = drafts;
-        let mut by_log: FastMap<&str, Vec<usize>> = FastMap::with_capacity_and_hasher(drafts.len(), Default::default());
+        let mut by_log: FastMap<&str, NamedBy> =
+            FastMap::with_capacity_and_hasher(2 * drafts.len(), Default::default());
         for (i, d) in drafts.iter().enumerate() {
             for l in d.stdout_log.iter().chain(d.stderr_log.iter()).chain(d.other_logs.iter()) {
-                let jobs = by_log.entry(l.as_str()).or_default();
-                // One job naming a log twice (redirect and tee, stdout and stderr) is one job.
-                if jobs.last() != Some(&i) {
-                    jobs.push(i);
-                }
+                by_log.entry(l.as_str()).and_modify(|n| n.add(i)).or_insert(NamedBy { first: i, last: i, jobs: 1 });
             }
         }
-        let mut by_output: FastMap<&str, Vec<usize>> =
-            FastMap::with_capacity_and_hasher(drafts.len(), Default::default());
-        for (i, d) in drafts.iter().enumerate() {
-            for o in &d.outputs {
-                by_output.entry(o.as_str()).or_default().push(i);
-            }
-        }
+        // Only needed for a log no redirect names (most runs have none): made at the first.
+        let mut by_output: Option<FastMap<&str, Vec<usize>>> = None;
         for (ai, (rel, log)) in inp.agents.iter().enumerate() {
-            if let Some(ds) = by_log.get(rel.as_str()) {
-                if ds.len() > 1 {
+            if let Some(n) = by_log.get(rel.as_str()) {
+                let first = &drafts[n.first].origin;
+                if n.jobs > 1 {
                     warnings.push(format!(
-                        "{rel}: named by the redirects of {} jobs; matched to the first ({})",
-                        ds.len(),
-                        drafts[ds[0]].origin
+                        "{rel}: named by the redirects of {} jobs; matched to the first ({first})",
+                        n.jobs
                     ));
                 }
-                matched.push((ds[0], ai, format!("log {rel}: named by the redirect at {}", drafts[ds[0]].origin)));
+                matched.push((n.first, ai, format!("log {rel}: named by the redirect at {first}")));
                 continue;
             }
+            let by_output = by_output.get_or_insert_with(|| {
+                let mut m: FastMap<&str, Vec<usize>> =
+                    FastMap::with_capacity_and_hasher(drafts.len(), Default::default());
+                for (i, d) in drafts.iter().enumerate() {
+                    for o in &d.outputs {
+                        m.entry(o.as_str()).or_default().push(i);
+                    }
+                }
+                m
+            });
             let mut hits: Vec<usize> = log
                 .files_written
                 .iter()
@@ -646,6 +652,23 @@ fn attach_agents(inp: &Inputs, rb: &Rebaser, drafts: &mut Vec<Draft>, warnings: 
                     d.outputs = prompt_text::outputs(p);
                 }
             }
+        }
+    }
+}
+
+/// The jobs whose redirects name one log: the first of them and how many.
+struct NamedBy {
+    first: usize,
+    last: usize,
+    jobs: usize,
+}
+
+impl NamedBy {
+    /// One job naming a log twice (redirect and tee, stdout and stderr) is one job.
+    fn add(&mut self, job: usize) {
+        if self.last != job {
+            self.last = job;
+            self.jobs += 1;
         }
     }
 }
