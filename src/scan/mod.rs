@@ -370,16 +370,13 @@ fn read_all(
             d.bytes_done += size;
             progress(*d);
         }
-        Input { rel, path: path.clone(), size, parsed }
+        Input { rel, parsed }
     })
 }
 
 /// Read one file by what its content is: the registry picks the reader, the reader reads
 /// the stream it is given (results and event streams whole, text bounded; see [`Reading`]).
-///
-/// `size` is no longer needed (every reader bounds its memory itself) and kept for callers.
-pub fn read_one(path: &Path, rel: &str, size: u64, generators: &[String]) -> Parsed {
-    let _ = size;
+pub fn read_one(path: &Path, rel: &str, generators: &[String]) -> Parsed {
     read_from_head(path, rel, head_of_checked(path), generators)
 }
 

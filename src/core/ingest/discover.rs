@@ -49,7 +49,5 @@ pub struct Progress {
 #[derive(Debug)]
 pub struct Input {
     pub rel: String,
-    pub path: PathBuf,
-    pub size: u64,
     pub parsed: Parsed,
 }
