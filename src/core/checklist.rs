@@ -209,7 +209,7 @@ pub fn evaluate(run: &Run, d: &Decision, facts: &Facts, recorded: &BTreeMap<Stri
 
     // 5. Dependencies reviewed (confirm): the later batches' reads of N's outputs.
     let n = d.failing_batch;
-    let batches: std::collections::HashMap<&str, u32> = run.jobs().map(|j| (j.id.as_str(), j.batch)).collect();
+    let batches: super::fasthash::FastMap<&str, u32> = run.jobs().map(|j| (j.id.as_str(), j.batch)).collect();
     let batch_of = |id: &str| batches.get(id).copied().unwrap_or(0);
     let mut detail: Vec<String> = d
         .graph

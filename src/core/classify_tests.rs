@@ -429,3 +429,46 @@ fn a_reset_after_a_delay_is_a_moment_after_the_failure() {
     let r = retry_after("try again in 2m 30s", None).unwrap();
     assert_eq!(r.when, "150 s after the failure");
 }
+
+/// `sandbox_denied` against the rule's regex in `BUILTIN`: hand-picked edges, then every text
+/// of up to five pieces from a set of words, separators and denial words.
+#[test]
+fn sandbox_denied_in_code_matches_what_its_regex_matches() {
+    let (_, _, pattern) = BUILTIN.iter().find(|(_, name, _)| *name == "sandbox-denied").expect("the rule");
+    let re = Regex::new(pattern).expect("regex");
+    let same = |text: &str| {
+        assert_eq!(sandbox_denied(text), re.is_match(text), "{text:?}");
+        re.is_match(text)
+    };
+    // Up to six words between: the denial starts the 7th run of word characters at most.
+    assert!(same("sandbox: a b c d e f denied"));
+    assert!(!same("sandbox: a b c d e f g denied"));
+    assert!(same("sandbox denied"));
+    assert!(same("sandboxes, policy=deny: Refused"));
+    assert!(same("the SANDBOX policy blocked it"));
+    assert!(same("\u{17f}andbox: write bloc\u{212a}ed")); // Unicode case folding (long s, Kelvin sign)
+    assert!(same("sandbox_policy\u{2014}denied"));
+    assert!(same("nosandbox,denied"));
+    assert!(!same("sandboxdenied"));
+    assert!(!same("sandbox: writedenied"));
+    assert!(same("sandbox: écrire refusé — not allowed"));
+    assert!(!same("sandbox: é ü ö ä å ø ß denied")); // non-ASCII letters are words
+    assert!(same("sandbox: é ü ö ä å ø denied"));
+    assert!(same("sandbox a , , , ; ; b denied"));
+    assert!(!same("sandbox: not  allowed"));
+    assert!(same("sandbox: not allowedX"));
+    assert!(same("a sandbox b c d e f g h i sandbox j denied"));
+    assert!(same("write denied by the sandbox"));
+    assert!(same("Rejected by sandbox"));
+    assert!(!same("denied by a sandbox"));
+    assert!(!same("deni\u{e9}d sandbox"));
+    assert!(!same(""));
+    let pieces = ["sandbox", "Sandboxed", "x", "é", "_", " ", ": ", "-", "—", "denied", "not allowed", "by the"];
+    let mut texts = vec![String::new()];
+    for _ in 0..5 {
+        texts = texts.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
+        for t in &texts {
+            same(t);
+        }
+    }
+}

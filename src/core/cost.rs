@@ -166,18 +166,23 @@ impl CostModel {
         let sec_avg = Averages::of(run.jobs().filter_map(|j| seconds_known(j).map(|s| (j.batch, s))));
         let mut estimates = Vec::new();
         let mut jobs = FastMap::default();
+        // A batch's averages (and their words) are the same for each of its jobs: worked out
+        // once per batch, not once per estimated job (thousands on a run stopped half-way).
+        let mut tok_of: FastMap<u32, Option<(f64, String)>> = FastMap::default();
+        let mut sec_of: FastMap<u32, Option<(f64, String)>> = FastMap::default();
         for j in run.jobs() {
             let why = if j.result.status.ran() { None } else { Some("never ran") };
             let (tokens, tok_est) = if j.result.status.ran() && tokens_known(j) {
                 (j.result.tokens.total(), None)
             } else {
-                let (v, basis) = tok_avg.for_batch(j.batch, "tokens").unwrap_or((0.0, String::new()));
+                let avg = tok_of.entry(j.batch).or_insert_with(|| tok_avg.for_batch(j.batch, "tokens"));
+                let (v, basis) = avg.as_ref().map_or((0.0, ""), |(v, b)| (*v, b.as_str()));
                 (v.round() as u64, Some((why.unwrap_or("tokens unknown"), basis)))
             };
             let (seconds, sec_est) = match seconds_known(j) {
                 Some(s) => (Some(s), None),
-                None => match sec_avg.for_batch(j.batch, "a duration") {
-                    Some((v, basis)) => (Some(v), Some((why.unwrap_or("time unknown"), basis))),
+                None => match sec_of.entry(j.batch).or_insert_with(|| sec_avg.for_batch(j.batch, "a duration")) {
+                    Some((v, basis)) => (Some(*v), Some((why.unwrap_or("time unknown"), basis.as_str()))),
                     None => (None, None),
                 },
             };
@@ -186,14 +191,8 @@ impl CostModel {
                 Measure::Seconds => sec_est.map(|(w, b)| (seconds.unwrap_or(0.0), w, b)),
                 Measure::Jobs => None,
             };
-            if let Some((value, why, basis)) = &est {
-                estimates.push(Estimate {
-                    job: j.id.clone(),
-                    batch: j.batch,
-                    value: *value,
-                    why,
-                    basis: basis.clone(),
-                });
+            if let Some((value, why, basis)) = est {
+                estimates.push(Estimate { job: j.id.clone(), batch: j.batch, value, why, basis: basis.to_string() });
             }
             let estimated = est.is_some() || (measure == Measure::Jobs && j.result.status == Status::NotRun);
             jobs.insert(j.id.clone(), JobCost { tokens, seconds, estimated });

@@ -481,15 +481,13 @@ impl Graph {
         let mut frontier: Vec<&str> = writers.iter().map(String::as_str).collect();
         let mut known: FastSet<&str> = frontier.iter().copied().collect();
         let batch_of: FastMap<&str, u32> = run.jobs().map(|j| (j.id.as_str(), j.batch)).collect();
+        // Only the edges read after `after` can be followed.
         let mut by_writer: FastMap<&str, Vec<&Edge>> = FastMap::default();
-        for e in &self.edges {
+        for e in self.edges.iter().filter(|e| batch_of.get(e.reader.as_str()).copied().unwrap_or(0) > after) {
             by_writer.entry(e.writer.as_str()).or_default().push(e);
         }
         while let Some(w) = frontier.pop() {
             for e in by_writer.get(w).into_iter().flatten() {
-                if batch_of.get(e.reader.as_str()).copied().unwrap_or(0) <= after {
-                    continue;
-                }
                 stale.entry(e.reader.as_str()).or_default().push(e.evidence.as_str());
                 if known.insert(e.reader.as_str()) {
                     frontier.push(e.reader.as_str());

@@ -205,7 +205,7 @@ pub fn progress(run: &Run, d: &Decision, attempts: &BTreeMap<String, Vec<Attempt
     let (mut repaired, mut rerun_passed) = (Vec::new(), Vec::new());
     let mut to_repair = Vec::new();
     // Jobs by id, once: a lookup per re-run or stale job was quadratic on big runs.
-    let mut by_id: std::collections::HashMap<&str, &crate::core::model::Job> = std::collections::HashMap::new();
+    let mut by_id: super::fasthash::FastMap<&str, &Job> = super::fasthash::FastMap::default();
     for j in run.jobs() {
         by_id.entry(j.id.as_str()).or_insert(j);
     }

@@ -73,19 +73,30 @@ static NO_ATTR: LazyLock<Regex> =
 /// The symbol an error names and how the use misfits, if the message has that shape.
 fn misuse(f: &Finding) -> Option<(String, Misfit)> {
     let m = &f.message;
-    if let Some(c) = UNEXPECTED_KW.captures(m) {
+    if let Some(c) = shaped(m, "() got an unexpected keyword argument '", &UNEXPECTED_KW) {
         return Some((owner(&c["sym"]), Misfit::UnexpectedKeyword(c["arg"].to_string())));
     }
-    if let Some(c) = MISSING_ARG.captures(m) {
+    if let Some(c) = shaped(m, "() missing ", &MISSING_ARG) {
         return Some((owner(&c["sym"]), Misfit::MissingArgument(c["args"].trim().to_string())));
     }
-    if let Some(c) = ARITY.captures(m) {
+    if let Some(c) = shaped(m, "() takes ", &ARITY) {
         return Some((owner(&c["sym"]), Misfit::WrongArity));
     }
-    if let Some(c) = NO_ATTR.captures(m) {
+    if let Some(c) = shaped(m, "' object has no attribute '", &NO_ATTR) {
         return Some((c["sym"].to_string(), Misfit::NoAttribute(c["arg"].to_string())));
     }
     None
+}
+
+/// `re`'s captures in `m`, looked for only when `m` holds `literal`, a piece of text every
+/// match of `re` holds: on a run whose messages never have these shapes (most runs) the
+/// regexes are never compiled, which takes a few ms (this runs on every plan).
+fn shaped<'m>(m: &'m str, literal: &str, re: &LazyLock<Regex>) -> Option<regex::Captures<'m>> {
+    if m.contains(literal) {
+        re.captures(m)
+    } else {
+        None
+    }
 }
 
 /// `RateLimiter.__init__` -> `RateLimiter`; `pkg.client.Client.get` -> `get`.
@@ -283,6 +294,26 @@ mod tests {
         assert_eq!(m[0].misfit, Misfit::WrongArity);
         assert_eq!(m[0].symbol, "allow");
         assert_eq!(m[0].definition, "ratelimit/limiter.py:10");
+    }
+
+    #[test]
+    fn every_shape_holds_the_literal_looked_for_before_its_regex() {
+        for (literal, re, hit) in [
+            ("() got an unexpected keyword argument '", &UNEXPECTED_KW, "a.B() got an unexpected keyword argument 'x'"),
+            ("() missing ", &MISSING_ARG, "f() missing 2 required keyword-only arguments: 'a' and 'b'"),
+            ("() takes ", &ARITY, "g() takes 1 positional argument but 2 were given"),
+            ("' object has no attribute '", &NO_ATTR, "'Lämp' object has no attribute 'ü'"),
+        ] {
+            assert!(hit.contains(literal) && re.is_match(hit), "{hit}");
+            // Without the literal (one character changed in it) the regex does not match either.
+            for i in 0..literal.len() {
+                let broken = hit.replacen(literal, &format!("{}#{}", &literal[..i], &literal[i + 1..]), 1);
+                assert!(!re.is_match(&broken), "{broken}");
+            }
+        }
+        let m = |message: &str| misuse(&Finding { message: message.into(), ..Finding::default() });
+        assert_eq!(m("TypeError: nothing of the kind"), None);
+        assert_eq!(m("x() takes no arguments"), None);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Model-written reports.
 
+use super::is_label_only;
 use crate::core::ingest::validation::parse;
 use crate::core::ingest::validation::test_support::{data, rows, sources};
+use regex::Regex;
 
 #[test]
 fn sparkq_haiku_report_batch3() {
@@ -204,4 +206,44 @@ fn tool_output_pasted_under_a_fail_line() {
             (Some("sparkq/tests/test_api.py"), None, "ModuleNotFoundError", "No module named 'sparkq.api'"),
         ]
     );
+}
+
+/// `is_label_only` against the regex it stands for: labels of 30 and 31 characters, non-ASCII
+/// letters (counted as characters, not bytes), stars and colons around them.
+#[test]
+fn label_lines_are_those_of_the_bounded_regex() {
+    let re = Regex::new(r"^\**[\w /-]{1,30}\**:\**\s*$").expect("regex");
+    let same = |line: &str| {
+        assert_eq!(is_label_only(line), re.is_match(line), "{line:?}");
+        re.is_match(line)
+    };
+    let a30 = "a".repeat(30);
+    assert!(same(&format!("{a30}:")));
+    assert!(!same(&format!("{a30}a:")));
+    assert!(same(&format!("**{a30}**:** \t")));
+    assert!(!same(&format!("**{a30}b**:")));
+    let e30 = "é".repeat(30); // 60 bytes, 30 characters
+    assert!(same(&format!("{e30}:")));
+    assert!(!same(&format!("{e30}ü:")));
+    assert!(same(&format!("{}:", "日本語 / ab-c_1".repeat(2))));
+    assert!(same("Errors:"));
+    assert!(same("**Details**:"));
+    assert!(same("Root cause:  "));
+    assert!(!same(":"));
+    assert!(!same("**:"));
+    assert!(!same("Errors: x"));
+    assert!(!same("a*b:"));
+    assert!(!same("Errors::"));
+    assert!(same("Errors:**"));
+    assert!(!same("Errors:\u{a0}x"));
+    assert!(same("Errors:\u{a0}"));
+    assert!(!same("Err.ors:"));
+    for n in 0..40 {
+        for unit in ["x", "é", " ", "-", "/", "_", "٣", "*", ":", "."] {
+            let label = unit.repeat(n);
+            for line in [format!("{label}:"), format!("*{label}*:"), format!("{label}a:"), format!("- {label}:")] {
+                same(&line);
+            }
+        }
+    }
 }
