@@ -42,21 +42,33 @@ pub fn map_in_order_chunks<T: Sync, R: Send>(threads: usize, items: &[T], f: imp
     if threads <= 1 {
         return vec![items.iter().map(f).collect()];
     }
-    // Runs short enough to share the work evenly, long enough that handing them out is free.
-    let run = (items.len() / (threads * 64)).clamp(1, 64);
+    // Runs of at most 64 items, shorter as the work runs out (a quarter of each thread's share
+    // of what is left): handing them out costs nothing next to the items, and the threads end
+    // within an item or two of each other even when the costly items come last (a run's
+    // batch scripts sort after its thousands of small logs).
+    let len = items.len();
     let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, Vec<R>)>> = Mutex::new(Vec::with_capacity(items.len().div_ceil(run)));
+    let take = || {
+        let mut start = next.load(Ordering::Relaxed);
+        loop {
+            if start >= len {
+                return None;
+            }
+            let n = ((len - start) / (threads * 4)).clamp(1, 64);
+            match next.compare_exchange_weak(start, start + n, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Some(start..start + n),
+                Err(now) => start = now,
+            }
+        }
+    };
+    let done: Mutex<Vec<(usize, Vec<R>)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
                 let mut mine = Vec::new();
-                loop {
-                    let start = next.fetch_add(run, Ordering::Relaxed);
-                    let Some(part) = items.get(start..(start + run).min(items.len())) else { break };
-                    if part.is_empty() {
-                        break;
-                    }
-                    mine.push((start, part.iter().map(&f).collect::<Vec<R>>()));
+                while let Some(range) = take() {
+                    let start = range.start;
+                    mine.push((start, items[range].iter().map(&f).collect::<Vec<R>>()));
                 }
                 if let Ok(mut d) = done.lock() {
                     d.append(&mut mine);
