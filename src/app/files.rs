@@ -97,6 +97,17 @@ pub fn templates(dirs: &[PathBuf]) -> (Templates, Vec<String>) {
     (Templates::with_overrides(files), warnings)
 }
 
+/// Let this thread run only when a core would otherwise be idle: the lowest scheduling
+/// priority, for work that can wait while the load uses every core (compiling the classify
+/// rules during the merge). Linux gives each thread its own priority; elsewhere the call would
+/// lower the whole process, so it is not made.
+pub fn yield_to_others() {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

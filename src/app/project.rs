@@ -139,12 +139,16 @@ impl Project {
                 .unwrap_or_else(|| ".recover".into()),
             threads: 0,
         };
-        // Compiling the classifier's regexes takes a few tens of ms: done while the inputs
-        // are merged, which leaves a core free (reading them takes every core).
+        // Compiling the classifier's regexes takes ~10 ms: done while the inputs are merged,
+        // at the lowest priority, so it takes the core the merge's serial steps leave free and
+        // not one its parallel steps want (reading the inputs takes every core).
         let rules = config.classify_rules();
         let read = crate::scan::read_with_progress(&opts.path(), &load, progress);
         let (classifier, run) = std::thread::scope(|s| {
-            let classifier = s.spawn(|| Classifier::with_extra(&rules));
+            let classifier = s.spawn(|| {
+                crate::app::files::yield_to_others();
+                Classifier::with_extra(&rules)
+            });
             let run = read.and_then(|r| match r {
                 crate::scan::Scan::Manifest(run) => Ok(run),
                 crate::scan::Scan::Files(files) => files.merge(&load),

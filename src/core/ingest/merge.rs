@@ -724,13 +724,19 @@ fn assign_ids(drafts: &[Draft]) -> Vec<String> {
             let k = per_batch.entry(d.batch).or_insert(0);
             *k += 1;
             let base = if d.id_hint.is_empty() { format!("b{}-{}", d.batch, k) } else { d.id_hint.clone() };
-            let mut id = base.clone();
+            if !used.contains(&base) {
+                used.insert(base.clone());
+                return base;
+            }
             let mut n = 2;
-            while !used.insert(id.clone()) {
-                id = format!("{base}-{n}");
+            loop {
+                let id = format!("{base}-{n}");
+                if !used.contains(&id) {
+                    used.insert(id.clone());
+                    return id;
+                }
                 n += 1;
             }
-            id
         })
         .collect()
 }
@@ -805,39 +811,61 @@ fn build_job(d: &mut Draft, id: String, inp: &Inputs) -> Job {
 }
 
 fn apply_reports(reports: &[(String, ValidationReport)], rb: &Rebaser, jobs: &mut [Job], warnings: &mut Vec<String>) {
-    let mut by_output: FastMap<String, usize> = FastMap::default();
-    for (i, j) in jobs.iter().enumerate() {
-        for o in &j.outputs {
-            if by_output.insert(o.clone(), i).is_some() {
-                warnings.push(format!("{o} is an output of more than one job; findings on it go to {}", j.id));
+    // What each report says about which job, found with a map that borrows the outputs, then
+    // applied in the same order.
+    let mut said: Vec<(usize, Said<'_>)> = Vec::new();
+    {
+        let mut by_output: FastMap<&str, usize> = FastMap::default();
+        for (i, j) in jobs.iter().enumerate() {
+            for o in &j.outputs {
+                if by_output.insert(o.as_str(), i).is_some() {
+                    warnings.push(format!("{o} is an output of more than one job; findings on it go to {}", j.id));
+                }
+            }
+        }
+        for (rel, rep) in reports {
+            for c in &rep.checked {
+                if let Some(&i) = rb.rel(c).and_then(|p| by_output.get(p.as_str())) {
+                    said.push((i, Said::Checked(rel)));
+                }
+            }
+            for f in &rep.findings {
+                let file = f.file.as_deref().and_then(|p| rb.rel(p));
+                let Some(&i) = file.as_deref().and_then(|p| by_output.get(p)) else {
+                    warnings.push(format!(
+                        "{}: finding on {} matches no job's output: {}",
+                        f.source,
+                        f.file.as_deref().unwrap_or("(no file)"),
+                        f.message
+                    ));
+                    continue;
+                };
+                said.push((i, Said::Finding(f, file)));
             }
         }
     }
-    for (rel, rep) in reports {
-        for c in &rep.checked {
-            if let Some(&i) = rb.rel(c).and_then(|p| by_output.get(&p)) {
+    for (i, s) in said {
+        match s {
+            Said::Checked(rel) => {
                 let tag = format!("validated by {rel}");
                 if !jobs[i].matched_by.contains(&tag) {
                     jobs[i].matched_by.push(tag);
                 }
             }
-        }
-        for f in &rep.findings {
-            let file = f.file.as_deref().and_then(|p| rb.rel(p));
-            let Some(&i) = file.as_ref().and_then(|p| by_output.get(p)) else {
-                warnings.push(format!(
-                    "{}: finding on {} matches no job's output: {}",
-                    f.source,
-                    f.file.as_deref().unwrap_or("(no file)"),
-                    f.message
-                ));
-                continue;
-            };
-            let mut f = f.clone();
-            f.file = file;
-            add_finding(&mut jobs[i].result.findings, f);
+            Said::Finding(f, file) => {
+                let mut f = f.clone();
+                f.file = file;
+                add_finding(&mut jobs[i].result.findings, f);
+            }
         }
     }
+}
+
+/// What a validation report says about a job: it checked one of its outputs, or found this
+/// (the file re-based under the root).
+enum Said<'a> {
+    Checked(&'a str),
+    Finding(&'a Finding, Option<String>),
 }
 
 /// Add a finding unless the same error (file, type, message) is already there; keep the one with a line.
