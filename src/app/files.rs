@@ -114,6 +114,21 @@ mod tests {
     use crate::core::context::{gather, render};
     use crate::core::model::{Finding, Job};
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_yielding_thread_has_the_lowest_priority_and_the_others_keep_theirs() {
+        let me = || rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap();
+        let before = me();
+        let low = std::thread::spawn(move || {
+            yield_to_others();
+            me()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(low, 19);
+        assert_eq!(me(), before, "the calling thread's priority changed");
+    }
+
     fn fixture(name: &str) -> DiskFiles {
         DiskFiles::new(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures").join(name))
     }
