@@ -61,6 +61,50 @@ pub struct Estimate {
     pub basis: String,
 }
 
+/// Estimates made the same way (the same reason, figure and basis), in a row: a run stopped
+/// half-way has thousands of jobs that never ran, each estimated at the run's average.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EstimateGroup<'a> {
+    pub jobs: Vec<&'a str>,
+    pub value: f64,
+    pub why: &'static str,
+    pub basis: &'a str,
+}
+
+/// `estimates` as groups of consecutive estimates made the same way, in their order.
+pub fn group_estimates(estimates: &[Estimate]) -> Vec<EstimateGroup<'_>> {
+    let mut groups: Vec<EstimateGroup<'_>> = Vec::new();
+    for e in estimates {
+        match groups.last_mut() {
+            Some(g) if g.why == e.why && g.value == e.value && g.basis == e.basis => g.jobs.push(&e.job),
+            _ => groups.push(EstimateGroup { jobs: vec![&e.job], value: e.value, why: e.why, basis: &e.basis }),
+        }
+    }
+    groups
+}
+
+impl EstimateGroup<'_> {
+    /// "b2-api (never ran) counts 13,000 tokens, the average of …" for one job; for several,
+    /// "3 jobs (never ran) count 13,000 tokens each, the average of …: b2-a, b2-b, b2-c".
+    /// `name` shows a job id (the text renderers clean it for the terminal).
+    pub fn describe(&self, unit: &str, name: impl Fn(&str) -> String) -> String {
+        let value = crate::core::decide::trail::fmt_num(self.value.round());
+        match self.jobs.as_slice() {
+            [one] => format!("{} ({}) counts {value} {unit}, {}", name(one), self.why, self.basis),
+            many => {
+                let names: Vec<String> = many.iter().map(|j| name(j)).collect();
+                format!(
+                    "{} jobs ({}) count {value} {unit} each, {}: {}",
+                    crate::core::decide::trail::fmt_num(many.len() as f64),
+                    self.why,
+                    self.basis,
+                    names.join(", ")
+                )
+            }
+        }
+    }
+}
+
 /// Per-job costs of a run with the averages used for estimates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostModel {
@@ -302,6 +346,35 @@ fn round2(x: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::core::model::{Batch, JobResult, TokenUsage};
+
+    fn est(job: &str, value: f64, why: &'static str, basis: &str) -> Estimate {
+        Estimate { job: job.into(), batch: 1, value, why, basis: basis.into() }
+    }
+
+    #[test]
+    fn estimates_made_the_same_way_in_a_row_are_one_group_naming_every_job() {
+        let run_avg = "the average of the run's 4 job(s) with tokens";
+        let list = [
+            est("b2-a", 13_000.0, "never ran", run_avg),
+            est("b2-b", 13_000.0, "never ran", run_avg),
+            est("b2-c", 13_000.0, "never ran", run_avg),
+            est("b3-x", 13_000.0, "tokens unknown", run_avg),
+            est("b4-y", 13_000.0, "never ran", run_avg),
+        ];
+        let lines: Vec<String> =
+            group_estimates(&list).iter().map(|g| g.describe("tokens", |j| j.to_uppercase())).collect();
+        assert_eq!(
+            lines,
+            [
+                "3 jobs (never ran) count 13,000 tokens each, the average of the run's 4 job(s) with tokens: B2-A, B2-B, B2-C",
+                "B3-X (tokens unknown) counts 13,000 tokens, the average of the run's 4 job(s) with tokens",
+                "B4-Y (never ran) counts 13,000 tokens, the average of the run's 4 job(s) with tokens",
+            ]
+        );
+        let other_figure = [est("a", 1.0, "never ran", run_avg), est("b", 2.0, "never ran", run_avg)];
+        assert_eq!(group_estimates(&other_figure).len(), 2);
+        assert!(group_estimates(&[]).is_empty());
+    }
 
     fn job(id: &str, batch: u32, status: Status, tokens: u64, secs: f64) -> Job {
         Job {

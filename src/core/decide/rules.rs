@@ -219,12 +219,9 @@ fn estimates(f: &Facts<'_>) -> (String, Vec<String>) {
                 return (String::new(), Vec::new());
             }
             let unit = f.measure.unit();
-            let lines = f
-                .estimates
+            let lines = crate::core::cost::group_estimates(f.estimates)
                 .iter()
-                .map(|e| {
-                    format!("estimated: {} ({}) counts {} {unit}, {}", e.job, e.why, fmt_num(e.value.round()), e.basis)
-                })
+                .map(|g| format!("estimated: {}", g.describe(unit, |j| j.to_string())))
                 .collect();
             (format!("; {} figure(s) estimated", f.estimates.len()), lines)
         })

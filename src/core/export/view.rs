@@ -249,19 +249,9 @@ fn cost_view(d: &Decision) -> CostView {
             money: s.usd.map(|v| format!("${v:.2}")),
         }),
         measure: d.measure.unit(),
-        estimates: d
-            .estimates
+        estimates: crate::core::cost::group_estimates(&d.estimates)
             .iter()
-            .map(|e| {
-                format!(
-                    "{} ({}) counts {} {}, {}",
-                    clean_name(&e.job),
-                    e.why,
-                    grouped(e.value.round() as i64),
-                    d.measure.unit(),
-                    e.basis
-                )
-            })
+            .map(|g| g.describe(d.measure.unit(), |j| clean_name(j).to_string()))
             .collect(),
     }
 }
