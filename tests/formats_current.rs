@@ -21,7 +21,7 @@ fn agent(rel: &str, format: Format) -> AgentLog {
     let reader = formats::sniff_reader(&b, &file).unwrap_or_else(|| panic!("{rel}: no reader"));
     assert_eq!(reader.format(), format, "{rel}");
     match reader.read(&mut &b[..], &file).unwrap() {
-        Parsed::Agent(a) => a,
+        Parsed::Agent(a) => *a,
         other => panic!("{rel}: {other:?}"),
     }
 }

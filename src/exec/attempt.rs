@@ -197,7 +197,7 @@ fn read_agent_log(path: &Path) -> Option<AgentLog> {
         }
     };
     match parsed {
-        formats::Parsed::Agent(log) => Some(log),
+        formats::Parsed::Agent(log) => Some(*log),
         _ => None,
     }
 }

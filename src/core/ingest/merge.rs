@@ -66,7 +66,7 @@ struct Inputs {
     scripts: Vec<(String, Script)>,
     joblogs: Vec<(String, Joblog)>,
     job_tables: Vec<(String, JobTable)>,
-    agents: Vec<(String, AgentLog)>,
+    agents: Vec<(String, Box<AgentLog>)>,
     sessions: Vec<(String, Session)>,
     reports: Vec<(String, ValidationReport)>,
     /// The load is of one file (PATH = a log): it is one job of one batch, whatever its name.
@@ -193,7 +193,7 @@ pub fn merge(
 /// A draft's outputs once every input is attached: from its prompt, else from the files its
 /// logs or session say were written, re-based under the root (one outside it is a note);
 /// and its validation commands from the prompt when nothing else gave them.
-fn settle_outputs(d: &mut Draft, agents: &[(String, AgentLog)], rb: &Rebaser) {
+fn settle_outputs(d: &mut Draft, agents: &[(String, Box<AgentLog>)], rb: &Rebaser) {
     if d.outputs.is_empty() {
         d.outputs = d.agents.iter().flat_map(|&a| agents[a].1.files_written.iter()).filter_map(|p| rb.rel(p)).collect();
         d.outputs.dedup();

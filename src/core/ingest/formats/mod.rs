@@ -80,7 +80,9 @@ pub enum Parsed {
     Script(Script),
     Joblog(Joblog),
     JobTable(JobTable),
-    Agent(AgentLog),
+    /// Boxed: a log is read on a worker and moved several times before it is matched to its
+    /// job; the box keeps each move to a pointer (6,000 logs on a wide run).
+    Agent(Box<AgentLog>),
     Session(Session),
     Validation(ValidationReport),
     /// Empty, unreadable, or not a format we read (prompt files, stderr captures ...).

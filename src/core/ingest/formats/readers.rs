@@ -73,7 +73,7 @@ impl Reader for CodexJsonReader {
         Reading::Stream
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
-        Ok(Parsed::Agent(codex_json::read(input, file.rel)?))
+        Ok(Parsed::Agent(Box::new(codex_json::read(input, file.rel)?)))
     }
     fn live_line(&self, line: &str) -> LiveLine {
         codex_json::live_line(line)
@@ -104,7 +104,7 @@ impl Reader for ClaudeReader {
         sure(starts_json(head) && claude::looks_like(head))
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
-        Ok(Parsed::Agent(claude::parse(&text_of(input)?, file.rel)))
+        Ok(Parsed::Agent(Box::new(claude::parse(&text_of(input)?, file.rel))))
     }
     fn live_line(&self, line: &str) -> LiveLine {
         claude::live_line(line)
@@ -218,7 +218,7 @@ impl Reader for CodexTextReader {
         sure(!starts_json(head) && codex_text::looks_like(&lossy(head)))
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
-        Ok(Parsed::Agent(codex_text::parse(&text_of(input)?, file.rel)))
+        Ok(Parsed::Agent(Box::new(codex_text::parse(&text_of(input)?, file.rel))))
     }
     fn generator(&self) -> Option<&'static str> {
         Some("codex")
