@@ -147,7 +147,7 @@ pub(super) fn codex_call(inv: &Invocation, args: &[String]) -> Option<GeneratorC
         "--model-provider",
     ];
     const SHORT: [&str; 8] = ["-C", "-m", "-o", "-c", "-s", "-p", "-i", "-a"];
-    let mut call = GeneratorCall::new(inv, "codex");
+    let mut call = GeneratorCall::new("codex");
     let mut seen_exec = false;
     let mut only_positional = false;
     let mut last_flag = false;
@@ -247,7 +247,7 @@ pub(super) fn claude_call(inv: &Invocation, args: &[String]) -> Option<Generator
     let tool_re = TOOL
         .get_or_init(|| Regex::new(r"^[A-Za-z_][\w-]*(\([^()\n]*\))?(\s*,\s*[A-Za-z_][\w-]*(\([^()\n]*\))?)*$").ok())
         .as_ref();
-    let mut call = GeneratorCall::new(inv, "claude");
+    let mut call = GeneratorCall::new("claude");
     let mut print = false;
     let mut only_positional = false;
     let mut positionals: Vec<&String> = Vec::new();
@@ -327,7 +327,7 @@ pub(super) fn generic_call(inv: &Invocation, args: &[String], tool: &str) -> Gen
         "-f",
         "--file",
     ];
-    let mut call = GeneratorCall::new(inv, tool);
+    let mut call = GeneratorCall::new(tool);
     let mut prompt_opt: Option<PromptText> = None;
     let mut positionals: Vec<&String> = Vec::new();
     let mut i = 1;

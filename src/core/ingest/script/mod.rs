@@ -46,10 +46,11 @@ pub struct GeneratorCall {
 }
 
 impl GeneratorCall {
-    /// A call of `tool` with nothing read from its options yet.
-    pub fn new(invocation: &Invocation, tool: &str) -> GeneratorCall {
+    /// A call of `tool` with nothing read from its options yet (its invocation is set once
+    /// it is known to be a call).
+    fn new(tool: &str) -> GeneratorCall {
         GeneratorCall {
-            invocation: invocation.clone(),
+            invocation: Invocation::default(),
             tool: tool.to_string(),
             cd: None,
             model: None,
@@ -110,8 +111,8 @@ pub fn parse(text: &str, source: &str, file_name: &str, generators: &[String]) -
                     script.cd = Some(dir);
                 }
             }
-            ShellItem::Command(inv) => {
-                if let Some(call) = generator_call(&inv, generators) {
+            ShellItem::Command(mut inv) => {
+                if let Some(call) = take_generator_call(&mut inv, generators) {
                     any_call = true;
                     b.call(call);
                 } else if let Some(p) = parallel_call(&inv) {
@@ -145,7 +146,7 @@ pub fn parse_command_list(text: &str, source: &str, file_name: &str, generators:
             continue;
         };
         inv.line = n;
-        if let Some(call) = generator_call(&inv, generators) {
+        if let Some(call) = take_generator_call(&mut inv, generators) {
             batch.calls.push(call);
         } else if let Some(p) = parallel_call(&inv) {
             script.parallel.push(p);
@@ -168,6 +169,21 @@ pub fn parse_command_list(text: &str, source: &str, file_name: &str, generators:
 
 /// Interpret one invocation as a generator call (`codex exec ...`, `codex e`, `claude -p ...`).
 pub fn generator_call(inv: &Invocation, generators: &[String]) -> Option<GeneratorCall> {
+    let mut call = call_of(inv, generators)?;
+    call.invocation = inv.clone();
+    Some(call)
+}
+
+/// [`generator_call`] that moves the invocation's words (the prompt among them) into the call
+/// instead of copying them, leaving `inv` empty; `inv` is untouched when it is no call.
+pub fn take_generator_call(inv: &mut Invocation, generators: &[String]) -> Option<GeneratorCall> {
+    let mut call = call_of(inv, generators)?;
+    call.invocation = std::mem::take(inv);
+    Some(call)
+}
+
+/// The call `inv` is, its invocation left empty.
+fn call_of(inv: &Invocation, generators: &[String]) -> Option<GeneratorCall> {
     let start = skip_wrappers(&inv.argv);
     let args = &inv.argv[start..];
     let tool = tool_name(args.first()?);

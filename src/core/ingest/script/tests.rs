@@ -396,3 +396,17 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn taking_a_call_moves_its_words_and_leaves_anything_else_alone() {
+    let mut inv = shell::parse_command("codex exec --json 'Write a.py' > logs/1.jsonl", &HashMap::new()).unwrap();
+    let copy = generator_call(&inv, &no_gen()).expect("a call");
+    let taken = take_generator_call(&mut inv, &no_gen()).expect("a call");
+    assert_eq!(taken, copy);
+    assert_eq!(taken.invocation.argv, ["codex", "exec", "--json", "Write a.py"]);
+    assert_eq!(inv, Invocation::default(), "the words moved into the call");
+    let mut other = shell::parse_command("parallel --joblog j.log < cmds.txt", &HashMap::new()).unwrap();
+    let before = other.clone();
+    assert_eq!(take_generator_call(&mut other, &no_gen()), None);
+    assert_eq!(other, before);
+}
