@@ -181,6 +181,21 @@ impl Word {
         fields
     }
 
+    /// [`Word::fields`] of a word given away: a word of one literal (most words, and every
+    /// plain quoted prompt) is its own field, moved rather than copied.
+    pub(super) fn into_fields(mut self, vars: &HashMap<String, String>) -> Vec<String> {
+        match self.segs.as_mut_slice() {
+            [Seg::Lit { text, quoted }] => {
+                if *quoted || !text.is_empty() {
+                    vec![std::mem::take(text)]
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => self.fields(vars),
+        }
+    }
+
     /// `NAME=value` / `NAME+=value` at the start of an unquoted word.
     pub(super) fn assignment(&self) -> Option<(String, bool, Word)> {
         let Some(Seg::Lit { text, quoted: false }) = self.segs.first() else {

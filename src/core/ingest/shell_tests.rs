@@ -396,3 +396,17 @@ fn case_arms_drop_their_patterns() {
     // A `)` outside a case is no pattern.
     assert_eq!(cmd("( codex exec 'x' ) > x.log").argv, ["codex", "exec", "x"]);
 }
+
+#[test]
+fn a_word_given_away_has_the_fields_it_would_have_lent() {
+    let v = vars(&[("A", "x y"), ("E", "")]);
+    let text = "codex '' \"\" \"long prompt\" a$A \"$A\" $E ${E:-d} 'q'\"r\" \\$x ~/f";
+    let mut lexer = lex::Lexer::new(text, 1);
+    lexer.run();
+    let words: Vec<lex::Word> =
+        lexer.toks.into_iter().filter_map(|t| if let lex::Tok::Word(w) = t.kind { Some(w) } else { None }).collect();
+    assert_eq!(words.len(), 11);
+    for w in words {
+        assert_eq!(w.clone().into_fields(&v), w.fields(&v), "{w:?}");
+    }
+}
