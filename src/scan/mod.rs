@@ -252,12 +252,13 @@ impl Walk<'_> {
                 return;
             }
         };
-        let mut entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
-        entries.sort_by_cached_key(|e| e.file_name());
-        for e in entries {
+        // Each entry's name is made once: to sort by and to look at.
+        let mut entries: Vec<(std::ffi::OsString, std::fs::DirEntry)> =
+            entries.flatten().map(|e| (e.file_name(), e)).collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (name, e) in entries {
             let path = e.path();
             let Ok(ft) = e.file_type() else { continue };
-            let name = e.file_name();
             let name = name.to_string_lossy();
             if ft.is_dir() {
                 if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_ref()) && name != self.opts.state_dir_name {
