@@ -5,7 +5,7 @@ mod common;
 
 use recover_tui::core::ingest::agent::AgentLog;
 use recover_tui::core::ingest::formats::{self, FileInfo, Format, Parsed};
-use recover_tui::core::model::{Job, Status};
+use recover_tui::core::model::{Job, Run, Status};
 use std::path::Path;
 
 fn bytes(rel: &str) -> Vec<u8> {
@@ -284,24 +284,23 @@ fn a_runner_batch_is_read_from_its_job_tables() {
     assert!(eval.result.tokens_unknown);
 }
 
-#[test]
-fn a_log_named_by_a_redirect_and_a_tee_of_one_job_is_one_log() {
+/// A project whose batch-1 script holds `calls` (after `# Batch 1`, before `wait`) and whose
+/// `logs/b1/lexer.jsonl` is a successful Codex stream (911 output tokens), loaded.
+fn batch1_with_lexer_log(calls: &str) -> Run {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path();
     std::fs::create_dir_all(p.join("logs/b1")).unwrap();
-    std::fs::write(
-        p.join("phase2-codex-batch1.sh"),
-        concat!(
-            "#!/usr/bin/env bash\n",
-            "# Batch 1\n",
-            "codex exec --json --full-auto \"Create src/lexer.rs: a Token enum.\n\nFile to create: src/lexer.rs\" ",
-            "2>&1 | tee logs/b1/lexer.jsonl &\n",
-            "wait\n"
-        ),
-    )
-    .unwrap();
+    std::fs::write(p.join("phase2-codex-batch1.sh"), format!("#!/usr/bin/env bash\n# Batch 1\n{calls}wait\n")).unwrap();
     std::fs::write(p.join("logs/b1/lexer.jsonl"), bytes("codex_exec_json_ok.jsonl")).unwrap();
-    let run = recover_tui::scan::load(p, &Default::default()).unwrap();
+    recover_tui::scan::load(p, &Default::default()).unwrap()
+}
+
+#[test]
+fn a_log_named_by_a_redirect_and_a_tee_of_one_job_is_one_log() {
+    let run = batch1_with_lexer_log(concat!(
+        "codex exec --json --full-auto \"Create src/lexer.rs: a Token enum.\n\nFile to create: src/lexer.rs\" ",
+        "2>&1 | tee logs/b1/lexer.jsonl &\n",
+    ));
     assert!(!run.warnings.iter().any(|w| w.contains("named by")), "{:?}", run.warnings);
     let jobs: Vec<&Job> = run.batches.iter().flat_map(|b| b.jobs.iter()).collect();
     assert_eq!(jobs.len(), 1);
@@ -311,22 +310,10 @@ fn a_log_named_by_a_redirect_and_a_tee_of_one_job_is_one_log() {
 
 #[test]
 fn a_log_named_by_two_jobs_is_matched_to_the_first_with_a_warning() {
-    let tmp = tempfile::tempdir().unwrap();
-    let p = tmp.path();
-    std::fs::create_dir_all(p.join("logs/b1")).unwrap();
-    std::fs::write(
-        p.join("phase2-codex-batch1.sh"),
-        concat!(
-            "#!/usr/bin/env bash\n",
-            "# Batch 1\n",
-            "codex exec --json \"Create src/lexer.rs.\n\nFile to create: src/lexer.rs\" > logs/b1/lexer.jsonl &\n",
-            "codex exec --json \"Create src/ast.rs.\n\nFile to create: src/ast.rs\" > logs/b1/ast.jsonl 2> logs/b1/lexer.jsonl &\n",
-            "wait\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(p.join("logs/b1/lexer.jsonl"), bytes("codex_exec_json_ok.jsonl")).unwrap();
-    let run = recover_tui::scan::load(p, &Default::default()).unwrap();
+    let run = batch1_with_lexer_log(concat!(
+        "codex exec --json \"Create src/lexer.rs.\n\nFile to create: src/lexer.rs\" > logs/b1/lexer.jsonl &\n",
+        "codex exec --json \"Create src/ast.rs.\n\nFile to create: src/ast.rs\" > logs/b1/ast.jsonl 2> logs/b1/lexer.jsonl &\n",
+    ));
     let named: Vec<&String> = run.warnings.iter().filter(|w| w.contains("named by")).collect();
     assert_eq!(
         named,
