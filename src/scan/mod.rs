@@ -6,6 +6,7 @@
 mod bounded;
 mod dirs;
 mod files;
+mod pages;
 
 pub use bounded::{read_bounded, read_inside, Gap};
 pub use files::{Disk, Listed};
@@ -112,6 +113,9 @@ pub fn read_with_progress(
         let real_root = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         let found = walk_tree(&path, &real_root, opts);
         let mut files = found.files;
+        if files.len() >= pages::WIDE_LOAD_FILES {
+            pages::prefer_large_pages();
+        }
         notes.extend(found.notes);
         sources = found.sources;
         files.sort();
