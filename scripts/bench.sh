@@ -196,6 +196,14 @@ define() {
 # interleave ROUNDS LABEL...: one run of each defined command per round, in turn, after one
 # warm-up round, so that all of them meet the same moments of a shared machine; stdout and
 # stderr discarded, a non-zero exit is not a failure. Records each label's median, min, max.
+# settle: write back what the generators wrote, untimed. The kernel writes dirty pages back ~30 s
+# after they were made: without this, the write-back of the 2 GB ingest run ran during the
+# plan timings, on the cores the timed commands share.
+settle() {
+    say "writing back the generated files (sync)"
+    sync
+}
+
 interleave() {
     local rounds=$1 i l t0 t1; shift
     local -A ns=()
@@ -296,6 +304,7 @@ say "generating the ingest run: $GEN_INGEST"
     --fail-batch "$INGEST_BATCHES" --seed "$SEED" > "$WORK/ingest.json"
 LOG_BYTES=$(jq .log_bytes "$WORK/ingest.json")
 mapfile -t JSONL < <(find "$INGEST" -name '*.jsonl' | sort)
+settle
 say "warming the page cache ($LOG_BYTES bytes of logs)"
 cat "${JSONL[@]}" > /dev/null
 cat "${JSONL[@]}" > /dev/null
@@ -325,6 +334,7 @@ PLAN_FILES=$(find "$PLAN" -type f | wc -l)
 PLAN_TREE_BYTES=$(du -sb "$PLAN" | cut -f1)
 mapfile -t PLAN_JSONL < <(find "$PLAN" -name '*.jsonl' | sort)
 ((${#PLAN_JSONL[@]} == PLAN_LOG_FILES)) || die "plan run: found ${#PLAN_JSONL[@]} *.jsonl files, gen-run wrote $PLAN_LOG_FILES"
+settle
 say "warming the page cache (the plan run: $PLAN_FILES files, $PLAN_TREE_BYTES bytes)"
 find "$PLAN" -type f -exec cat {} + > /dev/null
 "$RT" plan "$PLAN" --json > "$WORK/plan-out.json" || true
@@ -351,6 +361,7 @@ JL_BYTES=$(jq .joblog_bytes "$WORK/jl.json")
 JL_RUNS=$(jq .runs "$WORK/jl.json")
 JL_SEQ=$(jq .failed_seq "$WORK/jl.json")
 JL_LINE=$(jq .failed_line "$WORK/jl.json")
+settle
 cat "$JL_FILE" > /dev/null
 "$RT" inspect "$JL" --json > "$WORK/jl-inspect.json" 2>"$WORK/jl-inspect.err" || true
 # The failed row in the middle of the file must have made its job failed, with that row as the
