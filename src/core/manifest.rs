@@ -308,5 +308,9 @@ pub fn normalize(p: &Path) -> PathBuf {
 
 /// True when the text is a manifest (by its schema field).
 pub fn looks_like(head: &[u8]) -> bool {
-    memchr::memmem::find(head, SCHEMA.as_bytes()).is_some()
+    // Built once: every file of a load is sniffed for it, and making the searcher cost more
+    // than the search through a small log's head.
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(SCHEMA));
+    FINDER.find(head).is_some()
 }

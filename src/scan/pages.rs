@@ -24,6 +24,11 @@ pub fn prefer_large_pages() {
     }
 }
 
+// `mi_arena_area` is in the static library this crate links: named here, it is linked into
+// every binary of the package, those that keep the system allocator too.
+#[cfg(target_os = "linux")]
+extern crate libmimalloc_sys as _;
+
 /// mimalloc's arenas: (start, length), in order.
 #[cfg(target_os = "linux")]
 fn arenas() -> Vec<(*mut std::ffi::c_void, usize)> {

@@ -159,12 +159,14 @@ pub fn output_format(argv: &[String]) -> Option<Format> {
     REGISTRY.iter().find(|r| r.is_output_of(argv)).map(|r| r.format())
 }
 
-/// Every reader, in sniff order.
+/// Every reader, in sniff order. The agent streams come before the manifest: they are told by
+/// their first line, which no manifest has, while a manifest is told by its schema anywhere in
+/// its head, which a log that shows one has too (and the search is most of a small log's sniff).
 pub static REGISTRY: &[&dyn Reader] = &[
-    &readers::ManifestReader,
     &readers::CodexSessionReader,
     &readers::CodexJsonReader,
     &readers::ClaudeReader,
+    &readers::ManifestReader,
     &readers::JoblogReader,
     &readers::JobTableReader,
     &readers::ScriptReader,

@@ -38,6 +38,22 @@ fn fixtures_are_sniffed_by_their_reader() {
 }
 
 #[test]
+fn a_log_that_shows_a_run_manifest_is_a_log_and_a_manifest_is_a_manifest() {
+    let manifest: &[u8] =
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/decisions/declared-manifest/run.json"));
+    assert_eq!(sniff("run.json", manifest, &[]), Format::Manifest);
+    let minified = br#"{"schema":"recover-tui/run@1","id":"r","batches":[]}"#;
+    assert_eq!(sniff("run.json", minified, &[]), Format::Manifest);
+    // A job that wrote (and printed) the project's run.json: its stream names the schema.
+    let (rel, stream) = fixture!("codex_exec_json_ok.jsonl");
+    let shown = r#"{"type":"item.completed","item":{"id":"item_9","type":"command_execution","command":"/bin/bash -lc 'cat run.json'","aggregated_output":"{\"schema\": \"recover-tui/run@1\", \"batches\": []}\n","exit_code":0,"status":"completed"}}"#;
+    let mut log = stream.to_vec();
+    log.extend_from_slice(shown.as_bytes());
+    log.push(b'\n');
+    assert_eq!(sniff(rel, &log, &[]), Format::CodexJson);
+}
+
+#[test]
 fn live_lines_come_from_the_reader_of_the_line() {
     let codex = r#"{"type":"item.completed","item":{"id":"item_1","type":"file_change","changes":[{"path":"notes/render.py","kind":"update"}],"status":"completed"}}"#;
     assert_eq!(live_line(codex).as_deref(), Some("wrote notes/render.py"));
