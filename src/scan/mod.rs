@@ -409,7 +409,7 @@ fn read_from_head(path: &Path, rel: &str, head: std::io::Result<Vec<u8>>, genera
     let read = match reader.reading() {
         // Formats that carry results are read whole, line by line (DESIGN.md §18): never head
         // and tail, which would leave out a failed row or finding in the middle.
-        Reading::Stream if is_whole(&head) => reader.read(&mut &head[..], &file),
+        Reading::Stream if is_whole(&head) => reader.read_bytes(&head, &file),
         Reading::Stream => {
             open_regular(path).and_then(|f| reader.read(&mut std::io::BufReader::with_capacity(256 << 10, f), &file))
         }

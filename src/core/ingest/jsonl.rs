@@ -262,6 +262,31 @@ pub fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> 
     }
 }
 
+/// [`scan_lines`] over a stream already in memory (most logs: a head read whole): the same
+/// lines, handed out where they lie instead of copied through a buffer. A stream long enough
+/// to hold a line to condense goes through [`scan_lines`].
+pub fn scan_bytes(bytes: &[u8], mut on_line: impl FnMut(Line<'_>)) -> io::Result<()> {
+    if bytes.len() >= MAX_HELD {
+        return scan_lines(bytes, on_line);
+    }
+    static TYPE: std::sync::LazyLock<memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memmem::Finder::new(b"\"type\""));
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (line, after) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        if is_skippable(&TYPE, line) {
+            on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
+        } else {
+            on_line(Line::Text(line));
+        }
+        rest = after;
+    }
+    Ok(())
+}
+
 /// `item.updated` and streaming deltas repeat what a later event says in full.
 fn is_skippable(finder: &memmem::Finder<'_>, line: &[u8]) -> bool {
     let head = &line[..line.len().min(HEAD)];

@@ -66,3 +66,53 @@ fn a_huge_line_outside_strings_is_skipped_with_a_warning() {
     assert_eq!(log.warnings[0].line, Some(2));
     assert!(log.warnings[0].message.contains("outside strings; skipped"), "{:?}", log.warnings);
 }
+
+/// The lines `scan` hands out, as owned values.
+fn lines_of(scan: impl FnOnce(&mut dyn FnMut(Line<'_>))) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    scan(&mut |l| {
+        out.push(match l {
+            Line::Text(t) => (0, t.to_vec()),
+            Line::Skipped { complete } => (1, vec![complete as u8]),
+            Line::TooLong { bytes } => (2, bytes.to_le_bytes().to_vec()),
+        })
+    });
+    out
+}
+
+proptest::proptest! {
+    #[test]
+    fn a_stream_in_memory_gives_the_lines_the_streaming_scan_gives(
+        parts in proptest::collection::vec(0usize..9, 0..40),
+        pads in proptest::collection::vec(0usize..2000, 0..40),
+    ) {
+        const PIECES: [&str; 9] = [
+            r#"{"type":"item.updated","item":{"id":"i","aggregated_output":"#,
+            r#"{"type":"turn.completed","usage":{"input_tokens":1}}"#,
+            r#"{"type":"agent_message_delta","delta":"x"#,
+            "\n",
+            "\n\n",
+            "}",
+            "  ",
+            "not json at all",
+            r#"{"type" : "response.output_text.delta"}"#,
+        ];
+        let mut text = String::new();
+        for (i, p) in parts.iter().enumerate() {
+            text.push_str(PIECES[*p]);
+            text.push_str(&"a".repeat(pads.get(i).copied().unwrap_or(0)));
+        }
+        let bytes = text.as_bytes();
+        let streamed = lines_of(|f| scan_lines(bytes, f).unwrap());
+        let in_memory = lines_of(|f| scan_bytes(bytes, f).unwrap());
+        proptest::prop_assert_eq!(in_memory, streamed);
+    }
+}
+
+#[test]
+fn a_stream_in_memory_gives_its_last_line_without_a_newline_and_no_empty_one_after_it() {
+    let lines = lines_of(|f| scan_bytes(b"{\"type\":\"turn.started\"}\n\n{\"type\":\"item.updated\"}", f).unwrap());
+    assert_eq!(lines, vec![(0, b"{\"type\":\"turn.started\"}".to_vec()), (0, Vec::new()), (1, vec![1])]);
+    assert_eq!(lines_of(|f| scan_bytes(b"a\n", f).unwrap()), vec![(0, b"a".to_vec())]);
+    assert!(lines_of(|f| scan_bytes(b"", f).unwrap()).is_empty());
+}

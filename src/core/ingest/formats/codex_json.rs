@@ -10,7 +10,7 @@
 use super::LiveLine;
 use crate::core::ingest::agent::{AgentLog, AgentLogKind};
 use crate::core::ingest::evidence::{clip, failed_command_finding};
-use crate::core::ingest::jsonl::{first_type_value, scan_lines, trim_ascii, ErrText, Line, Str, MAX_HELD};
+use crate::core::ingest::jsonl::{first_type_value, scan_bytes, scan_lines, trim_ascii, ErrText, Line, Str, MAX_HELD};
 use crate::core::ingest::ParseWarning;
 use crate::core::model::{Finding, TokenUsage};
 use chrono::{DateTime, Utc};
@@ -36,17 +36,17 @@ pub fn read(reader: impl Read, source: &str) -> std::io::Result<AgentLog> {
 fn read_with(reader: impl Read, source: &str, quick: bool) -> std::io::Result<AgentLog> {
     let mut state = StreamState::new(source);
     state.quick = quick;
-    scan_lines(reader, |line| match line {
-        Line::Text(bytes) => state.on_line(bytes),
-        Line::Skipped { complete } => state.on_skipped(complete),
-        Line::TooLong { bytes } => state.on_too_long(bytes),
-    })?;
+    scan_lines(reader, |line| state.on(line))?;
     Ok(state.finish())
 }
 
-/// Parse a stream held in memory.
+/// Parse a stream held in memory: [`read`], its lines read where they lie.
 pub fn parse(bytes: &[u8], source: &str) -> AgentLog {
-    read(bytes, source).unwrap_or_else(|_| AgentLog::new(AgentLogKind::CodexJson))
+    let mut state = StreamState::new(source);
+    match scan_bytes(bytes, |line| state.on(line)) {
+        Ok(()) => state.finish(),
+        Err(_) => AgentLog::new(AgentLogKind::CodexJson),
+    }
 }
 
 /// True when the first line(s) look like any generation of a codex exec JSON stream.
@@ -402,6 +402,15 @@ impl<'s> StreamState<'s> {
     fn flush_invalid(&mut self) {
         if let Some((line, _, err)) = self.pending_invalid.take() {
             self.warn(line, format!("line {line} is not valid JSON ({err}); skipped"));
+        }
+    }
+
+    /// One line of the stream, as the scanner hands it out.
+    fn on(&mut self, line: Line<'_>) {
+        match line {
+            Line::Text(bytes) => self.on_line(bytes),
+            Line::Skipped { complete } => self.on_skipped(complete),
+            Line::TooLong { bytes } => self.on_too_long(bytes),
         }
     }
 

@@ -133,6 +133,10 @@ pub trait Reader: Sync {
     }
     /// Read the file from `input` (the whole file, or its bounded text; see [`Reading`]).
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed>;
+    /// [`Reader::read`] of a file already in memory whole; a format can read it in place.
+    fn read_bytes(&self, bytes: &[u8], file: &FileInfo<'_>) -> std::io::Result<Parsed> {
+        self.read(&mut &bytes[..], file)
+    }
     /// One output line of a running generator of this format, as the Run screen shows it.
     fn live_line(&self, _line: &str) -> LiveLine {
         LiveLine::NotMine
@@ -212,8 +216,8 @@ pub fn read_bytes(bytes: &[u8], file: &FileInfo<'_>) -> Parsed {
     let Some(r) = sniff_reader(bytes, file) else {
         return Parsed::Other { text_head: String::from_utf8_lossy(bytes).into_owned() };
     };
-    let mut input = bytes;
-    r.read(&mut input, file).unwrap_or_else(|e| Parsed::Skipped { reason: format!("cannot read it ({e}); not loaded") })
+    r.read_bytes(bytes, file)
+        .unwrap_or_else(|e| Parsed::Skipped { reason: format!("cannot read it ({e}); not loaded") })
 }
 
 /// A running generator's output line for the Run screen: the first reader that knows the

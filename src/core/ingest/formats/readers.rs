@@ -75,6 +75,9 @@ impl Reader for CodexJsonReader {
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
         Ok(Parsed::Agent(Box::new(codex_json::read(input, file.rel)?)))
     }
+    fn read_bytes(&self, bytes: &[u8], file: &FileInfo<'_>) -> std::io::Result<Parsed> {
+        Ok(Parsed::Agent(Box::new(codex_json::parse(bytes, file.rel))))
+    }
     fn live_line(&self, line: &str) -> LiveLine {
         codex_json::live_line(line)
     }
