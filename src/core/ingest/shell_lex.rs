@@ -646,8 +646,12 @@ impl<'a> Lexer<'a> {
                 Some(b'$') => self.dollar(w, true),
                 Some(b'`') => self.backtick(w, true),
                 Some(_) => {
-                    // A run of plain text (long prompts are mostly this): copied at once.
-                    let end = self.find_from(self.pos, |b| matches!(b, b'"' | b'\\' | b'$' | b'`'));
+                    // A run of plain text (long prompts are mostly this): found with the
+                    // vector searches, copied at once.
+                    let rest = &self.bytes()[self.pos..];
+                    let run = memchr::memchr3(b'"', b'\\', b'$', rest).unwrap_or(rest.len());
+                    let run = memchr::memchr(b'`', &rest[..run]).unwrap_or(run);
+                    let end = self.pos + run;
                     self.line += self.count_newlines(self.pos, end);
                     w.push_str(self.slice(self.pos, end), true);
                     self.pos = end;
