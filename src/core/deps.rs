@@ -103,22 +103,22 @@ pub fn infer(run: &Run, verdicts: &BTreeMap<String, EdgeVerdict>) -> Graph {
 /// `infer`'s edges and id ranks on a large run: the ranks are found while the index is built,
 /// and the readers, which are independent, are shared out over the cores.
 fn find_in_parallel(jobs: &[&Job]) -> (Vec<Found>, Vec<usize>) {
-    let threads = super::par::cores();
     std::thread::scope(|outer| {
         let ranks = outer.spawn(|| id_ranks(jobs));
         let forms = ModuleForms::of(jobs);
         let idx = Index::new(jobs, &forms);
+        // Runs of readers, handed out as the threads free up (a core of a shared machine can
+        // be slower than the other).
         let n = jobs.len();
-        let per = n.div_ceil(threads).max(1);
-        let found = std::thread::scope(|s| {
-            let idx = &idx;
-            let parts: Vec<_> =
-                (0..n).step_by(per).map(|from| s.spawn(move || idx.edges_in(from..(from + per).min(n)))).collect();
-            parts.into_iter().flat_map(join).collect()
-        });
-        (found, join(ranks))
+        let runs: Vec<std::ops::Range<usize>> =
+            (0..n).step_by(READERS_PER_RUN).map(|from| from..(from + READERS_PER_RUN).min(n)).collect();
+        let found = super::par::map_in_order(super::par::cores(), &runs, |run| idx.edges_in(run.clone()));
+        (found.into_iter().flatten().collect(), join(ranks))
     })
 }
+
+/// Readers per run of [`find_in_parallel`].
+const READERS_PER_RUN: usize = 64;
 
 /// A scoped thread's result, its panic passed on.
 fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
@@ -266,27 +266,38 @@ impl<'a> Index<'a> {
         idx
     }
 
-    /// The edges of the readers in `readers`. `seen[w]` holds the reader (+ 1) that last found
-    /// writer `w`: one edge per writer without a map per reader.
+    /// The edges of the readers in `readers`.
     fn edges_in(&self, readers: std::ops::Range<usize>) -> Vec<Found> {
-        let mut seen = vec![0usize; self.jobs.len()];
-        let mut out = Vec::new();
+        let mut found = Vec::new();
         for ri in readers {
-            self.edges_of(ri, &mut seen, &mut out);
+            self.edges_of(ri, &mut found);
         }
-        out
+        found
     }
 
     /// The edges of reader `ri`: one per writer, with the first evidence found. Evidence text
     /// is only built for a new edge (most hits are repeats or a job naming its own outputs).
-    fn edges_of(&self, ri: usize, seen: &mut [usize], out: &mut Vec<Found>) {
+    fn edges_of(&self, ri: usize, found: &mut Vec<Found>) {
         let jobs = self.jobs;
         let r = jobs[ri];
+        let first = found.len();
+        // The writers found, looked up in `found` while there are few (most readers have one
+        // to three), in a set once there are many (a directory of many outputs).
+        let mut many: Option<FastSet<usize>> = None;
         let mut add = |wi: usize, oi: usize, evidence: &dyn Fn() -> String| {
-            if jobs[wi].batch >= r.batch || wi == ri || seen[wi] == ri + 1 {
+            if jobs[wi].batch >= r.batch || wi == ri {
                 return;
             }
-            seen[wi] = ri + 1;
+            let known = match &mut many {
+                Some(set) => !set.insert(wi),
+                None => found[first..].iter().any(|f| f.writer == wi),
+            };
+            if known {
+                return;
+            }
+            if many.is_none() && found.len() - first >= 16 {
+                many = Some(found[first..].iter().map(|f| f.writer).chain([wi]).collect());
+            }
             let w = jobs[wi];
             let edge = Edge {
                 reader: r.id.clone(),
@@ -295,7 +306,7 @@ impl<'a> Index<'a> {
                 evidence: evidence(),
                 declared: false,
             };
-            out.push(Found { reader: ri, writer: wi, edge });
+            found.push(Found { reader: ri, writer: wi, edge });
         };
         if let Some(p) = &r.prompt {
             // The whole text at once; the line number is counted only for a token that hits.

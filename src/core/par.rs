@@ -42,80 +42,105 @@ pub fn map_in_order_chunks<T: Sync, R: Send>(threads: usize, items: &[T], f: imp
     if threads <= 1 {
         return vec![items.iter().map(f).collect()];
     }
-    // Runs of at most 64 items, shorter as the work runs out (a quarter of each thread's share
-    // of what is left): handing them out costs nothing next to the items, and the threads end
-    // within an item or two of each other even when the costly items come last (a run's
-    // batch scripts sort after its thousands of small logs).
-    let len = items.len();
-    let next = AtomicUsize::new(0);
-    let take = || {
-        let mut start = next.load(Ordering::Relaxed);
-        loop {
-            if start >= len {
-                return None;
-            }
-            let n = ((len - start) / (threads * 4)).clamp(1, 64);
-            match next.compare_exchange_weak(start, start + n, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return Some(start..start + n),
-                Err(now) => start = now,
-            }
+    let runs = Runs::new(items.len(), threads);
+    on_threads(threads, || {
+        let mut mine = Vec::new();
+        while let Some(range) = runs.take() {
+            mine.push((range.start, items[range].iter().map(&f).collect::<Vec<R>>()));
         }
-    };
-    let done: Mutex<Vec<(usize, Vec<R>)>> = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                let mut mine = Vec::new();
-                while let Some(range) = take() {
-                    let start = range.start;
-                    mine.push((start, items[range].iter().map(&f).collect::<Vec<R>>()));
-                }
-                if let Ok(mut d) = done.lock() {
-                    d.append(&mut mine);
-                }
-            });
-        }
-    });
-    let mut runs = done.into_inner().unwrap_or_else(|e| e.into_inner());
-    runs.sort_unstable_by_key(|(start, _)| *start);
-    runs.into_iter().map(|(_, r)| r).collect()
+        mine
+    })
 }
 
-/// `f` on every item, the items split in one contiguous share per thread.
+/// `f` on every item, handed out a run at a time (see [`map_in_order_chunks`]).
 pub fn for_each_mut<T: Send>(items: &mut [T], min_items: usize, f: impl Fn(&mut T) + Sync) {
-    let threads = threads_for(items.len(), min_items);
-    if threads <= 1 {
+    if threads_for(items.len(), min_items) <= 1 {
         items.iter_mut().for_each(f);
         return;
     }
-    let share = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        for chunk in items.chunks_mut(share) {
-            let f = &f;
-            s.spawn(move || chunk.iter_mut().for_each(f));
-        }
-    });
+    map_mut_in_order_chunks(items, min_items, |x| f(x));
 }
 
-/// `f` on every item, the items split in one contiguous share per thread, the results in the
-/// items' order as one run per share.
+/// `f` on every item, handed out a run at a time (see [`map_in_order_chunks`]), the results
+/// in the items' order as one vector per run.
 pub fn map_mut_in_order_chunks<T: Send, R: Send>(
     items: &mut [T],
     min_items: usize,
     f: impl Fn(&mut T) -> R + Sync,
 ) -> Vec<Vec<R>> {
-    let threads = threads_for(items.len(), min_items);
+    let threads = threads_for(items.len(), min_items).min(items.len());
     if threads <= 1 {
         return vec![items.iter_mut().map(f).collect()];
     }
-    let share = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let f = &f;
-        let handles: Vec<_> =
-            items.chunks_mut(share).map(|chunk| s.spawn(move || chunk.iter_mut().map(f).collect())).collect();
-        // A share whose thread panicked is re-raised here, as a panic on this thread would be.
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    // The runs are cut up front (the borrow checker hands out disjoint `&mut` runs only that
+    // way), in the sizes `Runs` would give, and taken in order.
+    let runs = Runs::new(items.len(), threads);
+    let mut cut: Vec<(usize, &mut [T])> = Vec::new();
+    let mut rest = items;
+    let mut at = 0;
+    while let Some(range) = runs.take() {
+        let (run, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
+        cut.push((at, run));
+        at += range.len();
+        rest = tail;
+    }
+    let queue = Mutex::new(cut.into_iter());
+    on_threads(threads, || {
+        let mut mine = Vec::new();
+        loop {
+            let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+            let Some((start, run)) = next else { break };
+            mine.push((start, run.iter_mut().map(&f).collect::<Vec<R>>()));
+        }
+        mine
     })
+}
+
+/// The runs of items a map hands out: at most 64 items, shorter as the work runs out (a
+/// quarter of each thread's share of what is left). Handing them out costs nothing next to
+/// the items, and the threads end within an item or two of each other even when the costly
+/// items come last (a run's batch scripts sort after its thousands of small logs) or a core
+/// is slower than the other (a shared machine).
+struct Runs {
+    len: usize,
+    threads: usize,
+    next: AtomicUsize,
+}
+
+impl Runs {
+    fn new(len: usize, threads: usize) -> Runs {
+        Runs { len, threads, next: AtomicUsize::new(0) }
+    }
+
+    fn take(&self) -> Option<std::ops::Range<usize>> {
+        let mut start = self.next.load(Ordering::Relaxed);
+        loop {
+            if start >= self.len {
+                return None;
+            }
+            let n = ((self.len - start) / (self.threads * 4)).clamp(1, 64);
+            match self.next.compare_exchange_weak(start, start + n, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Some(start..start + n),
+                Err(now) => start = now,
+            }
+        }
+    }
+}
+
+/// `work` on `threads` threads, this one among them (one thread fewer to start), each giving
+/// its runs of results with their first item's index; all the runs, in the items' order. A
+/// panic of a started thread is raised again here.
+fn on_threads<R: Send>(threads: usize, work: impl Fn() -> Vec<(usize, Vec<R>)> + Sync) -> Vec<Vec<R>> {
+    let mut runs = std::thread::scope(|s| {
+        let started: Vec<_> = (1..threads).map(|_| s.spawn(&work)).collect();
+        let mut runs = work();
+        for h in started {
+            runs.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        runs
+    });
+    runs.sort_unstable_by_key(|(start, _)| *start);
+    runs.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Drop `value` on a thread of its own (freeing a large structure piece by piece takes
