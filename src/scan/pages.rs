@@ -2,11 +2,11 @@
 //!
 //! Reading a run of thousands of jobs makes tens of MiB of small objects, and the kernel
 //! maps each 4 KiB page of them on its first touch: on the 200 x 50 benchmark run that was
-//! about 17,000 page faults, a fifth of the load's time. A 2 MiB page is one fault for 512 of
-//! those. It costs memory, though: a 2 MiB page is resident whole, however little of it is
-//! used (about 15 MiB more at the peak), which the loads that must stay small (one huge
-//! log, a million-row joblog) do not pay: they read few files, and only a load of many files
-//! asks for large pages.
+//! about 17,800 page faults at ~2 us each, a tenth of the load's time. A 2 MiB page is one
+//! fault for 512 of those. It costs memory, though: a 2 MiB page is resident whole, however
+//! little of it is used (about 20 MiB more at that run's peak), which the loads that must
+//! stay small (one huge log, a million-row joblog) do not pay: they read few files, and only
+//! a load of many files asks for large pages.
 
 /// The fewest files to read for a load to ask for large pages.
 pub const WIDE_LOAD_FILES: usize = 1_000;
