@@ -97,37 +97,11 @@ pub fn templates(dirs: &[PathBuf]) -> (Templates, Vec<String>) {
     (Templates::with_overrides(files), warnings)
 }
 
-/// Let this thread run only when a core would otherwise be idle: the lowest scheduling
-/// priority, for work that can wait while the load uses every core (compiling the classify
-/// rules during the merge). Linux gives each thread its own priority; elsewhere the call would
-/// lower the whole process, so it is not made.
-pub fn yield_to_others() {
-    #[cfg(target_os = "linux")]
-    {
-        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::context::{gather, render};
     use crate::core::model::{Finding, Job};
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_yielding_thread_has_the_lowest_priority_and_the_others_keep_theirs() {
-        let me = || rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap();
-        let before = me();
-        let low = std::thread::spawn(move || {
-            yield_to_others();
-            me()
-        })
-        .join()
-        .unwrap();
-        assert_eq!(low, 19);
-        assert_eq!(me(), before, "the calling thread's priority changed");
-    }
 
     fn fixture(name: &str) -> DiskFiles {
         DiskFiles::new(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures").join(name))

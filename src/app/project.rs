@@ -139,26 +139,14 @@ impl Project {
                 .unwrap_or_else(|| ".recover".into()),
             threads: 0,
         };
-        // Compiling the classifier's regexes takes ~10 ms: done while the inputs are merged,
-        // at the lowest priority, so it takes the core the merge's serial steps leave free and
-        // not one its parallel steps want (reading the inputs takes every core).
-        let rules = config.classify_rules();
-        let read = crate::scan::read_with_progress(&opts.path(), &load, progress);
-        let (classifier, run) = std::thread::scope(|s| {
-            let classifier = s.spawn(|| {
-                crate::app::files::yield_to_others();
-                Classifier::with_extra(&rules)
-            });
-            let run = read.and_then(|r| match r {
-                crate::scan::Scan::Manifest(run) => Ok(run),
-                crate::scan::Scan::Files(files) => files.merge(&load),
-            });
-            (classifier.join(), run)
-        });
-        let classifier = classifier
-            .map_err(|_| ProjectError::Other("internal error while compiling the classify rules".into()))?
-            .map_err(|e| ProjectError::Other(e.to_string()))?;
-        let mut run = run?;
+        // The built-in rules compile as they are first used; only the config's extra rules
+        // (few, usually none) compile here, before anything is read, so a bad one is told at once.
+        let classifier =
+            Classifier::with_extra(&config.classify_rules()).map_err(|e| ProjectError::Other(e.to_string()))?;
+        let mut run = crate::scan::read_with_progress(&opts.path(), &load, progress).and_then(|r| match r {
+            crate::scan::Scan::Manifest(run) => Ok(run),
+            crate::scan::Scan::Files(files) => files.merge(&load),
+        })?;
         crate::core::failure::classify_run(&mut run, &classifier);
 
         let mut dirs = Vec::new();

@@ -161,11 +161,14 @@ pub struct Rule {
     pub name: String,
 }
 
-/// What a rule matches: a regex, or a built-in regex whose bounded repetition of Unicode
+/// What a rule matches: a regex (a config's extra rule); a built-in regex, compiled at its
+/// first use (the whole table takes ~15 ms to compile, and a load classifies a few findings,
+/// which meet the first few rules); or a built-in regex whose bounded repetition of Unicode
 /// classes takes milliseconds to compile, written out in code (see `CODED`).
 #[derive(Debug, Clone)]
 pub enum Pattern {
     Regex(Regex),
+    Builtin(&'static BuiltinRegex),
     Coded(Matcher),
 }
 
@@ -176,8 +179,22 @@ impl Pattern {
     pub fn is_match(&self, text: &str) -> bool {
         match self {
             Pattern::Regex(re) => re.is_match(text),
+            Pattern::Builtin(b) => b.regex().is_match(text),
             Pattern::Coded(f) => f(text),
         }
+    }
+}
+
+/// A regex of the built-in table, compiled once, at its first use, for every classifier.
+#[derive(Debug)]
+pub struct BuiltinRegex {
+    source: &'static str,
+    compiled: std::sync::OnceLock<Regex>,
+}
+
+impl BuiltinRegex {
+    fn regex(&self) -> &Regex {
+        self.compiled.get_or_init(|| Regex::new(self.source).expect("built-in classify rule is a valid regex"))
     }
 }
 
@@ -313,19 +330,21 @@ const BUILTIN: &[(FailureClass, &str, &str)] = &[
 /// Built-in rules matched by code that gives what their regex in `BUILTIN` gives.
 const CODED: &[(&str, Matcher)] = &[("sandbox-denied", sandbox_denied)];
 
+/// The built-in table's regexes, not compiled yet (see [`BuiltinRegex`]).
+static BUILTIN_REGEXES: LazyLock<Vec<BuiltinRegex>> = LazyLock::new(|| {
+    BUILTIN.iter().map(|(_, _, source)| BuiltinRegex { source, compiled: std::sync::OnceLock::new() }).collect()
+});
+
 static BUILTIN_RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
-    // Compiled with the table (which `Project::open` builds on a thread of its own), not at
-    // the first text classified.
-    for re in [&SANDBOX, &WORD_RUN, &DENIAL_AT_START, &DENIED_BY_SANDBOX] {
-        LazyLock::force(re);
-    }
+    let regexes: &'static [BuiltinRegex] = &BUILTIN_REGEXES;
     BUILTIN
         .iter()
-        .map(|(class, name, pattern)| Rule {
+        .zip(regexes)
+        .map(|((class, name, _), regex)| Rule {
             class: *class,
             pattern: match CODED.iter().find(|(n, _)| n == name) {
                 Some((_, f)) => Pattern::Coded(*f),
-                None => Pattern::Regex(Regex::new(pattern).expect("built-in classify rule is a valid regex")),
+                None => Pattern::Builtin(regex),
             },
             name: (*name).to_string(),
         })

@@ -472,3 +472,23 @@ fn sandbox_denied_in_code_matches_what_its_regex_matches() {
         }
     }
 }
+
+#[test]
+fn every_built_in_rule_compiles_and_matches_only_where_its_regex_does() {
+    // The built-in regexes compile at their first use: each is made to compile here, and
+    // each rule, asked through its pattern, answers what its regex answers.
+    let c = Classifier::default();
+    let texts =
+        ["", "ModuleNotFoundError: No module named 'x'", "AssertionError: assert 1 == 2", "429 Too Many Requests"];
+    let mut compiled = 0;
+    for rule in c.rules() {
+        if let Pattern::Builtin(b) = &rule.pattern {
+            let re = Regex::new(b.source).expect("a valid regex");
+            for t in texts {
+                assert_eq!(rule.pattern.is_match(t), re.is_match(t), "{}: {t:?}", rule.name);
+            }
+            compiled += 1;
+        }
+    }
+    assert_eq!(compiled, BUILTIN.len() - CODED.len());
+}
