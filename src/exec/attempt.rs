@@ -193,7 +193,7 @@ fn read_agent_log(path: &Path) -> Option<AgentLog> {
         }
         formats::Reading::Text => {
             let (bytes, _) = crate::scan::read_bounded(path).ok()?;
-            reader.read(&mut &bytes[..], &file).ok()?
+            reader.read_bytes(&bytes, &file).ok()?
         }
     };
     match parsed {

@@ -414,7 +414,7 @@ fn read_from_head(path: &Path, rel: &str, head: std::io::Result<Vec<u8>>, genera
             open_regular(path).and_then(|f| reader.read(&mut std::io::BufReader::with_capacity(256 << 10, f), &file))
         }
         Reading::Text => whole_or_bounded(path, head).and_then(|(bytes, gap)| {
-            let parsed = reader.read(&mut &bytes[..], &file)?;
+            let parsed = reader.read_bytes(&bytes, &file)?;
             Ok(with_note(parsed, gap.map(|g| g.warning(rel))))
         }),
     };
@@ -476,7 +476,7 @@ fn read_named_script(path: &Path, file: &FileInfo<'_>, head: &[u8]) -> Option<Pa
     }
     let format = if list { Format::CommandList } else { Format::Script };
     let (bytes, gap) = whole_or_bounded(path, head.to_vec()).ok()?;
-    let parsed = formats::reader(format)?.read(&mut &bytes[..], file).ok()?;
+    let parsed = formats::reader(format)?.read_bytes(&bytes, file).ok()?;
     let Parsed::Script(script) = &parsed else { return None };
     let calls =
         script.batches.iter().any(|b| !b.calls.is_empty()) || script.parallel.iter().any(|p| p.joblog.is_some());

@@ -127,11 +127,15 @@ impl Condenser {
     }
 }
 
+/// The searcher for an event's `"type"` key, built once (making one per stream or line was a
+/// visible share of reading small streams).
+static TYPE_KEY: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(b"\"type\""));
+
 /// Call `on_line` for every line of `reader`. Lines have no length limit; a line whose
 /// head names a skippable event is passed over without being copied, and one longer than
 /// [`MAX_HELD`] is condensed as it is read.
 pub fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> io::Result<()> {
-    let finder = memmem::Finder::new(b"\"type\"");
     // Start small (most streams are a few KiB; zeroing a full chunk for each would cost more
     // than reading them) and grow to CHUNK while reads keep filling the buffer.
     let mut buf = vec![0u8; FIRST_CHUNK];
@@ -183,7 +187,7 @@ pub fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> 
                 match memchr::memchr(b'\n', &buf[start + searched..end]) {
                     Some(i) => {
                         let line = &buf[start..start + searched + i];
-                        if is_skippable(&finder, line) {
+                        if is_skippable(line) {
                             on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
                         } else {
                             on_line(Line::Text(line));
@@ -193,7 +197,7 @@ pub fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> 
                     }
                     None => {
                         let partial = &buf[start..end];
-                        if partial.len() >= HEAD && is_skippable(&finder, partial) {
+                        if partial.len() >= HEAD && is_skippable(partial) {
                             skipping = Some(last_non_blank(partial).unwrap_or(b' '));
                             start = end;
                             searched = 0;
@@ -218,7 +222,7 @@ pub fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> 
                 on_line(Line::Skipped { complete: last == b'}' });
             } else if start < end {
                 let line = &buf[start..end];
-                if is_skippable(&finder, line) {
+                if is_skippable(line) {
                     on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
                 } else {
                     on_line(Line::Text(line));
@@ -269,15 +273,13 @@ pub fn scan_bytes(bytes: &[u8], mut on_line: impl FnMut(Line<'_>)) -> io::Result
     if bytes.len() >= MAX_HELD {
         return scan_lines(bytes, on_line);
     }
-    static TYPE: std::sync::LazyLock<memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memmem::Finder::new(b"\"type\""));
     let mut rest = bytes;
     while !rest.is_empty() {
         let (line, after) = match memchr::memchr(b'\n', rest) {
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, &rest[rest.len()..]),
         };
-        if is_skippable(&TYPE, line) {
+        if is_skippable(line) {
             on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
         } else {
             on_line(Line::Text(line));
@@ -288,9 +290,9 @@ pub fn scan_bytes(bytes: &[u8], mut on_line: impl FnMut(Line<'_>)) -> io::Result
 }
 
 /// `item.updated` and streaming deltas repeat what a later event says in full.
-fn is_skippable(finder: &memmem::Finder<'_>, line: &[u8]) -> bool {
+fn is_skippable(line: &[u8]) -> bool {
     let head = &line[..line.len().min(HEAD)];
-    match type_value_with(finder, head) {
+    match first_type_value(head) {
         Some(t) => t == b"item.updated" || t.ends_with(b"_delta") || t.ends_with(b".delta"),
         None => false,
     }
@@ -298,13 +300,7 @@ fn is_skippable(finder: &memmem::Finder<'_>, line: &[u8]) -> bool {
 
 /// The value of the first `"type"` key in `bytes` (`{"type":"turn.started"}` -> `turn.started`).
 pub fn first_type_value(bytes: &[u8]) -> Option<&[u8]> {
-    static TYPE: std::sync::LazyLock<memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memmem::Finder::new(b"\"type\""));
-    type_value_with(&TYPE, bytes)
-}
-
-fn type_value_with<'b>(finder: &memmem::Finder<'_>, bytes: &'b [u8]) -> Option<&'b [u8]> {
-    let pos = finder.find(bytes)?;
+    let pos = TYPE_KEY.find(bytes)?;
     let mut i = pos + 6;
     while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
         i += 1;
