@@ -93,11 +93,11 @@ pub fn merge(
         match i.parsed {
             Parsed::Script(s) => {
                 run.warnings.extend(s.warnings.iter().map(|w| w.to_string()));
-                inp.scripts.push((rel.clone(), s));
+                inp.scripts.push((rel.clone(), *s));
             }
             Parsed::Joblog(j) => {
                 run.warnings.extend(j.warnings.iter().map(|w| w.to_string()));
-                inp.joblogs.push((rel.clone(), j));
+                inp.joblogs.push((rel.clone(), *j));
             }
             Parsed::Agent(a) => {
                 run.warnings.extend(a.warnings.iter().map(|w| w.to_string()));
@@ -105,15 +105,15 @@ pub fn merge(
             }
             Parsed::Session(s) => {
                 run.warnings.extend(s.warnings.iter().map(|w| w.to_string()));
-                inp.sessions.push((rel.clone(), s));
+                inp.sessions.push((rel.clone(), *s));
             }
             Parsed::Validation(v) => {
                 run.warnings.extend(v.warnings.iter().map(|w| w.to_string()));
-                inp.reports.push((rel.clone(), v));
+                inp.reports.push((rel.clone(), *v));
             }
             Parsed::JobTable(t) => {
                 run.warnings.extend(t.warnings.iter().map(|w| w.to_string()));
-                inp.job_tables.push((rel.clone(), t));
+                inp.job_tables.push((rel.clone(), *t));
             }
             Parsed::Other { text_head } => {
                 inp.others.insert(rel, text_head);

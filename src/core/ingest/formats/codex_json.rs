@@ -21,7 +21,6 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
-use std::sync::LazyLock;
 
 /// The failure recorded when a stream ends without a final event.
 pub const NO_FINAL_EVENT: &str = "no final event: the stream stopped before the turn ended (interrupted or killed)";
@@ -297,48 +296,55 @@ impl<'de> Deserialize<'de> for Paths {
     }
 }
 
-/// The two most common lines of a current stream, told by their first and last bytes and read
+/// The most common lines of a current stream, told by their first and last bytes and read
 /// without a parse (most of a stream's bytes are in them: a started file change carries its
-/// whole diff, a command its whole output). Anything else, or the same lines with a timestamp
-/// or the early generation's `item_type`, takes the full parse.
+/// whole diff, a command its whole output). Anything else takes the full parse: the early
+/// generation's items (`item_type`, not `type`, after the id), any item that does not begin
+/// with its id and type, any other ending. The ends leave no room for a `timestamp` or `msg`
+/// beside the item: one could only come with a second object at the top, which no
+/// generation writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Quick {
+    /// `{"type":"turn.started"}`.
+    TurnStarted,
     /// `item.started` of an item still in progress: it records nothing until it completes.
     InProgress,
-    /// `item.completed` of a command that exited 0: only ends an agent message run.
-    CommandPassed,
+    /// `item.completed` of a command that exited 0, or of a reasoning summary: each only ends
+    /// a run of agent messages.
+    NotAMessage,
 }
+
+/// `{"type":"item.started","item":{"id":`, the start of an item event (`completed` or not).
+const STARTED_ITEM: &[u8] = b"{\"type\":\"item.started\",\"item\":{\"id\":";
+const COMPLETED_ITEM: &[u8] = b"{\"type\":\"item.completed\",\"item\":{\"id\":";
 
 impl Quick {
     fn of(line: &[u8]) -> Option<Quick> {
-        let quick = if line.starts_with(b"{\"type\":\"item.started\",\"item\":{")
-            && line.ends_with(b",\"status\":\"in_progress\"}}")
-        {
-            Quick::InProgress
-        } else if line.starts_with(b"{\"type\":\"item.completed\",\"item\":{\"id\":")
-            && line.ends_with(b",\"exit_code\":0,\"status\":\"completed\"}}")
-            && is_command_item(line)
-        {
-            Quick::CommandPassed
-        } else {
-            return None;
+        if line == b"{\"type\":\"turn.started\"}" {
+            return Some(Quick::TurnStarted);
+        }
+        if let Some(item) = line.strip_prefix(STARTED_ITEM) {
+            let plain = line.ends_with(b",\"status\":\"in_progress\"}}") && item_type(item).is_some();
+            return plain.then_some(Quick::InProgress);
+        }
+        let item = line.strip_prefix(COMPLETED_ITEM)?;
+        let passed = match item_type(item)? {
+            b"command_execution" => line.ends_with(b",\"exit_code\":0,\"status\":\"completed\"}}"),
+            b"reasoning" => line.ends_with(b"\"}}"),
+            _ => false,
         };
-        // Built once: a searcher made for every line was a visible share of reading a stream.
-        static TIMESTAMP: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\"timestamp\""));
-        static ITEM_TYPE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\"item_type\""));
-        let plain = TIMESTAMP.find(line).is_none() && ITEM_TYPE.find(line).is_none();
-        plain.then_some(quick)
+        passed.then_some(Quick::NotAMessage)
     }
 }
 
-/// `{"type":"item.completed","item":{"id":"item_3","type":"command_execution",…`: the item's
-/// own type comes right after its id.
-fn is_command_item(line: &[u8]) -> bool {
-    const ID_AT: usize = b"{\"type\":\"item.completed\",\"item\":{\"id\":".len();
-    let Some(rest) = line.get(ID_AT..) else { return false };
-    let Some(id) = rest.strip_prefix(b"\"") else { return false };
-    let Some(close) = id.iter().take(64).position(|&b| b == b'"' || b == b'\\') else { return false };
-    id[close..].starts_with(b"\",\"type\":\"command_execution\",")
+/// The type of an item written `"<id>","type":"<type>",…`: its id, then its own type (the
+/// early generation wrote `item_type` there). Ids and types are short plain words.
+fn item_type(item: &[u8]) -> Option<&[u8]> {
+    let plain_word = |s: &[u8]| s.iter().take(64).position(|&b| b == b'"' || b == b'\\').filter(|&n| s[n] == b'"');
+    let id = item.strip_prefix(b"\"")?;
+    let rest = id[plain_word(id)?..].strip_prefix(b"\",\"type\":\"")?;
+    let n = plain_word(rest)?;
+    rest[n..].starts_with(b"\",").then_some(&rest[..n])
 }
 
 // ---------------------------------------------------------------------------------------
@@ -513,11 +519,7 @@ impl<'s> StreamState<'s> {
                     self.log.thread_id.get_or_insert_with(|| id.0.into_owned());
                 }
             }
-            "turn.started" => {
-                self.saw_turn_events = true;
-                self.open_turn = true;
-                self.last_was_agent_message = false;
-            }
+            "turn.started" => self.turn_started(),
             "turn.completed" => {
                 if let Some(usage) = ev.usage {
                     self.log.tokens = Some(usage.tokens());
@@ -552,9 +554,16 @@ impl<'s> StreamState<'s> {
 
     fn on_quick(&mut self, quick: Quick) {
         match quick {
+            Quick::TurnStarted => self.turn_started(),
             Quick::InProgress => {}
-            Quick::CommandPassed => self.last_was_agent_message = false,
+            Quick::NotAMessage => self.last_was_agent_message = false,
         }
+    }
+
+    fn turn_started(&mut self) {
+        self.saw_turn_events = true;
+        self.open_turn = true;
+        self.last_was_agent_message = false;
     }
 
     fn final_event(&mut self, failure: Option<String>) {

@@ -506,17 +506,40 @@ fn quick_lines_read_the_same_as_parsed_ones() {
 fn only_the_plain_shapes_are_quick() {
     let started = br#"{"type":"item.started","item":{"id":"item_1","type":"command_execution","command":"ls","aggregated_output":"","exit_code":null,"status":"in_progress"}}"#;
     let passed = br#"{"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"ls","aggregated_output":"a\n","exit_code":0,"status":"completed"}}"#;
+    let reasoning =
+        br#"{"type":"item.completed","item":{"id":"item_0","type":"reasoning","text":"**Reading the spec**"}}"#;
+    assert_eq!(Quick::of(br#"{"type":"turn.started"}"#), Some(Quick::TurnStarted));
     assert_eq!(Quick::of(started), Some(Quick::InProgress));
-    assert_eq!(Quick::of(passed), Some(Quick::CommandPassed));
-    // A failed command, a completed file change, a timestamped or early-generation line: parsed.
+    assert_eq!(Quick::of(passed), Some(Quick::NotAMessage));
+    assert_eq!(Quick::of(reasoning), Some(Quick::NotAMessage));
+    // A failed command, a completed file change or agent message, a timestamped or
+    // early-generation line, an item whose type does not follow its id, a cut line: parsed.
     let failed = br#"{"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"ls","aggregated_output":"","exit_code":1,"status":"failed"}}"#;
     let change = br#"{"type":"item.completed","item":{"id":"item_2","type":"file_change","changes":[],"exit_code":0,"status":"completed"}}"#;
+    let message = br#"{"type":"item.completed","item":{"id":"item_3","type":"agent_message","text":"Done."}}"#;
     let stamped =
         br#"{"type":"item.started","timestamp":"2025-01-01T00:00:00Z","item":{"id":"item_1","status":"in_progress"}}"#;
+    let stamped_after = br#"{"type":"item.completed","item":{"id":"item_0","type":"reasoning","text":"x"},"timestamp":"2025-01-01T00:00:00Z"}"#;
     let early =
         br#"{"type":"item.started","item":{"id":"item_1","item_type":"command_execution","status":"in_progress"}}"#;
+    let early_reasoning = br#"{"type":"item.completed","item":{"id":"itm_0","item_type":"reasoning","text":"x"}}"#;
+    let reordered = br#"{"type":"item.started","item":{"status":"x","id":"item_1","type":"command_execution","status":"in_progress"}}"#;
+    let escaped_id = br#"{"type":"item.completed","item":{"id":"a\"b","type":"reasoning","text":"x"}}"#;
+    let turn_stamped = br#"{"type":"turn.started","timestamp":"2025-01-01T00:00:00Z"}"#;
     let cut = br#"{"type":"item.started","item":{"id":"item_1","type":"command_execution","command":"ls","#;
-    for line in [&failed[..], change, stamped, early, cut] {
+    for line in [
+        &failed[..],
+        change,
+        message,
+        stamped,
+        stamped_after,
+        early,
+        early_reasoning,
+        reordered,
+        escaped_id,
+        turn_stamped,
+        cut,
+    ] {
         assert_eq!(Quick::of(line), None, "{}", String::from_utf8_lossy(line));
     }
 }

@@ -76,15 +76,16 @@ pub struct FileInfo<'a> {
 
 /// One input file after reading.
 #[derive(Debug)]
+/// Every reading is boxed: a file is read on a worker and moved several times before it is
+/// matched to its job, and the box keeps each move (and each of the tens of thousands of
+/// inputs of a wide run, most of them one small log) to a pointer.
 pub enum Parsed {
-    Script(Script),
-    Joblog(Joblog),
-    JobTable(JobTable),
-    /// Boxed: a log is read on a worker and moved several times before it is matched to its
-    /// job; the box keeps each move to a pointer (6,000 logs on a wide run).
+    Script(Box<Script>),
+    Joblog(Box<Joblog>),
+    JobTable(Box<JobTable>),
     Agent(Box<AgentLog>),
-    Session(Session),
-    Validation(ValidationReport),
+    Session(Box<Session>),
+    Validation(Box<ValidationReport>),
     /// Empty, unreadable, or not a format we read (prompt files, stderr captures ...).
     Other {
         text_head: String,

@@ -53,7 +53,7 @@ impl Reader for CodexSessionReader {
         sure(starts_json(head) && codex_session::looks_like(head))
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
-        Ok(Parsed::Session(codex_session::parse(&text_of(input)?, file.rel)))
+        Ok(Parsed::Session(Box::new(codex_session::parse(&text_of(input)?, file.rel))))
     }
 }
 
@@ -142,7 +142,7 @@ impl Reader for JoblogReader {
         Reading::Stream
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
-        Ok(Parsed::Joblog(joblog::read(input, file.rel)?))
+        Ok(Parsed::Joblog(Box::new(joblog::read(input, file.rel)?)))
     }
 }
 
@@ -162,7 +162,7 @@ impl Reader for JobTableReader {
         Reading::Stream
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
-        Ok(Parsed::JobTable(job_table::read(input, file.rel)?))
+        Ok(Parsed::JobTable(Box::new(job_table::read(input, file.rel)?)))
     }
 }
 
@@ -185,7 +185,7 @@ impl Reader for ScriptReader {
         sure(!starts_json(head) && script::looks_like(&text, file.generators) && is_script_name(file.name, &text))
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
-        Ok(Parsed::Script(script::parse(&text_of(input)?, file.rel, file.name, file.generators)))
+        Ok(Parsed::Script(Box::new(script::parse(&text_of(input)?, file.rel, file.name, file.generators))))
     }
 }
 
@@ -204,7 +204,7 @@ impl Reader for CommandListReader {
         sure(!starts_json(head) && script::looks_like(&text, file.generators) && !is_script_name(file.name, &text))
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
-        Ok(Parsed::Script(script::parse_command_list(&text_of(input)?, file.rel, file.name, file.generators)))
+        Ok(Parsed::Script(Box::new(script::parse_command_list(&text_of(input)?, file.rel, file.name, file.generators))))
     }
 }
 
@@ -248,6 +248,6 @@ impl Reader for ValidationReader {
         Reading::Stream
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
-        Ok(Parsed::Validation(validation::read(input, file.rel)?))
+        Ok(Parsed::Validation(Box::new(validation::read(input, file.rel)?)))
     }
 }
