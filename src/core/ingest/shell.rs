@@ -400,12 +400,12 @@ impl Parser<'_> {
         // The words move into argv (a prompt is one long word) unless a declaration builtin
         // needs them afterwards for its assignments.
         let declares = raw.words.first().and_then(|w| w.plain()).is_none_or(|p| DECLARE.contains(&p));
-        let argv: Vec<String> = if declares {
-            raw.words.iter().flat_map(|w| w.fields(self.vars)).collect()
+        let mut argv: Vec<String> = Vec::with_capacity(raw.words.len());
+        if declares {
+            raw.words.iter().for_each(|w| w.push_fields(self.vars, &mut argv));
         } else {
-            let vars = &*self.vars;
-            std::mem::take(&mut raw.words).into_iter().flat_map(|w| w.into_fields(vars)).collect()
-        };
+            std::mem::take(&mut raw.words).into_iter().for_each(|w| w.push_fields_moved(self.vars, &mut argv));
+        }
         let prog = argv.first()?.clone();
         if DECLARE.contains(&prog.as_str()) {
             for w in raw.words.iter().skip(1) {

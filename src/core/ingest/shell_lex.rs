@@ -128,10 +128,18 @@ impl Word {
         out
     }
 
-    /// Expand to argv fields: unquoted expansions of known variables are split on blanks,
-    /// an unquoted word that expands to nothing disappears.
+    /// [`Word::push_fields`] into a vector of its own.
+    #[cfg(test)]
     pub(super) fn fields(&self, vars: &HashMap<String, String>) -> Vec<String> {
         let mut fields = Vec::new();
+        self.push_fields(vars, &mut fields);
+        fields
+    }
+
+    /// Expand to argv fields, added to `fields` (a command's argv, made without a vector per
+    /// word): unquoted expansions of known variables are split on blanks, an unquoted word
+    /// that expands to nothing disappears.
+    pub(super) fn push_fields(&self, vars: &HashMap<String, String>, fields: &mut Vec<String>) {
         let mut cur = String::new();
         let mut live = false;
         for s in &self.segs {
@@ -178,22 +186,26 @@ impl Word {
         if live {
             fields.push(cur);
         }
-        fields
     }
 
-    /// [`Word::fields`] of a word given away: a word of one literal (most words, and every
-    /// plain quoted prompt) is its own field, moved rather than copied.
-    pub(super) fn into_fields(mut self, vars: &HashMap<String, String>) -> Vec<String> {
+    /// [`Word::push_fields`] of a word given away: a word of one literal (most words, and
+    /// every plain quoted prompt) is its own field, moved rather than copied.
+    pub(super) fn push_fields_moved(mut self, vars: &HashMap<String, String>, fields: &mut Vec<String>) {
         match self.segs.as_mut_slice() {
             [Seg::Lit { text, quoted }] => {
                 if *quoted || !text.is_empty() {
-                    vec![std::mem::take(text)]
-                } else {
-                    Vec::new()
+                    fields.push(std::mem::take(text));
                 }
             }
-            _ => self.fields(vars),
+            _ => self.push_fields(vars, fields),
         }
+    }
+
+    #[cfg(test)]
+    pub(super) fn into_fields(self, vars: &HashMap<String, String>) -> Vec<String> {
+        let mut fields = Vec::new();
+        self.push_fields_moved(vars, &mut fields);
+        fields
     }
 
     /// `NAME=value` / `NAME+=value` at the start of an unquoted word.

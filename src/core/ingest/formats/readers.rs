@@ -187,6 +187,10 @@ impl Reader for ScriptReader {
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
         Ok(Parsed::Script(Box::new(script::parse(&text_of(input)?, file.rel, file.name, file.generators))))
     }
+    /// In place: a script in memory is not copied to be read.
+    fn read_bytes(&self, bytes: &[u8], file: &FileInfo<'_>) -> std::io::Result<Parsed> {
+        Ok(Parsed::Script(Box::new(script::parse(&lossy(bytes), file.rel, file.name, file.generators))))
+    }
 }
 
 /// One generator command per line, fed to GNU parallel or xargs (`batch2.cmds`).
@@ -205,6 +209,10 @@ impl Reader for CommandListReader {
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
         Ok(Parsed::Script(Box::new(script::parse_command_list(&text_of(input)?, file.rel, file.name, file.generators))))
+    }
+    fn read_bytes(&self, bytes: &[u8], file: &FileInfo<'_>) -> std::io::Result<Parsed> {
+        let text = lossy(bytes);
+        Ok(Parsed::Script(Box::new(script::parse_command_list(&text, file.rel, file.name, file.generators))))
     }
 }
 
