@@ -255,8 +255,9 @@ fn phase_title(names: &BTreeMap<u32, String>) -> Option<String> {
 }
 
 /// The jobs the scripts define, in batch order. The calls' words and prompts are moved into
-/// the jobs (nothing after this reads them from the scripts); the drafts are made on every
-/// core, then a log written by two calls is counted once, in order.
+/// the jobs and the rest of the calls is dropped (nothing after this reads them from the
+/// scripts); the drafts are made on every core, then a log written by two calls is counted
+/// once, in order.
 fn drafts_from_scripts(
     scripts: &mut [(String, Script)],
     rb: &Rebaser,
@@ -290,9 +291,16 @@ fn drafts_from_scripts(
     let made = crate::core::par::map_mut_in_order_chunks(&mut work, PAR_MIN, |w| {
         draft_from_call(w.call, w.batch, w.source, rb)
     });
-    let mut drafts: Vec<Draft> = Vec::with_capacity(work.len());
+    let calls_made = work.len();
+    drop(work);
+    // What is left of the calls (the programs and redirects, one call's worth of small
+    // strings each) is freed on the side while the merge goes on, to be reused by it.
+    let calls: Vec<Vec<GeneratorCall>> =
+        scripts.iter_mut().flat_map(|(_, s)| s.batches.iter_mut().map(|b| std::mem::take(&mut b.calls))).collect();
+    crate::core::par::drop_in_background(calls);
+    let mut drafts: Vec<Draft> = Vec::with_capacity(calls_made);
     // Log -> the draft that writes it.
-    let mut seen_logs: FastMap<String, usize> = FastMap::with_capacity_and_hasher(work.len(), Default::default());
+    let mut seen_logs: FastMap<String, usize> = FastMap::with_capacity_and_hasher(calls_made, Default::default());
     for d in made.into_iter().flatten() {
         if let Some(log) = &d.stdout_log {
             if let Some(&prev) = seen_logs.get(log) {
