@@ -167,6 +167,10 @@ pub fn merge(
     let mut jobs: Vec<Job> = drafts.iter_mut().zip(ids).map(|(d, id)| build_job(d, id, &inp)).collect();
     apply_reports(&inp.reports, &rb, &mut jobs, &mut run.warnings);
     decide_status(root, files, &drafts, &inp, &mut jobs, &mut run.warnings);
+    // What the readers produced is not needed any more: tens of thousands of strings on a
+    // wide run, freed on the side while the jobs are put in their batches (which copies
+    // them, so the copy reuses what is freed rather than new memory).
+    crate::core::par::drop_in_background((inp, drafts));
 
     // Each batch's jobs are moved in once, into a vector of the right size.
     let mut sizes: BTreeMap<u32, usize> = BTreeMap::new();
@@ -187,9 +191,6 @@ pub fn merge(
     run.batches = batches.into_values().collect();
     run.id = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
     run.title = phase_title(&names).unwrap_or_else(|| run.id.clone());
-    // What the readers produced is not needed any more: tens of thousands of strings on a
-    // wide run, freed while the caller goes on.
-    crate::core::par::drop_in_background((inp, drafts));
     run
 }
 
