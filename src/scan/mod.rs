@@ -401,10 +401,10 @@ fn read_from_head(path: &Path, rel: &str, head: std::io::Result<Vec<u8>>, genera
         return parsed;
     }
     let Some(reader) = formats::sniff_reader(&head, &file) else {
-        return Parsed::Other { text_head: String::from_utf8_lossy(&head).into_owned() };
+        return Parsed::Other { text_head: crate::core::ingest::text(&head).into_owned() };
     };
     if reader.format() == Format::Manifest {
-        return Parsed::Other { text_head: String::from_utf8_lossy(&head).into_owned() };
+        return Parsed::Other { text_head: crate::core::ingest::text(&head).into_owned() };
     }
     let read = match reader.reading() {
         // Formats that carry results are read whole, line by line (DESIGN.md §18): never head

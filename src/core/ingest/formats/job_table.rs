@@ -83,7 +83,7 @@ fn is_header(cols: &[Column]) -> bool {
 
 /// The first non-blank line is the header of a job table.
 pub fn looks_like(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head);
+    let text = crate::core::ingest::text(head);
     let Some(first) = text.lines().find(|l| !l.trim().is_empty()) else { return false };
     is_header(&header_columns(first))
 }
@@ -94,7 +94,7 @@ pub fn read(mut input: impl BufRead, source: &str) -> std::io::Result<JobTable> 
     let mut table = JobTable::default();
     // The delimiter is the header's: a tab when the first line holds one, else a comma.
     let d = {
-        let head = String::from_utf8_lossy(input.fill_buf()?);
+        let head = crate::core::ingest::text(input.fill_buf()?);
         head.lines().find(|l| !l.trim().is_empty()).map_or(b',', delimiter)
     };
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(d).from_reader(input);

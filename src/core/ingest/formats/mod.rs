@@ -215,7 +215,7 @@ pub fn sniff(name: &str, head: &[u8], generators: &[String]) -> Format {
 /// Read a file held in memory by whichever reader claims it (`Parsed::Other` when none does).
 pub fn read_bytes(bytes: &[u8], file: &FileInfo<'_>) -> Parsed {
     let Some(r) = sniff_reader(bytes, file) else {
-        return Parsed::Other { text_head: String::from_utf8_lossy(bytes).into_owned() };
+        return Parsed::Other { text_head: super::text(bytes).into_owned() };
     };
     r.read_bytes(bytes, file)
         .unwrap_or_else(|e| Parsed::Skipped { reason: format!("cannot read it ({e}); not loaded") })

@@ -18,7 +18,7 @@ fn sure(yes: bool) -> Confidence {
 }
 
 fn lossy(head: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(head)
+    crate::core::ingest::text(head)
 }
 
 /// A `run.json` found below the scanned directory: recognised so that no other reader takes

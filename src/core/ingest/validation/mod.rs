@@ -86,7 +86,7 @@ pub fn read(reader: impl std::io::BufRead, source: &str) -> std::io::Result<Vali
     let mut held: Option<(usize, String)> = None;
     while let Some(l) = lines.next_line()? {
         let n = l.number;
-        let line = clean_line(&String::from_utf8_lossy(l.bytes));
+        let line = clean_line(&crate::core::ingest::text(l.bytes));
         if let Some((n, line)) = held.replace((n, line)) {
             p.line(n, &line);
         }
