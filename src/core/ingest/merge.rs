@@ -295,10 +295,12 @@ fn drafts_from_scripts(
     let calls_made = work.len();
     drop(work);
     // What is left of the calls (the programs and redirects, one call's worth of small
-    // strings each) is freed on the side while the merge goes on, to be reused by it.
+    // strings each) is freed now, on the side when there are many, to be reused by the merge.
     let calls: Vec<Vec<GeneratorCall>> =
         scripts.iter_mut().flat_map(|(_, s)| s.batches.iter_mut().map(|b| std::mem::take(&mut b.calls))).collect();
-    crate::core::par::drop_in_background(calls);
+    if calls_made >= PAR_MIN {
+        crate::core::par::drop_in_background(calls);
+    }
     let mut drafts: Vec<Draft> = Vec::with_capacity(calls_made);
     // Log -> the draft that writes it.
     let mut seen_logs: FastMap<String, usize> = FastMap::with_capacity_and_hasher(calls_made, Default::default());
