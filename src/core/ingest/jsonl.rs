@@ -187,11 +187,7 @@ pub fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> 
                 match memchr::memchr(b'\n', &buf[start + searched..end]) {
                     Some(i) => {
                         let line = &buf[start..start + searched + i];
-                        if is_skippable(line) {
-                            on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
-                        } else {
-                            on_line(Line::Text(line));
-                        }
+                        hand_out(line, &mut on_line);
                         start += searched + i + 1;
                         searched = 0;
                     }
@@ -221,12 +217,7 @@ pub fn scan_lines<R: Read>(mut reader: R, mut on_line: impl FnMut(Line<'_>)) -> 
             } else if let Some(last) = skipping {
                 on_line(Line::Skipped { complete: last == b'}' });
             } else if start < end {
-                let line = &buf[start..end];
-                if is_skippable(line) {
-                    on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
-                } else {
-                    on_line(Line::Text(line));
-                }
+                hand_out(&buf[start..end], &mut on_line);
             }
             return Ok(());
         }
@@ -279,14 +270,19 @@ pub fn scan_bytes(bytes: &[u8], mut on_line: impl FnMut(Line<'_>)) -> io::Result
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, &rest[rest.len()..]),
         };
-        if is_skippable(line) {
-            on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
-        } else {
-            on_line(Line::Text(line));
-        }
+        hand_out(line, &mut on_line);
         rest = after;
     }
     Ok(())
+}
+
+/// A whole line as the scanners hand it out: skipped when [`is_skippable`], else its text.
+fn hand_out(line: &[u8], on_line: &mut impl FnMut(Line<'_>)) {
+    if is_skippable(line) {
+        on_line(Line::Skipped { complete: last_non_blank(line) == Some(b'}') });
+    } else {
+        on_line(Line::Text(line));
+    }
 }
 
 /// `item.updated` and streaming deltas repeat what a later event says in full.

@@ -314,7 +314,7 @@ enum Quick {
     NotAMessage,
 }
 
-/// `{"type":"item.started","item":{"id":`, the start of an item event (`completed` or not).
+/// The starts of a started and of a completed item event, up to the item's id.
 const STARTED_ITEM: &[u8] = b"{\"type\":\"item.started\",\"item\":{\"id\":";
 const COMPLETED_ITEM: &[u8] = b"{\"type\":\"item.completed\",\"item\":{\"id\":";
 

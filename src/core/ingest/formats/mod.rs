@@ -74,11 +74,10 @@ pub struct FileInfo<'a> {
     pub generators: &'a [String],
 }
 
-/// One input file after reading.
+/// One input file after reading. Every reading is boxed: a file is read on a worker and moved
+/// several times before it is matched to its job, and the box keeps each move (and each of
+/// the tens of thousands of inputs of a wide run, most of them one small log) to a pointer.
 #[derive(Debug)]
-/// Every reading is boxed: a file is read on a worker and moved several times before it is
-/// matched to its job, and the box keeps each move (and each of the tens of thousands of
-/// inputs of a wide run, most of them one small log) to a pointer.
 pub enum Parsed {
     Script(Box<Script>),
     Joblog(Box<Joblog>),

@@ -5,7 +5,7 @@ use super::{
     claude, codex_json, codex_session, codex_text, job_table, joblog, program, starts_json, text_of, Confidence,
     FileInfo, Format, LiveLine, Parsed, Reader, Reading,
 };
-use crate::core::ingest::{script, validation};
+use crate::core::ingest::{script, text, validation};
 use crate::core::manifest;
 use std::io::BufRead;
 
@@ -15,10 +15,6 @@ fn sure(yes: bool) -> Confidence {
     } else {
         Confidence::No
     }
-}
-
-fn lossy(head: &[u8]) -> std::borrow::Cow<'_, str> {
-    crate::core::ingest::text(head)
 }
 
 /// A `run.json` found below the scanned directory: recognised so that no other reader takes
@@ -181,15 +177,19 @@ impl Reader for ScriptReader {
         "batch script"
     }
     fn sniff(&self, head: &[u8], file: &FileInfo<'_>) -> Confidence {
-        let text = lossy(head);
-        sure(!starts_json(head) && script::looks_like(&text, file.generators) && is_script_name(file.name, &text))
+        let head_text = text(head);
+        sure(
+            !starts_json(head)
+                && script::looks_like(&head_text, file.generators)
+                && is_script_name(file.name, &head_text),
+        )
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
         Ok(Parsed::Script(Box::new(script::parse(&text_of(input)?, file.rel, file.name, file.generators))))
     }
     /// In place: a script in memory is not copied to be read.
     fn read_bytes(&self, bytes: &[u8], file: &FileInfo<'_>) -> std::io::Result<Parsed> {
-        Ok(Parsed::Script(Box::new(script::parse(&lossy(bytes), file.rel, file.name, file.generators))))
+        Ok(Parsed::Script(Box::new(script::parse(&text(bytes), file.rel, file.name, file.generators))))
     }
 }
 
@@ -204,15 +204,18 @@ impl Reader for CommandListReader {
         "command list"
     }
     fn sniff(&self, head: &[u8], file: &FileInfo<'_>) -> Confidence {
-        let text = lossy(head);
-        sure(!starts_json(head) && script::looks_like(&text, file.generators) && !is_script_name(file.name, &text))
+        let head_text = text(head);
+        sure(
+            !starts_json(head)
+                && script::looks_like(&head_text, file.generators)
+                && !is_script_name(file.name, &head_text),
+        )
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
         Ok(Parsed::Script(Box::new(script::parse_command_list(&text_of(input)?, file.rel, file.name, file.generators))))
     }
     fn read_bytes(&self, bytes: &[u8], file: &FileInfo<'_>) -> std::io::Result<Parsed> {
-        let text = lossy(bytes);
-        Ok(Parsed::Script(Box::new(script::parse_command_list(&text, file.rel, file.name, file.generators))))
+        Ok(Parsed::Script(Box::new(script::parse_command_list(&text(bytes), file.rel, file.name, file.generators))))
     }
 }
 
@@ -226,7 +229,7 @@ impl Reader for CodexTextReader {
         "codex exec output (text)"
     }
     fn sniff(&self, head: &[u8], _: &FileInfo<'_>) -> Confidence {
-        sure(!starts_json(head) && codex_text::looks_like(&lossy(head)))
+        sure(!starts_json(head) && codex_text::looks_like(&text(head)))
     }
     fn read(&self, input: &mut dyn BufRead, file: &FileInfo<'_>) -> std::io::Result<Parsed> {
         Ok(Parsed::Agent(Box::new(codex_text::parse(&text_of(input)?, file.rel))))
@@ -250,7 +253,7 @@ impl Reader for ValidationReader {
         "validation report"
     }
     fn sniff(&self, head: &[u8], _: &FileInfo<'_>) -> Confidence {
-        sure(!starts_json(head) && validation::looks_like(&lossy(head)))
+        sure(!starts_json(head) && validation::looks_like(&text(head)))
     }
     fn reading(&self) -> Reading {
         Reading::Stream
